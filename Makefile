@@ -1,0 +1,45 @@
+# Kuaifa — the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: demo test lint test-sqlite test-postgres bench clean
+
+$(BIN)/kuaifa: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## Set up on the embedded default (SQLite under ./kuaifa-data), load demo data and run the pipeline on it.
+demo: $(BIN)/kuaifa
+	$(BIN)/kuaifa init
+	$(BIN)/kuaifa demo
+
+## Lint, type-check, check layer contracts, then run the suite on SQLite and (when reachable) PostgreSQL.
+test: lint test-sqlite test-postgres
+
+lint: $(BIN)/kuaifa
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test-sqlite: $(BIN)/kuaifa
+	env -u DATABASE_URL $(BIN)/pytest -q
+
+test-postgres: $(BIN)/kuaifa
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_ADMIN_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== PostgreSQL reachable: running the suite again on PostgreSQL"; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/kuaifa_ci_$$$$ $(BIN)/pytest -q; \
+	else \
+	  echo "== PostgreSQL not reachable at $(PG_ADMIN_URL): skipped the PostgreSQL run"; \
+	fi
+
+## Benchmarks (not tests): see docs/performance.md.
+bench: $(BIN)/kuaifa
+	$(BIN)/python bench/pipeline.py
+
+clean:
+	rm -rf $(VENV) kuaifa-data

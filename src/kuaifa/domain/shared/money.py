@@ -1,0 +1,43 @@
+"""Money is integer fen (分) end to end.
+
+Platforms speak yuan: PDD order amounts are JSON floats (``19.9``), export files hold strings (``"19.90"``).
+Conversion is exact: a float is read through its shortest decimal repr, never multiplied in binary, and anything
+with more than two decimal places is refused rather than rounded away.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from kuaifa.domain.shared.errors import InvalidMoney
+
+_FEN_PER_YUAN = Decimal(100)
+
+
+def yuan_to_fen(value: str | float | int | Decimal) -> int:
+    """Convert a yuan amount to integer fen exactly; blank strings are not money and raise."""
+    if isinstance(value, bool):
+        raise InvalidMoney(value=value)
+    if isinstance(value, float):
+        text = repr(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").removeprefix("¥").removeprefix("￥").strip()
+    else:
+        text = str(value)
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise InvalidMoney(value=value) from None
+    if not amount.is_finite():
+        raise InvalidMoney(value=value)
+    fen = amount * _FEN_PER_YUAN
+    if fen != fen.to_integral_value():
+        raise InvalidMoney(value=value)
+    return int(fen)
+
+
+def fen_to_yuan(fen: int) -> str:
+    """Format fen as a yuan string with two decimals, for display and for platform files: ``1990`` → ``"19.90"``."""
+    sign = "-" if fen < 0 else ""
+    whole, part = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{part:02d}"

@@ -1,0 +1,120 @@
+from django.db import models
+
+from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.persistence.models.catalog import Shop, Sku
+
+
+class Order(models.Model):
+    """One platform order (or a manual / reissue order), unique per shop and order number.
+
+    ``status`` is ours; the platform's three axes and flags are kept beside it as the platform sent them.
+    Money is integer fen. The receiver is stored as the platform gave it: ciphertext and masks, never decrypted here;
+    plaintext only for manual orders. ``version`` rises with every change for optimistic concurrency.
+    """
+
+    class Source(models.TextChoices):
+        API = "api", "开放平台"
+        EXPORT = "export", "导出文件"
+        MANUAL = "manual", "手工单"
+        REISSUE = "reissue", "补发单"
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    order_sn = models.CharField(max_length=64)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    status = models.CharField(max_length=16, choices=[(s.value, s.value) for s in OrderStatus])
+    hold_reasons = models.JSONField(default=list, blank=True)
+    waived_reasons = models.JSONField(default=list, blank=True)
+    reissue_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    # the platform's axes and flags
+    order_status = models.PositiveSmallIntegerField(default=1)
+    refund_status = models.PositiveSmallIntegerField(default=1)
+    after_sales_status = models.PositiveSmallIntegerField(default=0)
+    confirm_status = models.PositiveSmallIntegerField(default=1)
+    risk_control_status = models.PositiveSmallIntegerField(default=0)
+    ship_hold = models.BooleanField(default=False)
+    is_pre_sale = models.BooleanField(default=False)
+    tags = models.JSONField(default=list, blank=True)
+
+    # money, fen
+    goods_amount = models.BigIntegerField(default=0)
+    discount_amount = models.BigIntegerField(default=0)
+    platform_discount = models.BigIntegerField(default=0)
+    seller_discount = models.BigIntegerField(default=0)
+    postage = models.BigIntegerField(default=0)
+    pay_amount = models.BigIntegerField(default=0)
+
+    # receiver: region in plain text; name / phone / address as the platform gave them
+    province = models.CharField(max_length=32, blank=True, default="")
+    city = models.CharField(max_length=32, blank=True, default="")
+    town = models.CharField(max_length=32, blank=True, default="")
+    receiver_name = models.TextField(blank=True, default="")
+    receiver_phone = models.TextField(blank=True, default="")
+    receiver_address = models.TextField(blank=True, default="")
+    receiver_name_mask = models.CharField(max_length=64, blank=True, default="")
+    receiver_phone_mask = models.CharField(max_length=32, blank=True, default="")
+    receiver_address_mask = models.CharField(max_length=255, blank=True, default="")
+    receiver_is_plaintext = models.BooleanField(default=False)
+    open_address_id = models.CharField(max_length=128, blank=True, default="")
+
+    buyer_memo = models.TextField(blank=True, default="")
+    remark = models.TextField(blank=True, default="")
+    logistics_id = models.IntegerField(default=0)
+    tracking_number = models.CharField(max_length=64, blank=True, default="")
+
+    # time, aware UTC
+    created_on_platform = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    pre_sale_time = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    ship_by = models.DateTimeField(null=True, blank=True)
+    platform_updated_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=32, blank=True, default="")
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "order_sn"], name="order_unique_per_shop")]
+        indexes = [
+            models.Index(fields=["status", "ship_by"]),
+            models.Index(fields=["shop", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_sn
+
+
+class OrderLine(models.Model):
+    """One item line as the platform sold it (a snapshot), mapped to our SKU when we can."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(Sku, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    goods_id = models.CharField(max_length=64, blank=True, default="")
+    platform_sku_id = models.CharField(max_length=64, blank=True, default="")
+    outer_id = models.CharField(max_length=64, blank=True, default="")
+    goods_name = models.CharField(max_length=255, blank=True, default="")
+    goods_spec = models.CharField(max_length=255, blank=True, default="")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.BigIntegerField(default=0)
+
+
+class OrderEvent(models.Model):
+    """The audit trail: who (a user, a rule, the platform), when, what, from → to, with details.
+
+    Written in the same transaction as the change it records, never edited.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True, default="")
+    to_status = models.CharField(max_length=16, blank=True, default="")
+    actor = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["order", "created_at"])]
