@@ -133,9 +133,7 @@ def allocate(
                 if take > 0:
                     slot[1] -= take
                     want -= take
-                    reservations.append(
-                        PlannedReservation(demand.order_id, line.line_id, slot[0], line.sku_id, take)
-                    )
+                    reservations.append(PlannedReservation(demand.order_id, line.line_id, slot[0], line.sku_id, take))
         if missing:
             short[demand.order_id] = missing
         else:

@@ -57,9 +57,7 @@ def time_left(deadline: datetime, now: datetime) -> timedelta:
     return deadline - now
 
 
-def risk_level(
-    deadline: datetime | None, now: datetime, thresholds: RiskThresholds = RiskThresholds()
-) -> Risk:
+def risk_level(deadline: datetime | None, now: datetime, thresholds: RiskThresholds = RiskThresholds()) -> Risk:
     if deadline is None:
         return Risk.OK
     left = deadline - now

@@ -15,16 +15,12 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=64, unique=True)),
                 (
                     "platform",
-                    models.CharField(
-                        choices=[("pdd", "拼多多"), ("manual", "手工")], default="pdd", max_length=16
-                    ),
+                    models.CharField(choices=[("pdd", "拼多多"), ("manual", "手工")], default="pdd", max_length=16),
                 ),
                 ("platform_shop_id", models.CharField(blank=True, default="", max_length=64)),
                 ("ship_by_hours", models.PositiveIntegerField(default=48)),
@@ -37,9 +33,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("code", models.CharField(max_length=64, unique=True)),
                 ("name", models.CharField(blank=True, default="", max_length=200)),
@@ -61,9 +55,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("code", models.CharField(max_length=32, unique=True)),
                 ("name", models.CharField(max_length=64)),
@@ -75,9 +67,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("order_sn", models.CharField(max_length=64)),
                 (
@@ -175,9 +165,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("goods_id", models.CharField(blank=True, default="", max_length=64)),
                 ("platform_sku_id", models.CharField(blank=True, default="", max_length=64)),
@@ -209,15 +197,11 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "kind",
-                    models.CharField(
-                        choices=[("orders", "订单"), ("skus", "商品"), ("stock", "库存")], max_length=16
-                    ),
+                    models.CharField(choices=[("orders", "订单"), ("skus", "商品"), ("stock", "库存")], max_length=16),
                 ),
                 ("file_name", models.CharField(max_length=255)),
                 ("file_sha256", models.CharField(max_length=64)),
@@ -246,9 +230,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("goods_id", models.CharField(max_length=64)),
                 ("platform_sku_id", models.CharField(max_length=64)),
@@ -275,9 +257,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("quantity", models.PositiveIntegerField()),
                 (
@@ -290,9 +270,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "component",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="kuaifa.sku"
-                    ),
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="kuaifa.sku"),
                 ),
             ],
         ),
@@ -301,9 +279,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("on_hand", models.IntegerField(default=0)),
                 ("reserved", models.IntegerField(default=0)),
@@ -328,9 +304,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("quantity", models.PositiveIntegerField()),
                 (
@@ -361,9 +335,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "sku",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="kuaifa.sku"
-                    ),
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="kuaifa.sku"),
                 ),
                 (
                     "stock_level",
@@ -380,9 +352,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "kind",
@@ -427,9 +397,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("stream", models.CharField(max_length=32)),
                 ("position", models.DateTimeField()),
@@ -447,9 +415,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("kind", models.CharField(max_length=32)),
                 ("from_status", models.CharField(blank=True, default="", max_length=16)),
@@ -465,9 +431,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["order", "created_at"], name="kuaifa_orde_order_i_666d29_idx")
-                ],
+                "indexes": [models.Index(fields=["order", "created_at"], name="kuaifa_orde_order_i_666d29_idx")],
             },
         ),
         migrations.AddIndex(
@@ -494,9 +458,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="bundlecomponent",
-            constraint=models.UniqueConstraint(
-                fields=("bundle", "component"), name="bundle_component_unique"
-            ),
+            constraint=models.UniqueConstraint(fields=("bundle", "component"), name="bundle_component_unique"),
         ),
         migrations.AddConstraint(
             model_name="bundlecomponent",

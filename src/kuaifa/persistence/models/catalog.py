@@ -54,9 +54,7 @@ class BundleComponent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["bundle", "component"], name="bundle_component_unique"),
-            models.CheckConstraint(
-                condition=models.Q(quantity__gt=0), name="bundle_component_quantity_positive"
-            ),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="bundle_component_quantity_positive"),
         ]
 
 
@@ -70,7 +68,5 @@ class PlatformSku(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "goods_id", "platform_sku_id"], name="platform_sku_unique"
-            ),
+            models.UniqueConstraint(fields=["shop", "goods_id", "platform_sku_id"], name="platform_sku_unique"),
         ]

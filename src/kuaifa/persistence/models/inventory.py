@@ -30,9 +30,7 @@ class StockLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "sku"], name="stock_level_unique"),
             models.CheckConstraint(condition=models.Q(reserved__gte=0), name="stock_reserved_not_negative"),
-            models.CheckConstraint(
-                condition=models.Q(on_hand__gte=models.F("reserved")), name="stock_never_oversold"
-            ),
+            models.CheckConstraint(condition=models.Q(on_hand__gte=models.F("reserved")), name="stock_never_oversold"),
         ]
 
 
@@ -53,9 +51,7 @@ class StockMove(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     quantity = models.IntegerField()  # signed change of on_hand
     on_hand_after = models.IntegerField()
-    order = models.ForeignKey(
-        "kuaifa.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    order = models.ForeignKey("kuaifa.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=200, blank=True, default="")
     actor = models.CharField(max_length=64)
     created_at = models.DateTimeField()
@@ -81,6 +77,4 @@ class Reservation(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["stock_level", "state"]), models.Index(fields=["order", "state"])]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="reservation_quantity_positive")
-        ]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="reservation_quantity_positive")]
