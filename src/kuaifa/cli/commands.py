@@ -1,0 +1,475 @@
+"""Subcommands of ``kuaifa``. Each reads inputs, calls one service, prints what happened."""
+
+import hashlib
+from pathlib import Path
+
+import click
+from django.utils.translation import gettext as _
+
+from kuaifa.cli.main import actor, cli, command, emit, json_option, now
+from kuaifa.cli.render import explanation_lines, money, show_time
+
+
+def _shop(name: str):
+    from kuaifa.persistence.queries import shop_by_name
+    from kuaifa.services.errors import NotFound
+
+    shop = shop_by_name(name)
+    if shop is None:
+        raise NotFound(kind="shop", key=name)
+    return shop
+
+
+def _order(order_sn: str, shop_name: str | None):
+    from kuaifa.persistence.queries import order_by_sn
+    from kuaifa.services.errors import InvalidInput, NotFound
+
+    found = order_by_sn(order_sn, _shop(shop_name).id if shop_name else None)
+    if not found:
+        raise NotFound(kind="order", key=order_sn)
+    if len(found) > 1:
+        raise InvalidInput(field="--shop", reason=f"{order_sn} exists in several shops; name the shop")
+    return found[0]
+
+
+@command(cli, "init")
+@json_option
+def init(as_json: bool) -> None:
+    """Create or upgrade the database and the default warehouse."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from kuaifa.services.catalog import ensure_warehouse
+
+    call_command("migrate", verbosity=0, interactive=False)
+    ensure_warehouse()
+    db = settings.DATABASES["default"]
+    where = str(db["NAME"]) if "sqlite" in db["ENGINE"] else f"{db['ENGINE']} {db.get('HOST', '')}/{db['NAME']}"
+    emit(as_json, {"database": where}, lambda: click.echo(_("Database ready: %(where)s") % {"where": where}))
+
+
+@cli.group()
+def shop() -> None:
+    """Shops (店铺)."""
+
+
+@command(shop, "add")
+@click.argument("name")
+@click.option("--platform", type=click.Choice(["pdd", "manual"]), default="pdd", show_default=True)
+@click.option(
+    "--ship-by-hours",
+    type=click.IntRange(1, 24 * 15),
+    default=48,
+    show_default=True,
+    help="Promise used when the platform gives no last_ship_time.",
+)
+@json_option
+def shop_add(name: str, platform: str, ship_by_hours: int, as_json: bool) -> None:
+    """Register a shop."""
+    from kuaifa.services.catalog import add_shop
+
+    created = add_shop(name, platform=platform, ship_by_hours=ship_by_hours, now=now())
+    emit(
+        as_json,
+        {"id": created.id, "name": created.name},
+        lambda: click.echo(_("Shop %(name)s added.") % {"name": created.name}),
+    )
+
+
+@command(cli, "import-orders")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--shop", "shop_name", required=True, help="The shop the export belongs to.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write rejected rows beside the file.")
+@click.option("--dry-run", is_flag=True, help="Validate and count, change nothing.")
+@json_option
+def import_orders(file: Path, shop_name: str, skip_invalid: bool, dry_run: bool, as_json: bool) -> None:
+    """Import a Pinduoduo back-office order export (CSV or XLSX)."""
+    from kuaifa.cli.files import load_orders, write_rejected
+    from kuaifa.services.imports import import_order_file
+
+    target = _shop(shop_name)
+    table, parsed = load_orders(file)
+    problems = [vars(p) for p in parsed.problems]
+    if problems and not skip_invalid:
+        emit(as_json, {"imported": False, "problems": problems}, lambda: _print_problems(parsed.problems, file))
+        raise SystemExit(1)
+    rejected_file = write_rejected(file, table, parsed.problems) if problems and not dry_run else None
+    orders = parsed.orders
+    outcome = import_order_file(
+        target,
+        orders,
+        file_name=file.name,
+        file_sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
+        rows=parsed.rows,
+        rejected=len({p.row for p in parsed.problems}),
+        dry_run=dry_run,
+        actor=actor(),
+        now=now(),
+    )
+    r = outcome.report
+    data = {
+        "dry_run": dry_run,
+        "rows": parsed.rows,
+        "orders": len(orders),
+        "created": r.created,
+        "updated": r.updated,
+        "unchanged": r.unchanged,
+        "stale": r.stale,
+        "rejected_rows": len({p.row for p in parsed.problems}),
+        "rejected_file": str(rejected_file) if rejected_file else None,
+        "skus_created": r.skus_created,
+        "previously_imported_at": outcome.previously_imported_at,
+    }
+
+    def human() -> None:
+        prefix = _("Dry run, nothing changed: ") if dry_run else ""
+        click.echo(
+            prefix
+            + _(
+                "%(rows)s rows, %(orders)s orders: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(stale)s older than what we hold."
+            )
+            % data
+        )
+        if r.skus_created:
+            click.echo(
+                _("New SKUs created from the file and flagged incomplete: %(codes)s")
+                % {"codes": ", ".join(r.skus_created)}
+            )
+        if rejected_file:
+            click.echo(
+                _("%(n)s invalid rows skipped; see %(file)s") % {"n": data["rejected_rows"], "file": rejected_file}
+            )
+        if outcome.previously_imported_at and not r.changed:
+            click.echo(
+                _("This file was already imported on %(when)s; nothing changed.")
+                % {"when": show_time(outcome.previously_imported_at)}
+            )
+
+    emit(as_json, data, human)
+
+
+def _print_problems(problems, file: Path) -> None:
+    click.secho(
+        _("%(file)s was not imported: %(n)s problem(s). Fix them, or use --skip-invalid.")
+        % {"file": file.name, "n": len(problems)},
+        fg="red",
+        err=True,
+    )
+    for p in problems:
+        click.echo(_("row %(row)s, column %(column)s, value %(value)r: %(reason)s") % vars(p), err=True)
+
+
+@command(cli, "import-skus")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+def import_skus(file: Path, as_json: bool) -> None:
+    """Import the SKU master (商家编码, 名称, 规格, 条码, 重量(g) …) from CSV or XLSX, all rows or none."""
+    from kuaifa.cli.files import load_skus
+    from kuaifa.services.catalog import upsert_skus
+
+    specs, problems = load_skus(file)
+    if problems:
+        emit(
+            as_json,
+            {"imported": False, "problems": [vars(p) for p in problems]},
+            lambda: _print_problems(problems, file),
+        )
+        raise SystemExit(1)
+    report = upsert_skus(specs, now=now())
+    emit(
+        as_json,
+        vars(report),
+        lambda: click.echo(
+            _("SKUs: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % vars(report)
+        ),
+    )
+
+
+@command(cli, "export-skus")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+def export_skus(file: Path, as_json: bool) -> None:
+    """Write the SKU master to CSV or XLSX (the same columns import-skus reads)."""
+    from kuaifa.cli.files import save_skus
+
+    count = save_skus(file)
+    emit(
+        as_json,
+        {"file": str(file), "skus": count},
+        lambda: click.echo(_("%(n)s SKUs written to %(file)s") % {"n": count, "file": file}),
+    )
+
+
+@command(cli, "import-stock")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+def import_stock(file: Path, as_json: bool) -> None:
+    """Import counted stock (商家编码, 仓库, 数量) as a stocktake: the counts become on-hand, all rows or none."""
+    from kuaifa.cli.files import load_stock
+    from kuaifa.services.inventory import stocktake
+
+    counts, problems = load_stock(file)
+    if problems:
+        emit(
+            as_json,
+            {"imported": False, "problems": [vars(p) for p in problems]},
+            lambda: _print_problems(problems, file),
+        )
+        raise SystemExit(1)
+    changes = stocktake(counts, actor=actor(), now=now(), note=f"import {file.name}")
+    emit(
+        as_json,
+        [vars(c) for c in changes],
+        lambda: click.echo(
+            _("%(n)s stock levels counted, %(changed)s changed.")
+            % {"n": len(changes), "changed": sum(c.on_hand_after != c.on_hand_before for c in changes)}
+        ),
+    )
+
+
+@cli.group()
+def stock() -> None:
+    """Stock on hand (库存)."""
+
+
+def _stock_change(change, as_json: bool) -> None:
+    def human() -> None:
+        click.echo(
+            _("%(sku)s @ %(warehouse)s: on hand %(before)s → %(after)s")
+            % {
+                "sku": change.sku_code,
+                "warehouse": change.warehouse,
+                "before": change.on_hand_before,
+                "after": change.on_hand_after,
+            }
+        )
+        if change.released_orders:
+            click.echo(
+                _("Fewer units than reserved: held for stock: %(orders)s")
+                % {"orders": ", ".join(change.released_orders)}
+            )
+
+    emit(as_json, vars(change), human)
+
+
+@command(stock, "receive")
+@click.argument("sku")
+@click.argument("quantity", type=int)
+@click.option("--warehouse", default="MAIN", show_default=True)
+@click.option("--note", default="")
+@json_option
+def stock_receive(sku: str, quantity: int, warehouse: str, note: str, as_json: bool) -> None:
+    """Goods arrived (入库); orders waiting for them are reviewed again."""
+    from kuaifa.services.inventory import receive_stock
+
+    _stock_change(receive_stock(sku, quantity, warehouse=warehouse, actor=actor(), now=now(), note=note), as_json)
+
+
+@command(stock, "set")
+@click.argument("sku")
+@click.argument("quantity", type=int)
+@click.option("--warehouse", default="MAIN", show_default=True)
+@json_option
+def stock_set(sku: str, quantity: int, warehouse: str, as_json: bool) -> None:
+    """Set the counted quantity (盘点)."""
+    from kuaifa.domain.inventory.catalog import StockCount
+    from kuaifa.services.inventory import stocktake
+
+    _stock_change(stocktake([StockCount(sku, warehouse, quantity)], actor=actor(), now=now())[0], as_json)
+
+
+@command(stock, "adjust")
+@click.argument("sku")
+@click.argument("delta", type=int)
+@click.option("--warehouse", default="MAIN", show_default=True)
+@click.option("--note", default="")
+@json_option
+def stock_adjust(sku: str, delta: int, warehouse: str, note: str, as_json: bool) -> None:
+    """Correct stock by a signed number of units (调整)."""
+    from kuaifa.services.inventory import adjust_stock
+
+    _stock_change(adjust_stock(sku, delta, warehouse=warehouse, actor=actor(), now=now(), note=note), as_json)
+
+
+@command(stock, "list")
+@json_option
+def stock_list(as_json: bool) -> None:
+    """Stock per SKU and warehouse."""
+    from kuaifa.persistence.queries import stock_levels
+
+    rows = stock_levels()
+
+    def human() -> None:
+        click.echo(f"{_('SKU'):<16}{_('Warehouse'):<10}{_('On hand'):>8}{_('Reserved'):>10}{_('Available'):>10}")
+        for r in rows:
+            flag = " *" if r["sku__incomplete"] else ""
+            click.echo(
+                f"{r['sku__code']:<16}{r['warehouse__code']:<10}{r['on_hand']:>8}{r['reserved']:>10}"
+                f"{r['on_hand'] - r['reserved']:>10}{flag}"
+            )
+
+    emit(as_json, rows, human)
+
+
+@command(cli, "review")
+@click.option("--shop", "shop_name", default=None, help="Only this shop.")
+@json_option
+def review(shop_name: str | None, as_json: bool) -> None:
+    """Review and allocate every new order, and retry orders held for stock or mapping (earliest deadline first)."""
+    from kuaifa.services.review import candidate_ids, review_orders
+
+    shop_id = _shop(shop_name).id if shop_name else None
+    total = len(candidate_ids(shop_id=shop_id))
+    show_bar = not as_json and click.get_text_stream("stdout").isatty() and total > 2000
+    if show_bar:
+        with click.progressbar(length=total, label=_("Reviewing")) as bar:
+            report = review_orders(actor=actor(), now=now(), shop_id=shop_id, progress=bar.update)
+    else:
+        report = review_orders(actor=actor(), now=now(), shop_id=shop_id)
+    data = {
+        "reviewed": report.reviewed,
+        "accepted": report.accepted,
+        "held": report.held,
+        "hold_reasons": dict(report.reasons),
+    }
+
+    def human() -> None:
+        click.echo(_("%(reviewed)s reviewed: %(accepted)s accepted, %(held)s held.") % data)
+        for reason, count in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  {_(reason)}: {count}")
+
+    emit(as_json, data, human)
+
+
+@command(cli, "orders")
+@click.option(
+    "--status",
+    type=click.Choice(
+        ["NEW", "ON_HOLD", "ACCEPTED", "PICKING", "PACKED", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
+    ),
+    default=None,
+)
+@click.option("--shop", "shop_name", default=None)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@json_option
+def orders(status: str | None, shop_name: str | None, limit: int, as_json: bool) -> None:
+    """Orders, most urgent deadline first."""
+    from kuaifa.persistence.queries import orders as list_orders
+
+    rows = list_orders(status=status, shop_id=_shop(shop_name).id if shop_name else None, limit=limit)
+
+    def human() -> None:
+        for r in rows:
+            reasons = ",".join(_(x) for x in r["hold_reasons"])
+            click.echo(
+                f"{r['order_sn']:<24}{r['status']:<10}{show_time(r['ship_by']):<18}{money(r['pay_amount']):>10}"
+                f"  {r['province']} {r['receiver_name_mask']} {reasons}"
+            )
+        click.echo(_("%(n)s order(s).") % {"n": len(rows)})
+
+    emit(as_json, rows, human)
+
+
+@command(cli, "explain")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@json_option
+def explain(order_sn: str, shop_name: str | None, as_json: bool) -> None:
+    """Why this order is where it is: rules, stock per line, deadline, history."""
+    from kuaifa.services.explain import explain_order
+
+    found = explain_order(_order(order_sn, shop_name), now=now())
+    data = {
+        "order_sn": found.order.order_sn,
+        "status": found.order.status,
+        "hold_reasons": found.order.hold_reasons,
+        "ship_by": found.order.ship_by,
+        "risk": found.risk,
+        "rules": [
+            {"rule": v.code, "enabled": v.enabled, "mandatory": v.mandatory, "passed": v.passed, "detail": v.detail}
+            for v in found.verdicts
+        ],
+        "lines": [vars(x) for x in found.lines],
+        "events": [
+            {
+                "at": e.created_at,
+                "kind": e.kind,
+                "from": e.from_status,
+                "to": e.to_status,
+                "actor": e.actor,
+                "details": e.details,
+            }
+            for e in found.events
+        ],
+    }
+    emit(as_json, data, lambda: click.echo("\n".join(explanation_lines(found))))
+
+
+def _order_command(name: str, doc: str, service_name: str, with_note: bool = True):
+    @command(cli, name, help=doc)
+    @click.argument("order_sn")
+    @click.option("--shop", "shop_name", default=None)
+    @click.option("--note", default="")
+    @json_option
+    def run(order_sn: str, shop_name: str | None, note: str, as_json: bool) -> None:
+        from kuaifa.services import orders as services
+
+        target = _order(order_sn, shop_name)
+        kwargs = {"note": note} if with_note else {}
+        getattr(services, service_name)(target.id, actor=actor(), now=now(), **kwargs)
+        emit(
+            as_json,
+            {"order_sn": order_sn, "done": name},
+            lambda: click.echo(_("%(order_sn)s: %(done)s") % {"order_sn": order_sn, "done": _(name)}),
+        )
+
+    return run
+
+
+_order_command("hold", "Hold an order (拦截); its reserved stock goes back to the pool.", "hold_order")
+_order_command(
+    "release",
+    "Release a held order back to review; the rules that held it are waived.",
+    "release_order",
+    with_note=False,
+)
+_order_command("cancel", "Cancel an order before shipping; its reservations are released.", "cancel_order")
+
+
+@command(cli, "map-sku")
+@click.option("--shop", "shop_name", required=True)
+@click.argument("goods_id")
+@click.argument("platform_sku_id")
+@click.argument("sku_code")
+@json_option
+def map_sku(shop_name: str, goods_id: str, platform_sku_id: str, sku_code: str, as_json: bool) -> None:
+    """Map a platform listing (商品id + 样式ID) to a SKU; held orders pick it up on the next review."""
+    from kuaifa.services.catalog import map_platform_sku
+
+    map_platform_sku(_shop(shop_name).id, goods_id, platform_sku_id, sku_code)
+    emit(
+        as_json,
+        {"goods_id": goods_id, "platform_sku_id": platform_sku_id, "sku": sku_code},
+        lambda: click.echo(_("%(g)s/%(s)s → %(c)s") % {"g": goods_id, "s": platform_sku_id, "c": sku_code}),
+    )
+
+
+@command(cli, "check-ledger")
+@json_option
+def check_ledger(as_json: bool) -> None:
+    """Check the stock invariants: on hand = Σ moves, reserved = Σ open reservations, 0 ≤ reserved ≤ on hand."""
+    from kuaifa.persistence.queries import ledger_problems
+
+    problems = ledger_problems()
+    emit(
+        as_json,
+        {"ok": not problems, "problems": [vars(p) for p in problems]},
+        lambda: click.echo(
+            _("Ledger balances.")
+            if not problems
+            else "\n".join(f"{p.what}: {p.sku_code}@{p.warehouse}: {p.detail}" for p in problems)
+        ),
+    )
+    if problems:
+        raise SystemExit(1)

@@ -1,0 +1,46 @@
+"""How things look to a person: yuan, China time, and the explain page."""
+
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from kuaifa.domain.shared.money import fen_to_yuan
+from kuaifa.domain.sla.deadlines import CHINA
+
+
+def money(fen: int) -> str:
+    return f"¥{fen_to_yuan(fen)}"
+
+
+def show_time(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def explanation_lines(found) -> list[str]:
+    order = found.order
+    out = [
+        f"{_('Order')} {order.order_sn} ({order.shop.name})  {_('status')}: {order.status}"
+        + (f"  {_('held for')}: {', '.join(_(r) for r in order.hold_reasons)}" if order.hold_reasons else ""),
+        f"{_('Ship by')}: {show_time(order.ship_by)} ({_('Asia/Shanghai')})  {_('risk')}: {_(found.risk)}",
+        f"{_('Paid')}: {money(order.pay_amount)}  {_('Receiver')}: {order.province} {order.city} "
+        f"{order.receiver_name_mask or '—'} {order.receiver_phone_mask or ''}",
+        "",
+        _("Rules (in evaluation order):"),
+    ]
+    for v in found.verdicts:
+        mark = {True: "✓", False: "✗", None: "·"}[v.passed]
+        note = _("mandatory") if v.mandatory else (_("enabled") if v.enabled else _("disabled"))
+        out.append(f"  {mark} {_(v.code):<20} [{note}] {v.detail}")
+    out += ["", _("Lines:")]
+    for line in found.lines:
+        out.append(
+            f"  {line.sku_code or _('(unmapped)'):<14} ×{line.quantity}  {_('reserved')} {line.reserved_for_this_order}"
+            f"  {_('on hand')} {line.on_hand}  {_('reserved by others')} {line.reserved_by_others}"
+            f" ({line.earlier_orders_holding} {_('orders due no later')})  {line.goods_name}"
+            + (f" [{_('in bundle')} {line.bundle}]" if line.bundle else "")
+        )
+    out += ["", _("History:")]
+    for e in found.events:
+        move = f"{e.from_status or '∅'} → {e.to_status}" if e.to_status else ""
+        out.append(f"  {show_time(e.created_at)}  {e.kind:<16} {move:<22} {e.actor}  {e.details or ''}")
+    return out

@@ -1,0 +1,27 @@
+"""The audit trail: every change to an order leaves an OrderEvent in the same transaction."""
+
+from datetime import datetime
+
+from kuaifa.persistence.models import OrderEvent
+
+
+def event(
+    order_id: int,
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+    from_status: str = "",
+    to_status: str = "",
+    **details: object,
+) -> OrderEvent:
+    """An unsaved event; callers ``bulk_create`` them with the change they record."""
+    return OrderEvent(
+        order_id=order_id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        details=details,
+        created_at=now,
+    )

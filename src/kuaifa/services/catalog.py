@@ -1,0 +1,109 @@
+"""Shops, SKUs, bundles, platform mappings and warehouses: the reference data orders are matched against."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from kuaifa.domain.inventory.catalog import SkuSpec
+from kuaifa.domain.orders.review import parse_rules
+from kuaifa.persistence.models import BundleComponent, PlatformSku, Shop, Sku, Warehouse
+from kuaifa.services.errors import InvalidInput, NotFound
+
+DEFAULT_WAREHOUSE = "MAIN"
+
+
+@transaction.atomic(durable=True)
+def add_shop(name: str, *, platform: str = Shop.Platform.PDD, ship_by_hours: int = 48, now: datetime) -> Shop:
+    """Register a shop; names are unique because every command names shops by name."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(field="name", reason="a shop needs a name")
+    if platform not in Shop.Platform.values:
+        raise InvalidInput(field="platform", reason=f"unknown platform {platform!r}")
+    if Shop.objects.filter(name=name).exists():
+        raise InvalidInput(field="name", reason=f"a shop named {name!r} already exists")
+    return Shop.objects.create(name=name, platform=platform, ship_by_hours=ship_by_hours, created_at=now)
+
+
+@transaction.atomic(durable=True)
+def set_review_rules(shop_id: int, rules: list[dict]) -> None:
+    """Replace a shop's review rules after validating them (mandatory rules cannot be switched off)."""
+    parse_rules(rules)
+    Shop.objects.filter(id=shop_id).update(review_rules=rules)
+
+
+def ensure_warehouse(code: str = DEFAULT_WAREHOUSE, *, name: str = "") -> Warehouse:
+    warehouse, _ = Warehouse.objects.get_or_create(code=code, defaults={"name": name or code})
+    return warehouse
+
+
+@dataclass(frozen=True)
+class SkuImportReport:
+    created: int
+    updated: int
+    unchanged: int
+
+
+_SKU_FIELDS = ("name", "spec", "barcode", "weight_g", "length_mm", "width_mm", "height_mm", "bin_location")
+
+
+@transaction.atomic(durable=True)
+def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
+    """Create or update SKUs from the merchant's master sheet, all or nothing.
+
+    A SKU written by the merchant is complete (no longer flagged as auto-created). Bundle components must name
+    SKUs in the sheet or already known; a bundle cannot contain itself.
+    """
+    codes = [spec.code for spec in specs]
+    existing = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
+    created = updated = unchanged = 0
+    for spec in specs:
+        values = {field: getattr(spec, field) for field in _SKU_FIELDS}
+        values |= {"enclosures": list(spec.enclosures), "is_bundle": bool(spec.components), "incomplete": False}
+        sku = existing.get(spec.code)
+        if sku is None:
+            existing[spec.code] = Sku.objects.create(code=spec.code, created_at=now, **values)
+            created += 1
+        elif any(getattr(sku, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(sku, key, value)
+            sku.save(update_fields=list(values))
+            updated += 1
+        else:
+            unchanged += 1
+    missing = {code for spec in specs for code, _ in spec.components} - set(existing)
+    if missing:
+        known = set(Sku.objects.filter(code__in=missing).values_list("code", flat=True))
+        if missing - known:
+            raise InvalidInput(
+                field="组合明细", reason=f"unknown component SKU(s): {', '.join(sorted(missing - known))}"
+            )
+        existing |= {sku.code: sku for sku in Sku.objects.filter(code__in=missing)}
+    for spec in specs:
+        if not spec.components:
+            continue
+        if any(code == spec.code for code, _ in spec.components):
+            raise InvalidInput(field="组合明细", reason=f"bundle {spec.code} cannot contain itself")
+        bundle = existing[spec.code]
+        wanted = {existing[code].id: qty for code, qty in spec.components}
+        have = dict(BundleComponent.objects.filter(bundle=bundle).values_list("component_id", "quantity"))
+        if wanted != have:
+            BundleComponent.objects.filter(bundle=bundle).delete()
+            BundleComponent.objects.bulk_create(
+                BundleComponent(bundle=bundle, component_id=cid, quantity=qty) for cid, qty in wanted.items()
+            )
+    return SkuImportReport(created, updated, unchanged)
+
+
+@transaction.atomic(durable=True)
+def map_platform_sku(shop_id: int, goods_id: str, platform_sku_id: str, sku_code: str) -> PlatformSku:
+    """Say which of our SKUs a platform listing (goods id + 样式ID) is; orders held as unmapped pick it up on review."""
+    sku = Sku.objects.filter(code=sku_code).first()
+    if sku is None:
+        raise NotFound(kind="SKU", key=sku_code)
+    mapping, _ = PlatformSku.objects.update_or_create(
+        shop_id=shop_id, goods_id=goods_id, platform_sku_id=platform_sku_id, defaults={"sku": sku}
+    )
+    return mapping

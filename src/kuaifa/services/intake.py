@@ -1,0 +1,353 @@
+"""Intake: platform orders in, exactly once.
+
+``ingest_orders`` upserts a batch of canonical orders for one shop in one transaction: orders are keyed on
+shop + order number, an older copy never overwrites a newer one, and every change writes an OrderEvent. The
+platform's facts then move our status (cancel → CANCELLED with reservations released; shipped from the back office
+→ SHIPPED with reservations consumed; a new risk review / ship_hold / after-sales → held). Lines map to our SKUs by
+merchant code (outer_id), else by platform goods id + 样式ID; what maps to nothing is left for review to hold.
+
+The batch is loaded with a few queries, decided in the domain, and written in bulk.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import F
+
+from kuaifa.domain.orders import intake as rules
+from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
+from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reasons
+from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
+from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
+from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
+from kuaifa.services.audit import event
+from kuaifa.services.reservations import consume_for_orders, release_for_orders
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
+class IngestReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    skus_created: list[str] = field(default_factory=list)
+    order_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+    def add(self, other: "IngestReport") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.skus_created += other.skus_created
+        self.order_ids += other.order_ids
+
+
+_PLATFORM_FIELDS = (
+    "order_status", "refund_status", "after_sales_status", "confirm_status", "risk_control_status", "ship_hold",
+    "is_pre_sale", "tags", "goods_amount", "discount_amount", "platform_discount", "seller_discount", "postage",
+    "pay_amount", "province", "city", "town", "receiver_name", "receiver_phone", "receiver_address",
+    "receiver_name_mask", "receiver_phone_mask", "receiver_address_mask", "receiver_is_plaintext", "open_address_id",
+    "buyer_memo", "remark", "logistics_id", "tracking_number", "created_on_platform", "paid_at", "confirmed_at",
+    "pre_sale_time", "shipped_at", "received_at", "ship_by", "platform_updated_at", "fingerprint",
+)  # fmt: skip
+
+
+def _columns(order: CanonicalOrder, policy: ShipByPolicy, digest: str) -> dict:
+    r = order.receiver
+    return {
+        "order_status": int(order.order_status),
+        "refund_status": int(order.refund_status),
+        "after_sales_status": order.after_sales_status,
+        "confirm_status": int(order.confirm_status),
+        "risk_control_status": order.risk_control_status,
+        "ship_hold": order.ship_hold,
+        "is_pre_sale": order.is_pre_sale,
+        "tags": list(order.tags),
+        "goods_amount": order.goods_amount_fen,
+        "discount_amount": order.discount_amount_fen,
+        "platform_discount": order.platform_discount_fen,
+        "seller_discount": order.seller_discount_fen,
+        "postage": order.postage_fen,
+        "pay_amount": order.pay_amount_fen,
+        "province": r.province,
+        "city": r.city,
+        "town": r.town,
+        "receiver_name": r.name,
+        "receiver_phone": r.phone,
+        "receiver_address": r.address,
+        "receiver_name_mask": r.name_mask,
+        "receiver_phone_mask": r.phone_mask,
+        "receiver_address_mask": r.address_mask,
+        "receiver_is_plaintext": r.is_plaintext,
+        "open_address_id": r.open_address_id,
+        "buyer_memo": order.buyer_memo,
+        "remark": order.remark,
+        "logistics_id": order.logistics_id,
+        "tracking_number": order.tracking_number,
+        "created_on_platform": order.created_at,
+        "paid_at": order.paid_at,
+        "confirmed_at": order.confirmed_at,
+        "pre_sale_time": order.pre_sale_time,
+        "shipped_at": order.shipped_at,
+        "received_at": order.received_at,
+        "ship_by": ship_by(
+            last_ship_time=order.last_ship_time,
+            paid_at=order.paid_at or order.created_at,
+            is_pre_sale=order.is_pre_sale,
+            pre_sale_time=order.pre_sale_time,
+            policy=policy,
+        ),
+        "platform_updated_at": order.updated_at,
+        "fingerprint": digest,
+    }
+
+
+class SkuMatcher:
+    """Maps order lines to SKU ids with two queries per batch, optionally creating SKUs named by the platform."""
+
+    def __init__(self, shop: Shop, orders: Sequence[CanonicalOrder], *, create_missing: bool, now: datetime):
+        lines = [line for order in orders for line in order.lines]
+        codes = {line.outer_id for line in lines if line.outer_id}
+        self.by_code = dict(Sku.objects.filter(code__in=codes).values_list("code", "id"))
+        pairs = {(line.goods_id, line.platform_sku_id) for line in lines if line.goods_id and line.platform_sku_id}
+        goods = {goods_id for goods_id, _ in pairs}
+        self.by_listing = {
+            (g, s): sku_id
+            for g, s, sku_id in PlatformSku.objects.filter(shop=shop, goods_id__in=goods).values_list(
+                "goods_id", "platform_sku_id", "sku_id"
+            )
+        }
+        self.created: list[str] = []
+        if create_missing:
+            self._create_missing(shop, lines, codes - set(self.by_code), now)
+
+    def _create_missing(self, shop: Shop, lines: list[CanonicalLine], codes: set[str], now: datetime) -> None:
+        """SKUs the platform names by merchant code but we do not know yet: created, flagged incomplete."""
+        if not codes:
+            return
+        first = {}
+        for line in lines:
+            if line.outer_id in codes and line.outer_id not in first:
+                first[line.outer_id] = line
+        Sku.objects.bulk_create(
+            Sku(code=code, name=line.goods_name[:200], spec=line.goods_spec[:200], incomplete=True, created_at=now)
+            for code, line in sorted(first.items())
+        )
+        self.by_code |= dict(Sku.objects.filter(code__in=codes).values_list("code", "id"))
+        mappings = [
+            PlatformSku(shop=shop, goods_id=line.goods_id, platform_sku_id=line.platform_sku_id, sku_id=self.by_code[c])
+            for c, line in sorted(first.items())
+            if line.goods_id and line.platform_sku_id and (line.goods_id, line.platform_sku_id) not in self.by_listing
+        ]
+        PlatformSku.objects.bulk_create(mappings, ignore_conflicts=True)
+        self.created = sorted(codes)
+
+    def sku_id(self, line: CanonicalLine) -> int | None:
+        if line.outer_id and line.outer_id in self.by_code:
+            return self.by_code[line.outer_id]
+        return self.by_listing.get((line.goods_id, line.platform_sku_id))
+
+
+def _line_rows(order_id: int, order: CanonicalOrder, matcher: SkuMatcher) -> list[OrderLine]:
+    return [
+        OrderLine(
+            order_id=order_id,
+            sku_id=matcher.sku_id(line),
+            goods_id=line.goods_id,
+            platform_sku_id=line.platform_sku_id,
+            outer_id=line.outer_id,
+            goods_name=line.goods_name[:255],
+            goods_spec=line.goods_spec[:255],
+            quantity=line.quantity,
+            unit_price=line.unit_price_fen,
+        )
+        for line in order.lines
+    ]
+
+
+_STORED = ("id", "order_sn", "status", "hold_reasons", "fingerprint", "platform_updated_at", "order_status",
+           "refund_status", "confirm_status")  # fmt: skip
+
+
+def ingest_orders(
+    shop: Shop,
+    orders: Sequence[CanonicalOrder],
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    create_missing_skus: bool = False,
+    waived: Sequence[HoldReason] = (),
+    reissue_of_id: int | None = None,
+) -> IngestReport:
+    """Upsert one batch of a shop's orders in one transaction (see the module docstring)."""
+    with transaction.atomic(durable=True):
+        return upsert_orders(
+            shop,
+            orders,
+            source=source,
+            actor=actor,
+            now=now,
+            create_missing_skus=create_missing_skus,
+            waived=waived,
+            reissue_of_id=reissue_of_id,
+        )
+
+
+def _latest_copies(orders: Sequence[CanonicalOrder]) -> list[CanonicalOrder]:
+    """The same order twice in one batch (a retried page): keep the newest copy."""
+    latest: dict[str, CanonicalOrder] = {}
+    for order in orders:
+        seen = latest.get(order.order_sn)
+        if seen is None or (order.updated_at or _EARLIEST) >= (seen.updated_at or _EARLIEST):
+            latest[order.order_sn] = order
+    return list(latest.values())
+
+
+def upsert_orders(
+    shop: Shop,
+    orders: Sequence[CanonicalOrder],
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    create_missing_skus: bool = False,
+    waived: Sequence[HoldReason] = (),
+    reissue_of_id: int | None = None,
+) -> IngestReport:
+    """The body of :func:`ingest_orders`, for callers that already hold a transaction (file imports)."""
+    report = IngestReport()
+    orders = _latest_copies(orders)
+    policy = ShipByPolicy(shop.ship_by_hours)
+    stored = {
+        row["order_sn"]: row
+        for row in Order.objects.filter(shop=shop, order_sn__in=[o.order_sn for o in orders]).values(*_STORED)
+    }
+    matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
+    report.skus_created = matcher.created
+
+    new_orders: list[tuple[Order, CanonicalOrder]] = []
+    updates: list[tuple[dict, CanonicalOrder, dict]] = []
+    for order in orders:
+        digest = rules.fingerprint(order)
+        row = stored.get(order.order_sn)
+        version = None
+        if row is not None:
+            version = rules.StoredVersion(
+                row["fingerprint"],
+                row["platform_updated_at"],
+                row["order_status"],
+                row["refund_status"],
+                row["confirm_status"],
+            )
+        action = rules.decide(version, order, digest)
+        if action is rules.IngestAction.UNCHANGED:
+            report.unchanged += 1
+        elif action is rules.IngestAction.STALE:
+            report.stale += 1
+        elif action is rules.IngestAction.CREATE:
+            new_orders.append(
+                (
+                    Order(
+                        shop=shop,
+                        order_sn=order.order_sn,
+                        source=source,
+                        status=rules.initial_status(order),
+                        waived_reasons=list(waived),
+                        reissue_of_id=reissue_of_id,
+                        created_at=now,
+                        updated_at=now,
+                        **_columns(order, policy, digest),
+                    ),
+                    order,
+                )
+            )
+        else:
+            assert row is not None
+            updates.append((row, order, _columns(order, policy, digest)))
+
+    events: list[OrderEvent] = []
+    if new_orders:
+        Order.objects.bulk_create([o for o, _ in new_orders], batch_size=500)
+        lines = [line for o, c in new_orders for line in _line_rows(o.id, c, matcher)]
+        OrderLine.objects.bulk_create(lines, batch_size=1000)
+        events += [
+            event(o.id, "ingested", actor=actor, now=now, to_status=o.status, source=source) for o, _ in new_orders
+        ]
+        report.created = len(new_orders)
+        report.order_ids += [o.id for o, _ in new_orders]
+    for row, order, columns in updates:
+        events += _apply_update(row, order, columns, matcher, actor=actor, now=now)
+        report.order_ids.append(row["id"])
+    report.updated = len(updates)
+    OrderEvent.objects.bulk_create(events, batch_size=1000)
+    return report
+
+
+def _apply_update(
+    row: dict, order: CanonicalOrder, columns: dict, matcher: SkuMatcher, *, actor: str, now: datetime
+) -> list[OrderEvent]:
+    """Store the newer copy, then let the platform's facts move our status."""
+    order_id = row["id"]
+    current = OrderStatus(row["status"])
+    holds = tuple(HoldReason(r) for r in row["hold_reasons"])
+    subject = ReviewSubject(order.order_sn, (), order.risk_control_status, order.ship_hold, int(order.refund_status))
+    change = rules.follow_platform(current, holds, order, platform_reasons(subject))
+    events = [
+        event(
+            order_id,
+            "platform_updated",
+            actor=actor,
+            now=now,
+            from_status=current,
+            to_status=current,
+            order_status=int(order.order_status),
+            refund_status=int(order.refund_status),
+        )
+    ]
+    status = current
+    for target in change.path:
+        previous, status = status, transition(status, target, order_sn=order.order_sn)
+        if previous in RESERVING and status == OrderStatus.SHIPPED:
+            consume_for_orders([order_id], actor=actor, now=now, note="shipped outside Kuaifa (platform)")
+        elif previous in RESERVING:
+            release_for_orders([order_id], now=now)
+        events.append(
+            event(
+                order_id,
+                "status_changed",
+                actor=actor,
+                now=now,
+                from_status=previous,
+                to_status=status,
+                cause="platform",
+                reasons=list(change.hold_reasons),
+            )
+        )
+    if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
+        _replace_lines_if_changed(order_id, order, matcher)
+    Order.objects.filter(id=order_id).update(
+        status=status, hold_reasons=list(change.hold_reasons), version=F("version") + 1, updated_at=now, **columns
+    )
+    return events
+
+
+_LINE_KEY = ("goods_id", "platform_sku_id", "outer_id", "quantity", "unit_price")
+
+
+def _replace_lines_if_changed(order_id: int, order: CanonicalOrder, matcher: SkuMatcher) -> None:
+    """A not-yet-reserved order whose items changed on the platform takes the new items; history stays intact."""
+    have = sorted(OrderLine.objects.filter(order_id=order_id).values_list(*_LINE_KEY))
+    want = sorted((x.goods_id, x.platform_sku_id, x.outer_id, x.quantity, x.unit_price_fen) for x in order.lines)
+    if have == want or Reservation.objects.filter(order_id=order_id).exists():
+        return
+    OrderLine.objects.filter(order_id=order_id).delete()
+    OrderLine.objects.bulk_create(_line_rows(order_id, order, matcher))

@@ -1,0 +1,179 @@
+"""Stock on the shelf: receipts, adjustments and stocktakes, each one ledger move per stock level.
+
+A count lower than what is reserved cannot be honoured: the orders with the *latest* deadlines lose their
+reservations (and are held for stock) until reserved ≤ on hand, so the most urgent orders keep their units.
+When stock arrives, orders held only for stock are reviewed again, earliest deadline first, right after the commit.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Sum
+
+from kuaifa.domain.inventory.catalog import StockCount
+from kuaifa.domain.orders.review import HoldReason
+from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
+from kuaifa.persistence.models import Order, OrderEvent, Reservation, Sku, StockLevel, StockMove
+from kuaifa.services.audit import event
+from kuaifa.services.catalog import ensure_warehouse
+from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.locking import lock_levels
+from kuaifa.services.reservations import release_for_orders
+
+
+@dataclass(frozen=True)
+class StockChange:
+    sku_code: str
+    warehouse: str
+    on_hand_before: int
+    on_hand_after: int
+    released_orders: tuple[str, ...] = ()
+
+
+def _level_for(sku_code: str, warehouse_code: str) -> StockLevel:
+    sku = Sku.objects.filter(code=sku_code).first()
+    if sku is None:
+        raise NotFound(kind="SKU", key=sku_code)
+    if sku.is_bundle:
+        raise InvalidInput(field="sku", reason=f"{sku_code} is a bundle: stock is kept on its components")
+    warehouse = ensure_warehouse(warehouse_code)
+    level, _ = StockLevel.objects.get_or_create(warehouse=warehouse, sku=sku)
+    return level
+
+
+def _move(
+    level: StockLevel,
+    kind: str,
+    *,
+    delta: int | None = None,
+    count: int | None = None,
+    actor: str,
+    now: datetime,
+    note: str = "",
+) -> StockChange:
+    """Apply one move under the row lock; shrink reservations if the shelf now holds fewer than promised."""
+    current = lock_levels([level.id])[0]
+    before = current["on_hand"]
+    after = count if count is not None else before + (delta or 0)
+    if after < 0:
+        raise InvalidInput(field="quantity", reason=f"{level.sku.code}: on hand cannot go below zero ({after})")
+    released: tuple[str, ...] = ()
+    if after != before:
+        if after < current["reserved"]:
+            released = _give_back(level.id, current["reserved"] - after, actor=actor, now=now)
+        StockLevel.objects.filter(id=level.id).update(on_hand=F("on_hand") + (after - before))
+        StockMove.objects.create(
+            stock_level=level,
+            kind=kind,
+            quantity=after - before,
+            on_hand_after=after,
+            note=note,
+            actor=actor,
+            created_at=now,
+        )
+    return StockChange(level.sku.code, level.warehouse.code, before, after, released)
+
+
+def _give_back(level_id: int, units: int, *, actor: str, now: datetime) -> tuple[str, ...]:
+    """Take reservations away from the latest-deadline orders on this level until ``units`` are freed."""
+    holders = (
+        Reservation.objects.filter(stock_level_id=level_id, state=Reservation.State.OPEN)
+        .values("order_id", "order__order_sn", "order__status")
+        .order_by(F("order__ship_by").desc(nulls_first=True), "-order__paid_at", "-order__order_sn")
+    )
+    chosen: dict[int, tuple[str, str]] = {}
+    freed = 0
+    per_order = dict(
+        Reservation.objects.filter(stock_level_id=level_id, state=Reservation.State.OPEN)
+        .values_list("order_id")
+        .annotate(total=Sum("quantity"))
+    )
+    for row in holders:
+        if freed >= units:
+            break
+        if row["order_id"] in chosen:
+            continue
+        chosen[row["order_id"]] = (row["order__order_sn"], row["order__status"])
+        freed += per_order[row["order_id"]]
+    release_for_orders(chosen, now=now)
+    events = []
+    for order_id, (_, status) in chosen.items():
+        target = transition(OrderStatus(status), OrderStatus.ON_HOLD)
+        events.append(
+            event(
+                order_id,
+                "held",
+                actor=actor,
+                now=now,
+                from_status=status,
+                to_status=target,
+                reasons=[HoldReason.STOCK_INSUFFICIENT],
+                cause="stock counted below reserved",
+            )
+        )
+    Order.objects.filter(id__in=list(chosen), status__in=list(RESERVING)).update(
+        status=OrderStatus.ON_HOLD,
+        hold_reasons=[HoldReason.STOCK_INSUFFICIENT],
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    OrderEvent.objects.bulk_create(events)
+    return tuple(sn for sn, _ in chosen.values())
+
+
+def _after_commit_retry_holds(now: datetime, actor: str) -> None:
+    from kuaifa.services.review import review_orders
+
+    transaction.on_commit(lambda: review_orders(actor=actor, now=now, only_held=True))
+
+
+def receive_stock(
+    sku_code: str, quantity: int, *, warehouse: str = "MAIN", actor: str, now: datetime, note: str = ""
+) -> StockChange:
+    """Goods arrived (入库): on hand rises; orders waiting for this stock are reviewed again after commit."""
+    if quantity <= 0:
+        raise InvalidInput(field="quantity", reason=f"a receipt must be a positive number of units, not {quantity}")
+    with transaction.atomic(durable=True):
+        change = _move(
+            _level_for(sku_code, warehouse), StockMove.Kind.RECEIPT, delta=quantity, actor=actor, now=now, note=note
+        )
+        _after_commit_retry_holds(now, actor)
+    return change
+
+
+def adjust_stock(
+    sku_code: str, delta: int, *, warehouse: str = "MAIN", actor: str, now: datetime, note: str = ""
+) -> StockChange:
+    """A correction (调整: damage, found units), signed."""
+    if delta == 0:
+        raise InvalidInput(field="quantity", reason="an adjustment of zero changes nothing")
+    with transaction.atomic(durable=True):
+        change = _move(
+            _level_for(sku_code, warehouse), StockMove.Kind.ADJUSTMENT, delta=delta, actor=actor, now=now, note=note
+        )
+        if delta > 0:
+            _after_commit_retry_holds(now, actor)
+    return change
+
+
+def stocktake(counts: Sequence[StockCount], *, actor: str, now: datetime, note: str = "") -> list[StockChange]:
+    """Counted quantities (盘点) become the truth, all rows or none; the difference is one move per level."""
+    with transaction.atomic(durable=True):
+        seen: set[tuple[str, str]] = set()
+        changes = []
+        for count in counts:
+            key = (count.sku_code, count.warehouse)
+            if key in seen:
+                raise InvalidInput(field="商家编码", reason=f"{count.sku_code} counted twice in {count.warehouse}")
+            seen.add(key)
+            if count.quantity < 0:
+                raise InvalidInput(field="数量", reason=f"{count.sku_code}: a count cannot be negative")
+            level = _level_for(count.sku_code, count.warehouse)
+            changes.append(
+                _move(level, StockMove.Kind.STOCKTAKE, count=count.quantity, actor=actor, now=now, note=note)
+            )
+        if any(c.on_hand_after > c.on_hand_before for c in changes):
+            _after_commit_retry_holds(now, actor)
+    return changes

@@ -1,0 +1,72 @@
+"""Opening and closing reservations: the only code that changes ``StockLevel.reserved``.
+
+Releasing (cancel, hold) gives units back to the pool; consuming (ship) turns them into a stock move out of the
+warehouse. Both touch the stock rows in id order and record the state change on the reservation rows.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import F
+
+from kuaifa.persistence.models import Reservation, StockLevel, StockMove
+from kuaifa.services.locking import add_reserved, lock_levels
+
+
+def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
+    """Release every open reservation of these orders; returns the units released."""
+    open_rows = list(
+        Reservation.objects.filter(order_id__in=list(order_ids), state=Reservation.State.OPEN).values_list(
+            "id", "stock_level_id", "quantity"
+        )
+    )
+    if not open_rows:
+        return 0
+    deltas: dict[int, int] = defaultdict(int)
+    for _, level_id, quantity in open_rows:
+        deltas[level_id] -= quantity
+    lock_levels(deltas)
+    Reservation.objects.filter(id__in=[row[0] for row in open_rows]).update(
+        state=Reservation.State.RELEASED, closed_at=now
+    )
+    add_reserved(deltas)
+    return -sum(deltas.values())
+
+
+def consume_for_orders(order_ids: Iterable[int], *, actor: str, now: datetime, note: str = "") -> int:
+    """The parcel left: open reservations become ``ship`` stock moves (on_hand and reserved both fall)."""
+    rows = list(
+        Reservation.objects.filter(order_id__in=list(order_ids), state=Reservation.State.OPEN).values_list(
+            "id", "stock_level_id", "quantity", "order_id"
+        )
+    )
+    if not rows:
+        return 0
+    levels = {row["id"]: row for row in lock_levels(row[1] for row in rows)}
+    moves = []
+    for _, level_id, quantity, order_id in rows:
+        level = levels[level_id]
+        level["on_hand"] -= quantity
+        moves.append(
+            StockMove(
+                stock_level_id=level_id,
+                kind=StockMove.Kind.SHIP,
+                quantity=-quantity,
+                on_hand_after=level["on_hand"],
+                order_id=order_id,
+                note=note,
+                actor=actor,
+                created_at=now,
+            )
+        )
+    Reservation.objects.filter(id__in=[row[0] for row in rows]).update(state=Reservation.State.CONSUMED, closed_at=now)
+    totals: dict[int, int] = defaultdict(int)
+    for _, level_id, quantity, _ in rows:
+        totals[level_id] += quantity
+    for level_id in sorted(totals):
+        StockLevel.objects.filter(id=level_id).update(
+            on_hand=F("on_hand") - totals[level_id], reserved=F("reserved") - totals[level_id]
+        )
+    StockMove.objects.bulk_create(moves)
+    return sum(totals.values())
