@@ -126,7 +126,8 @@ def _give_back(level_id: int, units: int, *, actor: str, now: datetime) -> tuple
 def _after_commit_retry_holds(now: datetime, actor: str) -> None:
     from kuaifa.services.review import review_orders
 
-    transaction.on_commit(lambda: review_orders(actor=actor, now=now, only_held=True))
+    # robust: the receipt stands even if this follow-up fails; `kuaifa review` retries held orders too
+    transaction.on_commit(lambda: review_orders(actor=actor, now=now, only_held=True), robust=True)
 
 
 def receive_stock(

@@ -89,11 +89,16 @@ def parse_rules(raw: Iterable[Mapping[str, Any]] | None) -> tuple[RuleConfig, ..
             raise InvalidRuleConfig(rule=str(item.get("code")), reason="unknown rule code") from None
         if code is R.MANUAL:
             raise InvalidRuleConfig(rule=code.value, reason="manual holds are not a review rule")
-        enabled = bool(item.get("enabled", True))
+        enabled = item.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise InvalidRuleConfig(rule=code.value, reason="enabled must be true or false")
         if not enabled and code in MANDATORY:
             raise InvalidRuleConfig(rule=code.value, reason="this rule is mandatory and cannot be disabled")
         params = dict(item.get("params") or {})
         _check_params(code, params)
+        low, high = params.get("min_pay_fen"), params.get("max_pay_fen")
+        if low is not None and high is not None and low > high:
+            raise InvalidRuleConfig(rule=code.value, reason="min_pay_fen is larger than max_pay_fen")
         given[code] = RuleConfig(code, enabled, params)
     return tuple(given.get(code, RuleConfig(code)) for code in RULE_ORDER)
 
@@ -101,7 +106,8 @@ def parse_rules(raw: Iterable[Mapping[str, Any]] | None) -> tuple[RuleConfig, ..
 def _check_params(code: HoldReason, params: Mapping[str, Any]) -> None:
     if code is R.AMOUNT_ANOMALY:
         for name in ("min_pay_fen", "max_pay_fen"):
-            if name in params and (not isinstance(params[name], int) or params[name] < 0):
+            value = params.get(name, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidRuleConfig(rule=code.value, reason=f"{name} must be a whole number of fen ≥ 0")
     if code is R.BUYER_MEMO and "keywords" in params:
         words = params["keywords"]
@@ -199,7 +205,7 @@ def review(subject: ReviewSubject, rules: Sequence[RuleConfig]) -> ReviewOutcome
         if rule.code is R.STOCK_INSUFFICIENT:
             verdicts.append(RuleVerdict(rule.code, True, True, None, "decided by allocation"))
             continue
-        if not rule.enabled:
+        if not rule.enabled and not mandatory:
             verdicts.append(RuleVerdict(rule.code, False, mandatory, None, "disabled"))
             continue
         if rule.code in subject.waived and rule.code in WAIVABLE:

@@ -7,7 +7,7 @@ with more than two decimal places is refused rather than rounded away.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, Inexact, InvalidOperation, localcontext
 
 from kuaifa.domain.shared.errors import InvalidMoney
 
@@ -21,7 +21,9 @@ def yuan_to_fen(value: str | float | int | Decimal) -> int:
     if isinstance(value, float):
         text = repr(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", "").removeprefix("¥").removeprefix("￥").strip()
+        text = value.strip().replace(",", "")
+        sign = "-" if text.startswith("-") else ""
+        text = sign + text.removeprefix("-").strip().removeprefix("¥").removeprefix("￥").strip()
     else:
         text = str(value)
     try:
@@ -30,9 +32,16 @@ def yuan_to_fen(value: str | float | int | Decimal) -> int:
         raise InvalidMoney(value=value) from None
     if not amount.is_finite():
         raise InvalidMoney(value=value)
-    fen = amount * _FEN_PER_YUAN
-    if fen != fen.to_integral_value():
-        raise InvalidMoney(value=value)
+    with localcontext() as exact:
+        # wide enough that ×100 never rounds; an exponent out of range is refused, never rounded to 0 or raised raw
+        exact.prec = max(exact.prec, len(amount.as_tuple().digits) + 2)
+        exact.traps[Inexact] = True
+        try:
+            fen = amount * _FEN_PER_YUAN
+        except DecimalException:
+            raise InvalidMoney(value=value) from None
+        if fen != fen.to_integral_value():
+            raise InvalidMoney(value=value)
     return int(fen)
 
 
