@@ -21,6 +21,7 @@ from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
 from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reasons
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
+from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
 from kuaifa.services.audit import event
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
@@ -234,7 +235,7 @@ def upsert_orders(
     matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
     report.skus_created = matcher.created
 
-    new_orders: list[tuple[Order, CanonicalOrder]] = []
+    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict]] = []
     updates: list[tuple[dict, CanonicalOrder, dict]] = []
     for order in orders:
         digest = rules.fingerprint(order)
@@ -254,42 +255,96 @@ def upsert_orders(
         elif action is rules.IngestAction.STALE:
             report.stale += 1
         elif action is rules.IngestAction.CREATE:
-            new_orders.append(
-                (
-                    Order(
-                        shop=shop,
-                        order_sn=order.order_sn,
-                        source=source,
-                        status=rules.initial_status(order),
-                        waived_reasons=list(waived),
-                        reissue_of_id=reissue_of_id,
-                        created_at=now,
-                        updated_at=now,
-                        **_columns(order, policy, digest),
-                    ),
-                    order,
-                )
-            )
+            status = rules.initial_status(order)
+            new_orders.append((order, status, _columns(order, policy, digest)))
         else:
             assert row is not None
             updates.append((row, order, _columns(order, policy, digest)))
 
     events: list[OrderEvent] = []
     if new_orders:
-        Order.objects.bulk_create([o for o, _ in new_orders], batch_size=500)
-        lines = [line for o, c in new_orders for line in _line_rows(o.id, c, matcher)]
-        OrderLine.objects.bulk_create(lines, batch_size=1000)
-        events += [
-            event(o.id, "ingested", actor=actor, now=now, to_status=o.status, source=source) for o, _ in new_orders
-        ]
+        report.order_ids += _insert_new(
+            shop, new_orders, matcher, source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
+        )
         report.created = len(new_orders)
-        report.order_ids += [o.id for o, _ in new_orders]
     for row, order, columns in updates:
         events += _apply_update(row, order, columns, matcher, actor=actor, now=now)
         report.order_ids.append(row["id"])
     report.updated = len(updates)
     OrderEvent.objects.bulk_create(events, batch_size=1000)
     return report
+
+
+_ORDER_COLUMNS = ("shop_id", "order_sn", "source", "status", "hold_reasons", "waived_reasons", "reissue_of_id",
+                  "version", "created_at", "updated_at", *_PLATFORM_FIELDS)  # fmt: skip
+_LINE_COLUMNS = ("order_id", "sku_id", "goods_id", "platform_sku_id", "outer_id", "goods_name", "goods_spec",
+                 "quantity", "unit_price")  # fmt: skip
+_EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
+
+
+def _insert_new(
+    shop: Shop,
+    new_orders,
+    matcher: SkuMatcher,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    waived: Sequence[HoldReason],
+    reissue_of_id: int | None,
+) -> list[int]:
+    """Orders, their lines and their ``ingested`` events, each as one executemany (see persistence.bulk)."""
+    insert_rows(
+        Order,
+        _ORDER_COLUMNS,
+        (
+            (
+                shop.id,
+                order.order_sn,
+                source,
+                status,
+                [],
+                list(waived),
+                reissue_of_id,
+                1,
+                now,
+                now,
+                *(columns[name] for name in _PLATFORM_FIELDS),
+            )
+            for order, status, columns in new_orders
+        ),
+    )
+    ids = dict(
+        Order.objects.filter(shop=shop, order_sn__in=[order.order_sn for order, _, _ in new_orders]).values_list(
+            "order_sn", "id"
+        )
+    )
+    insert_rows(
+        OrderLine,
+        _LINE_COLUMNS,
+        (
+            (
+                ids[order.order_sn],
+                matcher.sku_id(line),
+                line.goods_id,
+                line.platform_sku_id,
+                line.outer_id,
+                line.goods_name[:255],
+                line.goods_spec[:255],
+                line.quantity,
+                line.unit_price_fen,
+            )
+            for order, _, _ in new_orders
+            for line in order.lines
+        ),
+    )
+    details = {"source": source}
+    insert_rows(
+        OrderEvent,
+        _EVENT_COLUMNS,
+        ((ids[order.order_sn], "ingested", "", status, actor, details, now) for order, status, _ in new_orders),
+    )
+    return [ids[order.order_sn] for order, _, _ in new_orders]
 
 
 def _apply_update(

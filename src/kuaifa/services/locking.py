@@ -8,7 +8,7 @@ the CHECK constraint ``on_hand >= reserved`` refuses any write that would overse
 
 from collections.abc import Iterable
 
-from django.db.models import F
+from django.db import connection
 
 from kuaifa.persistence.models import StockLevel
 
@@ -27,7 +27,10 @@ def lock_levels(level_ids: Iterable[int]) -> list[dict]:
 
 
 def add_reserved(deltas: dict[int, int]) -> None:
-    """Apply ``reserved += delta`` per stock level, in id order; the CHECK constraint is the backstop."""
-    for level_id in sorted(deltas):
-        if deltas[level_id]:
-            StockLevel.objects.filter(id=level_id).update(reserved=F("reserved") + deltas[level_id])
+    """Apply ``reserved += delta`` per stock level, in id order, as one statement batch; the CHECK constraint
+    refuses any row that would go negative or above on_hand (IntegrityError, and the transaction rolls back)."""
+    rows = [(delta, level_id) for level_id, delta in sorted(deltas.items()) if delta]
+    if rows:
+        table = connection.ops.quote_name(StockLevel._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET reserved = reserved + %s WHERE id = %s", rows)

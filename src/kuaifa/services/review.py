@@ -26,6 +26,7 @@ from kuaifa.domain.orders.review import (
     review,
 )
 from kuaifa.domain.orders.status import OrderStatus, transition
+from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import (
     BundleComponent,
     Order,
@@ -37,10 +38,10 @@ from kuaifa.persistence.models import (
     Sku,
     StockLevel,
 )
-from kuaifa.services.audit import event
 from kuaifa.services.locking import add_reserved, lock_levels
 
 CHUNK = 2000
+_EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
 
 
 @dataclass
@@ -222,19 +223,13 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
             for sku_id, units in missing.items():
                 report.short_units[sku_id] += units
 
-        Reservation.objects.bulk_create(
-            [
-                Reservation(
-                    order_id=r.order_id,
-                    line_id=r.line_id,
-                    stock_level_id=r.stock_level_id,
-                    sku_id=r.sku_id,
-                    quantity=r.quantity,
-                    created_at=now,
-                )
+        insert_rows(
+            Reservation,
+            ("order_id", "line_id", "stock_level_id", "sku_id", "quantity", "state", "created_at"),
+            (
+                (r.order_id, r.line_id, r.stock_level_id, r.sku_id, r.quantity, Reservation.State.OPEN, now)
                 for r in plan.reservations
-            ],
-            batch_size=1000,
+            ),
         )
         add_reserved(plan.reserved_by_level())
         short_skus = {sku for missing in plan.short.values() for sku in missing}
@@ -254,14 +249,14 @@ def _write_outcomes(
     actor: str,
     now: datetime,
 ) -> None:
-    events: list[OrderEvent] = []
+    events: list[tuple] = []  # rows for OrderEvent, in _EVENT_COLUMNS order
     by_reasons: dict[tuple[HoldReason, ...], list[int]] = defaultdict(list)
     for row in rows:
         order_id, current = row["id"], OrderStatus(row["status"])
         report.reviewed += 1
         if order_id in accepted:
             target = transition(current, OrderStatus.ACCEPTED, order_sn=row["order_sn"])
-            events.append(event(order_id, "reviewed", actor=actor, now=now, from_status=current, to_status=target))
+            events.append((order_id, "reviewed", current, target, actor, {}, now))
             report.accepted += 1
             continue
         reasons = held[order_id]
@@ -274,9 +269,7 @@ def _write_outcomes(
         details: dict = {"reasons": list(reasons)}
         if order_id in short:
             details["missing"] = short[order_id]
-        events.append(
-            event(order_id, "reviewed", actor=actor, now=now, from_status=current, to_status=target, **details)
-        )
+        events.append((order_id, "reviewed", current, target, actor, details, now))
         by_reasons[reasons].append(order_id)
     if accepted:
         Order.objects.filter(id__in=accepted).update(
@@ -286,4 +279,4 @@ def _write_outcomes(
         Order.objects.filter(id__in=ids).update(
             status=OrderStatus.ON_HOLD, hold_reasons=list(reasons), version=F("version") + 1, updated_at=now
         )
-    OrderEvent.objects.bulk_create(events, batch_size=1000)
+    insert_rows(OrderEvent, _EVENT_COLUMNS, events)
