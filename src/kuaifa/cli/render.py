@@ -18,11 +18,12 @@ def show_time(moment: datetime | None) -> str:
 
 def explanation_lines(found) -> list[str]:
     order = found.order
+    held = f"  {_('held for')}: {', '.join(_(r) for r in order.hold_reasons)}" if order.hold_reasons else ""
+    t = {key: _(key) for key in ("Order", "status", "Ship by", "Asia/Shanghai", "risk", "Paid", "Receiver")}
     out = [
-        f"{_('Order')} {order.order_sn} ({order.shop.name})  {_('status')}: {order.status}"
-        + (f"  {_('held for')}: {', '.join(_(r) for r in order.hold_reasons)}" if order.hold_reasons else ""),
-        f"{_('Ship by')}: {show_time(order.ship_by)} ({_('Asia/Shanghai')})  {_('risk')}: {_(found.risk)}",
-        f"{_('Paid')}: {money(order.pay_amount)}  {_('Receiver')}: {order.province} {order.city} "
+        f"{t['Order']} {order.order_sn} ({order.shop.name})  {t['status']}: {order.status}{held}",
+        f"{t['Ship by']}: {show_time(order.ship_by)} ({t['Asia/Shanghai']})  {t['risk']}: {_(found.risk)}",
+        f"{t['Paid']}: {money(order.pay_amount)}  {t['Receiver']}: {order.province} {order.city} "
         f"{order.receiver_name_mask or '—'} {order.receiver_phone_mask or ''}",
         "",
         _("Rules (in evaluation order):"),
@@ -32,12 +33,16 @@ def explanation_lines(found) -> list[str]:
         note = _("mandatory") if v.mandatory else (_("enabled") if v.enabled else _("disabled"))
         out.append(f"  {mark} {_(v.code):<20} [{note}] {v.detail}")
     out += ["", _("Lines:")]
+    w = {
+        key: _(key)
+        for key in ("(unmapped)", "reserved", "on hand", "reserved by others", "orders due no later", "in bundle")
+    }
     for line in found.lines:
         out.append(
-            f"  {line.sku_code or _('(unmapped)'):<14} ×{line.quantity}  {_('reserved')} {line.reserved_for_this_order}"
-            f"  {_('on hand')} {line.on_hand}  {_('reserved by others')} {line.reserved_by_others}"
-            f" ({line.earlier_orders_holding} {_('orders due no later')})  {line.goods_name}"
-            + (f" [{_('in bundle')} {line.bundle}]" if line.bundle else "")
+            f"  {line.sku_code or w['(unmapped)']:<14} ×{line.quantity}  {w['reserved']} {line.reserved_for_this_order}"
+            f"  {w['on hand']} {line.on_hand}  {w['reserved by others']} {line.reserved_by_others}"
+            f" ({line.earlier_orders_holding} {w['orders due no later']})  {line.goods_name}"
+            + (f" [{w['in bundle']} {line.bundle}]" if line.bundle else "")
         )
     out += ["", _("History:")]
     for e in found.events:

@@ -1,0 +1,36 @@
+"""Words that reach people through a variable (codes, statuses, error templates), listed so that translation
+catalogues know them. ``gettext_noop`` marks them; the edges call ``gettext`` on the value at display time."""
+
+from django.utils.translation import gettext_noop
+
+HOLD_REASONS = [
+    gettext_noop("platform_risk"), gettext_noop("ship_hold"), gettext_noop("after_sales_open"), gettext_noop("sku_unmapped"), gettext_noop("address_incomplete"),
+    gettext_noop("amount_anomaly"), gettext_noop("buyer_memo"), gettext_noop("stock_insufficient"), gettext_noop("manual"),
+]  # fmt: skip
+RISK_LEVELS = [gettext_noop("ok"), gettext_noop("due_soon"), gettext_noop("urgent"), gettext_noop("overdue")]
+ACTIONS = [gettext_noop("hold"), gettext_noop("release"), gettext_noop("cancel")]
+ERROR_TEMPLATES = [
+    gettext_noop("Error"),
+    gettext_noop("The operation was refused."),
+    gettext_noop("%(value)r is not a valid amount of money in yuan (at most two decimal places)."),
+    gettext_noop("Order %(order_sn)s cannot go from %(current)s to %(target)s."),
+    gettext_noop("Review rule %(rule)s: %(reason)s"),
+    gettext_noop("No %(kind)s %(key)r."),
+    gettext_noop("%(field)s: %(reason)s"),
+    gettext_noop("SKU %(sku)s in %(warehouse)s: %(on_hand)s on hand would be fewer than the %(reserved)s reserved."),
+    gettext_noop("Order %(order_sn)s: %(reason)s"),
+    gettext_noop("Bundle SKU %(sku_id)s contains itself (directly or through other bundles)."),
+    gettext_noop("%(file)s was not imported: %(n)s problem(s). Fix them, or use --skip-invalid."),
+    gettext_noop("Dry run, nothing changed: "),
+    gettext_noop(
+        "%(rows)s rows, %(orders)s orders: %(created)s created, %(updated)s updated, "
+        "%(unchanged)s unchanged, %(stale)s older than what we hold."
+    ),
+    gettext_noop("SKUs: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."),
+]
+LABELS = [
+    gettext_noop("Order"), gettext_noop("status"), gettext_noop("held for"), gettext_noop("Ship by"), gettext_noop("Asia/Shanghai"), gettext_noop("risk"), gettext_noop("Paid"),
+    gettext_noop("Receiver"), gettext_noop("(unmapped)"), gettext_noop("reserved"), gettext_noop("on hand"), gettext_noop("reserved by others"),
+    gettext_noop("orders due no later"), gettext_noop("in bundle"), gettext_noop("SKU"), gettext_noop("Warehouse"), gettext_noop("On hand"), gettext_noop("Reserved"),
+    gettext_noop("Available"),
+]  # fmt: skip
