@@ -1,6 +1,7 @@
 """Subcommands of ``kuaifa``. Each reads inputs, calls one service, prints what happened."""
 
 import hashlib
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -326,7 +327,7 @@ def review(shop_name: str | None, as_json: bool) -> None:
 
     shop_id = _shop(shop_name).id if shop_name else None
     total = len(candidate_ids(shop_id=shop_id))
-    show_bar = not as_json and click.get_text_stream("stdout").isatty() and total > 2000
+    show_bar = not as_json and sys.stdout.isatty() and total > 2000
     if show_bar:
         with click.progressbar(length=total, label=_("Reviewing")) as bar:
             report = review_orders(actor=actor(), now=now(), shop_id=shop_id, progress=bar.update)

@@ -4,9 +4,16 @@ catalogues know them. ``gettext_noop`` marks them; the edges call ``gettext`` on
 from django.utils.translation import gettext_noop
 
 HOLD_REASONS = [
-    gettext_noop("platform_risk"), gettext_noop("ship_hold"), gettext_noop("after_sales_open"), gettext_noop("sku_unmapped"), gettext_noop("address_incomplete"),
-    gettext_noop("amount_anomaly"), gettext_noop("buyer_memo"), gettext_noop("stock_insufficient"), gettext_noop("manual"),
-]  # fmt: skip
+    gettext_noop("platform_risk"),
+    gettext_noop("ship_hold"),
+    gettext_noop("after_sales_open"),
+    gettext_noop("sku_unmapped"),
+    gettext_noop("address_incomplete"),
+    gettext_noop("amount_anomaly"),
+    gettext_noop("buyer_memo"),
+    gettext_noop("stock_insufficient"),
+    gettext_noop("manual"),
+]
 RISK_LEVELS = [gettext_noop("ok"), gettext_noop("due_soon"), gettext_noop("urgent"), gettext_noop("overdue")]
 ACTIONS = [gettext_noop("hold"), gettext_noop("release"), gettext_noop("cancel")]
 ERROR_TEMPLATES = [
@@ -29,8 +36,23 @@ ERROR_TEMPLATES = [
     gettext_noop("SKUs: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."),
 ]
 LABELS = [
-    gettext_noop("Order"), gettext_noop("status"), gettext_noop("held for"), gettext_noop("Ship by"), gettext_noop("Asia/Shanghai"), gettext_noop("risk"), gettext_noop("Paid"),
-    gettext_noop("Receiver"), gettext_noop("(unmapped)"), gettext_noop("reserved"), gettext_noop("on hand"), gettext_noop("reserved by others"),
-    gettext_noop("orders due no later"), gettext_noop("in bundle"), gettext_noop("SKU"), gettext_noop("Warehouse"), gettext_noop("On hand"), gettext_noop("Reserved"),
+    gettext_noop("Order"),
+    gettext_noop("status"),
+    gettext_noop("held for"),
+    gettext_noop("Ship by"),
+    gettext_noop("Asia/Shanghai"),
+    gettext_noop("risk"),
+    gettext_noop("Paid"),
+    gettext_noop("Receiver"),
+    gettext_noop("(unmapped)"),
+    gettext_noop("reserved"),
+    gettext_noop("on hand"),
+    gettext_noop("reserved by others"),
+    gettext_noop("orders due no later"),
+    gettext_noop("in bundle"),
+    gettext_noop("SKU"),
+    gettext_noop("Warehouse"),
+    gettext_noop("On hand"),
+    gettext_noop("Reserved"),
     gettext_noop("Available"),
-]  # fmt: skip
+]

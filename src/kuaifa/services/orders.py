@@ -27,12 +27,19 @@ def _locked(order_id: int) -> Order:
 
 
 def _save_status(
-    order: Order, target: OrderStatus, reasons: list[str], *, kind: str, actor: str, now: datetime, **details: object
+    order: Order,
+    target: OrderStatus,
+    hold_reasons: list[str],
+    *,
+    kind: str,
+    actor: str,
+    now: datetime,
+    **details: object,
 ) -> None:
     previous = order.status
     changed = Order.objects.filter(id=order.id, version=order.version).update(
         status=target,
-        hold_reasons=reasons,
+        hold_reasons=hold_reasons,
         version=F("version") + 1,
         updated_at=now,
         waived_reasons=order.waived_reasons,
