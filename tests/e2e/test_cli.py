@@ -198,3 +198,29 @@ def test_the_installed_command_runs_the_demo_on_a_fresh_home(tmp_path):
 
     assert "13 rows, 12 orders: 12 created" in demo.stdout
     assert "Ledger balances." in demo.stdout
+
+
+def test_a_manual_order_and_a_reissue_from_the_command_line(kuaifa, merchant):
+    created = json.loads(
+        kuaifa("order-add", "--shop", "茶叶店", "--item", "TEA-001*2@19.90", "--name", "张三", "--phone", "13800001234",
+               "--province", "上海市", "--city", "上海市", "--address", "世纪大道 100 号", "--order-sn", "M-1",
+               "--json").output
+    )  # fmt: skip
+    reissued = json.loads(kuaifa("reissue", "M-1", "--item", "TEA-001*1", "--json").output)
+    kuaifa("review")
+
+    manual = Order.objects.get(order_sn="M-1")
+    again = Order.objects.get(order_sn=reissued["order_sn"])
+    assert created == {"order_sn": "M-1", "status": "NEW"}
+    assert (manual.pay_amount, manual.receiver_phone_mask, manual.status) == (3980, "138****1234", OrderStatus.ACCEPTED)
+    assert (again.order_sn, again.pay_amount, again.reissue_of_id, again.status) == (
+        "M-1-R1", 0, manual.id, OrderStatus.ACCEPTED,
+    )  # fmt: skip
+
+
+def test_a_malformed_item_names_the_parameter(kuaifa, merchant):
+    result = kuaifa("order-add", "--shop", "茶叶店", "--item", "TEA-001x2", "--name", "张三", "--phone", "13800001234",
+                    "--province", "上海市", "--city", "上海市", "--address", "世纪大道", ok=False)  # fmt: skip
+
+    assert "--item 1" in result.output
+    assert Order.objects.count() == 0

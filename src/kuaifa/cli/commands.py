@@ -529,3 +529,79 @@ def demo() -> None:
     if held:
         step(_("Why is the most urgent held order not moving?"), "explain", held[0]["order_sn"])
     step(_("Check the stock ledger"), "check-ledger")
+
+
+def _items(values: tuple[str, ...], *, with_price: bool):
+    """``CODE*QTY`` or ``CODE*QTY@PRICE`` (price in yuan) → ManualLine."""
+    from kuaifa.domain.shared.money import yuan_to_fen
+    from kuaifa.services.errors import InvalidInput
+    from kuaifa.services.orders import ManualLine
+
+    lines = []
+    for number, text in enumerate(values, start=1):
+        code, _sep, rest = text.partition("*")
+        qty_text, _sep, price_text = rest.partition("@")
+        if not code or not qty_text.isdigit() or (price_text and not with_price):
+            raise InvalidInput(
+                field=f"--item {number}", reason=f"{text!r}: expected CODE*QTY" + ("[@PRICE]" if with_price else "")
+            )
+        lines.append(ManualLine(code.strip(), int(qty_text), yuan_to_fen(price_text) if price_text else 0))
+    return lines
+
+
+@command(cli, "order-add")
+@click.option("--shop", "shop_name", required=True)
+@click.option("--item", "items", multiple=True, required=True, help="CODE*QTY@PRICE, e.g. TEA-001*2@19.90")
+@click.option("--name", required=True, help="Receiver name.")
+@click.option("--phone", required=True)
+@click.option("--province", required=True)
+@click.option("--city", required=True)
+@click.option("--town", default="")
+@click.option("--address", required=True, help="Street address without province/city/district.")
+@click.option("--order-sn", default="", help="Defaults to M + date and time.")
+@click.option("--memo", default="", help="Buyer memo.")
+@json_option
+def order_add(shop_name, items, name, phone, province, city, town, address, order_sn, memo, as_json) -> None:
+    """Enter a manual order (手工单: phone, WeChat, wholesale); it is reviewed like any platform order."""
+    from kuaifa.domain.orders.canonical import Receiver
+    from kuaifa.services.orders import create_manual_order
+
+    receiver = Receiver(
+        province=province, city=city, town=town, name=name, phone=phone, address=address,
+        name_mask=name[:1] + "*" * max(len(name) - 1, 1), phone_mask=f"{phone[:3]}****{phone[-4:]}",
+        address_mask=address[:4] + "***", is_plaintext=True,
+    )  # fmt: skip
+    order = create_manual_order(
+        _shop(shop_name),
+        _items(items, with_price=True),
+        receiver,
+        order_sn=order_sn,
+        buyer_memo=memo,
+        actor=actor(),
+        now=now(),
+    )
+    emit(
+        as_json,
+        {"order_sn": order.order_sn, "status": order.status},
+        lambda: click.echo(_("Manual order %(sn)s created.") % {"sn": order.order_sn}),
+    )
+
+
+@command(cli, "reissue")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@click.option("--item", "items", multiple=True, help="CODE*QTY to send; default: every line of the original.")
+@click.option("--note", default="")
+@json_option
+def reissue(order_sn, shop_name, items, note, as_json) -> None:
+    """Send goods again for an order (补发单), free of charge; reviewed and reserved like any order."""
+    from kuaifa.services.orders import create_reissue_order
+
+    original = _order(order_sn, shop_name)
+    lines = _items(items, with_price=False) if items else None
+    order = create_reissue_order(original.id, lines=lines, note=note, actor=actor(), now=now())
+    emit(
+        as_json,
+        {"order_sn": order.order_sn, "reissue_of": order_sn},
+        lambda: click.echo(_("Reissue %(sn)s created for %(orig)s.") % {"sn": order.order_sn, "orig": order_sn}),
+    )
