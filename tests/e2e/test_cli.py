@@ -224,3 +224,15 @@ def test_a_malformed_item_names_the_parameter(kuaifa, merchant):
 
     assert "--item 1" in result.output
     assert Order.objects.count() == 0
+
+
+def test_stock_exports_and_reimports_as_an_unchanged_count(kuaifa, merchant):
+    out = merchant / "stock-export.csv"
+
+    kuaifa("export-stock", out)
+    again = json.loads(kuaifa("import-stock", out, "--json").output)
+
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "商家编码,仓库,数量,占用,可用"
+    assert len(again) == StockLevel.objects.count() == 3
+    assert all(change["on_hand_before"] == change["on_hand_after"] for change in again)

@@ -231,6 +231,21 @@ def import_stock(file: Path, as_json: bool) -> None:
     )
 
 
+@command(cli, "export-stock")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+def export_stock(file: Path, as_json: bool) -> None:
+    """Write stock per SKU and warehouse (商家编码, 仓库, 数量, 占用, 可用); import-stock reads it back."""
+    from kuaifa.cli.files import save_stock
+
+    count = save_stock(file)
+    emit(
+        as_json,
+        {"file": str(file), "levels": count},
+        lambda: click.echo(_("%(n)s stock levels written to %(file)s") % {"n": count, "file": file}),
+    )
+
+
 @cli.group()
 def stock() -> None:
     """Stock on hand (库存)."""

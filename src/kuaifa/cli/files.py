@@ -3,7 +3,13 @@
 from pathlib import Path
 
 from kuaifa.platforms.pdd_export.parser import ParseResult, parse_orders
-from kuaifa.platforms.pdd_export.skus import SKU_SHEET_HEADER, parse_sku_sheet, parse_stock_sheet, sku_rows
+from kuaifa.platforms.pdd_export.skus import (
+    SKU_SHEET_HEADER,
+    STOCK_SHEET_HEADER,
+    parse_sku_sheet,
+    parse_stock_sheet,
+    sku_rows,
+)
 from kuaifa.platforms.pdd_export.table import RowProblem, Table, TableError, read_table, write_table
 from kuaifa.services.errors import InvalidInput
 
@@ -49,3 +55,16 @@ def save_skus(file: Path) -> int:
     specs = sku_specs()
     write_table(file, SKU_SHEET_HEADER, sku_rows(specs))
     return len(specs)
+
+
+def save_stock(file: Path) -> int:
+    """On hand per SKU and warehouse (re-importable as a stocktake), with reserved and available for reading."""
+    from kuaifa.persistence.queries import stock_levels
+
+    levels = stock_levels()
+    rows = [
+        [r["sku__code"], r["warehouse__code"], r["on_hand"], r["reserved"], r["on_hand"] - r["reserved"]]
+        for r in levels
+    ]
+    write_table(file, [*STOCK_SHEET_HEADER, "占用", "可用"], rows)
+    return len(rows)
