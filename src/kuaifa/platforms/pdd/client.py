@@ -1,0 +1,496 @@
+"""The signed PDD gateway client (pdd-reference §1, §2, §3, §4, §6).
+
+One ``POST`` to the router per call: the method name in ``type``, the public parameters (``client_id``,
+``timestamp`` in seconds, ``data_type=JSON``, ``version=V1``, ``access_token``), the business parameters, and the
+MD5 ``sign`` over all of them, form-encoded. The answer is ``{"<name>_response": {...}}`` or
+``{"error_response": {...}}``; ``pdd.refund.information.get`` alone answers at top level.
+
+Around that single call the client adds what every call leaving the process needs: a per-API rate limit, retries
+with exponential backoff and full jitter on the codes that may pass (and on timeouts, network errors, HTTP 429/5xx),
+one token refresh on 10019, and a clock calibrated against ``pdd.time.get`` so timestamps and sync windows are in
+PDD time. Everything with time or randomness in it is injected, so tests run on a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from kuaifa.platforms.pdd.backoff import FullJitterBackoff
+from kuaifa.platforms.pdd.beijing_time import epoch_seconds, parse_beijing
+from kuaifa.platforms.pdd.errors import (
+    PddBusinessError,
+    PddError,
+    PddParamError,
+    PddTokenExpired,
+    PddTransportError,
+    error_from_response,
+)
+from kuaifa.platforms.pdd.ratelimit import DEFAULT_RATE_LIMITS, SlidingWindowLimiter
+from kuaifa.platforms.pdd.responses import (
+    LogisticsCompany,
+    OrderPage,
+    OrderStatusRow,
+    RefundPage,
+    ShipResult,
+    TokenGrant,
+)
+from kuaifa.platforms.pdd.signing import encode_params, sign
+
+logger = logging.getLogger(__name__)
+
+GATEWAY_URL = "https://gw-api.pinduoduo.com/api/router"
+PUBLIC_PARAMS = frozenset({"type", "client_id", "timestamp", "sign", "access_token", "data_type", "version"})
+#: APIs that answer with the fields at top level instead of a ``<name>_response`` wrapper (§1.4).
+TOP_LEVEL_RESPONSE_TYPES = frozenset({"pdd.refund.information.get"})
+#: APIs called with the app's credentials only: they mint the merchant token, so they cannot send one.
+TOKENLESS_TYPES = frozenset({"pdd.pop.auth.token.create", "pdd.pop.auth.token.refresh"})
+
+INCREMENT_WINDOW_S = 30 * 60  # §2.1: pdd.order.number.list.increment.get and refunds, by updated_at
+CONFIRM_WINDOW_S = 24 * 3600  # §2.1: pdd.order.list.get, by confirm time
+MAX_PAGE_SIZE = 100
+ALL_STATUSES = 5  # order_status / refund_status filter value meaning 全部
+DEFAULT_TIMEOUT = httpx.Timeout(5.0)  # the official SDK caps connect and socket timeouts at 5 s (§1.1)
+
+
+class ShipmentConflict(PddBusinessError):
+    """A first shipment was refused because the order is already shipped with another carrier or number.
+
+    The upload must not be retried as is: a person decides between the two tracking numbers (or sends a
+    ``redelivery_type=2`` correction).
+    """
+
+    def __init__(self, cause: PddError, *, order_sn: str, logistics_id: int, tracking_number: str) -> None:
+        super().__init__(cause.code, cause.msg, cause.sub_code, cause.sub_msg, cause.request_id)
+        self.order_sn = order_sn
+        self.platform_logistics_id = logistics_id
+        self.platform_tracking_number = tracking_number
+
+
+class PddClient:
+    """A client for one app (``client_id``/``client_secret``) acting for one merchant (``access_token``).
+
+    ``rate_limits`` maps API names (or ``"*"``) to ``(calls, period_s)``; None means the published limits
+    (:data:`~kuaifa.platforms.pdd.ratelimit.DEFAULT_RATE_LIMITS`); a mapping given replaces them.
+    ``token_refresher`` is called once when the gateway says 10019 and must return the new access token.
+    ``rng`` is the jitter source of the backoff.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        access_token: str | None,
+        *,
+        base_url: str = GATEWAY_URL,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        rate_limits: Mapping[str, tuple[int, float]] | None = None,
+        max_retries: int = 5,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        token_refresher: Callable[[], str] | None = None,
+        rng: random.Random | None = None,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be ≥ 0")
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.access_token = access_token
+        self.base_url = base_url
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._clock = clock
+        self._sleep = sleep
+        self._token_refresher = token_refresher
+        self._token_lock = threading.Lock()
+        self._backoff = FullJitterBackoff(base=backoff_base, cap=backoff_cap, rng=rng or random.Random())
+        self._limiter = SlidingWindowLimiter(
+            DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits, clock=clock, sleep=sleep
+        )
+        self.clock_offset = 0.0
+
+    # --- lifecycle --------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP connection pool if this client created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> PddClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- the gateway call -------------------------------------------------------------------------------------
+
+    def call(self, type_: str, **params: object) -> dict[str, Any]:
+        """Call API ``type_`` with business ``params``; returns the inner ``<name>_response`` object.
+
+        Retries retryable failures up to ``max_retries`` times with full-jitter backoff; refreshes the token once on
+        10019 when a refresher is configured; raises a typed :class:`PddError` otherwise.
+        """
+        clash = PUBLIC_PARAMS.intersection(params)
+        if clash:
+            raise ValueError(f"{sorted(clash)} are public parameters set by the client, not business parameters")
+        refreshed = False
+        attempt = 0
+        while True:
+            self._limiter.acquire(type_)
+            token = None if type_ in TOKENLESS_TYPES else self.access_token
+            try:
+                return self._call_once(type_, params, token)
+            except PddTokenExpired:
+                if self._token_refresher is None or refreshed or token is None:
+                    raise
+                refreshed = True
+                self._refresh_after_expiry(token)
+            except PddError as exc:
+                if not exc.retryable or attempt >= self.max_retries:
+                    raise
+                delay = self._backoff.delay(attempt)
+                attempt += 1
+                logger.warning("PDD %s failed (%s); retry %d/%d in %.2fs", type_, exc, attempt, self.max_retries, delay)
+                self._sleep(delay)
+
+    def _call_once(self, type_: str, params: Mapping[str, object], token: str | None) -> dict[str, Any]:
+        wire = encode_params(
+            {
+                **params,
+                "type": type_,
+                "client_id": self.client_id,
+                "timestamp": str(int(self.platform_now())),
+                "data_type": "JSON",
+                "version": "V1",
+                "access_token": token,
+            }
+        )
+        wire["sign"] = sign(wire, self._client_secret)
+        try:
+            response = self._http.post(self.base_url, data=wire, timeout=self.timeout)
+        except httpx.TimeoutException as exc:
+            raise PddTransportError(f"timeout calling {type_}: {exc!r}", retryable=True) from exc
+        except httpx.TransportError as exc:
+            raise PddTransportError(f"network error calling {type_}: {exc!r}", retryable=True) from exc
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise PddTransportError(f"HTTP {status} from the gateway for {type_}", retryable=True, http_status=status)
+        if status != 200:
+            raise PddTransportError(f"HTTP {status} from the gateway for {type_}", retryable=False, http_status=status)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise PddTransportError(f"{type_} answered with a body that is not JSON", retryable=False) from exc
+        if not isinstance(body, dict):
+            raise PddTransportError(f"{type_} answered with JSON that is not an object", retryable=False)
+        if "error_response" in body:
+            raise error_from_response(body)
+        return _unwrap(type_, body)
+
+    def _refresh_after_expiry(self, expired_token: str) -> None:
+        """Replace an expired token once, even when several threads saw 10019 for it at the same time."""
+        assert self._token_refresher is not None
+        with self._token_lock:
+            if self.access_token != expired_token:
+                return  # another thread already refreshed it
+            logger.info("PDD access token expired; refreshing")
+            self.access_token = self._token_refresher()
+
+    # --- clock ------------------------------------------------------------------------------------------------
+
+    def calibrate(self) -> float:
+        """Measure PDD time with ``pdd.time.get`` and keep the offset; returns it in seconds (PDD − local).
+
+        Timestamps must be within 10 minutes of PDD time, and sync windows must end ≤ PDD time − 3 min (§1.2, §6).
+        The round trip's midpoint is taken as the moment the server read its clock.
+        """
+        before = self._clock()
+        answer = self.call("pdd.time.get")
+        after = self._clock()
+        self.clock_offset = _platform_time(answer.get("time")) - (before + after) / 2
+        return self.clock_offset
+
+    def platform_now(self) -> float:
+        """PDD time as epoch seconds: the injected clock plus the calibrated offset (0 before calibration)."""
+        return self._clock() + self.clock_offset
+
+    def platform_datetime(self) -> datetime:
+        """PDD time as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.platform_now(), UTC)
+
+    # --- orders -----------------------------------------------------------------------------------------------
+
+    def increment_orders(
+        self,
+        start: datetime | float,
+        end: datetime | float,
+        page: int,
+        page_size: int = MAX_PAGE_SIZE,
+        use_has_next: bool = True,
+        *,
+        order_status: int = ALL_STATUSES,
+        refund_status: int = ALL_STATUSES,
+    ) -> OrderPage:
+        """``pdd.order.number.list.increment.get``: full orders whose ``updated_at`` is in ``[start, end]``.
+
+        The window may span at most 30 minutes. Walk pages from the last to the first (ask once with
+        ``use_has_next=False`` for ``total_count``): an order updated meanwhile leaves the window and only shifts
+        pages not yet read.
+        """
+        start_s, end_s = _window(start, end, INCREMENT_WINDOW_S, "pdd.order.number.list.increment.get")
+        _check_page(page, page_size)
+        answer = self.call(
+            "pdd.order.number.list.increment.get",
+            start_updated_at=start_s,
+            end_updated_at=end_s,
+            order_status=order_status,
+            refund_status=refund_status,
+            page=page,
+            page_size=page_size,
+            use_has_next=use_has_next,
+        )
+        return _order_page(answer, "order_sn_list")
+
+    def list_orders(
+        self,
+        start_confirm: datetime | float,
+        end_confirm: datetime | float,
+        page: int,
+        page_size: int = MAX_PAGE_SIZE,
+        use_has_next: bool = True,
+        *,
+        order_status: int = ALL_STATUSES,
+        refund_status: int = ALL_STATUSES,
+    ) -> OrderPage:
+        """``pdd.order.list.get``: orders by 成交 (confirm) time in a window of at most 24 h, for reconciliation."""
+        start_s, end_s = _window(start_confirm, end_confirm, CONFIRM_WINDOW_S, "pdd.order.list.get")
+        _check_page(page, page_size)
+        answer = self.call(
+            "pdd.order.list.get",
+            start_confirm_at=start_s,
+            end_confirm_at=end_s,
+            order_status=order_status,
+            refund_status=refund_status,
+            page=page,
+            page_size=page_size,
+            use_has_next=use_has_next,
+        )
+        return _order_page(answer, "order_list")
+
+    def order_information(self, order_sn: str) -> dict[str, Any]:
+        """``pdd.order.information.get``: one full order object (orders of the last 3 months; else 45001)."""
+        answer = self.call("pdd.order.information.get", order_sn=order_sn)
+        info = answer.get("order_info")
+        if not isinstance(info, dict):
+            raise PddTransportError(f"order_info missing in the answer for {order_sn}", retryable=False)
+        return info
+
+    def order_statuses(self, order_sns: Sequence[str]) -> list[OrderStatusRow]:
+        """``pdd.order.status.get``: the shipping and refund axes of several orders (0 = 异常/unknown)."""
+        answer = self.call("pdd.order.status.get", order_sns=",".join(order_sns))
+        return [
+            OrderStatusRow(
+                order_sn=str(row.get("orderSn") or row.get("order_sn") or ""),
+                order_status=int(row.get("order_status") or 0),
+                refund_status=int(row.get("refund_status") or 0),
+            )
+            for row in answer.get("order_status_list") or []
+        ]
+
+    # --- logistics --------------------------------------------------------------------------------------------
+
+    def logistics_companies(self) -> list[LogisticsCompany]:
+        """``pdd.logistics.companies.get``: carrier ids, codes and whether shipping with them is supported."""
+        answer = self.call("pdd.logistics.companies.get")
+        return [
+            LogisticsCompany(
+                id=int(row["id"]),
+                name=str(row.get("logistics_company") or ""),
+                code=str(row.get("code") or ""),
+                available=int(row.get("available") or 0) == 1,
+            )
+            for row in answer.get("logistics_companies") or []
+        ]
+
+    def online_send(
+        self,
+        order_sn: str,
+        logistics_id: int,
+        tracking_number: str,
+        redelivery_type: int = 1,
+        *,
+        refund_address_id: int | None = None,
+        feature: str | None = None,
+    ) -> ShipResult:
+        """``pdd.logistics.online.send``: mark the order shipped with a supported carrier id and tracking number.
+
+        ``redelivery_type`` 1 is the first shipment (only for 待发货), 2 overwrites the shipment of a shipped order.
+        A refused first shipment is checked against the order: if it already carries this carrier and number (a
+        retry whose first answer was lost), the result says ``already_shipped``; if it carries another, the error
+        is a :class:`ShipmentConflict`.
+        """
+        if not tracking_number.strip():
+            raise ValueError(f"a shipment of {order_sn} needs a tracking number")
+        try:
+            answer = self.call(
+                "pdd.logistics.online.send",
+                order_sn=order_sn,
+                logistics_id=logistics_id,
+                tracking_number=tracking_number,
+                redelivery_type=redelivery_type,
+                refund_address_id=refund_address_id,
+                feature=feature,
+            )
+        except (PddBusinessError, PddParamError) as exc:
+            if redelivery_type != 1:
+                raise
+            return self._recognise_earlier_shipment(exc, order_sn, logistics_id, tracking_number)
+        if answer.get("is_success") is not True:
+            raise PddBusinessError(0, f"online.send for {order_sn} answered is_success={answer.get('is_success')!r}")
+        return ShipResult(order_sn=order_sn, logistics_id=logistics_id, tracking_number=tracking_number)
+
+    def _recognise_earlier_shipment(
+        self, refusal: PddError, order_sn: str, logistics_id: int, tracking_number: str
+    ) -> ShipResult:
+        try:
+            order = self.order_information(order_sn)
+        except PddError:
+            raise refusal from None
+        if int(order.get("order_status") or 0) == 1:
+            raise refusal  # not shipped: the refusal has another reason
+        platform_logistics = int(order.get("logistics_id") or 0)
+        platform_tracking = str(order.get("tracking_number") or "")
+        if platform_logistics == logistics_id and platform_tracking == tracking_number:
+            return ShipResult(order_sn, logistics_id, tracking_number, already_shipped=True)
+        raise ShipmentConflict(
+            refusal, order_sn=order_sn, logistics_id=platform_logistics, tracking_number=platform_tracking
+        ) from refusal
+
+    # --- after-sales ------------------------------------------------------------------------------------------
+
+    def refund_increment(
+        self,
+        start: datetime | float,
+        end: datetime | float,
+        page: int,
+        page_size: int = MAX_PAGE_SIZE,
+        *,
+        after_sales_status: int = 1,
+        after_sales_type: int = 1,
+        order_sn: str | None = None,
+    ) -> RefundPage:
+        """``pdd.refund.list.increment.get``: after-sales cases updated in a window of at most 30 minutes.
+
+        ``after_sales_type`` and the records' type use the *list* coding (1 全部, 2 仅退款 … 6 维修); amounts are
+        yuan strings. ``order_sn``, when given, returns every case of that order and the other filters are ignored.
+        """
+        start_s, end_s = _window(start, end, INCREMENT_WINDOW_S, "pdd.refund.list.increment.get")
+        _check_page(page, page_size)
+        answer = self.call(
+            "pdd.refund.list.increment.get",
+            start_updated_at=start_s,
+            end_updated_at=end_s,
+            after_sales_status=after_sales_status,
+            after_sales_type=after_sales_type,
+            order_sn=order_sn,
+            page=page,
+            page_size=page_size,
+        )
+        return RefundPage(
+            refunds=list(answer.get("refund_list") or []),
+            total_count=int(answer.get("total_count") or 0),
+            page=page,
+            page_size=page_size,
+        )
+
+    def refund_information(self, order_sn: str, after_sales_id: int | str) -> dict[str, Any]:
+        """``pdd.refund.information.get``: one case in full, at top level; type coded 1..5, amounts in fen,
+        ``expire_time`` while it waits on the merchant."""
+        return self.call("pdd.refund.information.get", order_sn=order_sn, after_sales_id=after_sales_id)
+
+    def refund_status_check(self, order_sns: Sequence[str]) -> set[str]:
+        """``pdd.refund.status.check``: which of these orders have an after-sales case (check before shipping)."""
+        answer = self.call("pdd.refund.status.check", order_sns=",".join(order_sns))
+        return {str(row["order_sn"]) for row in answer.get("order_sns_exists_refund") or []}
+
+    # --- tokens -----------------------------------------------------------------------------------------------
+
+    def refresh_access_token(self, refresh_token: str) -> TokenGrant:
+        """``pdd.pop.auth.token.refresh``: new access and refresh tokens. Does not change this client's token."""
+        answer = self.call("pdd.pop.auth.token.refresh", refresh_token=refresh_token)
+        return TokenGrant(
+            access_token=str(answer["access_token"]),
+            refresh_token=str(answer.get("refresh_token") or ""),
+            expires_at=int(answer.get("expires_at") or 0),
+            refresh_token_expires_at=int(answer.get("refresh_token_expires_at") or 0),
+            owner_id=str(answer.get("owner_id") or ""),
+            owner_name=str(answer.get("owner_name") or ""),
+            scope=tuple(str(s) for s in answer.get("scope") or ()),
+            raw=answer,
+        )
+
+
+def _unwrap(type_: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The inner object of a success envelope; the whole body for APIs that answer at top level."""
+    if type_ in TOP_LEVEL_RESPONSE_TYPES:
+        return body
+    wrappers = [key for key in body if key.endswith("_response")]
+    if len(wrappers) == 1 and isinstance(body[wrappers[0]], dict):
+        inner: dict[str, Any] = body[wrappers[0]]
+        return inner
+    raise PddTransportError(
+        f"{type_} answered without a single <name>_response object: {sorted(body)}", retryable=False
+    )
+
+
+def _window(start: datetime | float, end: datetime | float, max_seconds: int, api: str) -> tuple[int, int]:
+    start_s, end_s = epoch_seconds(start), epoch_seconds(end)
+    if end_s <= start_s:
+        raise ValueError(f"{api}: the window must end after it starts ({start_s} … {end_s})")
+    if end_s - start_s > max_seconds:
+        raise ValueError(f"{api}: the window may span at most {max_seconds} s, not {end_s - start_s} s")
+    return start_s, end_s
+
+
+def _check_page(page: int, page_size: int) -> None:
+    if page < 1:
+        raise ValueError(f"pages are numbered from 1, not {page}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, not {page_size}")
+
+
+def _order_page(answer: Mapping[str, Any], list_key: str) -> OrderPage:
+    total = answer.get("total_count")
+    return OrderPage(
+        orders=list(answer.get(list_key) or []),
+        has_next=bool(answer.get("has_next")),
+        total_count=None if total is None else int(total),
+    )
+
+
+def _platform_time(value: object) -> float:
+    """``pdd.time.get``'s ``time``: a Beijing time string; epoch seconds or milliseconds are accepted too."""
+    if isinstance(value, str) and not value.isdigit():
+        moment = parse_beijing(value)
+        if moment is None:
+            raise PddTransportError("pdd.time.get answered an empty time", retryable=False)
+        return moment.timestamp()
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        number = float(value)
+        return number / 1000 if number > 1e11 else number
+    raise PddTransportError(f"pdd.time.get answered an unreadable time {value!r}", retryable=False)

@@ -1,0 +1,386 @@
+"""The simulated shop's state behind the gateway: orders, after-sales cases, shipments, apps and tokens, rate
+windows and injected faults, all behind one lock so the threaded server and the test thread can share it.
+
+Orders and cases are kept as every version they ever had; what the gateway shows is the newest version with
+``updated_at`` ≤ the simulator's now, so moving the clock makes orders appear and change as they would on PDD.
+Tests drive it directly: set the clock, add or change an order, expire a token, or queue faults for the next
+calls (``fail_next``, ``http_error_next``, ``delay_next``, ``rate_limit_next``, ``expire_token_next``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kuaifa.platforms.sim.clock import SimClock, beijing, epoch_of_beijing
+from kuaifa.platforms.sim.generator import generate_shop
+from kuaifa.platforms.sim.shop import DAY, OrderVersion, RefundCase, ShopConfig, SimShop, copy_order
+
+DEFAULT_CLIENT_ID = "sim-client-id"
+DEFAULT_CLIENT_SECRET = "sim-client-secret"
+#: exact merchant-token lifetimes were not found (pdd-reference §10); the simulator's are configurable
+DEFAULT_TOKEN_TTL_S = 30 * DAY
+DEFAULT_REFRESH_TTL_S = 90 * DAY
+
+#: published merchant limits (§6), per API per token; APIs without a published limit are not limited
+DEFAULT_SIM_RATE_LIMITS: Mapping[str, tuple[int, float]] = {
+    "pdd.order.list.get": (10_000, 60.0),
+    "pdd.refund.list.increment.get": (100, 10.0),
+    "pdd.refund.information.get": (1_400, 1.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    access_token: str
+    refresh_token: str
+    expires_at: int
+    refresh_expires_at: int
+    owner_id: str
+    owner_name: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRecord:
+    """One accepted ``pdd.logistics.online.send``."""
+
+    order_sn: str
+    logistics_id: int
+    tracking_number: str
+    redelivery_type: int
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """Something to go wrong on a coming call: an ``error_response`` code, an HTTP status, or a delay."""
+
+    kind: str  # "error" | "http" | "delay" (before the API runs) | "delay_after" (after it ran)
+    api: str | None = None  # only calls of this type; None = any call
+    code: int = 0
+    http_status: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One request the gateway saw, with the outcome it gave (for tests that count calls and retries)."""
+
+    type: str
+    error_code: int | None = None
+    http_status: int = 200
+
+
+@dataclass
+class _Faults:
+    queue: deque[Fault] = field(default_factory=deque)
+
+
+class SimState:
+    """Everything the simulated gateway knows. All public methods are thread-safe."""
+
+    def __init__(
+        self,
+        shop: SimShop | None = None,
+        *,
+        now: float | None = None,
+        apps: Mapping[str, str] | None = None,
+        rate_limits: Mapping[str, tuple[int, float]] | None = None,
+        token_ttl_s: int = DEFAULT_TOKEN_TTL_S,
+        refresh_ttl_s: int = DEFAULT_REFRESH_TTL_S,
+        check_timestamp: bool = True,
+    ) -> None:
+        self.shop = shop or generate_shop(ShopConfig())
+        self.lock = threading.RLock()
+        self.clock = SimClock(self.shop.end_ts + 4 * DAY if now is None else now)
+        self.apps = dict(apps or {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET})
+        self.rate_limits = dict(DEFAULT_SIM_RATE_LIMITS if rate_limits is None else rate_limits)
+        self.token_ttl_s = token_ttl_s
+        self.refresh_ttl_s = refresh_ttl_s
+        self.check_timestamp = check_timestamp
+        self._orders: dict[str, list[OrderVersion]] = {sn: list(vs) for sn, vs in self.shop.orders.items()}
+        self._refunds: dict[int, list[RefundCase]] = {rid: list(vs) for rid, vs in self.shop.refunds.items()}
+        self.shipments: list[ShipmentRecord] = []
+        self.calls: list[CallRecord] = []
+        self._tokens: dict[str, TokenRecord] = {}
+        self._refresh_tokens: dict[str, str] = {}  # refresh token → access token it belongs to
+        self._token_seq = 0
+        self._request_seq = 0
+        self._faults = _Faults()
+        self._rate_windows: dict[tuple[str, str], deque[float]] = {}
+        self.default_token = self.issue_token(next(iter(self.apps)))
+
+    # --- clock ------------------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def set_now(self, now: float) -> None:
+        self.clock.set(now)
+
+    def advance(self, seconds: float) -> float:
+        return self.clock.advance(seconds)
+
+    def next_request_id(self) -> str:
+        with self.lock:
+            self._request_seq += 1
+            return f"{int(self.now() * 1000)}{self._request_seq:05d}"
+
+    # --- orders -----------------------------------------------------------------------------------------------
+
+    def order(self, order_sn: str) -> dict[str, Any] | None:
+        """The order as visible now (its newest version with updated_at ≤ now), or None."""
+        with self.lock:
+            version = self._visible(order_sn)
+            return None if version is None else copy_order(version.order)
+
+    def orders_updated_between(self, start: int, end: int) -> list[dict[str, Any]]:
+        """Visible orders whose current ``updated_at`` is in ``[start, end]``, by (updated_at, order_sn)."""
+        with self.lock:
+            found = []
+            for order_sn in self._orders:
+                version = self._visible(order_sn)
+                if version is not None and start <= version.updated_at <= end:
+                    found.append((version.updated_at, order_sn, version.order))
+            return [copy_order(order) for _, _, order in sorted(found, key=lambda item: (item[0], item[1]))]
+
+    def orders_confirmed_between(self, start: int, end: int) -> list[dict[str, Any]]:
+        """Visible orders whose 成交 time is in ``[start, end]``, by (confirm_time, order_sn)."""
+        with self.lock:
+            found = []
+            for order_sn in self._orders:
+                version = self._visible(order_sn)
+                if version is None:
+                    continue
+                confirmed = epoch_of_beijing(version.order["confirm_time"])
+                if confirmed is not None and start <= confirmed <= end:
+                    found.append((confirmed, order_sn, version.order))
+            return [copy_order(order) for _, _, order in sorted(found, key=lambda item: (item[0], item[1]))]
+
+    def visible_order_sns(self) -> list[str]:
+        with self.lock:
+            return sorted(sn for sn in self._orders if self._visible(sn) is not None)
+
+    def add_order(self, order: Mapping[str, Any]) -> None:
+        """Add an order (or a new version of one) exactly as given; it is visible from its ``updated_at``."""
+        updated = epoch_of_beijing(order["updated_at"])
+        if updated is None:
+            raise ValueError("an order needs an updated_at")
+        with self.lock:
+            versions = self._orders.setdefault(str(order["order_sn"]), [])
+            versions.append(OrderVersion(updated, copy_order(dict(order))))
+            versions.sort(key=lambda version: version.updated_at)
+
+    def update_order(self, order_sn: str, **changes: Any) -> dict[str, Any]:
+        """A new version of a visible order at the simulator's now, with ``changes`` applied; returns it.
+
+        Versions the generator scripted for later moments stay and still replace this one when their time comes.
+        """
+        with self.lock:
+            version = self._visible(order_sn)
+            if version is None:
+                raise KeyError(order_sn)
+            now = int(self.now())
+            order = {**copy_order(version.order), **changes, "updated_at": beijing(now)}
+            self._orders[order_sn].append(OrderVersion(now, order))
+            self._orders[order_sn].sort(key=lambda v: v.updated_at)
+            return copy_order(order)
+
+    def record_shipment(self, shipment: ShipmentRecord) -> dict[str, Any]:
+        """Apply an accepted online.send: a new version, 已发货, carrier and number set, receiver ciphertext gone
+        (PDD hands out ciphertext only while 待发货).
+
+        A shipment through the gateway rewrites the order's future: the generator scripted its later versions and
+        after-sales changes for a shop where this shipment did not happen, so they are dropped.
+        """
+        with self.lock:
+            self.shipments.append(shipment)
+            self._drop_scripted_future(shipment.order_sn)
+            return self.update_order(
+                shipment.order_sn,
+                order_status=2,
+                shipping_time=beijing(shipment.at),
+                logistics_id=shipment.logistics_id,
+                tracking_number=shipment.tracking_number,
+                receiver_name="",
+                receiver_phone="",
+                receiver_address="",
+                address="",
+            )
+
+    def _drop_scripted_future(self, order_sn: str) -> None:
+        now = self.now()
+        self._orders[order_sn] = [v for v in self._orders[order_sn] if v.updated_at <= now]
+        for case_id, versions in list(self._refunds.items()):
+            if versions[0].order_sn != order_sn:
+                continue
+            kept = [case for case in versions if case.updated_at <= now]
+            if kept:
+                self._refunds[case_id] = kept
+            else:
+                del self._refunds[case_id]
+
+    def _visible(self, order_sn: str) -> OrderVersion | None:
+        versions = self._orders.get(order_sn)
+        if not versions:
+            return None
+        index = bisect.bisect_right([v.updated_at for v in versions], self.now()) - 1
+        return versions[index] if index >= 0 else None
+
+    # --- after-sales ------------------------------------------------------------------------------------------
+
+    def refund_cases_updated_between(self, start: int, end: int) -> list[RefundCase]:
+        """Visible cases whose current update time is in ``[start, end]``, by (updated_at, id)."""
+        with self.lock:
+            found = [case for case in self._visible_cases() if start <= case.updated_at <= end]
+            return sorted(found, key=lambda case: (case.updated_at, case.id))
+
+    def refund_cases_of(self, order_sn: str) -> list[RefundCase]:
+        with self.lock:
+            return sorted((c for c in self._visible_cases() if c.order_sn == order_sn), key=lambda c: c.id)
+
+    def refund_case(self, after_sales_id: int) -> RefundCase | None:
+        with self.lock:
+            return next((case for case in self._visible_cases() if case.id == after_sales_id), None)
+
+    def add_refund_case(self, case: RefundCase) -> None:
+        with self.lock:
+            self._refunds.setdefault(case.id, []).append(case)
+            self._refunds[case.id].sort(key=lambda c: c.updated_at)
+
+    def update_refund_case(self, after_sales_id: int, **changes: Any) -> RefundCase:
+        with self.lock:
+            current = self.refund_case(after_sales_id)
+            if current is None:
+                raise KeyError(after_sales_id)
+            updated = replace(current, updated_at=int(self.now()), **changes)
+            self._refunds[after_sales_id].append(updated)
+            return updated
+
+    def _visible_cases(self) -> Iterable[RefundCase]:
+        now = self.now()
+        for versions in self._refunds.values():
+            seen = [case for case in versions if case.updated_at <= now]
+            if seen:
+                yield seen[-1]
+
+    # --- apps and tokens --------------------------------------------------------------------------------------
+
+    def issue_token(self, client_id: str) -> TokenRecord:
+        """A fresh access/refresh token pair for the simulated shop, valid from now."""
+        with self.lock:
+            self._token_seq += 1
+            now = int(self.now())
+            stem = hashlib.sha256(f"{self.shop.config.seed}|{self._token_seq}".encode()).hexdigest()
+            record = TokenRecord(
+                access_token=f"sim{stem[:29]}",
+                refresh_token=f"simr{stem[29:57]}",
+                expires_at=now + self.token_ttl_s,
+                refresh_expires_at=now + self.refresh_ttl_s,
+                owner_id=str(self.shop.config.mall_id),
+                owner_name=self.shop.config.mall_name,
+                client_id=client_id,
+            )
+            self._tokens[record.access_token] = record
+            self._refresh_tokens[record.refresh_token] = record.access_token
+            return record
+
+    def token(self, access_token: str) -> TokenRecord | None:
+        with self.lock:
+            return self._tokens.get(access_token)
+
+    def refresh(self, refresh_token: str, client_id: str) -> TokenRecord | None:
+        """Exchange a valid refresh token for a new pair; the refresh token is used up. None if it is not valid."""
+        with self.lock:
+            access = self._refresh_tokens.get(refresh_token)
+            old = self._tokens.get(access) if access else None
+            if old is None or old.client_id != client_id or old.refresh_expires_at < self.now():
+                return None
+            del self._refresh_tokens[refresh_token]
+            return self.issue_token(client_id)
+
+    def expire_access_token(self, access_token: str) -> None:
+        """Make a token expired as of now (calls with it get 10019 until it is refreshed)."""
+        with self.lock:
+            record = self._tokens[access_token]
+            self._tokens[access_token] = replace(record, expires_at=int(self.now()) - 1)
+
+    # --- rate limits ------------------------------------------------------------------------------------------
+
+    def set_rate_limit(self, api: str, calls: int, period_s: float) -> None:
+        with self.lock:
+            self.rate_limits[api] = (calls, period_s)
+
+    def take_rate_slot(self, api: str, token: str) -> bool:
+        """Count a call of ``api`` by ``token``; False when the sliding window is full (→ 70031)."""
+        with self.lock:
+            limit = self.rate_limits.get(api)
+            if limit is None:
+                return True
+            calls, period = limit
+            now = self.now()
+            window = self._rate_windows.setdefault((api, token), deque())
+            while window and window[0] <= now - period:
+                window.popleft()
+            if len(window) >= calls:
+                return False
+            window.append(now)
+            return True
+
+    # --- faults -----------------------------------------------------------------------------------------------
+
+    def fail_next(self, count: int = 1, *, code: int = 50001, api: str | None = None) -> None:
+        """The next ``count`` matching calls answer ``error_response`` with ``code``."""
+        self._queue(count, Fault("error", api, code=code))
+
+    def http_error_next(self, count: int = 1, *, status: int = 502, api: str | None = None) -> None:
+        """The next ``count`` matching calls answer HTTP ``status`` with a non-JSON body, like a broken proxy."""
+        self._queue(count, Fault("http", api, http_status=status))
+
+    def delay_next(
+        self, count: int = 1, *, seconds: float, api: str | None = None, after_handling: bool = False
+    ) -> None:
+        """The next ``count`` matching calls are answered only after ``seconds`` of real time: before the API runs,
+        or with ``after_handling`` after it ran (its effect is done, only the answer is late: a "lost" answer)."""
+        self._queue(count, Fault("delay_after" if after_handling else "delay", api, seconds=seconds))
+
+    def rate_limit_next(self, count: int = 1, *, api: str | None = None) -> None:
+        """The next ``count`` matching calls are throttled with 70031."""
+        self._queue(count, Fault("error", api, code=70031))
+
+    def expire_token_next(self, count: int = 1, *, api: str | None = None) -> None:
+        """The next ``count`` matching calls answer 10019 whatever their token."""
+        self._queue(count, Fault("error", api, code=10019))
+
+    def take_fault(
+        self, api: str, *, kinds: tuple[str, ...] = ("error", "http", "delay", "delay_after")
+    ) -> Fault | None:
+        """Remove and return the first queued fault of one of ``kinds`` that applies to a call of ``api``."""
+        with self.lock:
+            for fault in self._faults.queue:
+                if fault.kind in kinds and (fault.api is None or fault.api == api):
+                    self._faults.queue.remove(fault)
+                    return fault
+            return None
+
+    def pending_faults(self) -> int:
+        with self.lock:
+            return len(self._faults.queue)
+
+    def _queue(self, count: int, fault: Fault) -> None:
+        with self.lock:
+            self._faults.queue.extend([fault] * count)
+
+    def record_call(self, record: CallRecord) -> None:
+        with self.lock:
+            self.calls.append(record)
+
+    def calls_of(self, api: str) -> list[CallRecord]:
+        with self.lock:
+            return [call for call in self.calls if call.type == api]
