@@ -19,8 +19,14 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django_tasks",
+    "django_tasks_db",
     "kuaifa.persistence",
 ]
+
+# Background work (outbox deliveries, sync) through the Tasks API with the database queue: no extra server,
+# and on PostgreSQL many workers on many machines share it. `kuaifa worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}

@@ -1,0 +1,266 @@
+"""Subcommands that talk to a sales platform (or its simulator): connect, sync, outbox, worker, ship, sim."""
+
+import time
+from datetime import datetime, timedelta
+
+import click
+from django.utils.translation import gettext as _
+
+from kuaifa.cli.commands import _order, _shop
+from kuaifa.cli.main import actor, cli, command, emit, json_option, now
+from kuaifa.cli.render import show_time
+
+
+@command(cli, "shop-add-pdd")
+@click.argument("name")
+@click.option("--client-id", required=True)
+@click.option("--client-secret", required=True)
+@click.option("--access-token", required=True)
+@click.option("--refresh-token", default="")
+@click.option(
+    "--gateway",
+    default="https://gw-api.pinduoduo.com/api/router",
+    show_default=True,
+    help="The gateway URL; point it at `kuaifa sim serve` to use the simulator.",
+)
+@json_option
+def shop_add_pdd(name, client_id, client_secret, access_token, refresh_token, gateway, as_json) -> None:
+    """Register a Pinduoduo shop with its app credentials and authorisation tokens (stored encrypted)."""
+    from kuaifa.services.credentials import connect_pdd_shop
+
+    shop = connect_pdd_shop(name, gateway_url=gateway, client_id=client_id, client_secret=client_secret,
+                            access_token=access_token, refresh_token=refresh_token, now=now())  # fmt: skip
+    emit(
+        as_json,
+        {"id": shop.id, "name": shop.name},
+        lambda: click.echo(_("Shop %(name)s connected to %(gateway)s.") % {"name": shop.name, "gateway": gateway}),
+    )
+
+
+def _pdd_shops(shop_name):
+    from kuaifa.persistence.models import Shop
+
+    if shop_name:
+        return [_shop(shop_name)]
+    return list(Shop.objects.filter(credential__isnull=False).order_by("name"))
+
+
+def _sync_once(shop, *, windows):
+    from kuaifa.services.review import review_orders
+    from kuaifa.services.sync import sync_orders
+    from kuaifa.tasks.platforms import platform_for
+
+    gateway = platform_for(shop)
+    gateway.calibrate()
+    report = sync_orders(shop, gateway, actor=actor(), clock=now, max_windows=windows)
+    reviewed = review_orders(actor=actor(), now=now(), shop_id=shop.id)
+    return {"shop": shop.name, "windows": report.windows, "fetched": report.fetched,
+            "created": report.ingest.created, "updated": report.ingest.updated,
+            "unchanged": report.ingest.unchanged, "caught_up": report.caught_up, "position": report.position,
+            "accepted": reviewed.accepted, "held": reviewed.held}  # fmt: skip
+
+
+@command(cli, "sync")
+@click.option("--shop", "shop_name", default=None)
+@click.option("--once", is_flag=True, help="One window per shop, then stop.")
+@click.option("--follow", is_flag=True, help="Keep syncing every --interval seconds until interrupted.")
+@click.option("--interval", type=click.IntRange(5, 3600), default=60, show_default=True)
+@json_option
+def sync(shop_name, once, follow, interval, as_json) -> None:
+    """Pull orders from the platform in overlapping ≤30-minute windows, then review them."""
+    from kuaifa.domain.platform import PlatformError
+
+    while True:
+        results = []
+        for shop in _pdd_shops(shop_name):
+            try:
+                results.append(_sync_once(shop, windows=1 if once else None))
+            except PlatformError as error:
+                results.append({"shop": shop.name, "error": error.code, "message": error.message})
+
+        def human(rows=results) -> None:
+            for r in rows:
+                if "error" in r:
+                    click.secho(f"{r['shop']}: [{r['error']}] {r['message']}", fg="red", err=True)
+                else:
+                    click.echo(_("%(shop)s: %(windows)s window(s), %(fetched)s fetched, %(created)s new, %(updated)s "
+                                 "updated; reviewed: %(accepted)s accepted, %(held)s held; synced to %(at)s")
+                               % (r | {"at": show_time(r["position"])}))  # fmt: skip
+
+        emit(as_json, results, human)
+        if not follow:
+            if any("error" in r for r in results):
+                raise SystemExit(1)
+            return
+        time.sleep(interval)
+
+
+def _date(value: str) -> datetime:
+    from kuaifa.domain.sla.deadlines import CHINA
+
+    return datetime.fromisoformat(value).replace(tzinfo=CHINA) if "T" not in value else datetime.fromisoformat(value)
+
+
+@command(cli, "sync-backfill")
+@click.option("--shop", "shop_name", required=True)
+@click.option("--from", "start", required=True, help="Date (China time), e.g. 2026-11-01.")
+@click.option("--to", "end", required=True, help="Date (China time), exclusive.")
+@json_option
+def sync_backfill(shop_name, start, end, as_json) -> None:
+    """Read every order confirmed in a date range (≤ 90 days) and store what was missing or older: backfill,
+    and the daily reconciliation that proves the increments missed nothing."""
+    from kuaifa.services.sync import reconcile_orders
+    from kuaifa.tasks.platforms import platform_for
+
+    shop = _shop(shop_name)
+    report = reconcile_orders(shop, platform_for(shop), _date(start), _date(end), actor=actor(), now=now())
+    data = {"windows": report.windows, "checked": report.checked, "missing": report.missing,
+            "changed": report.changed, "created": report.ingest.created}  # fmt: skip
+    emit(as_json, data, lambda: click.echo(
+        _("%(checked)s orders checked in %(windows)s day(s): %(n)s missing were added, "
+          "%(changed)s older copies updated.") % (data | {"n": len(report.missing)})))  # fmt: skip
+
+
+@command(cli, "sync-status")
+@json_option
+def sync_status(as_json) -> None:
+    """Sync health per shop: last good window, lag, errors by code, rate limits, token, outbox and push backlog."""
+    from kuaifa.persistence.queries import sync_health
+
+    current = now()
+    rows = sync_health(since=current - timedelta(hours=24))
+
+    def human() -> None:
+        for r in rows:
+            lag = current - r["cursor"] if r["cursor"] else None
+            click.echo(f"{r['shop']}: {_('synced to')} {show_time(r['cursor'])} ({_('lag')} "
+                       f"{int(lag.total_seconds() // 60) if lag else '—'} min), {_('last success')} "
+                       f"{show_time(r['last_success_at'])}")  # fmt: skip
+            click.echo(f"  24h: {r['windows']} {_('windows')}, {_('errors')} {r['errors'] or 0}, "
+                       f"{_('rate limited')} {r['rate_limited']}; outbox {r['outbox'] or 0}; "
+                       f"{_('pushes pending')} {r['pushes_pending']}")  # fmt: skip
+            if r["needs_authorization"]:
+                click.secho("  " + _("The platform no longer accepts this shop's token: authorise the app again."),
+                            fg="red")  # fmt: skip
+
+    emit(as_json, rows, human)
+
+
+@command(cli, "outbox")
+@click.option("--retry", is_flag=True, help="Make failed entries due again and send everything due now.")
+@json_option
+def outbox(retry, as_json) -> None:
+    """Calls owed to platforms that are not done yet (pending, sending, failed)."""
+    from kuaifa.persistence.queries import outbox_entries
+    from kuaifa.services import outbox as service
+    from kuaifa.tasks.platforms import platform_for
+
+    deliveries = []
+    if retry:
+        service.retry_failed(now=now())
+        deliveries = [service.deliver(i, platform_for, now=now()) for i in service.due_ids(now=now())]
+    rows = outbox_entries(states=["pending", "sending", "failed"])
+    data = {"delivered": [d.__dict__ for d in deliveries], "open": rows}
+
+    def human() -> None:
+        for d in deliveries:
+            click.echo(f"#{d.entry_id}: {d.outcome} {d.detail}")
+        for r in rows:
+            click.echo(f"#{r['id']} {r['shop__name']} {r['kind']} {r['state']} ×{r['attempts']} "
+                       f"{show_time(r['next_attempt_at'])} {r['last_error']}")  # fmt: skip
+        click.echo(_("%(n)s open outbox entries.") % {"n": len(rows)})
+
+    emit(as_json, data, human)
+
+
+@command(cli, "worker")
+@click.option("--once", is_flag=True, help="Run what is queued and due, then stop.")
+@click.option("--interval", type=click.IntRange(1, 3600), default=30, show_default=True)
+def worker(once, interval) -> None:
+    """Run background work: queued tasks (Django Tasks, database queue) and a sweep of the outbox every interval."""
+    from django.core.management import call_command
+
+    from kuaifa.tasks.jobs import sweep_outbox
+
+    while True:
+        sweep_outbox.enqueue()
+        call_command("db_worker", batch=True, interval=0.1, verbosity=0)
+        if once:
+            return
+        time.sleep(interval)
+
+
+@command(cli, "ship")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@click.option("--carrier", "logistics_id", type=int, required=True, help="Platform carrier id, e.g. 85 = 圆通.")
+@click.option("--tracking", "tracking_number", required=True)
+@click.option("--offline", is_flag=True, help="Skip the platform's refund check (it is unreachable).")
+@json_option
+def ship(order_sn, shop_name, logistics_id, tracking_number, offline, as_json) -> None:
+    """Mark an order shipped: consumes its stock and queues the tracking-number upload (refused if intercepted)."""
+    from kuaifa.domain.platform import PlatformError
+    from kuaifa.persistence.models import ShopCredential
+    from kuaifa.services.shipping import ShipRefused, ship_order
+    from kuaifa.tasks.jobs import deliver_outbox_entry
+    from kuaifa.tasks.platforms import platform_for
+
+    order = _order(order_sn, shop_name)
+    if not offline and ShopCredential.objects.filter(shop=order.shop).exists():
+        try:  # the platform knows of a refund before our next sync does
+            if order.order_sn in platform_for(order.shop).orders_with_open_refund([order.order_sn]):
+                raise ShipRefused(order_sn=order.order_sn, reason="the platform reports a refund request")
+        except PlatformError as error:
+            click.secho(_("Platform not reachable (%(code)s); shipping on what Kuaifa knows.") % {"code": error.code},
+                        fg="yellow", err=True)  # fmt: skip
+    shipped = ship_order(order.id, logistics_id=logistics_id, tracking_number=tracking_number, actor=actor(),
+                         now=now())  # fmt: skip
+    shipment = shipped.shipment
+    if shipped.outbox_entry_id:
+        deliver_outbox_entry.enqueue(shipped.outbox_entry_id)
+    emit(as_json, {"order_sn": order_sn, "shipment": shipment.id, "upload": shipment.upload_state},
+         lambda: click.echo(_("%(sn)s shipped with %(no)s; upload %(state)s.")
+                            % {"sn": order_sn, "no": tracking_number, "state": shipment.upload_state}))  # fmt: skip
+
+
+@cli.group()
+def sim() -> None:
+    """The Pinduoduo gateway simulator (same protocol, local data)."""
+
+
+@command(sim, "serve")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--orders-per-hour", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option("--days", type=click.IntRange(1, 30), default=1, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8780, show_default=True)
+def sim_serve(seed, orders_per_hour, days, host, port) -> None:
+    """Serve a simulated shop whose orders arrive in real time from today (China time), until interrupted."""
+    from kuaifa.domain.sla.deadlines import CHINA
+    from kuaifa.platforms.sim import (
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        ShopConfig,
+        SimState,
+        generate_shop,
+        serve,
+    )
+
+    today = now().astimezone(CHINA).date()
+    shop = generate_shop(ShopConfig(seed=seed, start=today, days=days, orders_per_day=orders_per_hour * 24))
+    state = SimState(shop, now=now().timestamp())
+    state.clock.run()
+    server, thread = serve(host, port, state=state)
+    token = state.default_token
+    click.echo(
+        _("Simulator listening on %(url)s (seed %(seed)s). Connect a shop with:")
+        % {"url": server.base_url, "seed": seed}
+    )
+    click.echo(f"  kuaifa shop-add-pdd 模拟店 --gateway {server.base_url} --client-id {DEFAULT_CLIENT_ID} "
+               f"--client-secret {DEFAULT_CLIENT_SECRET} --access-token {token.access_token} "
+               f"--refresh-token {token.refresh_token}")  # fmt: skip
+    try:
+        while thread.is_alive():
+            thread.join(timeout=1)
+    except KeyboardInterrupt:
+        server.stop()

@@ -1,0 +1,73 @@
+"""The port every sales platform adapter implements, and the one error type services see from it.
+
+Services name only :class:`SalesPlatform`; the edges (CLI, tasks) build the concrete adapter — the PDD open API, or
+the same client pointed at the simulator — and hand it in. So sync, shipping uploads and after-sales work the same
+against the real gateway and the simulator, and services never import a platform package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from kuaifa.domain.orders.canonical import CanonicalOrder
+from kuaifa.domain.shared.errors import DomainError
+
+
+class PlatformError(DomainError):
+    """A call to the platform failed. ``retryable``: try again later (back off); else a person must act."""
+
+    code = "platform.error"
+    template = "The platform refused the call: %(detail)s"
+
+    def __init__(self, detail: str, *, code: str = "platform.error", retryable: bool = False,
+                 platform_code: str = "") -> None:  # fmt: skip
+        super().__init__(detail=detail)
+        self.code = code
+        self.retryable = retryable
+        self.platform_code = platform_code
+
+
+@dataclass(frozen=True, slots=True)
+class ShipAck:
+    """The platform accepted the tracking number; ``already`` when it already held exactly this shipment."""
+
+    already: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    platform_id: int
+    name: str
+    code: str
+    available: bool
+
+
+class SalesPlatform(Protocol):
+    def platform_now(self) -> datetime:
+        """The platform's clock (aware UTC): sync windows must end a few minutes before it."""
+        ...
+
+    def orders_updated(self, start: datetime, end: datetime) -> Sequence[CanonicalOrder]:
+        """Every order updated in [start, end] (≤ 30 min), one copy each, the newest."""
+        ...
+
+    def orders_confirmed(self, start: datetime, end: datetime) -> Sequence[CanonicalOrder]:
+        """Every order confirmed (成交) in [start, end] (≤ 24 h): backfill and reconciliation."""
+        ...
+
+    def order(self, order_sn: str) -> CanonicalOrder | None:
+        """One order, or None when the platform does not know it (yet)."""
+        ...
+
+    def ship(self, order_sn: str, logistics_id: int, tracking_number: str, *, correction: bool = False) -> ShipAck:
+        """Tell the platform the parcel left with this tracking number (idempotent)."""
+        ...
+
+    def orders_with_open_refund(self, order_sns: Sequence[str]) -> set[str]:
+        """Which of these orders have a refund or after-sales case open right now (pre-ship check)."""
+        ...
+
+    def carriers(self) -> Sequence[Carrier]: ...

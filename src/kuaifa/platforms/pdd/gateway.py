@@ -1,0 +1,113 @@
+"""PDD behind the :class:`kuaifa.domain.platform.SalesPlatform` port.
+
+Wraps :class:`PddClient`: pages walked as the platform's anti-miss recipe says, objects mapped to canonical orders,
+and every PDD error turned into a :class:`PlatformError` whose ``code`` and ``retryable`` tell services what to do
+(back off, refresh, ask a person) without importing this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from kuaifa.domain.orders.canonical import CanonicalOrder
+from kuaifa.domain.platform import Carrier, PlatformError, ShipAck
+from kuaifa.platforms.pdd.client import MAX_PAGE_SIZE, PddClient, ShipmentConflict
+from kuaifa.platforms.pdd.errors import (
+    PddAuthError,
+    PddBannedError,
+    PddError,
+    PddOrderNotFound,
+    PddRateLimited,
+    PddTokenExpired,
+)
+from kuaifa.platforms.pdd.increment import fetch_window, newest_per_order
+from kuaifa.platforms.pdd.mapping import OrderMappingError, order_from_pdd
+
+T = TypeVar("T")
+
+
+def _code(error: PddError) -> str:
+    if isinstance(error, ShipmentConflict):
+        return "platform.shipment_conflict"
+    if isinstance(error, PddRateLimited):
+        return "platform.rate_limited"
+    if isinstance(error, PddTokenExpired | PddAuthError):
+        return "platform.authorization"
+    if isinstance(error, PddBannedError):
+        return "platform.banned"
+    if isinstance(error, PddOrderNotFound):
+        return "platform.not_found"
+    return "platform.unavailable" if error.retryable else "platform.refused"
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except PddError as error:
+        code = getattr(error, "code", "")
+        raise PlatformError(str(error), code=_code(error), retryable=error.retryable,
+                            platform_code=str(code)) from error  # fmt: skip
+    except OrderMappingError as error:
+        raise PlatformError(str(error), code="platform.bad_payload", retryable=False) from error
+
+
+def _map_all(objects: Sequence[dict]) -> list[CanonicalOrder]:
+    return [order_from_pdd(obj) for obj in objects]
+
+
+class PddGateway:
+    """A shop's view of PDD through one authorised client."""
+
+    def __init__(self, client: PddClient) -> None:
+        self.client = client
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        with _translated():
+            return fn()
+
+    def platform_now(self) -> datetime:
+        return datetime.fromtimestamp(self._call(self.client.platform_now), UTC)
+
+    def calibrate(self) -> None:
+        self._call(self.client.calibrate)
+
+    def orders_updated(self, start: datetime, end: datetime) -> list[CanonicalOrder]:
+        return self._call(lambda: _map_all(fetch_window(self.client, int(start.timestamp()), int(end.timestamp()))))
+
+    def orders_confirmed(self, start: datetime, end: datetime) -> list[CanonicalOrder]:
+        def walk() -> list[CanonicalOrder]:
+            collected: list[dict] = []
+            page = 1
+            while True:
+                answer = self.client.list_orders(start, end, page=page, page_size=MAX_PAGE_SIZE)
+                collected.extend(answer.orders)
+                if not answer.has_next:
+                    return _map_all(newest_per_order(collected))
+                page += 1
+
+        return self._call(walk)
+
+    def order(self, order_sn: str) -> CanonicalOrder | None:
+        try:
+            return self._call(lambda: order_from_pdd(self.client.order_information(order_sn)))
+        except PlatformError as error:
+            if error.code == "platform.not_found":
+                return None
+            raise
+
+    def ship(self, order_sn: str, logistics_id: int, tracking_number: str, *, correction: bool = False) -> ShipAck:
+        result = self._call(
+            lambda: self.client.online_send(order_sn, logistics_id, tracking_number, 2 if correction else 1)
+        )
+        return ShipAck(already=result.already_shipped)
+
+    def orders_with_open_refund(self, order_sns: Sequence[str]) -> set[str]:
+        return self._call(lambda: self.client.refund_status_check(list(order_sns)))
+
+    def carriers(self) -> list[Carrier]:
+        companies = self._call(self.client.logistics_companies)
+        return [Carrier(c.id, c.name, c.code, c.available) for c in companies]

@@ -1,0 +1,124 @@
+"""The outbox: calls owed to a platform, sent until acknowledged, never twice at once, never lost.
+
+An entry is written in the same transaction as the change that owes it (e.g. a shipment), keyed so the same call
+is queued once. A worker *claims* an entry with one conditional UPDATE (pending and due, or sending with an
+expired lease), so two workers never send the same entry together; it then calls the platform outside any
+transaction and records the outcome. A worker that dies mid-call leaves a lease that expires; the retry is safe
+because each call is idempotent or recognised by the platform adapter as already done.
+Retryable failures back off exponentially (capped); others stop and wait for a person (``kuaifa outbox --retry``).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.persistence.models import OutboxEntry, Shipment, Shop
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 30 min."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+
+
+def enqueue(shop: Shop, kind: str, key: str, payload: dict, *, now: datetime) -> OutboxEntry:
+    """Queue a call inside the caller's transaction; the same key is queued once."""
+    entry, _ = OutboxEntry.objects.get_or_create(
+        key=key, defaults={"shop": shop, "kind": kind, "payload": payload, "next_attempt_at": now, "created_at": now}
+    )
+    return entry
+
+
+def due_ids(*, now: datetime, shop_id: int | None = None, limit: int = 100) -> list[int]:
+    query = OutboxEntry.objects.filter(
+        Q(state=OutboxEntry.State.PENDING, next_attempt_at__lte=now)
+        | Q(state=OutboxEntry.State.SENDING, claimed_until__lt=now)
+    )
+    if shop_id is not None:
+        query = query.filter(shop_id=shop_id)
+    return list(query.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+
+
+def claim(entry_id: int, *, now: datetime) -> bool:
+    """Take the entry for sending; False if it is not due or another worker holds it."""
+    with transaction.atomic(durable=True):
+        return bool(
+            OutboxEntry.objects.filter(id=entry_id)
+            .filter(
+                Q(state=OutboxEntry.State.PENDING, next_attempt_at__lte=now)
+                | Q(state=OutboxEntry.State.SENDING, claimed_until__lt=now)
+            )
+            .update(state=OutboxEntry.State.SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1)
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    entry_id: int
+    outcome: str  # done | retry | failed | skipped
+    detail: str = ""
+
+
+def _send(entry: OutboxEntry, platform: SalesPlatform) -> dict:
+    if entry.kind == "ship":
+        p = entry.payload
+        ack = platform.ship(
+            p["order_sn"], p["logistics_id"], p["tracking_number"], correction=p.get("correction", False)
+        )
+        return {"already": ack.already}
+    raise PlatformError(f"unknown outbox kind {entry.kind!r}", code="outbox.unknown_kind")
+
+
+def _finish(
+    entry: OutboxEntry, *, now: datetime, result: dict | None = None, error: PlatformError | None = None
+) -> str:
+    with transaction.atomic(durable=True):
+        if error is None:
+            OutboxEntry.objects.filter(id=entry.id).update(
+                state=OutboxEntry.State.DONE, done_at=now, result=result or {}, last_error="", claimed_until=None
+            )
+            if entry.kind == "ship":
+                Shipment.objects.filter(id=entry.payload["shipment_id"]).update(
+                    upload_state=Shipment.Upload.DONE, uploaded_at=now
+                )
+            return "done"
+        attempts = OutboxEntry.objects.filter(id=entry.id).values_list("attempts", flat=True).get()
+        if error.retryable and attempts < MAX_ATTEMPTS:
+            OutboxEntry.objects.filter(id=entry.id).update(
+                state=OutboxEntry.State.PENDING, next_attempt_at=now + backoff(attempts), claimed_until=None,
+                last_error=f"[{error.code}] {error.message}"[:2000],
+            )  # fmt: skip
+            return "retry"
+        OutboxEntry.objects.filter(id=entry.id).update(
+            state=OutboxEntry.State.FAILED, claimed_until=None, last_error=f"[{error.code}] {error.message}"[:2000]
+        )
+        if entry.kind == "ship":
+            Shipment.objects.filter(id=entry.payload["shipment_id"]).update(upload_state=Shipment.Upload.FAILED)
+        return "failed"
+
+
+def deliver(entry_id: int, platform_for: Callable[[Shop], SalesPlatform], *, now: datetime) -> Delivery:
+    """Claim one entry, make its call, record the outcome."""
+    if not claim(entry_id, now=now):
+        return Delivery(entry_id, "skipped", "not due or held by another worker")
+    entry = OutboxEntry.objects.select_related("shop").get(id=entry_id)
+    try:
+        result = _send(entry, platform_for(entry.shop))
+    except PlatformError as error:
+        return Delivery(entry_id, _finish(entry, now=now, error=error), f"[{error.code}] {error.message}")
+    return Delivery(entry_id, _finish(entry, now=now, result=result))
+
+
+@transaction.atomic(durable=True)
+def retry_failed(*, shop_id: int | None = None, now: datetime) -> int:
+    """A person fixed the cause: failed entries become due again."""
+    query = OutboxEntry.objects.filter(state=OutboxEntry.State.FAILED)
+    if shop_id is not None:
+        query = query.filter(shop_id=shop_id)
+    return query.update(state=OutboxEntry.State.PENDING, next_attempt_at=now, attempts=0)

@@ -1,0 +1,106 @@
+"""Shipping an order: the parcel left with a verified tracking number.
+
+One transaction: refuse loudly if, since it was picked, the order was cancelled, got a refund request, entered the
+platform's risk review or got ship_hold (拦截) — the parcel must come back to stock instead; refuse a tracking
+number another order already uses with the same carrier; then record the shipment, consume the reservations into
+``ship`` stock moves, mark the order SHIPPED, and queue the platform upload in the outbox. A second attempt to ship
+the same order (a double click, two packing stations) finds the primary shipment and is refused: never shipped twice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from kuaifa.domain.orders.canonical import PlatformRefundStatus
+from kuaifa.domain.orders.status import OrderStatus, transition
+from kuaifa.domain.shared.errors import DomainError
+from kuaifa.persistence.models import Order, Shipment, Shop
+from kuaifa.services.audit import event
+from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.outbox import enqueue
+from kuaifa.services.reservations import consume_for_orders
+
+
+@dataclass(frozen=True)
+class Shipped:
+    shipment: Shipment
+    outbox_entry_id: int | None  # the upload owed to the platform, None when nothing is uploaded
+
+
+class ShipRefused(DomainError):
+    code = "ship.refused"
+    template = "Order %(order_sn)s must not ship: %(reason)s"
+
+
+def interception_reason(order: Order) -> str | None:
+    """Why a packed parcel must not leave (the platform changed its mind since picking), or None."""
+    if order.status == OrderStatus.CANCELLED:
+        return "the order was cancelled"
+    if order.refund_status in (PlatformRefundStatus.IN_PROGRESS, PlatformRefundStatus.REFUNDING,
+                               PlatformRefundStatus.REFUNDED):  # fmt: skip
+        return "the buyer asked for a refund"
+    if order.risk_control_status == 1:
+        return "the platform is reviewing the order (risk control)"
+    if order.ship_hold:
+        return "the platform put the order on ship_hold"
+    return None
+
+
+def ship_order(
+    order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime, upload: bool = True
+) -> Shipped:
+    tracking_number = tracking_number.strip()
+    if not tracking_number:
+        raise InvalidInput(field="tracking_number", reason="a shipment needs a tracking number")
+    try:
+        with transaction.atomic(durable=True):
+            return _ship(order_id, logistics_id, tracking_number, actor=actor, now=now, upload=upload)
+    except IntegrityError:
+        order_sn = Order.objects.filter(id=order_id).values_list("order_sn", flat=True).first()
+        raise ShipRefused(order_sn=order_sn, reason="it was shipped meanwhile (a second attempt)") from None
+
+
+def _ship(order_id: int, logistics_id: int, tracking_number: str, *, actor: str, now: datetime, upload: bool):
+    order = Order.objects.select_for_update().select_related("shop").filter(id=order_id).first()
+    if order is None:
+        raise NotFound(kind="order", key=order_id)
+    if Shipment.objects.filter(order=order, is_primary=True).exists() or order.status == OrderStatus.SHIPPED:
+        raise ShipRefused(order_sn=order.order_sn, reason="it has already shipped")
+    reason = interception_reason(order)
+    if reason:
+        raise ShipRefused(order_sn=order.order_sn, reason=reason)
+    if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING, OrderStatus.PACKED):
+        raise ShipRefused(order_sn=order.order_sn, reason=f"it is {order.status}, not ready to ship")
+    holders = Shipment.objects.filter(logistics_id=logistics_id, tracking_number=tracking_number).values_list(
+        "order__order_sn", "order__shop_id", "order__open_address_id"
+    )
+    merged = lambda shop_id, key: shop_id == order.shop_id and key and key == order.open_address_id  # noqa: E731
+    used = [sn for sn, shop_id, key in holders if not merged(shop_id, key)]
+    if used:
+        raise ShipRefused(
+            order_sn=order.order_sn, reason=f"tracking number {tracking_number} is already used by {used[0]}"
+        )
+    target = transition(OrderStatus(order.status), OrderStatus.SHIPPED, order_sn=order.order_sn)
+    needs_upload = upload and order.shop.platform == Shop.Platform.PDD and order.source == Order.Source.API
+    shipment = Shipment.objects.create(
+        order=order, logistics_id=logistics_id, tracking_number=tracking_number, shipped_at=now, actor=actor,
+        upload_state=Shipment.Upload.PENDING if needs_upload else Shipment.Upload.NOT_NEEDED,
+    )  # fmt: skip
+    consumed = consume_for_orders([order.id], actor=actor, now=now, note=f"{logistics_id}:{tracking_number}")
+    Order.objects.filter(id=order.id).update(
+        status=target, shipped_at=now, logistics_id=logistics_id, tracking_number=tracking_number,
+        version=F("version") + 1, updated_at=now,
+    )  # fmt: skip
+    event(order.id, "shipped", actor=actor, now=now, from_status=order.status, to_status=target,
+          logistics_id=logistics_id, tracking_number=tracking_number, units=consumed).save()  # fmt: skip
+    entry = None
+    if needs_upload:
+        entry = enqueue(
+            order.shop, "ship", f"ship:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
+            {"order_sn": order.order_sn, "logistics_id": logistics_id, "tracking_number": tracking_number,
+             "shipment_id": shipment.id},
+            now=now,
+        )  # fmt: skip
+    return Shipped(shipment, entry.id if entry else None)

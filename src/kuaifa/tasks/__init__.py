@@ -1,0 +1,1 @@
+"""Background work: thin, idempotent task functions over services, run by ``kuaifa worker``."""

@@ -1,0 +1,41 @@
+"""The edge that chooses the concrete platform for a shop: a PDD client built from its stored credentials.
+
+The gateway URL is part of the credentials, so the same code talks to the real gateway or to the simulator.
+An expired token is refreshed once through the client's hook and stored (sealed) right away, because PDD
+invalidates the old pair; when refreshing fails the shop is flagged as needing authorisation.
+"""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from kuaifa.persistence.models import Shop
+from kuaifa.platforms.pdd.client import PddClient
+from kuaifa.platforms.pdd.errors import PddError
+from kuaifa.platforms.pdd.gateway import PddGateway
+from kuaifa.services.credentials import credentials_of, mark_needs_authorization, store_tokens
+
+
+def pdd_client(shop: Shop, **options) -> PddClient:
+    creds = credentials_of(shop)
+    state = {"refresh_token": creds.refresh_token}
+
+    def refresh() -> str:
+        try:
+            grant = client.refresh_access_token(state["refresh_token"])
+        except PddError:
+            mark_needs_authorization(shop, now=timezone.now())
+            raise
+        expires = datetime.fromtimestamp(grant.expires_at, UTC) if grant.expires_at else None
+        store_tokens(shop, access_token=grant.access_token, refresh_token=grant.refresh_token,
+                     access_expires_at=expires, now=timezone.now())  # fmt: skip
+        state["refresh_token"] = grant.refresh_token
+        return grant.access_token
+
+    client = PddClient(creds.client_id, creds.client_secret, creds.access_token, base_url=creds.gateway_url,
+                       token_refresher=refresh if creds.refresh_token else None, **options)  # fmt: skip
+    return client
+
+
+def platform_for(shop: Shop, **options) -> PddGateway:
+    return PddGateway(pdd_client(shop, **options))
