@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.orders.canonical import CanonicalOrder
 from kuaifa.domain.shared.errors import DomainError
 
@@ -71,3 +72,10 @@ class SalesPlatform(Protocol):
         ...
 
     def carriers(self) -> Sequence[Carrier]: ...
+
+    def cases_updated(self, start: datetime, end: datetime) -> Sequence[CanonicalCase]:
+        """Every after-sales case updated in [start, end] (≤ 30 min); cases waiting on the merchant carry their
+        ``expire_time`` (read from the case detail)."""
+        ...
+
+    def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase: ...

@@ -33,6 +33,9 @@ class SyncSettings:
     min_advance: timedelta = timedelta(minutes=1)  # at the live edge, wait until a window gains at least this
 
 
+DEFAULTS = SyncSettings()
+
+
 @dataclass
 class SyncReport:
     windows: int = 0
@@ -42,7 +45,7 @@ class SyncReport:
     position: datetime | None = None
 
 
-def _log(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
+def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
          fetched: int = 0, report: IngestReport | None = None, error: PlatformError | None = None) -> None:  # fmt: skip
     SyncLog.objects.create(
         shop=shop, stream=stream, window_start=start, window_end=end, fetched=fetched,
@@ -70,7 +73,7 @@ def next_window(
 
 
 def sync_orders_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = SyncSettings()
+    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
 ) -> SyncReport | None:
     """Fetch and store one window; None when the cursor is already at the platform's settled present."""
     cursor = SyncCursor.objects.filter(shop=shop, stream=ORDERS).values_list("position", flat=True).first()
@@ -83,7 +86,7 @@ def sync_orders_window(
         orders = platform.orders_updated(start, end)
     except PlatformError as error:
         with transaction.atomic(durable=True):
-            _log(shop, ORDERS, start, end, now=now, seconds=time.perf_counter() - began, error=error)
+            log_window(shop, ORDERS, start, end, now=now, seconds=time.perf_counter() - began, error=error)
         raise
     with transaction.atomic(durable=True):
         report = upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now)
@@ -95,13 +98,13 @@ def sync_orders_window(
         elif not moved:  # another sync of this shop committed first: drop this window, it will be fetched again
             transaction.set_rollback(True)
             return SyncReport(position=cursor)
-        _log(shop, ORDERS, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(orders),
+        log_window(shop, ORDERS, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(orders),
              report=report)  # fmt: skip
     return SyncReport(windows=1, fetched=len(orders), ingest=report, position=end)
 
 
 def sync_orders(
-    shop: Shop, platform: SalesPlatform, *, actor: str, clock, settings: SyncSettings = SyncSettings(),
+    shop: Shop, platform: SalesPlatform, *, actor: str, clock, settings: SyncSettings = DEFAULTS,
     max_windows: int | None = None,
 ) -> SyncReport:  # fmt: skip
     """Sync window after window until caught up (or ``max_windows``); ``clock()`` gives the local time."""
@@ -155,7 +158,9 @@ def reconcile_orders(
         )
         with transaction.atomic(durable=True):
             report = upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now)
-            _log(shop, "reconcile", window_start, window_end, now=now, seconds=0, fetched=len(orders), report=report)
+            log_window(
+                shop, "reconcile", window_start, window_end, now=now, seconds=0, fetched=len(orders), report=report
+            )
         result.windows += 1
         result.checked += len(orders)
         result.missing += sorted(o.order_sn for o in orders if o.order_sn not in known)

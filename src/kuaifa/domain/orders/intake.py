@@ -45,8 +45,8 @@ class StoredVersion:
     confirm_status: int
 
 
-def fingerprint(order: CanonicalOrder) -> str:
-    """A digest of everything the platform said; equal digests mean nothing changed.
+def fingerprint(order: object) -> str:
+    """A digest of everything the platform said (an order, a case); equal digests mean nothing changed.
 
     The frozen dataclass ``repr`` lists every field (nested ones too) in a fixed order, and is much cheaper than
     ``dataclasses.astuple``, which deep-copies every value.

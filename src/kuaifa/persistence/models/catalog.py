@@ -10,7 +10,7 @@ class Shop(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.PDD)
-    platform_shop_id = models.CharField(max_length=64, blank=True, default="")
+    platform_shop_id = models.CharField(max_length=64, blank=True, default="")  # PDD mall id (push messages)
     ship_by_hours = models.PositiveIntegerField(default=48)
     review_rules = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()

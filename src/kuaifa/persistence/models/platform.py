@@ -47,9 +47,11 @@ class PushMessage(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="push_messages")
     topic = models.CharField(max_length=64)
     business_key = models.CharField(max_length=64)
+    order_sn = models.CharField(max_length=64)
     message_id = models.CharField(max_length=32)
     received_at = models.DateTimeField()
     fetch_after = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
     handled_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=200, blank=True, default="")
 

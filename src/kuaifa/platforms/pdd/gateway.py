@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.orders.canonical import CanonicalOrder
 from kuaifa.domain.platform import Carrier, PlatformError, ShipAck
 from kuaifa.platforms.pdd.client import MAX_PAGE_SIZE, PddClient, ShipmentConflict
@@ -25,6 +26,7 @@ from kuaifa.platforms.pdd.errors import (
 )
 from kuaifa.platforms.pdd.increment import fetch_window, newest_per_order
 from kuaifa.platforms.pdd.mapping import OrderMappingError, order_from_pdd
+from kuaifa.platforms.pdd.refund_mapping import RefundMappingError, case_from_detail, case_from_list, merge
 
 T = TypeVar("T")
 
@@ -51,7 +53,7 @@ def _translated() -> Iterator[None]:
         code = getattr(error, "code", "")
         raise PlatformError(str(error), code=_code(error), retryable=error.retryable,
                             platform_code=str(code)) from error  # fmt: skip
-    except OrderMappingError as error:
+    except (OrderMappingError, RefundMappingError) as error:
         raise PlatformError(str(error), code="platform.bad_payload", retryable=False) from error
 
 
@@ -111,3 +113,31 @@ class PddGateway:
     def carriers(self) -> list[Carrier]:
         companies = self._call(self.client.logistics_companies)
         return [Carrier(c.id, c.name, c.code, c.available) for c in companies]
+
+    def cases_updated(self, start: datetime, end: datetime) -> list[CanonicalCase]:
+        def walk() -> list[CanonicalCase]:
+            records: list[dict] = []
+            page = 1
+            while True:
+                answer = self.client.refund_increment(start, end, page=page, page_size=MAX_PAGE_SIZE)
+                records.extend(answer.refunds)
+                if not answer.has_next:
+                    break
+                page += 1
+            newest: dict[str, CanonicalCase] = {}
+            for record in records:
+                case = case_from_list(record)
+                if case.after_sales_id not in newest or case.updated_at >= newest[case.after_sales_id].updated_at:
+                    newest[case.after_sales_id] = case
+            # the deadline to act (expire_time) is only in the detail, and only while the case waits on us
+            return [
+                merge(case, case_from_detail(self.client.refund_information(case.order_sn, case.after_sales_id)))
+                if case.waiting_on_merchant
+                else case
+                for case in newest.values()
+            ]
+
+        return self._call(walk)
+
+    def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase:
+        return self._call(lambda: case_from_detail(self.client.refund_information(order_sn, after_sales_id)))

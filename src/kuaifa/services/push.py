@@ -1,0 +1,80 @@
+"""Push messages (PMC) are triggers, never the source of truth.
+
+A message is recorded (deduplicated on shop, topic and business key while one is pending) and ACKed; only after
+the configured delay (10 minutes by default: the platform's API lags its messages, and asking earlier gets
+"order not found") is the order or case fetched and stored through the same upserts as sync. An order the platform
+still does not know is asked for again after another delay; after a few tries the message is closed and the next
+incremental sync, which covers every order anyway, is relied upon.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.persistence.models import Order, PushMessage, Shop
+from kuaifa.services.aftersales import upsert_cases
+from kuaifa.services.intake import upsert_orders
+
+DELAY = timedelta(minutes=10)
+MAX_TRIES = 3
+
+
+def record_push(
+    shop: Shop, *, topic: str, business_key: str, order_sn: str, message_id: str, now: datetime,
+    delay: timedelta = DELAY,
+) -> bool:  # fmt: skip
+    """Record a message to act on later; False when the same trigger is already pending (a duplicate)."""
+    try:
+        with transaction.atomic(durable=True):
+            PushMessage.objects.create(
+                shop=shop, topic=topic, business_key=business_key, order_sn=order_sn, message_id=message_id,
+                received_at=now, fetch_after=now + delay,
+            )  # fmt: skip
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass
+class PushReport:
+    handled: int = 0
+    postponed: int = 0
+    gave_up: int = 0
+
+
+def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime,
+                       delay: timedelta = DELAY) -> PushReport:  # fmt: skip
+    report = PushReport()
+    due = list(PushMessage.objects.filter(shop=shop, handled_at__isnull=True, fetch_after__lte=now).order_by("id"))
+    for message in due:
+        try:
+            if message.topic.startswith("pdd_refund_"):
+                found = [platform.case(message.order_sn, message.business_key)]
+            else:
+                order = platform.order(message.order_sn)
+                found = [order] if order is not None else []
+        except PlatformError as error:
+            if error.retryable:
+                report.postponed += 1
+                continue
+            raise
+        with transaction.atomic(durable=True):
+            if not found and message.attempts + 1 < MAX_TRIES:
+                PushMessage.objects.filter(id=message.id).update(fetch_after=now + delay, attempts=F("attempts") + 1)
+                report.postponed += 1
+                continue
+            if not found:
+                result = "not visible yet; left to incremental sync"
+                report.gave_up += 1
+            elif message.topic.startswith("pdd_refund_"):
+                upsert_cases(shop, found, actor=actor, now=now)
+                result = "case stored"
+            else:
+                upsert_orders(shop, found, source=Order.Source.API, actor=actor, now=now)
+                result = "order stored"
+            PushMessage.objects.filter(id=message.id).update(handled_at=now, result=result)
+            report.handled += 1
+    return report
