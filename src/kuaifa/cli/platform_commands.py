@@ -46,6 +46,9 @@ def _pdd_shops(shop_name):
 
 
 def _sync_once(shop, *, windows):
+    """Orders, then after-sales cases, then push triggers that are due, then review what came in."""
+    from kuaifa.services.aftersales import sync_cases
+    from kuaifa.services.push import process_due_pushes
     from kuaifa.services.review import review_orders
     from kuaifa.services.sync import sync_orders
     from kuaifa.tasks.platforms import platform_for
@@ -53,11 +56,41 @@ def _sync_once(shop, *, windows):
     gateway = platform_for(shop)
     gateway.calibrate()
     report = sync_orders(shop, gateway, actor=actor(), clock=now, max_windows=windows)
+    cases = sync_cases(shop, gateway, actor=actor(), clock=now) if windows is None else None
+    pushes = process_due_pushes(shop, gateway, actor=actor(), now=now())
     reviewed = review_orders(actor=actor(), now=now(), shop_id=shop.id)
     return {"shop": shop.name, "windows": report.windows, "fetched": report.fetched,
             "created": report.ingest.created, "updated": report.ingest.updated,
             "unchanged": report.ingest.unchanged, "caught_up": report.caught_up, "position": report.position,
-            "accepted": reviewed.accepted, "held": reviewed.held}  # fmt: skip
+            "cases_created": cases.created if cases else 0, "cases_updated": cases.updated if cases else 0,
+            "pushes_handled": pushes.handled, "accepted": reviewed.accepted, "held": reviewed.held}  # fmt: skip
+
+
+def _push_consumers(shops, push_url: str):
+    """One push consumer per shop's app; a message only records a trigger (services.push), then is ACKed."""
+    from django.db import connection
+
+    from kuaifa.platforms.pdd.pmc import PmcConsumer, pmc_url_factory
+    from kuaifa.services.credentials import credentials_of
+    from kuaifa.services.push import record_push
+
+    consumers = []
+    for shop in shops:
+        creds = credentials_of(shop)
+
+        def handle(message, shop=shop) -> None:
+            try:
+                if shop.platform_shop_id and str(message.mall_id) != shop.platform_shop_id:
+                    return  # another shop of the same app: its own consumer records it
+                record_push(shop, topic=message.type, business_key=str(message.business_key or ""),
+                            order_sn=str(message.order_sn or ""), message_id=str(message.id), now=now())  # fmt: skip
+            finally:
+                connection.close()
+
+        consumer = PmcConsumer(pmc_url_factory(creds.client_id, creds.client_secret, base=push_url), handle)
+        consumer.start()
+        consumers.append(consumer)
+    return consumers
 
 
 @command(cli, "sync")
@@ -65,11 +98,19 @@ def _sync_once(shop, *, windows):
 @click.option("--once", is_flag=True, help="One window per shop, then stop.")
 @click.option("--follow", is_flag=True, help="Keep syncing every --interval seconds until interrupted.")
 @click.option("--interval", type=click.IntRange(5, 3600), default=60, show_default=True)
+@click.option(
+    "--push-url",
+    default="",
+    help="With --follow: also consume push messages from this PMC base URL "
+    "(wss://message-api.pinduoduo.com, or the one `kuaifa sim serve` prints).",
+)
 @json_option
-def sync(shop_name, once, follow, interval, as_json) -> None:
-    """Pull orders from the platform in overlapping ≤30-minute windows, then review them."""
+def sync(shop_name, once, follow, interval, push_url, as_json) -> None:
+    """Pull orders and after-sales from the platform in overlapping ≤30-minute windows, then review them."""
     from kuaifa.domain.platform import PlatformError
 
+    if push_url and follow:
+        _push_consumers(_pdd_shops(shop_name), push_url)
     while True:
         results = []
         for shop in _pdd_shops(shop_name):
@@ -84,7 +125,8 @@ def sync(shop_name, once, follow, interval, as_json) -> None:
                     click.secho(f"{r['shop']}: [{r['error']}] {r['message']}", fg="red", err=True)
                 else:
                     click.echo(_("%(shop)s: %(windows)s window(s), %(fetched)s fetched, %(created)s new, %(updated)s "
-                                 "updated; reviewed: %(accepted)s accepted, %(held)s held; synced to %(at)s")
+                                 "updated, %(cases_created)s new after-sales cases; reviewed: %(accepted)s "
+                                 "accepted, %(held)s held; synced to %(at)s")
                                % (r | {"at": show_time(r["position"])}))  # fmt: skip
 
         emit(as_json, results, human)
@@ -251,6 +293,9 @@ def sim_serve(seed, orders_per_hour, days, host, port) -> None:
     state = SimState(shop, now=now().timestamp())
     state.clock.run()
     server, thread = serve(host, port, state=state)
+    from kuaifa.platforms.sim.pmc import serve_pmc
+
+    push = serve_pmc(state, host, port + 1 if port else 0)
     token = state.default_token
     click.echo(
         _("Simulator listening on %(url)s (seed %(seed)s). Connect a shop with:")
@@ -259,8 +304,10 @@ def sim_serve(seed, orders_per_hour, days, host, port) -> None:
     click.echo(f"  kuaifa shop-add-pdd 模拟店 --gateway {server.base_url} --client-id {DEFAULT_CLIENT_ID} "
                f"--client-secret {DEFAULT_CLIENT_SECRET} --access-token {token.access_token} "
                f"--refresh-token {token.refresh_token}")  # fmt: skip
+    click.echo(_("Push messages: kuaifa sync --follow --push-url %(url)s") % {"url": push.url_base})
     try:
         while thread.is_alive():
             thread.join(timeout=1)
     except KeyboardInterrupt:
+        push.stop()
         server.stop()
