@@ -14,10 +14,25 @@ from kuaifa.domain.shared.errors import InvalidMoney
 _FEN_PER_YUAN = Decimal(100)
 
 
+def _plain_fen(text: str) -> int | None:
+    """Fast exact path for the common shapes ``"19"``, ``"-19.9"``, ``"19.90"``; None for anything else."""
+    sign = -1 if text.startswith("-") else 1
+    whole, dot, part = text.lstrip("-").partition(".")
+    if not whole.isdigit() or not whole.isascii() or len(part) > 2 or (dot and not (part.isdigit() and part.isascii())):
+        return None
+    return sign * (int(whole) * 100 + int(part.ljust(2, "0") or 0))
+
+
 def yuan_to_fen(value: str | float | int | Decimal) -> int:
     """Convert a yuan amount to integer fen exactly; blank strings are not money and raise."""
     if isinstance(value, bool):
         raise InvalidMoney(value=value)
+    if isinstance(value, int):
+        return value * 100
+    if isinstance(value, float | str):
+        fast = _plain_fen(repr(value) if isinstance(value, float) else value.strip())
+        if fast is not None:
+            return fast
     if isinstance(value, float):
         text = repr(value)
     elif isinstance(value, str):

@@ -22,7 +22,11 @@ def parse_beijing(text: str | None) -> datetime | None:
         return None
     if not isinstance(text, str):
         raise ValueError(f"expected a 'yyyy-MM-dd HH:mm:ss' string, got {type(text).__name__} {text!r}")
-    local = datetime.strptime(text, PDD_TIME_FORMAT)
+    # fromisoformat (C) is ~10× faster than strptime; the length and separator checks keep it to exactly
+    # PDD's format (fromisoformat alone would also take offsets, fractions or a "T").
+    if len(text) != 19 or text[10] != " ":
+        raise ValueError(f"{text!r} is not a 'yyyy-MM-dd HH:mm:ss' time")
+    local = datetime.fromisoformat(text)
     return local.replace(tzinfo=BEIJING).astimezone(UTC)
 
 
