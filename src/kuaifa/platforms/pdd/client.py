@@ -3,7 +3,8 @@
 One ``POST`` to the router per call: the method name in ``type``, the public parameters (``client_id``,
 ``timestamp`` in seconds, ``data_type=JSON``, ``version=V1``, ``access_token``), the business parameters, and the
 MD5 ``sign`` over all of them, form-encoded. The answer is ``{"<name>_response": {...}}`` or
-``{"error_response": {...}}``; ``pdd.refund.information.get`` alone answers at top level.
+``{"error_response": {...}}``; ``pdd.refund.information.get`` answers at top level, and the two after-sales
+agreements in a bare ``{"response": {...}}``.
 
 Around that single call the client adds what every call leaving the process needs: a per-API rate limit, retries
 with exponential backoff and full jitter on the codes that may pass (and on timeouts, network errors, HTTP 429/5xx),
@@ -36,10 +37,13 @@ from kuaifa.platforms.pdd.errors import (
 )
 from kuaifa.platforms.pdd.ratelimit import DEFAULT_RATE_LIMITS, SlidingWindowLimiter
 from kuaifa.platforms.pdd.responses import (
+    ExtraTrackType,
     LogisticsCompany,
     OrderPage,
     OrderStatusRow,
+    RefundDecisionResult,
     RefundPage,
+    ReturnAddress,
     ShipResult,
     TokenGrant,
 )
@@ -51,6 +55,8 @@ GATEWAY_URL = "https://gw-api.pinduoduo.com/api/router"
 PUBLIC_PARAMS = frozenset({"type", "client_id", "timestamp", "sign", "access_token", "data_type", "version"})
 #: APIs that answer with the fields at top level instead of a ``<name>_response`` wrapper (§1.4).
 TOP_LEVEL_RESPONSE_TYPES = frozenset({"pdd.refund.information.get"})
+#: APIs that answer in a plain ``response`` wrapper (the SDKs' PddRefundAgreeResponse, ...ReturngoodsAgreeResponse).
+BARE_RESPONSE_TYPES = frozenset({"pdd.refund.agree", "pdd.refund.returngoods.agree"})
 #: APIs called with the app's credentials only: they mint the merchant token, so they cannot send one.
 TOKENLESS_TYPES = frozenset({"pdd.pop.auth.token.create", "pdd.pop.auth.token.refresh"})
 
@@ -59,6 +65,12 @@ CONFIRM_WINDOW_S = 24 * 3600  # §2.1: pdd.order.list.get, by confirm time
 MAX_PAGE_SIZE = 100
 ALL_STATUSES = 5  # order_status / refund_status filter value meaning 全部
 DEFAULT_TIMEOUT = httpx.Timeout(5.0)  # the official SDK caps connect and socket timeouts at 5 s (§1.1)
+#: after_sales_status (§4.2) where pdd.refund.agree has nothing left to do: 4 商家同意退款 / 5 平台同意退款 (退款中),
+#: 10 退款成功
+REFUND_AGREED_STATUSES = frozenset({4, 5, 10})
+#: where pdd.refund.returngoods.agree has nothing left to do: 7 已同意退货退款,待用户发货; or refunding / refunded
+#: with the buyer's return waybill on the case (the agreed return went ahead)
+RETURN_AGREED_STATUS = 7
 
 
 class ShipmentConflict(PddBusinessError):
@@ -73,6 +85,28 @@ class ShipmentConflict(PddBusinessError):
         self.order_sn = order_sn
         self.platform_logistics_id = logistics_id
         self.platform_tracking_number = tracking_number
+
+
+class RefundDecisionRefused(PddBusinessError):
+    """The platform refused an agreement on an after-sales case, and the case does not stand where the agreement
+    leads: e.g. it is closed (9, 11, 12, 13), waits on the buyer or the platform, or is another type of case.
+
+    ``after_sales_status`` is the case's status as read after the refusal; the platform's code, message and
+    sub_code are kept. A person (or the sync that reads the case) decides what happens next; do not retry as is.
+    """
+
+    def __init__(
+        self, cause: PddError, *, api: str, order_sn: str, after_sales_id: str, after_sales_status: int
+    ) -> None:
+        detail = (
+            f"{api} refused for case {after_sales_id} of {order_sn}, now at after_sales_status {after_sales_status}"
+        )
+        sub_msg = f"{cause.sub_msg}; {detail}" if cause.sub_msg else detail
+        super().__init__(cause.code, cause.msg, cause.sub_code, sub_msg, cause.request_id)
+        self.api = api
+        self.order_sn = order_sn
+        self.after_sales_id = after_sales_id
+        self.after_sales_status = after_sales_status
 
 
 class PddClient:
@@ -381,6 +415,33 @@ class PddClient:
             refusal, order_sn=order_sn, logistics_id=platform_logistics, tracking_number=platform_tracking
         ) from refusal
 
+    def upload_extra_logistics(
+        self, order_sn: str, extra_track_type: ExtraTrackType | int, parcels: Sequence[tuple[int, str]]
+    ) -> bool:
+        """``pdd.order.upload.extra.logistics``: waybills besides the main one, shown to the buyer only.
+
+        ``extra_track_type`` is 1 分包发货 (more parcels of the order), 2 补发商品 (goods sent again) or 3 发放赠品
+        (a gift); ``parcels`` are ``(shipping_id, tracking_number)`` with ``shipping_id`` a supported carrier id as in
+        :meth:`logistics_companies`. Only a shipped order takes them; the order object then lists them in
+        ``extra_delivery_list``, ``resend_delivery_list`` or ``gift_delivery_list``. ``extra_track_list`` goes as one
+        JSON-string parameter (§1.3). Returns the platform's ``success``.
+        """
+        track_type = ExtraTrackType(extra_track_type)
+        if not parcels:
+            raise ValueError(f"extra logistics for {order_sn} need at least one waybill")
+        tracks = []
+        for shipping_id, tracking_number in parcels:
+            if not str(tracking_number).strip():
+                raise ValueError(f"an extra waybill of {order_sn} needs a tracking number")
+            tracks.append({"shipping_id": int(shipping_id), "tracking_number": str(tracking_number).strip()})
+        answer = self.call(
+            "pdd.order.upload.extra.logistics",
+            order_sn=order_sn,
+            extra_track_type=int(track_type),
+            extra_track_list=tracks,
+        )
+        return answer.get("success") is True
+
     # --- after-sales ------------------------------------------------------------------------------------------
 
     def refund_increment(
@@ -428,6 +489,107 @@ class PddClient:
         answer = self.call("pdd.refund.status.check", order_sns=",".join(order_sns))
         return {str(row["order_sn"]) for row in answer.get("order_sns_exists_refund") or []}
 
+    def agree_refund(self, order_sn: str, after_sales_id: int | str, *, note: str = "") -> RefundDecisionResult:
+        """``pdd.refund.agree``: the merchant agrees to refund a case that waits on them for it (§4.1, §4.2).
+
+        That is a 仅退款 case at 2 (or a 退货退款 case refunded without or after the return); the case moves to 4
+        商家同意退款，退款中 and then to 10 退款成功. ``note`` is the merchant's ``operate_desc``. The ``request``
+        object goes as one JSON-string parameter (§1.3).
+
+        A refusal is checked against the case (``refund_information``): if it already stands at 4, 5 or 10, an
+        earlier agreement went through (e.g. a retry whose first answer was lost) and the result says ``already``;
+        otherwise :class:`RefundDecisionRefused` carries the case's status. If the case cannot be read, the refusal
+        itself is raised.
+        """
+        request: dict[str, object] = {"after_sales_id": _after_sales_id(after_sales_id), "order_sn": order_sn}
+        if note:
+            request["operate_desc"] = note
+        return self._decide("pdd.refund.agree", request, order_sn, after_sales_id, _refund_agreed)
+
+    def agree_return(
+        self, order_sn: str, after_sales_id: int | str, return_address_id: int | str, *, note: str = ""
+    ) -> RefundDecisionResult:
+        """``pdd.refund.returngoods.agree``: the merchant agrees that the buyer sends the goods back (退货退款 at 3).
+
+        ``return_address_id`` is one of :meth:`return_addresses`. The case moves to 7 已同意退货退款，待用户发货; the
+        refund follows later with :meth:`agree_refund` once the goods are back. A refusal is checked against the case
+        as in :meth:`agree_refund`: ``already`` when it stands at 7, or is refunding / refunded with the buyer's
+        return waybill on it; :class:`RefundDecisionRefused` otherwise.
+        """
+        request: dict[str, object] = {
+            "after_sales_id": _after_sales_id(after_sales_id),
+            "order_sn": order_sn,
+            "return_address_id": str(return_address_id),
+        }
+        if note:
+            request["operate_desc"] = note
+        return self._decide("pdd.refund.returngoods.agree", request, order_sn, after_sales_id, _return_agreed)
+
+    def return_addresses(self) -> list[ReturnAddress]:
+        """``pdd.refund.address.list.get``: the shop's return addresses (退货地址库), the default one flagged."""
+        answer = self.call("pdd.refund.address.list.get")
+        return [
+            ReturnAddress(
+                id=int(row["id"]),
+                name=str(row.get("refund_name") or ""),
+                phone=str(row.get("refund_phone") or ""),
+                province=str(row.get("province_name") or row.get("province") or ""),
+                city=str(row.get("city_name") or row.get("city") or ""),
+                district=str(row.get("district_name") or row.get("district") or ""),
+                address=str(row.get("refund_address") or ""),
+                is_default=str(row.get("is_default")).strip().lower() in ("1", "true"),
+                tel=str(row.get("refund_tel") or ""),
+                province_id=int(row.get("province_id") or 0),
+                city_id=int(row.get("city_id") or 0),
+                district_id=int(row.get("district_id") or 0),
+            )
+            for row in answer.get("refund_address_list") or []
+        ]
+
+    def _decide(
+        self,
+        api: str,
+        request: Mapping[str, object],
+        order_sn: str,
+        after_sales_id: int | str,
+        done: Callable[[Mapping[str, Any]], bool],
+    ) -> RefundDecisionResult:
+        case_id = str(after_sales_id)
+        try:
+            answer = self.call(api, request=dict(request))
+        except PddError as exc:
+            if not _is_refusal(exc):
+                raise
+            return self._recognise_earlier_decision(exc, api, order_sn, case_id, done)
+        refusal = _decision_refusal(api, answer)
+        if refusal is not None:
+            return self._recognise_earlier_decision(refusal, api, order_sn, case_id, done)
+        result = answer.get("result")
+        message = str(result.get("message") or "") if isinstance(result, dict) else ""
+        return RefundDecisionResult(order_sn, case_id, message=message)
+
+    def _recognise_earlier_decision(
+        self,
+        refusal: PddError,
+        api: str,
+        order_sn: str,
+        after_sales_id: str,
+        done: Callable[[Mapping[str, Any]], bool],
+    ) -> RefundDecisionResult:
+        try:
+            case = self.refund_information(order_sn, after_sales_id)
+            status = int(case.get("after_sales_status") or 0)
+        except (PddError, TypeError, ValueError):
+            raise refusal from None
+        if done(case):
+            logger.info("PDD %s for case %s was refused; the case is already at %d", api, after_sales_id, status)
+            return RefundDecisionResult(
+                order_sn, after_sales_id, already=True, message=refusal.msg, after_sales_status=status
+            )
+        raise RefundDecisionRefused(
+            refusal, api=api, order_sn=order_sn, after_sales_id=after_sales_id, after_sales_status=status
+        ) from refusal
+
     # --- tokens -----------------------------------------------------------------------------------------------
 
     def refresh_access_token(self, refresh_token: str) -> TokenGrant:
@@ -449,6 +611,9 @@ def _unwrap(type_: str, body: dict[str, Any]) -> dict[str, Any]:
     """The inner object of a success envelope; the whole body for APIs that answer at top level."""
     if type_ in TOP_LEVEL_RESPONSE_TYPES:
         return body
+    if type_ in BARE_RESPONSE_TYPES and isinstance(body.get("response"), dict):
+        bare: dict[str, Any] = body["response"]
+        return bare
     wrappers = [key for key in body if key.endswith("_response")]
     if len(wrappers) == 1 and isinstance(body[wrappers[0]], dict):
         inner: dict[str, Any] = body[wrappers[0]]
@@ -456,6 +621,41 @@ def _unwrap(type_: str, body: dict[str, Any]) -> dict[str, Any]:
     raise PddTransportError(
         f"{type_} answered without a single <name>_response object: {sorted(body)}", retryable=False
     )
+
+
+def _after_sales_id(value: int | str) -> int:
+    """The case id as the ``request`` object's Long."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"an after_sales_id is a number, not {value!r}")
+    return int(text)
+
+
+def _is_refusal(error: PddError) -> bool:
+    """A refusal of this request by the platform: a business error, or a code the client does not know."""
+    return isinstance(error, PddBusinessError) or type(error) is PddError
+
+
+def _decision_refusal(api: str, answer: Mapping[str, Any]) -> PddError | None:
+    """A success envelope that says the decision failed (``succ``/``success`` false), as a business error."""
+    result = answer.get("result")
+    result = result if isinstance(result, dict) else {}
+    flags = [answer.get("success"), result.get("succ"), result.get("success")]
+    if any(flag is True for flag in flags) and not any(flag is False for flag in flags):
+        return None
+    raw_code = answer.get("error_code")
+    code = int(raw_code) if isinstance(raw_code, int | str) and str(raw_code).isdigit() else 0
+    message = str(answer.get("error_msg") or result.get("message") or f"{api} answered without success")
+    return PddBusinessError(code, message)
+
+
+def _refund_agreed(case: Mapping[str, Any]) -> bool:
+    return int(case.get("after_sales_status") or 0) in REFUND_AGREED_STATUSES
+
+
+def _return_agreed(case: Mapping[str, Any]) -> bool:
+    status = int(case.get("after_sales_status") or 0)
+    return status == RETURN_AGREED_STATUS or (status in REFUND_AGREED_STATUSES and bool(case.get("express_no")))
 
 
 def _window(start: datetime | float, end: datetime | float, max_seconds: int, api: str) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 
@@ -59,6 +60,50 @@ class ShipResult:
     logistics_id: int
     tracking_number: str
     already_shipped: bool = False
+
+
+class ExtraTrackType(IntEnum):
+    """``extra_track_type`` of ``pdd.order.upload.extra.logistics`` (§3.1); the order object lists the waybills of
+    each type in its own list (§2.2)."""
+
+    PARCEL_SPLIT = 1  # 分包发货 → extra_delivery_list
+    RESEND = 2  # 补发商品 → resend_delivery_list
+    GIFT = 3  # 发放赠品 → gift_delivery_list
+
+
+@dataclass(frozen=True, slots=True)
+class RefundDecisionResult:
+    """Outcome of ``pdd.refund.agree`` / ``pdd.refund.returngoods.agree`` (§4.1).
+
+    ``already`` is True when the platform refused because the case already stands where the agreement leads (agreed,
+    refunding or refunded; for a return, the return agreed): e.g. a retry after a lost answer. Nothing is left to do,
+    and ``after_sales_status`` is the status the case was read at. ``message`` is the platform's text.
+    """
+
+    order_sn: str
+    after_sales_id: str
+    already: bool = False
+    message: str = ""
+    after_sales_status: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnAddress:
+    """One of the shop's return addresses (退货地址库, ``pdd.refund.address.list.get``); ``id`` is the
+    ``return_address_id`` an agreed return names."""
+
+    id: int
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    address: str
+    is_default: bool = False
+    tel: str = ""
+    province_id: int = 0
+    city_id: int = 0
+    district_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

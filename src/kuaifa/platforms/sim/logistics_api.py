@@ -1,4 +1,5 @@
-"""Simulated logistics APIs (pdd-reference §3): the carrier list and 发货 (``pdd.logistics.online.send``).
+"""Simulated logistics APIs (pdd-reference §3): the carrier list, 发货 (``pdd.logistics.online.send``) and extra
+waybills (``pdd.order.upload.extra.logistics``).
 
 online.send follows the platform rules: the carrier must be a known, available id; ``redelivery_type`` 1 (first
 shipment) only for 待发货, 2 (modify, overwriting the shipment) only for an order already shipped. An order under
@@ -6,6 +7,14 @@ risk review, on ``ship_hold`` or refunded is refused (a simulator choice: PDD te
 A first shipment of an order that is already shipped is refused with sub_code ``ORDER_ALREADY_SHIPPED``; when the
 carrier and number are the ones on the order the sub_msg says so, which lets a client that retried after a lost
 answer recognise its own earlier shipment.
+
+``pdd.order.upload.extra.logistics`` adds waybills the buyer sees besides the main one: ``extra_track_type``
+1 分包发货 / 2 补发商品 / 3 发放赠品 (1 when left out), ``extra_track_list`` a JSON string of
+``{shipping_id, tracking_number}`` (§1.3). Only for an order already shipped (``ORDER_NOT_SHIPPED`` otherwise); every
+carrier must be a known, available id; a waybill equal to the order's main one is refused
+(``SAME_AS_MAIN_TRACKING``). An accepted upload is recorded in ``state.extra_logistics`` and the order object lists the
+waybills in ``extra_delivery_list``, ``resend_delivery_list`` or ``gift_delivery_list`` by type, each waybill once: a
+repeated upload (a retry) is accepted and recorded again but leaves the order as it was.
 """
 
 from __future__ import annotations
@@ -13,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from kuaifa.platforms.sim.api_spec import Caller, SimApi
-from kuaifa.platforms.sim.params import Params, SimApiError, out_of_range, refuse
-from kuaifa.platforms.sim.state import ShipmentRecord, SimState
+from kuaifa.platforms.sim.params import PARAM_ERROR, Params, SimApiError, out_of_range, refuse
+from kuaifa.platforms.sim.state import ExtraLogisticsRecord, ShipmentRecord, SimState
 
 #: (id, name, code, available) from the 2020 companies dump (§3.2), with 极兔 as today's JTSD
 LOGISTICS_COMPANIES: tuple[tuple[int, str, str, int], ...] = (
@@ -51,6 +60,9 @@ AVAILABLE = {company_id for company_id, _, _, available in LOGISTICS_COMPANIES i
 KNOWN = {company_id for company_id, _, _, _ in LOGISTICS_COMPANIES}
 ALREADY_SHIPPED = "ORDER_ALREADY_SHIPPED"
 MAX_TRACKING_LENGTH = 50  # not published; a sanity bound
+#: extra_track_type → the order object's list that shows those waybills (§2.2, §3.1)
+EXTRA_TRACK_LISTS = {1: "extra_delivery_list", 2: "resend_delivery_list", 3: "gift_delivery_list"}
+MAX_EXTRA_TRACKS = 20  # not published; a sanity bound
 
 
 def companies_get(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
@@ -73,10 +85,7 @@ def online_send(state: SimState, params: Params, caller: Caller) -> dict[str, An
         raise out_of_range("redelivery_type", "取值1(首次发货)或2(修改发货)")
     if len(tracking_number) > MAX_TRACKING_LENGTH:
         raise out_of_range("tracking_number", "运单号过长")
-    if logistics_id not in KNOWN:
-        raise refuse("物流公司不存在", sub_code="LOGISTICS_NOT_FOUND", sub_msg=str(logistics_id))
-    if logistics_id not in AVAILABLE:
-        raise refuse("该物流公司不支持发货", sub_code="LOGISTICS_UNAVAILABLE", sub_msg=str(logistics_id))
+    _check_carrier(logistics_id)
     with state.lock:  # check and record atomically: two concurrent first shipments cannot both pass
         order = state.order(order_sn)
         if order is None:
@@ -85,6 +94,47 @@ def online_send(state: SimState, params: Params, caller: Caller) -> dict[str, An
         shipment = ShipmentRecord(order_sn, logistics_id, tracking_number, redelivery_type, int(state.now()))
         state.record_shipment(shipment)
     return {"is_success": True}
+
+
+def upload_extra_logistics(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
+    """``pdd.order.upload.extra.logistics``: extra waybills of a shipped order, shown to the buyer only."""
+    order_sn = params.text("order_sn")
+    track_type = params.integer("extra_track_type", 1)
+    if track_type not in EXTRA_TRACK_LISTS:
+        raise out_of_range("extra_track_type", "取值1(分包发货)、2(补发商品)或3(发放赠品)")
+    tracks = params.json_objects("extra_track_list")
+    if not tracks:
+        raise SimApiError(PARAM_ERROR, "参数错误:extra_track_list", sub_msg="extra_track_list不能为空")
+    if len(tracks) > MAX_EXTRA_TRACKS:
+        raise out_of_range("extra_track_list", f"最多{MAX_EXTRA_TRACKS}个运单")
+    parcels: list[tuple[int, str]] = []
+    for track in tracks:
+        shipping_id = track.integer("shipping_id")
+        tracking_number = track.text("tracking_number").strip()
+        if not tracking_number or len(tracking_number) > MAX_TRACKING_LENGTH:
+            raise out_of_range("tracking_number", "运单号为空或过长")
+        _check_carrier(shipping_id)
+        if (shipping_id, tracking_number) not in parcels:
+            parcels.append((shipping_id, tracking_number))
+    with state.lock:
+        order = state.order(order_sn)
+        if order is None:
+            raise SimApiError(45001, "订单不属于当前店铺或订单不存在", sub_msg=order_sn)
+        if order["order_status"] == 1:
+            raise refuse("订单未发货，不能上传额外运单", sub_code="ORDER_NOT_SHIPPED", sub_msg=order_sn)
+        main = (order["logistics_id"], order["tracking_number"])
+        if main in parcels:
+            raise refuse("额外运单号不能与发货运单号相同", sub_code="SAME_AS_MAIN_TRACKING", sub_msg=main[1])
+        record = ExtraLogisticsRecord(order_sn, track_type, tuple(parcels), int(state.now()))
+        state.record_extra_logistics(record, EXTRA_TRACK_LISTS[track_type])
+    return {"success": True}
+
+
+def _check_carrier(logistics_id: int) -> None:
+    if logistics_id not in KNOWN:
+        raise refuse("物流公司不存在", sub_code="LOGISTICS_NOT_FOUND", sub_msg=str(logistics_id))
+    if logistics_id not in AVAILABLE:
+        raise refuse("该物流公司不支持发货", sub_code="LOGISTICS_UNAVAILABLE", sub_msg=str(logistics_id))
 
 
 def _check_shippable(order: dict[str, Any], redelivery_type: int, logistics_id: int, tracking_number: str) -> None:
@@ -108,4 +158,5 @@ def _check_shippable(order: dict[str, Any], redelivery_type: int, logistics_id: 
 APIS = (
     SimApi("pdd.logistics.companies.get", companies_get, "logistics_companies_get_response", needs_token=False),
     SimApi("pdd.logistics.online.send", online_send, "logistics_online_send_response"),
+    SimApi("pdd.order.upload.extra.logistics", upload_extra_logistics, "upload_extra_logistics_response"),
 )

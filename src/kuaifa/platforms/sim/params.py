@@ -8,6 +8,7 @@ business codes PDD uses for each case is not published; these are the simulator'
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 PARAM_ERROR = 10000
@@ -75,6 +76,27 @@ class Params:
             return False
         raise SimApiError(PARAM_ERROR, f"参数错误:{name}", sub_msg=f"{name}应为true或false: {value}")
 
+    def json_object(self, name: str) -> Params:
+        """An object parameter sent as a JSON string (e.g. ``request``, pdd-reference §1.3), read like the request."""
+        value = self._json(name)
+        if not isinstance(value, dict):
+            raise SimApiError(PARAM_ERROR, f"参数错误:{name}", sub_msg=f"{name}应为JSON对象")
+        return Params({key: _as_text(item) for key, item in value.items()})
+
+    def json_objects(self, name: str) -> list[Params]:
+        """A list-of-objects parameter sent as a JSON string (e.g. ``extra_track_list``); each item read alike."""
+        value = self._json(name)
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise SimApiError(PARAM_ERROR, f"参数错误:{name}", sub_msg=f"{name}应为JSON对象数组")
+        return [Params({key: _as_text(item) for key, item in entry.items()}) for entry in value]
+
+    def _json(self, name: str) -> object:
+        text = self.text(name)
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise SimApiError(PARAM_ERROR, f"参数错误:{name}", sub_msg=f"{name}应为JSON: {text[:80]}") from None
+
     def order_sns(self, name: str = "order_sns", *, limit: int = 100) -> list[str]:
         """A comma-separated list of order numbers (the limit per call is not published; 100 is a guess)."""
         items = [item.strip() for item in self.text(name).split(",") if item.strip()]
@@ -102,3 +124,14 @@ class Params:
         if end > now:
             raise out_of_range(end_name, f"{end_name}不能晚于当前时间")
         return start, end
+
+
+def _as_text(value: object) -> str:
+    """A value inside a JSON parameter as the text the typed readers take (null → empty, i.e. not given)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)

@@ -5,6 +5,23 @@
 - ``pdd.refund.information.get``: answered at top level, types coded 1 仅退款 … 5 维修, amounts in integer fen,
   ``expire_time`` only while the case waits on the merchant, ``confirm_time``/``recreated_at`` in epoch ms.
 - ``pdd.refund.status.check``: which of the orders have after-sales (open or refunded).
+- ``pdd.refund.agree`` and ``pdd.refund.returngoods.agree``: the merchant's decisions, ``request`` sent as a JSON
+  string (§1.3), answered in a bare ``response`` wrapper as the SDKs read it. The rules (simulator choices where
+  PDD publishes none):
+
+  - ``pdd.refund.agree`` is accepted while a 仅退款 or 退货退款 case waits on the merchant for the money:
+    2 仅退款待处理, 3 退货退款待处理 (refund without taking the goods back), 33 待商家召回, or 7 once the buyer's
+    return waybill is known (the goods are on their way back). The case moves at once to 4 商家同意退款，退款中
+    and, when the simulated clock has passed ``state.refund_settle_s`` (default 120 s) more, to 10 退款成功; the
+    order's ``refund_status`` follows (3 退款中, then 4 退款成功).
+  - ``pdd.refund.returngoods.agree`` is accepted only at 3 退货退款待处理 and moves the case to 7 已同意退货退款，
+    待用户发货 (order ``refund_status`` stays 2 售后处理中). ``return_address_id`` must be one of the shop's return
+    addresses; when it is left out the default one is used.
+  - Anything else (another status, a terminal case, an exchange or repair) is refused with 21001 and sub_code
+    ``AFTER_SALES_STATUS_NOT_ALLOWED``, the current status in ``sub_msg``; an unknown case with
+    ``AFTER_SALES_NOT_FOUND``. Each accepted decision is recorded once in ``state.refund_decisions``; refusals are
+    not decisions. A decision drops what the generator scripted for the case and its order after now.
+- ``pdd.refund.address.list.get``: the shop's return addresses (two per shop, deterministic; the first is default).
 """
 
 from __future__ import annotations
@@ -13,7 +30,7 @@ from typing import Any
 
 from kuaifa.platforms.sim.api_spec import Caller, SimApi
 from kuaifa.platforms.sim.clock import beijing
-from kuaifa.platforms.sim.params import Params, out_of_range, refuse
+from kuaifa.platforms.sim.params import Params, SimApiError, out_of_range, refuse
 from kuaifa.platforms.sim.shop import (
     EXCHANGE,
     REFUND_ONLY,
@@ -23,12 +40,23 @@ from kuaifa.platforms.sim.shop import (
     WAITING_ON_MERCHANT,
     RefundCase,
 )
-from kuaifa.platforms.sim.state import SimState
+from kuaifa.platforms.sim.state import RefundDecisionRecord, SimState
 
 WINDOW_S = 30 * 60
 LIST_TYPE_CODES = {REFUND_ONLY: 2, RETURN_REFUND: 3, EXCHANGE: 4, RESEND: 5, REPAIR: 6}
 DETAIL_TYPE_CODES = {REFUND_ONLY: 1, RETURN_REFUND: 2, EXCHANGE: 3, RESEND: 4, REPAIR: 5}
 ALL = 1
+
+AGREE_REFUND = "pdd.refund.agree"
+AGREE_RETURN = "pdd.refund.returngoods.agree"
+STATUS_NOT_ALLOWED = "AFTER_SALES_STATUS_NOT_ALLOWED"
+#: statuses from which the merchant's pdd.refund.agree is accepted (7 only once the return waybill is known)
+AGREE_REFUND_FROM = frozenset({2, 3, 33})
+AGREE_RETURN_FROM = frozenset({3})
+MERCHANT_AGREED, REFUNDED, RETURN_AGREED = 4, 10, 7
+#: the order's refund_status (§2.2) for the case statuses a decision sets: 3 退款中, 4 退款成功, 2 售后处理中
+ORDER_REFUND_STATUS = {MERCHANT_AGREED: 3, REFUNDED: 4, RETURN_AGREED: 2}
+MAX_OPERATE_DESC = 500  # not published; a sanity bound
 
 
 def increment_get(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
@@ -71,6 +99,88 @@ def status_check(state: SimState, params: Params, caller: Caller) -> dict[str, A
         if order is not None and order["refund_status"] in (2, 3, 4):
             found.append({"order_sn": order_sn})
     return {"order_sns_exists_refund": found}
+
+
+def agree(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
+    """``pdd.refund.agree``: the merchant agrees to refund; 4 商家同意退款 now, 10 退款成功 after the settle delay."""
+    request = params.json_object("request")
+    order_sn, after_sales_id, note = _decision_request(request)
+    with state.lock:  # check and record atomically: two concurrent agreements cannot both pass
+        case = _own_case(state, order_sn, after_sales_id)
+        return_back = case.status == RETURN_AGREED and bool(case.return_tracking_number)
+        may_agree = case.status in AGREE_REFUND_FROM or return_back
+        if case.kind not in (REFUND_ONLY, RETURN_REFUND) or not may_agree:
+            raise _not_allowed(case, "同意退款")
+        now = int(state.now())
+        settled = now + int(state.refund_settle_s)
+        state.record_refund_decision(
+            RefundDecisionRecord(AGREE_REFUND, order_sn, case.id, case.status, MERCHANT_AGREED, note, now),
+            [_step(now, MERCHANT_AGREED), _step(settled, REFUNDED, confirm_at=settled)],
+        )
+    return {"result": {"succ": True, "message": "退款操作成功", "after_sales_id": case.id, "order_sn": order_sn}}
+
+
+def returngoods_agree(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
+    """``pdd.refund.returngoods.agree``: the merchant agrees to take the goods back; 3 → 7 待用户发货."""
+    request = params.json_object("request")
+    order_sn, after_sales_id, note = _decision_request(request)
+    with state.lock:
+        case = _own_case(state, order_sn, after_sales_id)
+        if case.kind != RETURN_REFUND or case.status not in AGREE_RETURN_FROM:
+            raise _not_allowed(case, "同意退货")
+        if request.has("return_address_id"):
+            address = state.return_address(request.integer("return_address_id"))
+            if address is None:
+                raise refuse(
+                    "退货地址不存在", sub_code="RETURN_ADDRESS_NOT_FOUND", sub_msg=request.text("return_address_id")
+                )
+        else:
+            address = state.default_return_address()
+        now = int(state.now())
+        state.record_refund_decision(
+            RefundDecisionRecord(
+                AGREE_RETURN, order_sn, case.id, case.status, RETURN_AGREED, note, now, return_address_id=address.id
+            ),
+            [_step(now, RETURN_AGREED)],
+        )
+    result = {"success": True, "message": "同意退货成功", "after_sales_id": case.id, "order_sn": order_sn}
+    return {"success": True, "error_code": None, "error_msg": None, "result": result}
+
+
+def address_list_get(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
+    """``pdd.refund.address.list.get``: the shop's return addresses."""
+    return {"refund_address_list": [address.record() for address in state.return_addresses]}
+
+
+def _decision_request(request: Params) -> tuple[str, int, str]:
+    order_sn = request.text("order_sn")
+    after_sales_id = request.integer("after_sales_id")
+    note = request.text("operate_desc", "")
+    if len(note) > MAX_OPERATE_DESC:
+        raise out_of_range("operate_desc", f"最多{MAX_OPERATE_DESC}个字")
+    return order_sn, after_sales_id, note
+
+
+def _own_case(state: SimState, order_sn: str, after_sales_id: int) -> RefundCase:
+    case = state.refund_case(after_sales_id)
+    if case is None or case.order_sn != order_sn:
+        raise refuse("售后单不存在", sub_code="AFTER_SALES_NOT_FOUND", sub_msg=f"{order_sn}/{after_sales_id}")
+    return case
+
+
+def _not_allowed(case: RefundCase, action: str) -> SimApiError:
+    return refuse(
+        f"售后单当前状态不允许{action}",
+        sub_code=STATUS_NOT_ALLOWED,
+        sub_msg=f"after_sales_id={case.id} after_sales_status={case.status}",
+    )
+
+
+def _step(moment: int, status: int, **case_changes: Any) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """One version of the case and its order at ``moment``; none of these statuses waits on the merchant."""
+    assert status not in WAITING_ON_MERCHANT
+    order_changes = {"after_sales_status": status, "refund_status": ORDER_REFUND_STATUS[status]}
+    return moment, {"status": status, "expire_at": None, **case_changes}, order_changes
 
 
 def _list_record(case: RefundCase) -> dict[str, Any]:
@@ -148,4 +258,7 @@ APIS = (
     SimApi("pdd.refund.list.increment.get", increment_get, "refund_increment_get_response"),
     SimApi("pdd.refund.information.get", information_get, None),
     SimApi("pdd.refund.status.check", status_check, "refund_status_check_response"),
+    SimApi(AGREE_REFUND, agree, "response"),
+    SimApi(AGREE_RETURN, returngoods_agree, "response"),
+    SimApi("pdd.refund.address.list.get", address_list_get, "refund_address_list_get_response"),
 )

@@ -1,5 +1,6 @@
-"""The simulated shop's state behind the gateway: orders, after-sales cases, shipments, apps and tokens, rate
-windows and injected faults, all behind one lock so the threaded server and the test thread can share it.
+"""The simulated shop's state behind the gateway: orders, after-sales cases, shipments, extra waybills, refund
+decisions, return addresses, apps and tokens, rate windows and injected faults, all behind one lock so the threaded
+server and the test thread can share it.
 
 Orders and cases are kept as every version they ever had; what the gateway shows is the newest version with
 ``updated_at`` ≤ the simulator's now, so moving the clock makes orders appear and change as they would on PDD.
@@ -13,12 +14,13 @@ import bisect
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kuaifa.platforms.sim.clock import SimClock, beijing, epoch_of_beijing
 from kuaifa.platforms.sim.generator import generate_shop
+from kuaifa.platforms.sim.return_addresses import SimReturnAddress, return_addresses_for
 from kuaifa.platforms.sim.shop import DAY, OrderVersion, RefundCase, ShopConfig, SimShop, copy_order
 
 DEFAULT_CLIENT_ID = "sim-client-id"
@@ -26,6 +28,8 @@ DEFAULT_CLIENT_SECRET = "sim-client-secret"
 #: exact merchant-token lifetimes were not found (pdd-reference §10); the simulator's are configurable
 DEFAULT_TOKEN_TTL_S = 30 * DAY
 DEFAULT_REFRESH_TTL_S = 90 * DAY
+#: how long after the merchant agrees (4 商家同意退款，退款中) the refund goes through (10 退款成功); not published
+DEFAULT_REFUND_SETTLE_S = 120
 
 #: published merchant limits (§6), per API per token; APIs without a published limit are not limited
 DEFAULT_SIM_RATE_LIMITS: Mapping[str, tuple[int, float]] = {
@@ -55,6 +59,34 @@ class ShipmentRecord:
     tracking_number: str
     redelivery_type: int
     at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraLogisticsRecord:
+    """One accepted ``pdd.order.upload.extra.logistics``: the type (1 分包发货 / 2 补发商品 / 3 发放赠品) and its
+    ``(shipping_id, tracking_number)`` waybills."""
+
+    order_sn: str
+    extra_track_type: int
+    parcels: tuple[tuple[int, str], ...]
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundDecisionRecord:
+    """One accepted merchant decision on an after-sales case (``pdd.refund.agree``, ``pdd.refund.returngoods.agree``).
+
+    ``to_status`` is the status the decision set at once; ``return_address_id`` only for an agreed return.
+    """
+
+    api: str
+    order_sn: str
+    after_sales_id: int
+    from_status: int
+    to_status: int
+    operate_desc: str
+    at: int
+    return_address_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +139,10 @@ class SimState:
         self._orders: dict[str, list[OrderVersion]] = {sn: list(vs) for sn, vs in self.shop.orders.items()}
         self._refunds: dict[int, list[RefundCase]] = {rid: list(vs) for rid, vs in self.shop.refunds.items()}
         self.shipments: list[ShipmentRecord] = []
+        self.extra_logistics: list[ExtraLogisticsRecord] = []
+        self.refund_decisions: list[RefundDecisionRecord] = []
+        self.refund_settle_s = DEFAULT_REFUND_SETTLE_S
+        self.return_addresses: tuple[SimReturnAddress, ...] = return_addresses_for(self.shop.config)
         self.calls: list[CallRecord] = []
         self._tokens: dict[str, TokenRecord] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token → access token it belongs to
@@ -214,6 +250,57 @@ class SimState:
                 address="",
             )
 
+    def record_extra_logistics(self, record: ExtraLogisticsRecord, list_key: str) -> dict[str, Any]:
+        """Apply an accepted extra-waybill upload: a new version of the order listing the waybills under
+        ``list_key`` (``extra_delivery_list``, ``resend_delivery_list`` or ``gift_delivery_list``), each once; no new
+        version when it lists them all already. Returns the order as visible now.
+
+        Unlike a shipment, extra waybills do not change where the order goes next, so the versions scripted for later
+        moments stay and get the waybills too.
+        """
+        entries = [{"logistics_id": sid, "tracking_number": number} for sid, number in record.parcels]
+        with self.lock:
+            self.extra_logistics.append(record)
+            now = self.now()
+            versions = self._orders[record.order_sn]
+            for index, version in enumerate(versions):
+                if version.updated_at > now:
+                    order = copy_order(version.order)
+                    order[list_key] = _with_entries(order.get(list_key) or [], entries)
+                    versions[index] = OrderVersion(version.updated_at, order)
+            current = self.order(record.order_sn)
+            assert current is not None
+            listed = _with_entries(current.get(list_key) or [], entries)
+            if listed == current.get(list_key):
+                return current
+            return self.update_order(record.order_sn, **{list_key: listed})
+
+    def record_refund_decision(
+        self,
+        decision: RefundDecisionRecord,
+        steps: Sequence[tuple[int, Mapping[str, Any], Mapping[str, Any]]],
+    ) -> None:
+        """Apply an accepted merchant decision: each step ``(moment, case changes, order changes)`` becomes a new
+        version of the case and of its order at that moment (the first at now, later ones appear as the clock
+        passes them).
+
+        Like a shipment, a decision rewrites the future: the versions the generator scripted for the case and its
+        order after now are dropped.
+        """
+        with self.lock:
+            now = self.now()
+            self.refund_decisions.append(decision)
+            case_versions = [c for c in self._refunds[decision.after_sales_id] if c.updated_at <= now]
+            order_versions = [v for v in self._orders.get(decision.order_sn, []) if v.updated_at <= now]
+            for moment, case_changes, order_changes in steps:
+                case_versions.append(replace(case_versions[-1], updated_at=moment, **case_changes))
+                if order_versions:
+                    order = {**copy_order(order_versions[-1].order), **order_changes, "updated_at": beijing(moment)}
+                    order_versions.append(OrderVersion(moment, order))
+            self._refunds[decision.after_sales_id] = case_versions
+            if order_versions:
+                self._orders[decision.order_sn] = order_versions
+
     def _drop_scripted_future(self, order_sn: str) -> None:
         now = self.now()
         self._orders[order_sn] = [v for v in self._orders[order_sn] if v.updated_at <= now]
@@ -269,6 +356,12 @@ class SimState:
             seen = [case for case in versions if case.updated_at <= now]
             if seen:
                 yield seen[-1]
+
+    def return_address(self, address_id: int) -> SimReturnAddress | None:
+        return next((address for address in self.return_addresses if address.id == address_id), None)
+
+    def default_return_address(self) -> SimReturnAddress:
+        return next((a for a in self.return_addresses if a.is_default), self.return_addresses[0])
 
     # --- apps and tokens --------------------------------------------------------------------------------------
 
@@ -384,3 +477,12 @@ class SimState:
     def calls_of(self, api: str) -> list[CallRecord]:
         with self.lock:
             return [call for call in self.calls if call.type == api]
+
+
+def _with_entries(existing: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``existing`` followed by the ``entries`` it does not hold yet (a waybill is listed once)."""
+    merged = [dict(entry) for entry in existing]
+    for entry in entries:
+        if entry not in merged:
+            merged.append(dict(entry))
+    return merged
