@@ -13,12 +13,25 @@ from datetime import datetime
 from django.db import transaction
 
 from kuaifa.domain.aftersales.canonical import CanonicalCase
-from kuaifa.domain.aftersales.cases import CaseState, reconcile, state_of
+from kuaifa.domain.aftersales.cases import CaseState, Decision, decide, reconcile, state_of
 from kuaifa.domain.aftersales.refunds import refund_recorded
 from kuaifa.domain.orders.intake import fingerprint
 from kuaifa.domain.platform import PlatformError, SalesPlatform
-from kuaifa.persistence.models import AfterSalesCase, Order, OrderEvent, Shop, SyncCursor
+from kuaifa.persistence.models import (
+    AfterSalesCase,
+    Order,
+    OrderEvent,
+    Shop,
+    Sku,
+    StockLevel,
+    StockMove,
+    SyncCursor,
+    Warehouse,
+)
 from kuaifa.services.audit import event
+from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.locking import lock_levels
+from kuaifa.services.outbox import enqueue
 from kuaifa.services.sync import DEFAULTS, SyncSettings, log_window, next_window
 
 REFUNDS = "refunds"
@@ -119,3 +132,60 @@ def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
         total.refunds_recorded += step.refunds_recorded
         total.case_ids += step.case_ids
     return total
+
+
+@dataclass(frozen=True)
+class CaseDecision:
+    after_sales_id: str
+    state: str
+    outbox_entry_id: int | None = None
+    restocked: int = 0
+
+
+def decide_case(
+    case_id: int, decision: Decision, *, actor: str, now: datetime, return_address_id: int | None = None,
+    note: str = "", warehouse: str = "MAIN",
+) -> CaseDecision:  # fmt: skip
+    """A merchant's decision on a case. Platform decisions (agree to refund, agree to a return) are queued in the
+    outbox and sent until acknowledged; warehouse steps (return received, inspected, restocked) are ours alone.
+    Restocking puts the returned units back on the shelf once (a ``return`` stock move)."""
+    with transaction.atomic(durable=True):
+        case = AfterSalesCase.objects.select_for_update().select_related("shop").filter(id=case_id).first()
+        if case is None:
+            raise NotFound(kind="after-sales case", key=case_id)
+        target = decide(CaseState(case.state), decision, after_sales_id=case.after_sales_id)
+        entry = None
+        restocked = 0
+        if decision is Decision.AGREE_REFUND:
+            entry = enqueue(case.shop, "agree_refund", f"agree_refund:{case.shop_id}:{case.after_sales_id}",
+                            {"order_sn": case.order_sn, "after_sales_id": case.after_sales_id, "note": note},
+                            now=now)  # fmt: skip
+        elif decision is Decision.AGREE_RETURN:
+            if return_address_id is None:
+                raise InvalidInput(field="--address", reason="agreeing to a return needs the return address id")
+            entry = enqueue(case.shop, "agree_return", f"agree_return:{case.shop_id}:{case.after_sales_id}",
+                            {"order_sn": case.order_sn, "after_sales_id": case.after_sales_id,
+                             "return_address_id": return_address_id, "note": note}, now=now)  # fmt: skip
+        elif decision is Decision.RESTOCK:
+            restocked = _restock(case, warehouse, actor=actor, now=now)
+        AfterSalesCase.objects.filter(id=case.id).update(state=target.value, updated_at=now)
+        if case.order_id:
+            event(case.order_id, "aftersales_decision", actor=actor, now=now, after_sales_id=case.after_sales_id,
+                  decision=decision.value, state=target.value, note=note, restocked=restocked).save()  # fmt: skip
+    return CaseDecision(case.after_sales_id, target.value, entry.id if entry else None, restocked)
+
+
+def _restock(case: AfterSalesCase, warehouse: str, *, actor: str, now: datetime) -> int:
+    if not case.outer_id or case.quantity <= 0:
+        raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no SKU code or quantity to restock")
+    sku = Sku.objects.filter(code=case.outer_id).first()
+    if sku is None:
+        raise NotFound(kind="SKU", key=case.outer_id)
+    level, _ = StockLevel.objects.get_or_create(warehouse=Warehouse.objects.get(code=warehouse), sku=sku)
+    current = lock_levels([level.id])[0]
+    after = current["on_hand"] + case.quantity
+    StockLevel.objects.filter(id=level.id).update(on_hand=after)
+    StockMove.objects.create(stock_level=level, kind=StockMove.Kind.RETURN, quantity=case.quantity, on_hand_after=after,
+                             order_id=case.order_id, note=f"after-sales {case.after_sales_id}", actor=actor,
+                             created_at=now)  # fmt: skip
+    return case.quantity

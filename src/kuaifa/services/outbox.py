@@ -72,6 +72,13 @@ def _send(entry: OutboxEntry, platform: SalesPlatform) -> dict:
             p["order_sn"], p["logistics_id"], p["tracking_number"], correction=p.get("correction", False)
         )
         return {"already": ack.already}
+    if entry.kind == "agree_refund":
+        p = entry.payload
+        return {"already": platform.agree_refund(p["order_sn"], p["after_sales_id"], note=p.get("note", "")).already}
+    if entry.kind == "agree_return":
+        p = entry.payload
+        ack = platform.agree_return(p["order_sn"], p["after_sales_id"], p["return_address_id"], note=p.get("note", ""))
+        return {"already": ack.already}
     raise PlatformError(f"unknown outbox kind {entry.kind!r}", code="outbox.unknown_kind")
 
 

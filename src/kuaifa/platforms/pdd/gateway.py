@@ -141,3 +141,11 @@ class PddGateway:
 
     def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase:
         return self._call(lambda: case_from_detail(self.client.refund_information(order_sn, after_sales_id)))
+
+    def agree_refund(self, order_sn: str, after_sales_id: str, *, note: str = "") -> ShipAck:
+        result = self._call(lambda: self.client.agree_refund(order_sn, after_sales_id, note=note))
+        return ShipAck(already=result.already)
+
+    def agree_return(self, order_sn: str, after_sales_id: str, return_address_id: int, *, note: str = "") -> ShipAck:
+        result = self._call(lambda: self.client.agree_return(order_sn, after_sales_id, return_address_id, note=note))
+        return ShipAck(already=result.already)
