@@ -7,11 +7,23 @@ Only concrete columns named by the caller are written; database defaults do not 
 pass every column. See docs/decisions/0002-bulk-insert.md.
 """
 
+import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from django.db import connection, models
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _sqlite_json(value: Any) -> str:
+    return json.dumps(value)
 
 
 @cache
@@ -20,12 +32,14 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+    sqlite = connection.vendor == "sqlite"
     adapters: list[Callable[[Any], Any] | None] = []
     for field in fields:
         if isinstance(field, models.DateTimeField):
-            adapters.append(connection.ops.adapt_datetimefield_value)
+            # SQLite: what Django's adapter produces for an aware value (naive UTC text), without its checks
+            adapters.append(_sqlite_datetime if sqlite else connection.ops.adapt_datetimefield_value)
         elif isinstance(field, models.JSONField):
-            adapters.append(lambda value, f=field: f.get_db_prep_save(value, connection))
+            adapters.append(_sqlite_json if sqlite else lambda value, f=field: f.get_db_prep_save(value, connection))
         else:
             adapters.append(None)
     return sql, tuple(adapters)

@@ -168,10 +168,10 @@ def platform_reasons(subject: ReviewSubject) -> tuple[HoldReason, ...]:
     return tuple(found)
 
 
-def _check(rule: RuleConfig, subject: ReviewSubject) -> tuple[bool, str]:
+def _check(rule: RuleConfig, subject: ReviewSubject, from_platform: tuple[HoldReason, ...]) -> tuple[bool, str]:
     code = rule.code
     if code in PLATFORM_REASONS:
-        return code not in platform_reasons(subject), ""
+        return code not in from_platform, ""
     if code is R.SKU_UNMAPPED:
         unmapped = sum(1 for line in subject.lines if line.sku_id is None)
         return unmapped == 0, f"{unmapped} line(s) unmapped" if unmapped else ""
@@ -200,6 +200,7 @@ def review(subject: ReviewSubject, rules: Sequence[RuleConfig]) -> ReviewOutcome
     """Evaluate every rule but stock. An order that passes goes to allocation, which decides the stock rule."""
     reasons: list[HoldReason] = []
     verdicts: list[RuleVerdict] = []
+    from_platform = platform_reasons(subject)
     for rule in rules:
         mandatory = rule.code in MANDATORY
         if rule.code is R.STOCK_INSUFFICIENT:
@@ -211,7 +212,7 @@ def review(subject: ReviewSubject, rules: Sequence[RuleConfig]) -> ReviewOutcome
         if rule.code in subject.waived and rule.code in WAIVABLE:
             verdicts.append(RuleVerdict(rule.code, True, mandatory, None, "waived by a person on release"))
             continue
-        passed, detail = _check(rule, subject)
+        passed, detail = _check(rule, subject, from_platform)
         verdicts.append(RuleVerdict(rule.code, True, mandatory, passed, detail))
         if not passed:
             reasons.append(rule.code)
