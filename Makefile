@@ -40,6 +40,7 @@ test-postgres: $(BIN)/kuaifa
 ## Benchmarks (not tests): see docs/performance.md.
 bench: $(BIN)/kuaifa
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/sync.py
 
 clean:
 	rm -rf $(VENV) kuaifa-data
