@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 import click
 from django.utils.translation import gettext as _
 
+from kuaifa.cli import commands
 from kuaifa.cli.commands import _order, _shop
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
 from kuaifa.cli.render import show_time
 
 
-@command(cli, "shop-add-pdd")
+@command(commands.shop, "add-pdd")
 @click.argument("name")
 @click.option("--client-id", required=True)
 @click.option("--client-secret", required=True)
@@ -301,7 +302,7 @@ def sim_serve(seed, orders_per_hour, days, host, port) -> None:
         _("Simulator listening on %(url)s (seed %(seed)s). Connect a shop with:")
         % {"url": server.base_url, "seed": seed}
     )
-    click.echo(f"  kuaifa shop-add-pdd 模拟店 --gateway {server.base_url} --client-id {DEFAULT_CLIENT_ID} "
+    click.echo(f"  kuaifa shop add-pdd 模拟店 --gateway {server.base_url} --client-id {DEFAULT_CLIENT_ID} "
                f"--client-secret {DEFAULT_CLIENT_SECRET} --access-token {token.access_token} "
                f"--refresh-token {token.refresh_token}")  # fmt: skip
     click.echo(_("Push messages: kuaifa sync --follow --push-url %(url)s") % {"url": push.url_base})
@@ -311,3 +312,94 @@ def sim_serve(seed, orders_per_hour, days, host, port) -> None:
     except KeyboardInterrupt:
         push.stop()
         server.stop()
+
+
+@cli.group()
+def aftersales() -> None:
+    """After-sales cases (售后): refunds, returns, exchanges, resends."""
+
+
+@command(aftersales, "list")
+@click.option("--state", "states", multiple=True, help="Only these states (repeatable).")
+@click.option("--shop", "shop_name", default=None)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@json_option
+def aftersales_list(states, shop_name, limit, as_json) -> None:
+    """Cases, the nearest deadline to act first."""
+    from kuaifa.cli.render import money
+    from kuaifa.domain.aftersales.canonical import status_name_zh
+    from kuaifa.persistence.queries import aftersales_cases
+
+    rows = aftersales_cases(states=list(states), shop_id=_shop(shop_name).id if shop_name else None, limit=limit)
+
+    def human() -> None:
+        for r in rows:
+            click.echo(f"{r['after_sales_id']:<14}{r['order_sn']:<24}{r['case_type']:<14}{r['state']:<20}"
+                       f"{money(r['refund_amount']):>10}  {show_time(r['expire_time']):<17}"
+                       f"{status_name_zh(r['platform_status'])}")  # fmt: skip
+        click.echo(_("%(n)s case(s).") % {"n": len(rows)})
+
+    emit(as_json, rows, human)
+
+
+@command(aftersales, "decide")
+@click.argument("after_sales_id")
+@click.argument("decision", type=click.Choice(["agree_refund", "agree_return", "receive_return", "inspect_ok",
+                                                "inspect_damaged", "restock"]))  # fmt: skip
+@click.option("--shop", "shop_name", default=None)
+@click.option("--address", "return_address_id", type=int, default=None, help="Return address id (agree_return).")
+@click.option("--warehouse", default="MAIN", show_default=True, help="Where restocked units go.")
+@click.option("--note", default="")
+@json_option
+def aftersales_decide(after_sales_id, decision, shop_name, return_address_id, warehouse, note, as_json) -> None:
+    """Decide on a case: agreements go to the platform through the outbox; warehouse steps are recorded here."""
+    from dataclasses import asdict
+
+    from kuaifa.domain.aftersales.cases import Decision
+    from kuaifa.persistence.models import AfterSalesCase
+    from kuaifa.services.aftersales import decide_case
+    from kuaifa.services.errors import NotFound
+    from kuaifa.tasks.jobs import deliver_outbox_entry
+
+    query = AfterSalesCase.objects.filter(after_sales_id=after_sales_id)
+    if shop_name:
+        query = query.filter(shop=_shop(shop_name))
+    case_id = query.values_list("id", flat=True).first()
+    if case_id is None:
+        raise NotFound(kind="after-sales case", key=after_sales_id)
+    result = decide_case(case_id, Decision(decision), actor=actor(), now=now(), return_address_id=return_address_id,
+                         note=note, warehouse=warehouse)  # fmt: skip
+    if result.outbox_entry_id:
+        deliver_outbox_entry.enqueue(result.outbox_entry_id)
+    emit(
+        as_json,
+        asdict(result),
+        lambda: click.echo(_("Case %(id)s is now %(state)s.") % {"id": after_sales_id, "state": result.state}),
+    )
+
+
+@command(cli, "carriers")
+@click.option("--shop", "shop_name", default=None, help="Fetch the catalogue through this shop's credentials.")
+@click.option("--refresh", is_flag=True, help="Fetch the catalogue from the platform first.")
+@json_option
+def carriers(shop_name, refresh, as_json) -> None:
+    """The platform's carriers (ids to ship with, codes for waybills), cached from pdd.logistics.companies.get."""
+    from kuaifa.persistence.models import LogisticsCompany
+    from kuaifa.services.carriers import store_carriers
+    from kuaifa.tasks.platforms import platform_for
+
+    if refresh:
+        shops = _pdd_shops(shop_name)
+        if not shops:
+            from kuaifa.services.errors import InvalidInput
+
+            raise InvalidInput(field="--shop", reason="no shop with platform credentials to fetch carriers with")
+        store_carriers(platform_for(shops[0]).carriers(), now=now())
+    rows = list(LogisticsCompany.objects.order_by("platform_id").values("platform_id", "name", "code", "available"))
+
+    def human() -> None:
+        for r in rows:
+            click.echo(f"{r['platform_id']:>5}  {r['code']:<10} {r['name']}" + ("" if r["available"] else "  ✗"))
+        click.echo(_("%(n)s carriers.") % {"n": len(rows)})
+
+    emit(as_json, rows, human)
