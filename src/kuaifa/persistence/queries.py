@@ -269,3 +269,241 @@ def outbox_entries(*, states: list[str], limit: int = 50) -> list[dict]:
         .order_by("next_attempt_at")
         .values("id", "shop__name", "kind", "key", "state", "attempts", "next_attempt_at", "last_error")[:limit]
     )
+
+
+# --- fulfilment: what a parcel holds, waves, boxes, documents ---------------------------------------------------
+
+
+from typing import NamedTuple  # noqa: E402  (this section was appended; a tuple is 4× cheaper to build)
+
+
+class ParcelUnit(NamedTuple):
+    """One physical SKU of an order (bundles expanded to their components), as the pack station needs it."""
+
+    sku_id: int
+    sku_code: str
+    name: str
+    spec: str
+    barcode: str
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    bin_location: str
+    enclosures: tuple[str, ...]
+    quantity: int
+
+
+class OrderContents(NamedTuple):
+    """What goes into an order's parcel: physical units per SKU in line order, the enclosures a bundle asks for
+    (they go in once per parcel), what the buyer bought as sold (bundle codes kept), and lines mapped to no SKU."""
+
+    units: tuple[ParcelUnit, ...]
+    parcel_enclosures: tuple[str, ...]
+    sold: tuple[tuple[str, int], ...]
+    unmapped: tuple[str, ...]
+
+
+_UNIT_FIELDS = ("id", "code", "name", "spec", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
+                "bin_location", "enclosures")  # fmt: skip
+_MAX_BUNDLE_DEPTH = 4
+
+
+def _bundle_components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
+    """bundle sku_id → [(component sku_id, units per bundle)], following bundles of bundles; adds to ``sku_ids``."""
+    components: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    frontier = set(sku_ids)
+    while frontier:
+        rows = list(
+            BundleComponent.objects.filter(bundle_id__in=frontier).values_list("bundle_id", "component_id", "quantity")
+        )
+        for bundle_id, component_id, quantity in rows:
+            components[bundle_id].append((component_id, quantity))
+        frontier = {component_id for _, component_id, _ in rows} - sku_ids
+        sku_ids |= frontier
+    return dict(components)
+
+
+def order_contents(order_ids) -> dict[int, OrderContents]:
+    """Contents of many orders with a fixed number of queries. ``order_ids``: ids, or a subquery of order ids
+    (``Order.objects.filter(…).values("id")``), which keeps a 10,000-order wave out of a parameter list."""
+    lines = list(
+        OrderLine.objects.filter(order_id__in=order_ids)
+        .order_by("order_id", "id")
+        .values_list("order_id", "sku_id", "quantity", "outer_id", "goods_name")
+    )
+    sku_ids = {line[1] for line in lines if line[1] is not None}
+    components = _bundle_components(sku_ids)
+    base = {
+        row[0]: (*row[:10], tuple(name for name in (row[10] or ()) if name.strip()))
+        for row in Sku.objects.filter(id__in=sku_ids).values_list(*_UNIT_FIELDS)
+    }
+
+    def expand(sku_id: int, quantity: int, depth: int, into: dict[int, int], parcel: list[str]) -> None:
+        if sku_id in components and depth < _MAX_BUNDLE_DEPTH:
+            parcel.extend(base[sku_id][10])
+            for component_id, per_bundle in components[sku_id]:
+                expand(component_id, quantity * per_bundle, depth + 1, into, parcel)
+        else:
+            into[sku_id] = into.get(sku_id, 0) + quantity
+
+    out: dict[int, OrderContents] = {}
+    order_id = None
+    units: dict[int, int] = {}
+    parcel: list[str] = []
+    sold: list[tuple[str, int]] = []
+    unmapped: list[str] = []
+    for line in (*lines, (None, None, 0, "", "")):  # a sentinel closes the last order
+        if line[0] != order_id:
+            if order_id is not None:
+                out[order_id] = OrderContents(
+                    tuple(ParcelUnit(*base[sku_id], quantity) for sku_id, quantity in units.items()),
+                    tuple(dict.fromkeys(parcel)),
+                    tuple(sold),
+                    tuple(unmapped),
+                )
+            order_id, units, parcel, sold, unmapped = line[0], {}, [], [], []
+        _, sku_id, quantity, outer_id, goods_name = line
+        if order_id is None:
+            break
+        if sku_id is None:
+            unmapped.append(outer_id or goods_name)
+            sold.append((outer_id or goods_name, quantity))
+        elif sku_id in components:
+            sold.append((base[sku_id][1], quantity))
+            expand(sku_id, quantity, 0, units, parcel)
+        else:
+            sold.append((base[sku_id][1], quantity))
+            units[sku_id] = units.get(sku_id, 0) + quantity
+    return out
+
+
+def box_types() -> list[dict]:
+    from kuaifa.persistence.models import BoxType
+
+    return list(
+        BoxType.objects.order_by("length_mm", "width_mm", "height_mm", "code").values(
+            "code", "name", "length_mm", "width_mm", "height_mm", "max_load_g", "weight_g", "price_fen", "stock"
+        )
+    )
+
+
+def wave_by_code(code: str):
+    from kuaifa.persistence.models import Wave
+
+    return Wave.objects.filter(code=code.strip()).first()
+
+
+def waves(*, states: list[str] | None = None, limit: int = 50) -> list[dict]:
+    """Waves, newest first, with their order count (orders removed from a wave are not counted)."""
+    from kuaifa.persistence.models import Wave
+
+    query = Wave.objects.all() if not states else Wave.objects.filter(state__in=states)
+    return list(
+        query.annotate(orders=Count("members"))
+        .order_by("-created_at", "-id")
+        .values("id", "code", "state", "created_at", "actor", "rule", "orders")[:limit]
+    )
+
+
+def wave_members(wave_id: int) -> list[dict]:
+    """The orders of a wave in slot order (the pick and pack sequence), with their status."""
+    from kuaifa.persistence.models import WaveOrder
+
+    return list(
+        WaveOrder.objects.filter(wave_id=wave_id)
+        .order_by("slot")
+        .values("order_id", "slot", "order__order_sn", "order__status")
+    )
+
+
+def document_orders(order_ids) -> dict[int, dict]:
+    """Per order what a label or slip prints: shop, receiver fields (masks and, for manual orders, plaintext),
+    memo, and the carrier and tracking number of its primary shipment (else what the platform reported)."""
+    from kuaifa.persistence.models import Shipment
+
+    rows = {
+        row["id"]: row
+        for row in Order.objects.filter(id__in=order_ids).values(
+            "id",
+            "order_sn",
+            "status",
+            "shop__name",
+            "province",
+            "city",
+            "town",
+            "receiver_name",
+            "receiver_phone",
+            "receiver_address",
+            "receiver_name_mask",
+            "receiver_phone_mask",
+            "receiver_address_mask",
+            "receiver_is_plaintext",
+            "buyer_memo",
+            "logistics_id",
+            "tracking_number",
+        )
+    }
+    for order_id, logistics_id, tracking_number in Shipment.objects.filter(
+        order_id__in=order_ids, is_primary=True
+    ).values_list("order_id", "logistics_id", "tracking_number"):
+        rows[order_id] |= {"logistics_id": logistics_id, "tracking_number": tracking_number}
+    return rows
+
+
+def logistics_company_names() -> dict[int, str]:
+    """The carrier names fetched from the platform (platform id → name), for ids the built-in table lacks."""
+    from kuaifa.persistence.models import LogisticsCompany
+
+    return dict(LogisticsCompany.objects.filter(platform="pdd").values_list("platform_id", "name"))
+
+
+def printed_before(kind: str, *, order_ids=(), wave_id: int | None = None) -> set[int]:
+    """Orders (or, with ``wave_id`` and no orders, the wave itself as {wave_id}) already printed as ``kind``."""
+    from kuaifa.persistence.models import PrintLog
+
+    if order_ids:
+        return set(PrintLog.objects.filter(kind=kind, order_id__in=list(order_ids)).values_list("order_id", flat=True))
+    if wave_id is not None and PrintLog.objects.filter(kind=kind, wave_id=wave_id, order__isnull=True).exists():
+        return {wave_id}
+    return set()
+
+
+def print_logs(*, order_id: int | None = None, wave_id: int | None = None) -> list[dict]:
+    from kuaifa.persistence.models import PrintLog
+
+    query = PrintLog.objects.all()
+    if order_id is not None:
+        query = query.filter(order_id=order_id)
+    if wave_id is not None:
+        query = query.filter(wave_id=wave_id)
+    return list(query.order_by("at", "id").values("kind", "order__order_sn", "wave__code", "reprint", "actor", "at"))
+
+
+def aftersales_cases(*, states: list[str] | None = None, shop_id: int | None = None, limit: int = 100) -> list[dict]:
+    """Cases, the ones whose deadline to act comes first at the top."""
+    from kuaifa.persistence.models import AfterSalesCase
+
+    query = AfterSalesCase.objects.all()
+    if states:
+        query = query.filter(state__in=states)
+    if shop_id:
+        query = query.filter(shop_id=shop_id)
+    return list(
+        query.order_by(F("expire_time").asc(nulls_last=True), "-platform_updated_at").values(
+            "id",
+            "after_sales_id",
+            "shop__name",
+            "order_sn",
+            "case_type",
+            "platform_status",
+            "state",
+            "refund_amount",
+            "refunded_amount",
+            "outer_id",
+            "quantity",
+            "reason",
+            "expire_time",
+            "return_tracking_number",
+        )[:limit]
+    )

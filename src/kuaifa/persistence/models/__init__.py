@@ -1,4 +1,5 @@
 from kuaifa.persistence.models.catalog import BundleComponent, PlatformSku, Shop, Sku
+from kuaifa.persistence.models.fulfilment import BoxType, PackRecord, PrintLog, Wave, WaveOrder
 from kuaifa.persistence.models.inventory import Reservation, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.models.orders import Order, OrderEvent, OrderLine
 from kuaifa.persistence.models.platform import (
@@ -14,6 +15,7 @@ from kuaifa.persistence.models.sync import ImportBatch, SyncCursor
 
 __all__ = [
     "AfterSalesCase",
+    "BoxType",
     "BundleComponent",
     "ImportBatch",
     "LogisticsCompany",
@@ -21,7 +23,9 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OutboxEntry",
+    "PackRecord",
     "PlatformSku",
+    "PrintLog",
     "PushMessage",
     "Reservation",
     "Shipment",
@@ -33,4 +37,6 @@ __all__ = [
     "SyncCursor",
     "SyncLog",
     "Warehouse",
+    "Wave",
+    "WaveOrder",
 ]

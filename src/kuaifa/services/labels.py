@@ -1,0 +1,262 @@
+"""What the printed documents say — labels (面单), packing slips (发货单), pick lists (拣货单) — and the print log.
+
+These are reads: each returns plain data that the edge renders with ``kuaifa.documents`` (services do not import
+the renderers). Paper leaves the building, so the receiver is masked here already (the renderers mask again): a
+platform mask is printed as it is, plaintext (manual orders) is masked, ciphertext is never printed.
+
+Decision — no "pre-label": a label is printed only for an order whose parcel has a tracking number (its primary
+shipment, or the one the platform reported). The label's barcode *is* the tracking number the carrier scans; a
+label without one cannot be scanned into the carrier's network, and PDD e-waybill numbers (取号) are not built yet.
+So the flow is pack → ``ship`` with the carrier's number → labels. A wave prints its orders in slot order (the pick
+and pack sequence) as one PDF; orders without a number are refused as a list, or skipped when asked.
+
+``log_print`` records every print; printing the same document again is marked as a reprint (补打).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from kuaifa.domain.carriers.catalog import carrier_by_id
+from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
+from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, build_pick_list
+from kuaifa.domain.fulfilment.waves import WaveOrder as PlannedOrder
+from kuaifa.domain.shared.errors import DomainError
+from kuaifa.persistence.bulk import insert_rows
+from kuaifa.persistence.models import PrintLog, Wave, WaveOrder
+from kuaifa.persistence.queries import (
+    document_orders,
+    logistics_company_names,
+    order_contents,
+    printed_before,
+    wave_by_code,
+    wave_members,
+)
+from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.waves import IN_FLOW
+
+
+class LabelRefused(DomainError):
+    code = "label.no_tracking_number"
+    template = (
+        "No tracking number yet for %(orders)s: ship the order with the carrier's number first "
+        "(kuaifa ship ORDER --carrier ID --tracking NUMBER), or leave these out with --skip-unshipped."
+    )
+
+
+@dataclass(frozen=True)
+class MaskedReceiver:
+    name: str
+    phone: str
+    province: str
+    city: str
+    town: str
+    address: str  # detailed part, masked
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    order_id: int
+    order_sn: str
+    shop_name: str
+    carrier_name: str
+    tracking_number: str
+    receiver: MaskedReceiver
+    contents: tuple[tuple[str, int], ...]  # (SKU code as sold, quantity)
+
+
+@dataclass(frozen=True)
+class SlipItem:
+    sku_code: str
+    name: str
+    spec: str
+    quantity: int
+    enclosures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SlipInfo:
+    order_id: int
+    order_sn: str
+    shop_name: str
+    receiver: MaskedReceiver
+    items: tuple[SlipItem, ...]
+    parcel_enclosures: tuple[str, ...]
+    buyer_memo: str
+    carrier_name: str
+    tracking_number: str
+
+
+@dataclass(frozen=True)
+class PickRowInfo:
+    bin_location: str
+    sku_code: str
+    name: str
+    quantity: int
+    slots: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class PickListInfo:
+    wave_id: int
+    wave_code: str
+    created_at: datetime
+    rows: tuple[PickRowInfo, ...]  # in walking order (natural bin order)
+    order_count: int
+
+
+@dataclass(frozen=True)
+class LabelBatch:
+    labels: tuple[LabelInfo, ...]
+    skipped: tuple[str, ...]  # order numbers left out for want of a tracking number
+
+
+@dataclass(frozen=True)
+class PrintReport:
+    printed: int
+    reprints: tuple[str, ...]  # order numbers (or the wave code) printed before
+
+
+def masked_receiver(row: dict) -> MaskedReceiver:
+    """The receiver as it may be printed: the platform's masks, else masked plaintext, never ciphertext."""
+    plain = row["receiver_is_plaintext"]
+
+    def pick(mask: str, value: str, masker) -> str:
+        return masker(mask) if mask else (masker(value) if plain and value else "")
+
+    return MaskedReceiver(
+        name=pick(row["receiver_name_mask"], row["receiver_name"], mask_name),
+        phone=pick(row["receiver_phone_mask"], row["receiver_phone"], mask_phone),
+        province=row["province"],
+        city=row["city"],
+        town=row["town"],
+        address=pick(row["receiver_address_mask"], row["receiver_address"], mask_address),
+    )
+
+
+def carrier_name(logistics_id: int, fetched: dict[int, str] | None = None) -> str:
+    """The carrier's name as PDD spells it: the built-in table, else the list fetched from the platform."""
+    carrier = carrier_by_id(logistics_id)
+    if carrier is not None:
+        return carrier.name
+    names = logistics_company_names() if fetched is None else fetched
+    return names.get(logistics_id, "")
+
+
+def wave_order_ids(wave_code: str) -> tuple[Wave, list[int]]:
+    """A wave and its orders still in the flow, in slot order."""
+    wave = wave_by_code(wave_code)
+    if wave is None:
+        raise NotFound(kind="wave", key=wave_code)
+    return wave, [m["order_id"] for m in wave_members(wave.id) if m["order__status"] in IN_FLOW]
+
+
+def label_data(order_ids: Sequence[int], *, skip_unshipped: bool = False) -> LabelBatch:
+    """Labels for ``order_ids`` in the order given; refused (listing them) if some have no tracking number."""
+    if not order_ids:
+        raise InvalidInput(field="orders", reason="nothing to print")
+    rows = document_orders(order_ids)
+    contents = order_contents(order_ids)
+    fetched = logistics_company_names()
+    labels: list[LabelInfo] = []
+    skipped: list[str] = []
+    for order_id in order_ids:
+        row = rows[order_id]
+        if not row["tracking_number"]:
+            skipped.append(row["order_sn"])
+            continue
+        found = contents.get(order_id)
+        labels.append(
+            LabelInfo(
+                order_id=order_id,
+                order_sn=row["order_sn"],
+                shop_name=row["shop__name"],
+                carrier_name=carrier_name(row["logistics_id"], fetched) or str(row["logistics_id"]),
+                tracking_number=row["tracking_number"],
+                receiver=masked_receiver(row),
+                contents=found.sold if found else (),
+            )
+        )
+    if skipped and not skip_unshipped:
+        raise LabelRefused(orders=", ".join(skipped))
+    if not labels:
+        raise LabelRefused(orders=", ".join(skipped))
+    return LabelBatch(tuple(labels), tuple(skipped))
+
+
+def slip_data(order_ids: Sequence[int]) -> list[SlipInfo]:
+    """Packing slips in the order given: every physical unit with its enclosures, then the parcel's own."""
+    if not order_ids:
+        raise InvalidInput(field="orders", reason="nothing to print")
+    rows = document_orders(order_ids)
+    contents = order_contents(order_ids)
+    fetched = logistics_company_names()
+    slips = []
+    for order_id in order_ids:
+        row = rows[order_id]
+        found = contents.get(order_id)
+        units = found.units if found else ()
+        slips.append(
+            SlipInfo(
+                order_id=order_id,
+                order_sn=row["order_sn"],
+                shop_name=row["shop__name"],
+                receiver=masked_receiver(row),
+                items=tuple(SlipItem(u.sku_code, u.name, u.spec, u.quantity, u.enclosures) for u in units),
+                parcel_enclosures=found.parcel_enclosures if found else (),
+                buyer_memo=row["buyer_memo"],
+                carrier_name=carrier_name(row["logistics_id"], fetched) if row["logistics_id"] else "",
+                tracking_number=row["tracking_number"],
+            )
+        )
+    return slips
+
+
+def pick_list_data(wave_code: str) -> PickListInfo:
+    """The wave's pick list from its orders still in the flow: one row per SKU, natural bin order, with slots."""
+    wave = wave_by_code(wave_code)
+    if wave is None:
+        raise NotFound(kind="wave", key=wave_code)
+    live = WaveOrder.objects.filter(wave=wave, order__status__in=list(IN_FLOW))
+    slots = dict(live.values_list("order_id", "slot"))
+    contents = order_contents(live.values("order_id"))
+    names: dict[int, str] = {}
+    orders: list[PlannedOrder] = []
+    for order_id, found in contents.items():
+        if not found.units:
+            continue
+        for unit in found.units:
+            names.setdefault(unit.sku_id, unit.name)
+        lines = tuple(CandidateLine(u.sku_id, u.sku_code, u.quantity, u.bin_location) for u in found.units)
+        orders.append(PlannedOrder(slots[order_id], WaveCandidate(order_id, "", 0, wave.created_at, "", lines)))
+    rows = tuple(
+        PickRowInfo(line.bin_location, line.sku_code, names.get(line.sku_id, ""), line.quantity, line.slots)
+        for line in build_pick_list(sorted(orders, key=lambda o: o.slot))
+    )
+    return PickListInfo(wave.id, wave.code, wave.created_at, rows, len(slots))
+
+
+@transaction.atomic(durable=True)
+def log_print(
+    kind: str, *, order_ids: Iterable[int] = (), wave_id: int | None = None, actor: str, now: datetime
+) -> PrintReport:
+    """Record that ``kind`` was printed for these orders (labels, slips; ``wave_id`` says which wave they came with)
+    or for the wave itself (pick list); a document printed before is recorded as a reprint."""
+    if kind not in PrintLog.Kind.values:
+        raise InvalidInput(field="kind", reason=f"unknown document kind {kind!r}")
+    ids = list(dict.fromkeys(order_ids))
+    if not ids and wave_id is None:
+        raise InvalidInput(field="orders", reason="a print is of some orders or of a wave")
+    if ids:
+        before = printed_before(kind, order_ids=ids)
+        rows = [(kind, order_id, wave_id, order_id in before, actor, now) for order_id in ids]
+        sns = dict(document_orders([i for i in ids if i in before])) if before else {}
+        reprints = tuple(sns[i]["order_sn"] for i in ids if i in before)
+    else:
+        before = printed_before(kind, wave_id=wave_id)
+        rows = [(kind, None, wave_id, bool(before), actor, now)]
+        reprints = tuple(Wave.objects.filter(id=wave_id).values_list("code", flat=True)) if before else ()
+    insert_rows(PrintLog, ("kind", "order_id", "wave_id", "reprint", "actor", "at"), rows)
+    return PrintReport(len(rows), reprints)
