@@ -31,6 +31,8 @@ def main() -> int:
     database = settings.DATABASES["default"]  # loads the settings module; no connection yet
     if database["ENGINE"] != os.environ["KUAIFA_RACE_DB_ENGINE"]:
         raise RuntimeError(f"engine {database['ENGINE']} is not the test's {os.environ['KUAIFA_RACE_DB_ENGINE']}")
+    if not Path(os.environ["KUAIFA_RACE_DB_NAME"]).name.startswith("test"):
+        raise RuntimeError(f"refusing to review orders in {os.environ['KUAIFA_RACE_DB_NAME']}: not a test database")
     database["NAME"] = os.environ["KUAIFA_RACE_DB_NAME"]
 
     import django

@@ -48,9 +48,11 @@ COMPONENTS = {"TEA-001": {"TEA-001": 1}, "CUP-002": {"CUP-002": 1}, "GIFT-SET": 
 PLATFORM_REASONS = ("platform_risk", "ship_hold", "after_sales_open")
 PRE_SHIPMENT = (S.NEW, S.ON_HOLD, S.ACCEPTED, S.PICKING, S.PACKED)
 
-#: one platform order: lines (code, quantity) incl. the bundle, hours to the deadline, minutes since payment, risk flag
+#: an order's items: lines of (code, quantity), the bundle among them
+ORDER_LINES = st.lists(st.tuples(st.sampled_from(SOLD), st.integers(1, 3)), min_size=1, max_size=3)
+#: one platform order: its items, hours to the deadline, minutes since payment, risk flag
 ORDER = st.tuples(
-    st.lists(st.tuples(st.sampled_from(SOLD), st.integers(1, 3)), min_size=1, max_size=3),
+    ORDER_LINES,
     st.integers(1, 72),
     st.integers(1, 600),
     st.sampled_from([0, 0, 0, 1]),
@@ -221,6 +223,25 @@ class LedgerMachine(RuleBasedStateMachine):
             else:
                 assert after.status == S.NEW
 
+    @precondition(lambda self: self.platform)
+    @rule(data=st.data(), lines=ORDER_LINES)
+    def platform_changes_items(self, data, lines):
+        """The buyer changed the items (or the platform corrected them): an order that never reserved stock takes the
+        new items; one that did keeps its lines (its reservation history points at them)."""
+        order_sn = data.draw(st.sampled_from(sorted(set(self.platform) - self.cancelled) or sorted(self.platform)))
+        before = self._order(order_sn)
+        had_stock = Reservation.objects.filter(order=before).exists()
+        old_lines = sorted(OrderLine.objects.filter(order=before).values_list("sku__code", "quantity"))
+        self.platform[order_sn]["lines"] = tuple(lines)
+        self._send(order_sn)
+        after = self._order(order_sn)
+        assert after.status == before.status
+        stored = sorted(OrderLine.objects.filter(order=before).values_list("sku__code", "quantity"))
+        if before.status in (S.NEW, S.ON_HOLD) and not had_stock:
+            assert stored == sorted(lines)
+        else:
+            assert stored == old_lines
+
     # ---------------------------------------------------------------- rules: review and people
 
     @rule()
@@ -341,7 +362,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for order in Order.objects.filter(status=S.ON_HOLD):
             if order.hold_reasons != ["stock_insufficient"]:
                 continue
-            needs = _needs(self.platform[order.order_sn]["lines"])
+            needs = _needs(OrderLine.objects.filter(order=order).values_list("sku__code", "quantity"))
             assert any(needs[code] > available[code] for code in needs), (
                 f"{order.order_sn} is held for stock but {needs} fits in {available}"
             )

@@ -1,6 +1,7 @@
 """Eight OS processes review the same scarce stock at the same moment: nothing is oversold, nothing is reserved
-twice, every order ends ACCEPTED with exactly its needs or ON_HOLD for stock with nothing, and the earliest
-deadlines win.
+twice, every order ends ACCEPTED with exactly its needs or ON_HOLD for stock with nothing, no held order could be
+served from what is left, and the earliest deadlines win (within each review transaction everywhere; across all
+workers on SQLite, see the fairness comment for why not on PostgreSQL).
 
 The processes are real (``tests/services/race_worker.py``), each with its own connection to the test database
 (SQLite file or PostgreSQL, whatever the settings select); they wait behind a file barrier so their reviews overlap.
