@@ -78,7 +78,9 @@ class SalesPlatform(Protocol):
         ``expire_time`` (read from the case detail)."""
         ...
 
-    def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase: ...
+    def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase | None:
+        """One case in full, or None when the platform does not show it (yet)."""
+        ...
 
     def agree_refund(self, order_sn: str, after_sales_id: str, *, note: str = "") -> ShipAck:
         """Agree to refund (pdd.refund.agree); ``already`` when the case had moved on to that decision."""
@@ -86,4 +88,9 @@ class SalesPlatform(Protocol):
 
     def agree_return(self, order_sn: str, after_sales_id: str, return_address_id: int, *, note: str = "") -> ShipAck:
         """Agree to a return (pdd.refund.returngoods.agree) to one of the shop's return addresses."""
+        ...
+
+    def upload_extra_parcels(self, order_sn: str, kind: int, parcels: Sequence[tuple[int, str]]) -> bool:
+        """Extra waybills of a shipped order (pdd.order.upload.extra.logistics): 1 split parcel, 2 resent goods,
+        3 gift."""
         ...

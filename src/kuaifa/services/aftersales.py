@@ -32,7 +32,7 @@ from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.locking import lock_levels
 from kuaifa.services.outbox import enqueue
-from kuaifa.services.sync import DEFAULTS, SyncSettings, log_window, next_window
+from kuaifa.services.sync import DEFAULTS, SyncSettings, advance_cursor, log_window, next_window
 
 REFUNDS = "refunds"
 
@@ -110,13 +110,8 @@ def sync_cases_window(
         raise
     with transaction.atomic(durable=True):
         report = upsert_cases(shop, cases, actor=actor, now=now)
-        moved = SyncCursor.objects.filter(shop=shop, stream=REFUNDS, position=cursor).update(
-            position=end, updated_at=now
-        )
-        if cursor is None:
-            SyncCursor.objects.create(shop=shop, stream=REFUNDS, position=end, updated_at=now)
-        elif not moved:
-            transaction.set_rollback(True)
+        if not advance_cursor(shop, REFUNDS, cursor, end, now=now):
+            transaction.set_rollback(True)  # another sync of this shop committed first
             return CaseReport()
         log_window(shop, REFUNDS, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(cases))
     return report

@@ -1,5 +1,6 @@
 """A shop's open-platform credentials: stored sealed, read back for the edge that builds the platform client."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,3 +66,40 @@ def store_tokens(shop: Shop, *, access_token: str, refresh_token: str, access_ex
 def mark_needs_authorization(shop: Shop, *, now: datetime) -> None:
     """The tokens no longer work and cannot be refreshed: a person must authorise the app again."""
     ShopCredential.objects.filter(shop=shop).update(needs_authorization=True, updated_at=now)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime | None
+
+
+def refresh_tokens(shop: Shop, *, expired_access_token: str, refresh: Callable[[str], TokenPair], now: datetime) -> str:
+    """Replace an expired access token, once per shop even when several clients meet the expiry together.
+
+    The stored pair is re-read under a row lock: if another client already refreshed (the stored access token is
+    no longer the one that expired), that token is used — refreshing again with the now-invalid refresh token would
+    fail and wrongly flag the shop. Otherwise ``refresh(refresh_token)`` asks the platform, and the new pair is
+    stored before the lock is released. A refusal flags the shop as needing authorisation.
+    """
+    failure: Exception | None = None
+    with transaction.atomic(durable=True):
+        row = ShopCredential.objects.select_for_update().filter(shop=shop).first()
+        if row is None:
+            raise NotFound(kind="platform credentials for shop", key=shop.name)
+        stored = unseal(row.access_token)
+        if stored and stored != expired_access_token:
+            return stored
+        try:
+            pair = refresh(unseal(row.refresh_token))
+        except Exception as error:  # the flag must commit; the error is raised after the transaction
+            failure = error
+            ShopCredential.objects.filter(id=row.id).update(needs_authorization=True, updated_at=now)
+        else:
+            ShopCredential.objects.filter(id=row.id).update(
+                access_token=seal(pair.access_token), refresh_token=seal(pair.refresh_token),
+                access_expires_at=pair.access_expires_at, needs_authorization=False, updated_at=now,
+            )  # fmt: skip
+            return pair.access_token
+    raise failure

@@ -45,10 +45,11 @@ def due_ids(*, now: datetime, shop_id: int | None = None, limit: int = 100) -> l
     return list(query.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
 
 
-def claim(entry_id: int, *, now: datetime) -> bool:
-    """Take the entry for sending; False if it is not due or another worker holds it."""
+def claim(entry_id: int, *, now: datetime) -> int | None:
+    """Take the entry for sending; returns the claim's token (its attempt number), or None if the entry is not
+    due or another worker holds it. Only the holder of the latest claim may record the outcome."""
     with transaction.atomic(durable=True):
-        return bool(
+        taken = (
             OutboxEntry.objects.filter(id=entry_id)
             .filter(
                 Q(state=OutboxEntry.State.PENDING, next_attempt_at__lte=now)
@@ -56,6 +57,9 @@ def claim(entry_id: int, *, now: datetime) -> bool:
             )
             .update(state=OutboxEntry.State.SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1)
         )
+        if not taken:
+            return None
+        return OutboxEntry.objects.values_list("attempts", flat=True).get(id=entry_id)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,12 @@ def _send(entry: OutboxEntry, platform: SalesPlatform) -> dict:
             p["order_sn"], p["logistics_id"], p["tracking_number"], correction=p.get("correction", False)
         )
         return {"already": ack.already}
+    if entry.kind == "extra_parcels":
+        p = entry.payload
+        ok = platform.upload_extra_parcels(p["order_sn"], p["kind"], [tuple(x) for x in p["parcels"]])
+        if not ok:
+            raise PlatformError(f"extra parcels of {p['order_sn']} not accepted", code="platform.refused")
+        return {"accepted": True}
     if entry.kind == "agree_refund":
         p = entry.payload
         return {"already": platform.agree_refund(p["order_sn"], p["after_sales_id"], note=p.get("note", "")).already}
@@ -82,44 +92,48 @@ def _send(entry: OutboxEntry, platform: SalesPlatform) -> dict:
     raise PlatformError(f"unknown outbox kind {entry.kind!r}", code="outbox.unknown_kind")
 
 
+def _shipment_ids(entry: OutboxEntry) -> list[int]:
+    p = entry.payload
+    return list(p.get("shipment_ids", [])) + ([p["shipment_id"]] if "shipment_id" in p else [])
+
+
 def _finish(
-    entry: OutboxEntry, *, now: datetime, result: dict | None = None, error: PlatformError | None = None
+    entry: OutboxEntry, token: int, *, now: datetime, result: dict | None = None, error: PlatformError | None = None
 ) -> str:
+    """Record the outcome of the claim ``token``. A worker whose lease expired and was taken over records nothing
+    ("superseded"): the newer claim's outcome stands."""
     with transaction.atomic(durable=True):
+        mine = OutboxEntry.objects.filter(id=entry.id, state=OutboxEntry.State.SENDING, attempts=token)
         if error is None:
-            OutboxEntry.objects.filter(id=entry.id).update(
-                state=OutboxEntry.State.DONE, done_at=now, result=result or {}, last_error="", claimed_until=None
+            if not mine.update(state=OutboxEntry.State.DONE, done_at=now, result=result or {}, last_error="",
+                               claimed_until=None):  # fmt: skip
+                return "superseded"
+            Shipment.objects.filter(id__in=_shipment_ids(entry)).update(
+                upload_state=Shipment.Upload.DONE, uploaded_at=now
             )
-            if entry.kind == "ship":
-                Shipment.objects.filter(id=entry.payload["shipment_id"]).update(
-                    upload_state=Shipment.Upload.DONE, uploaded_at=now
-                )
             return "done"
-        attempts = OutboxEntry.objects.filter(id=entry.id).values_list("attempts", flat=True).get()
-        if error.retryable and attempts < MAX_ATTEMPTS:
-            OutboxEntry.objects.filter(id=entry.id).update(
-                state=OutboxEntry.State.PENDING, next_attempt_at=now + backoff(attempts), claimed_until=None,
-                last_error=f"[{error.code}] {error.message}"[:2000],
-            )  # fmt: skip
-            return "retry"
-        OutboxEntry.objects.filter(id=entry.id).update(
-            state=OutboxEntry.State.FAILED, claimed_until=None, last_error=f"[{error.code}] {error.message}"[:2000]
-        )
-        if entry.kind == "ship":
-            Shipment.objects.filter(id=entry.payload["shipment_id"]).update(upload_state=Shipment.Upload.FAILED)
+        reason = f"[{error.code}] {error.message}"[:2000]
+        if error.retryable and token < MAX_ATTEMPTS:
+            moved = mine.update(state=OutboxEntry.State.PENDING, next_attempt_at=now + backoff(token),
+                                claimed_until=None, last_error=reason)  # fmt: skip
+            return "retry" if moved else "superseded"
+        if not mine.update(state=OutboxEntry.State.FAILED, claimed_until=None, last_error=reason):
+            return "superseded"
+        Shipment.objects.filter(id__in=_shipment_ids(entry)).update(upload_state=Shipment.Upload.FAILED)
         return "failed"
 
 
 def deliver(entry_id: int, platform_for: Callable[[Shop], SalesPlatform], *, now: datetime) -> Delivery:
     """Claim one entry, make its call, record the outcome."""
-    if not claim(entry_id, now=now):
+    token = claim(entry_id, now=now)
+    if token is None:
         return Delivery(entry_id, "skipped", "not due or held by another worker")
     entry = OutboxEntry.objects.select_related("shop").get(id=entry_id)
     try:
         result = _send(entry, platform_for(entry.shop))
     except PlatformError as error:
-        return Delivery(entry_id, _finish(entry, now=now, error=error), f"[{error.code}] {error.message}")
-    return Delivery(entry_id, _finish(entry, now=now, result=result))
+        return Delivery(entry_id, _finish(entry, token, now=now, error=error), f"[{error.code}] {error.message}")
+    return Delivery(entry_id, _finish(entry, token, now=now, result=result))
 
 
 @transaction.atomic(durable=True)

@@ -52,15 +52,21 @@ def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: 
     for message in due:
         try:
             if message.topic.startswith("pdd_refund_"):
-                found = [platform.case(message.order_sn, message.business_key)]
+                item = platform.case(message.order_sn, message.business_key)
             else:
-                order = platform.order(message.order_sn)
-                found = [order] if order is not None else []
+                item = platform.order(message.order_sn)
+            found = [item] if item is not None else []
         except PlatformError as error:
             if error.retryable:
                 report.postponed += 1
                 continue
-            raise
+            # this message cannot be acted on; say why on it and go on with the others (sync still covers it)
+            with transaction.atomic(durable=True):
+                PushMessage.objects.filter(id=message.id).update(
+                    handled_at=now, result=f"[{error.code}] {error.message}"[:200]
+                )
+            report.gave_up += 1
+            continue
         with transaction.atomic(durable=True):
             if not found and message.attempts + 1 < MAX_TRIES:
                 PushMessage.objects.filter(id=message.id).update(fetch_after=now + delay, attempts=F("attempts") + 1)

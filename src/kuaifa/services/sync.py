@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from kuaifa.domain.platform import PlatformError, SalesPlatform
 from kuaifa.persistence.models import Order, Shop, SyncCursor, SyncLog
@@ -55,6 +55,21 @@ def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: 
     )  # fmt: skip
 
 
+def advance_cursor(shop: Shop, stream: str, expected: datetime | None, end: datetime, *, now: datetime) -> bool:
+    """Move the cursor from ``expected`` to ``end`` inside the caller's transaction; False when another sync of
+    the same shop and stream moved it (or created it) first — the caller then rolls its window back."""
+    if expected is not None:
+        return bool(
+            SyncCursor.objects.filter(shop=shop, stream=stream, position=expected).update(position=end, updated_at=now)
+        )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent first sync may have created the cursor
+            SyncCursor.objects.create(shop=shop, stream=stream, position=end, updated_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
 def next_window(
     position: datetime | None, platform_now: datetime, settings: SyncSettings
 ) -> tuple[datetime, datetime] | None:
@@ -90,16 +105,11 @@ def sync_orders_window(
         raise
     with transaction.atomic(durable=True):
         report = upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now)
-        moved = SyncCursor.objects.filter(shop=shop, stream=ORDERS, position=cursor).update(
-            position=end, updated_at=now
-        )
-        if cursor is None:
-            SyncCursor.objects.create(shop=shop, stream=ORDERS, position=end, updated_at=now)
-        elif not moved:  # another sync of this shop committed first: drop this window, it will be fetched again
-            transaction.set_rollback(True)
+        if not advance_cursor(shop, ORDERS, cursor, end, now=now):
+            transaction.set_rollback(True)  # another sync of this shop committed first: this window is dropped
             return SyncReport(position=cursor)
         log_window(shop, ORDERS, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(orders),
-             report=report)  # fmt: skip
+                   report=report)  # fmt: skip
     return SyncReport(windows=1, fetched=len(orders), ingest=report, position=end)
 
 

@@ -36,7 +36,9 @@ def sweep_outbox() -> int:
 def sync_shop(shop_id: int) -> dict:
     """Sync a shop's orders until caught up, then review what came in."""
     shop = Shop.objects.get(id=shop_id)
-    report = sync_orders(shop, platform_for(shop), actor=ACTOR, clock=timezone.now)
+    platform = platform_for(shop)
+    platform.calibrate()  # windows must end before the platform's clock, not ours
+    report = sync_orders(shop, platform, actor=ACTOR, clock=timezone.now)
     reviewed = review_orders(actor=ACTOR, now=timezone.now(), shop_id=shop_id)
     return {"windows": report.windows, "fetched": report.fetched, "created": report.ingest.created,
             "accepted": reviewed.accepted, "held": reviewed.held}  # fmt: skip

@@ -11,26 +11,21 @@ from django.utils import timezone
 
 from kuaifa.persistence.models import Shop
 from kuaifa.platforms.pdd.client import PddClient
-from kuaifa.platforms.pdd.errors import PddError
 from kuaifa.platforms.pdd.gateway import PddGateway
-from kuaifa.services.credentials import credentials_of, mark_needs_authorization, store_tokens
+from kuaifa.services.credentials import TokenPair, credentials_of, refresh_tokens
 
 
 def pdd_client(shop: Shop, **options) -> PddClient:
     creds = credentials_of(shop)
-    state = {"refresh_token": creds.refresh_token}
 
     def refresh() -> str:
-        try:
-            grant = client.refresh_access_token(state["refresh_token"])
-        except PddError:
-            mark_needs_authorization(shop, now=timezone.now())
-            raise
-        expires = datetime.fromtimestamp(grant.expires_at, UTC) if grant.expires_at else None
-        store_tokens(shop, access_token=grant.access_token, refresh_token=grant.refresh_token,
-                     access_expires_at=expires, now=timezone.now())  # fmt: skip
-        state["refresh_token"] = grant.refresh_token
-        return grant.access_token
+        def ask_platform(refresh_token: str) -> TokenPair:
+            grant = client.refresh_access_token(refresh_token)
+            expires = datetime.fromtimestamp(grant.expires_at, UTC) if grant.expires_at else None
+            return TokenPair(grant.access_token, grant.refresh_token, expires)
+
+        return refresh_tokens(shop, expired_access_token=client.access_token, refresh=ask_platform,
+                              now=timezone.now())  # fmt: skip
 
     client = PddClient(creds.client_id, creds.client_secret, creds.access_token, base_url=creds.gateway_url,
                        token_refresher=refresh if creds.refresh_token else None, **options)  # fmt: skip

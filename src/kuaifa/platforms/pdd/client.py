@@ -403,8 +403,8 @@ class PddClient:
     ) -> ShipResult:
         try:
             order = self.order_information(order_sn)
-        except PddError:
-            raise refusal from None
+        except PddError as lookup:  # a passing failure of the check must stay retryable, not become the refusal
+            raise (lookup if lookup.retryable else refusal) from refusal
         if int(order.get("order_status") or 0) == 1:
             raise refusal  # not shipped: the refusal has another reason
         platform_logistics = int(order.get("logistics_id") or 0)
@@ -579,7 +579,9 @@ class PddClient:
         try:
             case = self.refund_information(order_sn, after_sales_id)
             status = int(case.get("after_sales_status") or 0)
-        except (PddError, TypeError, ValueError):
+        except PddError as lookup:  # a passing failure of the check must stay retryable, not become the refusal
+            raise (lookup if lookup.retryable else refusal) from refusal
+        except (TypeError, ValueError):
             raise refusal from None
         if done(case):
             logger.info("PDD %s for case %s was refused; the case is already at %d", api, after_sales_id, status)

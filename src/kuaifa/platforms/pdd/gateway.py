@@ -40,7 +40,7 @@ def _code(error: PddError) -> str:
         return "platform.authorization"
     if isinstance(error, PddBannedError):
         return "platform.banned"
-    if isinstance(error, PddOrderNotFound):
+    if isinstance(error, PddOrderNotFound) or "NOT_FOUND" in str(error.sub_code or "").upper():
         return "platform.not_found"
     return "platform.unavailable" if error.retryable else "platform.refused"
 
@@ -139,8 +139,13 @@ class PddGateway:
 
         return self._call(walk)
 
-    def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase:
-        return self._call(lambda: case_from_detail(self.client.refund_information(order_sn, after_sales_id)))
+    def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase | None:
+        try:
+            return self._call(lambda: case_from_detail(self.client.refund_information(order_sn, after_sales_id)))
+        except PlatformError as error:
+            if error.code == "platform.not_found":
+                return None
+            raise
 
     def agree_refund(self, order_sn: str, after_sales_id: str, *, note: str = "") -> ShipAck:
         result = self._call(lambda: self.client.agree_refund(order_sn, after_sales_id, note=note))
@@ -149,3 +154,6 @@ class PddGateway:
     def agree_return(self, order_sn: str, after_sales_id: str, return_address_id: int, *, note: str = "") -> ShipAck:
         result = self._call(lambda: self.client.agree_return(order_sn, after_sales_id, return_address_id, note=note))
         return ShipAck(already=result.already)
+
+    def upload_extra_parcels(self, order_sn: str, kind: int, parcels: Sequence[tuple[int, str]]) -> bool:
+        return self._call(lambda: self.client.upload_extra_logistics(order_sn, kind, list(parcels)))
