@@ -1,0 +1,103 @@
+"""Parcels after the first: extra parcels of a shipped order (拆单 / 补发 / 赠品) and corrected shipments.
+
+An order's first parcel is its primary shipment (services.shipping). Further parcels are recorded as non-primary
+shipments and uploaded with ``pdd.order.upload.extra.logistics`` (shown to the buyer); a wrong tracking number on
+the primary shipment is corrected with ``redelivery_type = 2``, which overwrites the platform's record. Both go
+through the outbox like every platform write, and a tracking number serves one order per carrier.
+"""
+
+from datetime import datetime
+from enum import IntEnum
+
+from django.db import transaction
+
+from kuaifa.domain.orders.status import AFTER_SHIPMENT
+from kuaifa.persistence.models import Order, Shipment, Shop
+from kuaifa.services.audit import event
+from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.outbox import enqueue
+
+
+class ExtraKind(IntEnum):
+    SPLIT = 1  # 分包发货
+    RESEND = 2  # 补发商品
+    GIFT = 3  # 发放赠品
+
+
+def _shipped_order(order_id: int) -> Order:
+    order = Order.objects.select_for_update().select_related("shop").filter(id=order_id).first()
+    if order is None:
+        raise NotFound(kind="order", key=order_id)
+    if order.status not in AFTER_SHIPMENT:
+        raise InvalidInput(field="order", reason=f"{order.order_sn} has not shipped yet ({order.status})")
+    return order
+
+
+def _number_free(order: Order, logistics_id: int, tracking_number: str) -> None:
+    taken = (
+        Shipment.objects.filter(logistics_id=logistics_id, tracking_number=tracking_number)
+        .exclude(order=order)
+        .values_list("order__order_sn", flat=True)
+        .first()
+    )
+    if taken:
+        raise InvalidInput(field="tracking_number", reason=f"{tracking_number} is already used by {taken}")
+
+
+def _uploads(order: Order) -> bool:
+    return order.shop.platform == Shop.Platform.PDD and order.source == Order.Source.API
+
+
+@transaction.atomic(durable=True)
+def ship_extra_parcels(
+    order_id: int, parcels: list[tuple[int, str]], *, kind: ExtraKind = ExtraKind.SPLIT, actor: str, now: datetime
+) -> list[Shipment]:
+    """Record more parcels of a shipped order and queue their upload as extra logistics."""
+    if not parcels or any(not number.strip() for _, number in parcels):
+        raise InvalidInput(field="parcels", reason="each extra parcel needs a carrier id and a tracking number")
+    order = _shipped_order(order_id)
+    created = []
+    for logistics_id, number in parcels:
+        _number_free(order, logistics_id, number.strip())
+        shipment, _ = Shipment.objects.get_or_create(
+            order=order, logistics_id=logistics_id, tracking_number=number.strip(),
+            defaults={"is_primary": False, "shipped_at": now, "actor": actor,
+                      "upload_state": Shipment.Upload.PENDING if _uploads(order) else Shipment.Upload.NOT_NEEDED},
+        )  # fmt: skip
+        created.append(shipment)
+    if _uploads(order):
+        numbers = ",".join(f"{s.logistics_id}:{s.tracking_number}" for s in created)
+        enqueue(order.shop, "extra_parcels", f"extra:{order.shop_id}:{order.order_sn}:{int(kind)}:{numbers}",
+                {"order_sn": order.order_sn, "kind": int(kind),
+                 "parcels": [[s.logistics_id, s.tracking_number] for s in created],
+                 "shipment_ids": [s.id for s in created]}, now=now)  # fmt: skip
+    event(order.id, "extra_parcels", actor=actor, now=now, extra_kind=int(kind),
+          parcels=[[s.logistics_id, s.tracking_number] for s in created]).save()  # fmt: skip
+    return created
+
+
+@transaction.atomic(durable=True)
+def correct_shipment(order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime) -> Shipment:
+    """The primary parcel's carrier or number was wrong: fix it here and overwrite it on the platform."""
+    tracking_number = tracking_number.strip()
+    if not tracking_number:
+        raise InvalidInput(field="tracking_number", reason="a correction needs the right tracking number")
+    order = _shipped_order(order_id)
+    shipment = Shipment.objects.filter(order=order, is_primary=True).first()
+    if shipment is None:
+        raise InvalidInput(field="order", reason=f"{order.order_sn} has no shipment recorded in Kuaifa to correct")
+    _number_free(order, logistics_id, tracking_number)
+    before = (shipment.logistics_id, shipment.tracking_number)
+    Shipment.objects.filter(id=shipment.id).update(
+        logistics_id=logistics_id, tracking_number=tracking_number,
+        upload_state=Shipment.Upload.PENDING if _uploads(order) else Shipment.Upload.NOT_NEEDED,
+    )  # fmt: skip
+    Order.objects.filter(id=order.id).update(logistics_id=logistics_id, tracking_number=tracking_number, updated_at=now)
+    if _uploads(order):
+        enqueue(order.shop, "ship", f"ship-fix:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
+                {"order_sn": order.order_sn, "logistics_id": logistics_id, "tracking_number": tracking_number,
+                 "correction": True, "shipment_id": shipment.id}, now=now)  # fmt: skip
+    event(order.id, "shipment_corrected", actor=actor, now=now, before=list(before),
+          after=[logistics_id, tracking_number]).save()  # fmt: skip
+    shipment.refresh_from_db()
+    return shipment
