@@ -403,3 +403,53 @@ def carriers(shop_name, refresh, as_json) -> None:
         click.echo(_("%(n)s carriers.") % {"n": len(rows)})
 
     emit(as_json, rows, human)
+
+
+@command(cli, "ship-extra")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@click.option("--parcel", "parcels", multiple=True, required=True, help="CARRIER_ID:TRACKING, e.g. 115:753123456789")
+@click.option("--kind", type=click.Choice(["split", "resend", "gift"]), default="split", show_default=True)
+@json_option
+def ship_extra(order_sn, shop_name, parcels, kind, as_json) -> None:
+    """Record more parcels of a shipped order (拆单 / 补发 / 赠品) and upload them as extra logistics."""
+    from kuaifa.services.errors import InvalidInput
+    from kuaifa.services.parcels import ExtraKind, ship_extra_parcels
+
+    pairs = []
+    for number, text in enumerate(parcels, start=1):
+        carrier, _sep, tracking = text.partition(":")
+        if not carrier.isdigit() or not tracking.strip():
+            raise InvalidInput(field=f"--parcel {number}", reason=f"{text!r}: expected CARRIER_ID:TRACKING")
+        pairs.append((int(carrier), tracking.strip()))
+    order = _order(order_sn, shop_name)
+    created = ship_extra_parcels(order.id, pairs, kind=ExtraKind[kind.upper()], actor=actor(), now=now())
+    emit(
+        as_json,
+        {"order_sn": order_sn, "parcels": [[s.logistics_id, s.tracking_number] for s in created]},
+        lambda: click.echo(_("%(n)s extra parcel(s) recorded for %(sn)s.") % {"n": len(created), "sn": order_sn}),
+    )
+
+
+@command(cli, "ship-fix")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@click.option("--carrier", "logistics_id", type=int, required=True)
+@click.option("--tracking", "tracking_number", required=True)
+@json_option
+def ship_fix(order_sn, shop_name, logistics_id, tracking_number, as_json) -> None:
+    """Correct the carrier or tracking number of a shipped order; the platform's record is overwritten."""
+    from kuaifa.services.parcels import correct_shipment
+
+    order = _order(order_sn, shop_name)
+    shipment = correct_shipment(order.id, logistics_id=logistics_id, tracking_number=tracking_number, actor=actor(),
+                                now=now())  # fmt: skip
+    emit(
+        as_json,
+        {
+            "order_sn": order_sn,
+            "logistics_id": shipment.logistics_id,
+            "tracking_number": shipment.tracking_number,
+        },
+        lambda: click.echo(_("%(sn)s now ships with %(no)s.") % {"sn": order_sn, "no": tracking_number}),
+    )
