@@ -6,7 +6,6 @@ warehouse progress (return received, inspected) while the platform still waits o
 reports as paid is recorded on the case once; a second one is refused loudly (``aftersales.refund_already_recorded``).
 """
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +15,7 @@ from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.aftersales.cases import CaseState, Decision, decide, reconcile, state_of
 from kuaifa.domain.aftersales.refunds import refund_recorded
 from kuaifa.domain.orders.intake import fingerprint
-from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.domain.platform import SalesPlatform
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
@@ -25,14 +24,13 @@ from kuaifa.persistence.models import (
     Sku,
     StockLevel,
     StockMove,
-    SyncCursor,
     Warehouse,
 )
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.locking import lock_levels
 from kuaifa.services.outbox import enqueue
-from kuaifa.services.sync import DEFAULTS, SyncSettings, advance_cursor, log_window, next_window
+from kuaifa.services.sync import DEFAULTS, SyncSettings, run_window
 
 REFUNDS = "refunds"
 
@@ -96,25 +94,13 @@ def sync_cases_window(
     shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
 ) -> CaseReport | None:
     """One window of after-sales cases, stored with the cursor advance in one transaction; None when caught up."""
-    cursor = SyncCursor.objects.filter(shop=shop, stream=REFUNDS).values_list("position", flat=True).first()
-    window = next_window(cursor, platform.platform_now(), settings)
-    if window is None:
+    done = run_window(
+        shop, platform, REFUNDS, platform.cases_updated,
+        lambda cases: upsert_cases(shop, cases, actor=actor, now=now), now=now, settings=settings,
+    )  # fmt: skip
+    if done is None:
         return None
-    start, end = window
-    began = time.perf_counter()
-    try:
-        cases = list(platform.cases_updated(start, end))
-    except PlatformError as error:
-        with transaction.atomic(durable=True):
-            log_window(shop, REFUNDS, start, end, now=now, seconds=time.perf_counter() - began, error=error)
-        raise
-    with transaction.atomic(durable=True):
-        report = upsert_cases(shop, cases, actor=actor, now=now)
-        if not advance_cursor(shop, REFUNDS, cursor, end, now=now):
-            transaction.set_rollback(True)  # another sync of this shop committed first
-            return CaseReport()
-        log_window(shop, REFUNDS, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(cases))
-    return report
+    return done.report if done.end is not None else CaseReport()
 
 
 def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,

@@ -45,8 +45,9 @@ class SyncReport:
     position: datetime | None = None
 
 
+# report: anything with created / updated counts (an IngestReport, a CaseReport)
 def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
-         fetched: int = 0, report: IngestReport | None = None, error: PlatformError | None = None) -> None:  # fmt: skip
+         fetched: int = 0, report=None, error: PlatformError | None = None) -> None:  # fmt: skip
     SyncLog.objects.create(
         shop=shop, stream=stream, window_start=start, window_end=end, fetched=fetched,
         created=report.created if report else 0, updated=report.updated if report else 0,
@@ -87,30 +88,55 @@ def next_window(
     return start, end
 
 
-def sync_orders_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
-) -> SyncReport | None:
-    """Fetch and store one window; None when the cursor is already at the platform's settled present."""
-    cursor = SyncCursor.objects.filter(shop=shop, stream=ORDERS).values_list("position", flat=True).first()
+@dataclass(frozen=True)
+class Window:
+    """One stored window: what the store step reported, how many items came, where the cursor now stands."""
+
+    report: object
+    fetched: int
+    end: datetime | None  # None: another sync of this shop moved the cursor first, this window was dropped
+
+
+def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch, store, *, now: datetime,
+               settings: SyncSettings = DEFAULTS) -> Window | None:  # fmt: skip
+    """Fetch the next window of ``stream`` (``fetch(start, end)``, outside any transaction), then store it
+    (``store(items)``), advance the cursor and log it in one transaction. None when caught up."""
+    cursor = SyncCursor.objects.filter(shop=shop, stream=stream).values_list("position", flat=True).first()
     window = next_window(cursor, platform.platform_now(), settings)
     if window is None:
         return None
     start, end = window
     began = time.perf_counter()
     try:
-        orders = platform.orders_updated(start, end)
+        items = list(fetch(start, end))
     except PlatformError as error:
         with transaction.atomic(durable=True):
-            log_window(shop, ORDERS, start, end, now=now, seconds=time.perf_counter() - began, error=error)
+            log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, error=error)
         raise
     with transaction.atomic(durable=True):
-        report = upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now)
-        if not advance_cursor(shop, ORDERS, cursor, end, now=now):
+        report = store(items)
+        if not advance_cursor(shop, stream, cursor, end, now=now):
             transaction.set_rollback(True)  # another sync of this shop committed first: this window is dropped
-            return SyncReport(position=cursor)
-        log_window(shop, ORDERS, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(orders),
+            return Window(report, 0, None)
+        log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(items),
                    report=report)  # fmt: skip
-    return SyncReport(windows=1, fetched=len(orders), ingest=report, position=end)
+    return Window(report, len(items), end)
+
+
+def sync_orders_window(
+    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
+) -> SyncReport | None:
+    """Fetch and store one window of orders; None when the cursor is already at the platform's settled present."""
+    done = run_window(
+        shop, platform, ORDERS, platform.orders_updated,
+        lambda orders: upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now),
+        now=now, settings=settings,
+    )  # fmt: skip
+    if done is None:
+        return None
+    if done.end is None:
+        return SyncReport()
+    return SyncReport(windows=1, fetched=done.fetched, ingest=done.report, position=done.end)
 
 
 def sync_orders(

@@ -47,6 +47,19 @@ class OrderMappingError(ValueError):
         super().__init__(f"PDD order {order_sn or '<no order_sn>'}: field {field}: {reason}")
 
 
+def parse_integer(value: object) -> int:
+    """An integer as PDD sends one: an int, a digit string, or a whole float; booleans and anything else refused."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(value)
+
+
 def order_from_pdd(obj: Mapping[str, Any]) -> CanonicalOrder:
     """Map one order object from ``pdd.order.information.get`` / the increment or list APIs."""
     if not isinstance(obj, Mapping):
@@ -113,15 +126,10 @@ class _Reader:
             if default is None:
                 raise self.fail(field, "missing")
             return default
-        if isinstance(value, bool):
-            raise self.fail(field, f"expected an integer, got {value!r}")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise self.fail(field, f"expected an integer, got {value!r}")
+        try:
+            return parse_integer(value)
+        except ValueError:
+            raise self.fail(field, f"expected an integer, got {value!r}") from None
 
     def enum(self, field: str, enum: type[E], *, default: E | None) -> E:
         value = self.integer(field, default=None if default is None else int(default))

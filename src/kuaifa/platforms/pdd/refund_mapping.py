@@ -31,6 +31,7 @@ from kuaifa.domain.shared.errors import InvalidMoney
 from kuaifa.domain.shared.money import yuan_to_fen
 from kuaifa.platforms.pdd.aftersales import AfterSalesType, type_from_detail_code, type_from_list_code
 from kuaifa.platforms.pdd.beijing_time import parse_beijing
+from kuaifa.platforms.pdd.mapping import parse_integer
 
 #: an epoch number at least this large is milliseconds (as seconds it would be after the year 5000).
 MILLISECONDS_FROM = 10**11
@@ -196,15 +197,10 @@ class _Reader:
             if default is None:
                 raise self.fail(key, "missing")
             return default
-        if isinstance(value, bool):
-            raise self.fail(key, f"expected an integer, got {value!r}")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise self.fail(key, f"expected an integer, got {value!r}")
+        try:
+            return parse_integer(value)
+        except ValueError:
+            raise self.fail(key, f"expected an integer, got {value!r}") from None
 
     def yuan(self, key: str, *, required: bool) -> int:
         """A yuan amount (the list's strings; numbers too) as exact integer fen; missing is 0 unless required."""
