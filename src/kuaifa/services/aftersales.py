@@ -28,6 +28,7 @@ from kuaifa.persistence.models import (
 )
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.intake import lock_shop
 from kuaifa.services.locking import lock_levels
 from kuaifa.services.outbox import enqueue
 from kuaifa.services.sync import DEFAULTS, SyncSettings, run_window
@@ -46,6 +47,7 @@ class CaseReport:
 
 def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: datetime) -> CaseReport:
     """Store a batch of cases (caller holds the transaction); newest platform copy wins."""
+    lock_shop(shop)
     report = CaseReport()
     held = {c.after_sales_id: c for c in AfterSalesCase.objects.filter(
         shop=shop, after_sales_id__in=[c.after_sales_id for c in cases])}  # fmt: skip

@@ -178,6 +178,13 @@ _STORED = ("id", "order_sn", "status", "hold_reasons", "fingerprint", "platform_
            "refund_status", "confirm_status")  # fmt: skip
 
 
+def lock_shop(shop: Shop) -> None:
+    """Serialise writers of one shop's platform data. Two syncs of a shop fetching the same window would otherwise
+    both see an order as new and the second insert would break the unique key (PostgreSQL, READ COMMITTED); with
+    the lock the second waits, then finds the first one's rows. SQLite writers are serialised anyway."""
+    list(Shop.objects.select_for_update().filter(id=shop.id).values_list("id", flat=True))
+
+
 def ingest_orders(
     shop: Shop,
     orders: Sequence[CanonicalOrder],
@@ -225,6 +232,7 @@ def upsert_orders(
     reissue_of_id: int | None = None,
 ) -> IngestReport:
     """The body of :func:`ingest_orders`, for callers that already hold a transaction (file imports)."""
+    lock_shop(shop)
     report = IngestReport()
     orders = _latest_copies(orders)
     policy = ShipByPolicy(shop.ship_by_hours)
