@@ -403,3 +403,14 @@ def test_a_mandatory_rule_is_evaluated_even_when_a_hand_built_config_disables_it
     outcome = review(clean_subject(risk_control_status=1), [RuleConfig(R.PLATFORM_RISK, enabled=False)])
     assert outcome.reasons == (R.PLATFORM_RISK,)
     assert outcome.verdicts == (RuleVerdict(R.PLATFORM_RISK, True, True, False, ""),)
+
+
+def test_batch_review_gives_the_same_reasons_without_building_verdicts() -> None:
+    subject = clean_subject(risk_control_status=1, buyer_memo="请发顺丰", receiver_complete=False)
+    rules = default_rules()
+
+    full = review(subject, rules)
+    batch = review(subject, rules, explain=False)
+
+    assert batch.reasons == full.reasons == (R.PLATFORM_RISK, R.ADDRESS_INCOMPLETE, R.BUYER_MEMO)
+    assert batch.verdicts == ()

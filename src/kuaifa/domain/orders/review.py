@@ -196,24 +196,30 @@ def _check(rule: RuleConfig, subject: ReviewSubject, from_platform: tuple[HoldRe
     raise AssertionError(f"no check for {code}")  # pragma: no cover - RULE_ORDER and _check move together
 
 
-def review(subject: ReviewSubject, rules: Sequence[RuleConfig]) -> ReviewOutcome:
-    """Evaluate every rule but stock. An order that passes goes to allocation, which decides the stock rule."""
+def review(subject: ReviewSubject, rules: Sequence[RuleConfig], *, explain: bool = True) -> ReviewOutcome:
+    """Evaluate every rule but stock. An order that passes goes to allocation, which decides the stock rule.
+
+    ``explain=False`` (batch review) returns the reasons without building a verdict per rule."""
     reasons: list[HoldReason] = []
     verdicts: list[RuleVerdict] = []
     from_platform = platform_reasons(subject)
     for rule in rules:
         mandatory = rule.code in MANDATORY
         if rule.code is R.STOCK_INSUFFICIENT:
-            verdicts.append(RuleVerdict(rule.code, True, True, None, "decided by allocation"))
+            if explain:
+                verdicts.append(RuleVerdict(rule.code, True, True, None, "decided by allocation"))
             continue
         if not rule.enabled and not mandatory:
-            verdicts.append(RuleVerdict(rule.code, False, mandatory, None, "disabled"))
+            if explain:
+                verdicts.append(RuleVerdict(rule.code, False, mandatory, None, "disabled"))
             continue
         if rule.code in subject.waived and rule.code in WAIVABLE:
-            verdicts.append(RuleVerdict(rule.code, True, mandatory, None, "waived by a person on release"))
+            if explain:
+                verdicts.append(RuleVerdict(rule.code, True, mandatory, None, "waived by a person on release"))
             continue
         passed, detail = _check(rule, subject, from_platform)
-        verdicts.append(RuleVerdict(rule.code, True, mandatory, passed, detail))
+        if explain:
+            verdicts.append(RuleVerdict(rule.code, True, mandatory, passed, detail))
         if not passed:
             reasons.append(rule.code)
     return ReviewOutcome(tuple(reasons), tuple(verdicts))
