@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
+from kuaifa.domain.carriers.waybills import WaybillSender
 from kuaifa.persistence.models import Shop
 from kuaifa.platforms.pdd.client import PddClient
 from kuaifa.platforms.pdd.gateway import PddGateway
+from kuaifa.platforms.pdd.waybill import PddWaybills
 from kuaifa.services.credentials import TokenPair, credentials_of, refresh_tokens
 
 
@@ -34,3 +36,9 @@ def pdd_client(shop: Shop, **options) -> PddClient:
 
 def platform_for(shop: Shop, **options) -> PddGateway:
     return PddGateway(pdd_client(shop, **options))
+
+
+def waybill_provider_for(shop: Shop, sender: WaybillSender | None = None, **options) -> PddWaybills:
+    """The shop's e-waybill provider (pdd.waybill.get / .cancel) over its stored credentials; taking numbers needs
+    the ``sender`` (ship-from address), cancelling does not."""
+    return PddWaybills(pdd_client(shop, **options), sender)

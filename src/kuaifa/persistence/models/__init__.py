@@ -12,6 +12,7 @@ from kuaifa.persistence.models.platform import (
     SyncLog,
 )
 from kuaifa.persistence.models.sync import ImportBatch, SyncCursor
+from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
     "AfterSalesCase",

@@ -1,0 +1,138 @@
+"""``kuaifa waybill``: PDD e-waybills (电子面单) — take a carrier's numbers for orders, give one back, ship with it.
+
+The ship-from address the platform prints comes from ``--sender-*`` options or ``KUAIFA_SENDER_*`` variables (the
+name defaults to the shop's name). A manually entered number needs none of this: ``kuaifa ship --tracking``.
+"""
+
+import click
+from django.utils.translation import gettext as _
+
+from kuaifa.cli.commands import _order, _shop
+from kuaifa.cli.main import actor, cli, command, emit, json_option, now
+
+
+@cli.group()
+def waybill() -> None:
+    """E-waybills (电子面单): numbers taken from the platform by carrier code, printed, then shipped with."""
+
+
+def _sender_options(fn):
+    options = [
+        click.option("--sender-name", envvar="KUAIFA_SENDER_NAME", default=None, help="Default: the shop's name."),
+        click.option("--sender-mobile", envvar="KUAIFA_SENDER_MOBILE", default=""),
+        click.option("--sender-province", envvar="KUAIFA_SENDER_PROVINCE", default=""),
+        click.option("--sender-city", envvar="KUAIFA_SENDER_CITY", default=""),
+        click.option("--sender-district", envvar="KUAIFA_SENDER_DISTRICT", default=""),
+        click.option("--sender-address", envvar="KUAIFA_SENDER_ADDRESS", default="", help="Street and number."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _sender(shop_name: str, name, mobile, province, city, district, address):
+    from kuaifa.domain.carriers.waybills import WaybillSender
+    from kuaifa.services.errors import InvalidInput
+
+    try:
+        return WaybillSender(name or shop_name, mobile, province, city, district, address)
+    except ValueError as error:
+        raise InvalidInput(field="--sender-*", reason=f"{error} (options or KUAIFA_SENDER_* variables)") from None
+
+
+def _orders_by_shop(wave_code: str | None, order_sns: tuple[str, ...], shop_name: str | None) -> dict[str, list[int]]:
+    """Order ids grouped by shop name, in wave slot order or as given."""
+    from kuaifa.persistence.queries import document_orders
+    from kuaifa.services.errors import InvalidInput
+    from kuaifa.services.labels import wave_order_ids
+
+    if bool(wave_code) == bool(order_sns):
+        raise InvalidInput(field="orders", reason="give either --wave WAVE or one or more order numbers")
+    if wave_code:
+        found, ids = wave_order_ids(wave_code)
+        if not ids:
+            raise InvalidInput(field="--wave", reason=f"wave {found.code} has no orders left to ship")
+    else:
+        ids = [_order(sn, shop_name).id for sn in dict.fromkeys(order_sns)]
+    shops = document_orders(ids)
+    grouped: dict[str, list[int]] = {}
+    for order_id in ids:
+        grouped.setdefault(shops[order_id]["shop__name"], []).append(order_id)
+    return grouped
+
+
+@command(waybill, "issue")
+@click.argument("order_sns", nargs=-1)
+@click.option("--carrier", "carrier_code", required=True, help="Carrier code (wp_code), e.g. ZTO = 中通, YTO = 圆通.")
+@click.option("--wave", "wave_code", default=None, help="Every order of this wave still to ship, in slot order.")
+@click.option("--shop", "shop_name", default=None)
+@_sender_options
+@json_option
+def waybill_issue(order_sns, carrier_code, wave_code, shop_name, sender_name, sender_mobile, sender_province,
+                  sender_city, sender_district, sender_address, as_json) -> None:  # fmt: skip
+    """Take a waybill number per order from the platform (an order holding one for this carrier keeps it)."""
+    from kuaifa.services.waybills import issue_waybills
+    from kuaifa.tasks.platforms import waybill_provider_for
+
+    rows = []
+    for name, ids in _orders_by_shop(wave_code, order_sns, shop_name).items():
+        shop = _shop(name)
+        sender = _sender(shop.name, sender_name, sender_mobile, sender_province, sender_city, sender_district,
+                         sender_address)  # fmt: skip
+        provider = waybill_provider_for(shop, sender)
+        try:
+            issued = issue_waybills(ids, carrier_code, provider, actor=actor(), now=now())
+        finally:
+            provider.client.close()
+        rows.extend({"order_sn": w.order_sn, "carrier_code": w.carrier_code, "logistics_id": w.logistics_id,
+                     "waybill_code": w.waybill_code, "reused": w.reused} for w in issued)  # fmt: skip
+
+    def human() -> None:
+        for r in rows:
+            click.echo(f"{r['order_sn']:<26}{r['carrier_code']:<8}{r['waybill_code']:<20}"
+                       + (_("(held already)") if r["reused"] else ""))  # fmt: skip
+        click.echo(_("%(n)s waybill(s).") % {"n": len(rows)})
+
+    emit(as_json, rows, human)
+
+
+@command(waybill, "cancel")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@json_option
+def waybill_cancel(order_sn, shop_name, as_json) -> None:
+    """Give the order's unused waybill back to the platform (refused once the order shipped)."""
+    from kuaifa.services.waybills import cancel_waybill
+    from kuaifa.tasks.platforms import waybill_provider_for
+
+    order = _order(order_sn, shop_name)
+    provider = waybill_provider_for(order.shop)
+    try:
+        cancelled = cancel_waybill(order.id, provider, actor=actor(), now=now())
+    finally:
+        provider.client.close()
+    data = {"order_sn": order_sn, "carrier_code": cancelled.carrier_code, "waybill_code": cancelled.waybill_code,
+            "state": cancelled.state}  # fmt: skip
+    emit(as_json, data, lambda: click.echo(_("%(sn)s: waybill %(no)s cancelled.")
+                                           % {"sn": order_sn, "no": cancelled.waybill_code}))  # fmt: skip
+
+
+@command(waybill, "ship")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@json_option
+def waybill_ship(order_sn, shop_name, as_json) -> None:
+    """Ship the order with its waybill: consumes its stock and queues the upload (refused if intercepted)."""
+    from kuaifa.services.waybills import ship_with_waybill
+    from kuaifa.tasks.jobs import deliver_outbox_entry
+
+    order = _order(order_sn, shop_name)
+    shipped = ship_with_waybill(order.id, actor=actor(), now=now())
+    shipment = shipped.shipment
+    if shipped.outbox_entry_id:
+        deliver_outbox_entry.enqueue(shipped.outbox_entry_id)
+    data = {"order_sn": order_sn, "shipment": shipment.id, "logistics_id": shipment.logistics_id,
+            "tracking_number": shipment.tracking_number, "upload": shipment.upload_state}  # fmt: skip
+    emit(as_json, data, lambda: click.echo(_("%(sn)s shipped with %(no)s; upload %(state)s.")
+                                           % {"sn": order_sn, "no": shipment.tracking_number,
+                                              "state": shipment.upload_state}))  # fmt: skip

@@ -1,0 +1,189 @@
+"""E-waybills (电子面单): take a carrier's number from the platform for orders, give it back, ship with it
+(pdd-reference §3.1, §9: waybill by carrier code → print → ``pdd.logistics.online.send`` by carrier id).
+
+Issue: every order must be ACCEPTED, PICKING or PACKED and not intercepted (``interception_reason``: cancelled,
+refund asked, risk review, ship_hold), else the whole request is refused, listing the orders — nothing is taken. An
+order that already holds an issued waybill for that carrier reuses it without asking the platform; one holding a
+waybill for another carrier is refused (cancel that one first: one live waybill per order). The platform is called
+outside any transaction; what it gave is then recorded with an event per order. A number the tracking check calls
+impossible is not recorded.
+
+Cancel: only an issued waybill of an order not shipped; the platform is told first, then it is marked cancelled.
+
+Ship: :func:`kuaifa.services.shipping.ship_order` with the waybill's carrier id and number (all its checks and the
+outbox upload), then the waybill is marked used. If the order already shipped with exactly this waybill (a crash
+between the two steps) the waybill is just marked used.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from kuaifa.domain.carriers.catalog import carrier_by_code
+from kuaifa.domain.carriers.tracking import check_tracking_number
+from kuaifa.domain.carriers.waybills import IssuedWaybill, WaybillItem, WaybillProvider, WaybillRequest
+from kuaifa.domain.orders.canonical import Receiver
+from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.errors import DomainError
+from kuaifa.persistence.models import Order, Shipment, Waybill
+from kuaifa.services.audit import event
+from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.shipping import Shipped, interception_reason, ship_order
+
+READY = (OrderStatus.ACCEPTED, OrderStatus.PICKING, OrderStatus.PACKED)
+
+
+class WaybillRefused(DomainError):
+    code = "waybill.refused"
+    template = "No waybill: %(reason)s"
+
+
+@dataclass(frozen=True)
+class WaybillIssued:
+    order_id: int
+    order_sn: str
+    carrier_code: str
+    logistics_id: int
+    waybill_code: str
+    reused: bool  # the order already held it; the platform was not asked
+
+
+def _carrier(carrier_code: str) -> tuple[str, int]:
+    carrier = carrier_by_code(carrier_code)
+    if carrier is None or not carrier.active:
+        raise InvalidInput(field="carrier", reason=f"{carrier_code!r} is not a carrier code PDD ships with")
+    return carrier.code, carrier.id
+
+
+def _request(order: Order) -> WaybillRequest:
+    receiver = Receiver(
+        province=order.province, city=order.city, town=order.town, name=order.receiver_name,
+        phone=order.receiver_phone, address=order.receiver_address, name_mask=order.receiver_name_mask,
+        phone_mask=order.receiver_phone_mask, address_mask=order.receiver_address_mask,
+        open_address_id=order.open_address_id, is_plaintext=order.receiver_is_plaintext,
+    )  # fmt: skip
+    items = tuple(
+        WaybillItem(line.goods_name or line.outer_id or line.goods_id or "商品", line.quantity)
+        for line in order.lines.all()
+    )
+    try:
+        return WaybillRequest(order.order_sn, receiver, items)
+    except ValueError as error:
+        raise WaybillRefused(reason=str(error)) from None
+
+
+def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> str | None:
+    reason = interception_reason(order)
+    if reason:
+        return reason
+    if order.status not in READY:
+        return f"it is {order.status}, not ready to ship"
+    if live is not None and (live.state != Waybill.State.ISSUED or live.carrier_code != carrier_code):
+        return f"it holds waybill {live.carrier_code} {live.waybill_code} ({live.state}): cancel that one first"
+    return None
+
+
+def issue_waybills(
+    order_ids: Sequence[int], carrier_code: str, provider: WaybillProvider, *, actor: str, now: datetime
+) -> list[WaybillIssued]:
+    """A waybill of ``carrier_code`` for each order (in the order given): reused when held, else from ``provider``."""
+    code, logistics_id = _carrier(carrier_code)
+    ids = list(dict.fromkeys(order_ids))
+    if not ids:
+        raise InvalidInput(field="orders", reason="no order to take a waybill for")
+    orders = {o.id: o for o in Order.objects.filter(id__in=ids).prefetch_related("lines")}
+    missing = [i for i in ids if i not in orders]
+    if missing:
+        raise NotFound(kind="order", key=missing[0])
+    live = {w.order_id: w for w in Waybill.objects.filter(order_id__in=ids).exclude(state=Waybill.State.CANCELLED)}
+    refused = [f"{orders[i].order_sn} ({reason})" for i in ids if (reason := _refusal(orders[i], code, live.get(i)))]
+    if refused:
+        raise WaybillRefused(reason="; ".join(refused))
+    wanted = [orders[i] for i in ids if i not in live]
+    got = {w.order_sn: w for w in provider.issue(code, [_request(o) for o in wanted])} if wanted else {}
+    for waybill in got.values():
+        check = check_tracking_number(code, waybill.waybill_code)
+        if check.blocks:
+            raise WaybillRefused(reason=f"the platform gave {waybill.order_sn} {waybill.waybill_code}: {check.reason}")
+    with transaction.atomic():
+        for order in wanted:
+            issued = got.get(order.order_sn)
+            if issued is not None:
+                live[order.id] = _record(order, issued, logistics_id, actor=actor, now=now)
+    results = [
+        WaybillIssued(
+            i, orders[i].order_sn, code, logistics_id, live[i].waybill_code, reused=orders[i].order_sn not in got
+        )
+        for i in ids
+        if i in live
+    ]
+    lost = [orders[i].order_sn for i in ids if i not in live]
+    if lost:
+        raise WaybillRefused(reason=f"the platform gave no number for {', '.join(lost)} (the others are recorded)")
+    return results
+
+
+def _record(order: Order, issued: IssuedWaybill, logistics_id: int, *, actor: str, now: datetime) -> Waybill:
+    locked = Order.objects.select_for_update().get(id=order.id)
+    held = Waybill.objects.filter(order=locked).exclude(state=Waybill.State.CANCELLED).first()
+    if held is not None:  # recorded meanwhile by another process: the platform gave the same number
+        if held.waybill_code != issued.waybill_code or held.carrier_code != issued.carrier_code:
+            raise WaybillRefused(reason=f"{order.order_sn} got waybill {held.waybill_code} meanwhile")
+        return held
+    waybill = Waybill.objects.create(order=locked, carrier_code=issued.carrier_code, logistics_id=logistics_id,
+                                     waybill_code=issued.waybill_code, issued_at=now, actor=actor,
+                                     updated_at=now)  # fmt: skip
+    event(order.id, "waybill_issued", actor=actor, now=now, carrier_code=issued.carrier_code,
+          logistics_id=logistics_id, waybill_code=issued.waybill_code).save()  # fmt: skip
+    return waybill
+
+
+def _issued_waybill(order_id: int) -> tuple[Order, Waybill]:
+    order = Order.objects.filter(id=order_id).first()
+    if order is None:
+        raise NotFound(kind="order", key=order_id)
+    waybill = Waybill.objects.filter(order=order).exclude(state=Waybill.State.CANCELLED).first()
+    if waybill is None:
+        raise WaybillRefused(reason=f"{order.order_sn} holds no waybill")
+    return order, waybill
+
+
+def cancel_waybill(order_id: int, provider: WaybillProvider, *, actor: str, now: datetime) -> Waybill:
+    """Give the order's issued waybill back to the platform and mark it cancelled."""
+    order, waybill = _issued_waybill(order_id)
+    if waybill.state != Waybill.State.ISSUED or order.status == OrderStatus.SHIPPED or order.shipped_at:
+        raise WaybillRefused(reason=f"{order.order_sn} shipped with {waybill.waybill_code}: it cannot be cancelled")
+    provider.cancel(waybill.carrier_code, waybill.waybill_code)
+    with transaction.atomic():
+        updated = Waybill.objects.filter(id=waybill.id, state=Waybill.State.ISSUED).update(
+            state=Waybill.State.CANCELLED, updated_at=now
+        )
+        if updated:
+            event(order.id, "waybill_cancelled", actor=actor, now=now, carrier_code=waybill.carrier_code,
+                  waybill_code=waybill.waybill_code).save()  # fmt: skip
+    waybill.refresh_from_db()
+    return waybill
+
+
+def ship_with_waybill(order_id: int, *, actor: str, now: datetime) -> Shipped:
+    """Ship the order with its issued waybill (carrier id and number), then mark the waybill used."""
+    order, waybill = _issued_waybill(order_id)
+    if waybill.state != Waybill.State.ISSUED:
+        raise WaybillRefused(reason=f"{order.order_sn}: waybill {waybill.waybill_code} is {waybill.state}")
+    primary = Shipment.objects.filter(order=order, is_primary=True).first()
+    if primary is not None and (primary.logistics_id, primary.tracking_number) == (
+        waybill.logistics_id,
+        waybill.waybill_code,
+    ):
+        shipped = Shipped(primary, None)  # shipped with it already, the mark was lost: only mark it
+    else:
+        shipped = ship_order(order.id, logistics_id=waybill.logistics_id, tracking_number=waybill.waybill_code,
+                             actor=actor, now=now)  # fmt: skip
+    with transaction.atomic():
+        if Waybill.objects.filter(id=waybill.id, state=Waybill.State.ISSUED).update(state=Waybill.State.USED,
+                                                                                   updated_at=now):  # fmt: skip
+            event(order.id, "waybill_used", actor=actor, now=now, carrier_code=waybill.carrier_code,
+                  waybill_code=waybill.waybill_code, shipment_id=shipped.shipment.id).save()  # fmt: skip
+    return shipped
