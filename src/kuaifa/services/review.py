@@ -40,7 +40,7 @@ from kuaifa.persistence.models import (
 )
 from kuaifa.services.locking import add_reserved, lock_levels
 
-CHUNK = 2000
+CHUNK = 5000
 _EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
 
 
@@ -76,9 +76,9 @@ def candidate_ids(*, shop_id: int | None = None, only_held: bool = False, order_
     if order_ids is not None:
         query = query.filter(id__in=list(order_ids))
     rows = query.order_by(F("ship_by").asc(nulls_last=True), F("paid_at").asc(nulls_last=True), "order_sn")
-    return [
+    return [  # streamed: only the ids are kept, memory stays flat in the number of orders
         order_id
-        for order_id, status, reasons in rows.values_list("id", "status", "hold_reasons")
+        for order_id, status, reasons in rows.values_list("id", "status", "hold_reasons").iterator(chunk_size=5000)
         if status == OrderStatus.NEW or only_self_clearing(tuple(HoldReason(r) for r in reasons))
     ]
 
