@@ -392,3 +392,39 @@ def ship_export(file, since, as_json) -> None:
         raise InvalidInput(field=file.name, reason=str(error)) from None
     data = {"file": str(file), "rows": len(rows)}
     emit(as_json, data, lambda: click.echo(_("%(rows)s shipped order(s) → %(file)s") % data))
+
+
+@cli.group("return-tasks")
+def return_tasks() -> None:
+    """Goods picked for orders that were then held or cancelled: put them back on the shelf."""
+
+
+@command(return_tasks, "list")
+@click.option("--all", "show_all", is_flag=True, help="Include tasks already done.")
+@json_option
+def return_tasks_list(show_all: bool, as_json: bool) -> None:
+    """Open return-to-stock tasks, oldest first."""
+    from kuaifa.persistence.models import ReturnToStockTask
+
+    query = ReturnToStockTask.objects.all() if show_all else ReturnToStockTask.objects.filter(done_at__isnull=True)
+    rows = list(query.order_by("created_at", "id").values("id", "order__order_sn", "from_status", "reason",
+                                                          "created_at", "done_at", "done_by"))  # fmt: skip
+
+    def human() -> None:
+        for r in rows:
+            done = f"  ✓ {r['done_by']}" if r["done_at"] else ""
+            click.echo(f"#{r['id']:<5} {r['order__order_sn']:<24} {r['from_status']:<8} {r['reason']}{done}")
+        click.echo(_("%(n)s task(s).") % {"n": len(rows)})
+
+    emit(as_json, rows, human)
+
+
+@command(return_tasks, "done")
+@click.argument("task_id", type=int)
+@json_option
+def return_tasks_done(task_id: int, as_json: bool) -> None:
+    """Mark a task done: the goods are back on the shelf."""
+    from kuaifa.services.returns import complete_task
+
+    complete_task(task_id, actor=actor(), now=now())
+    emit(as_json, {"task": task_id, "done": True}, lambda: click.echo(_("Task %(id)s done.") % {"id": task_id}))

@@ -25,6 +25,7 @@ from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
 from kuaifa.services.audit import event
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
+from kuaifa.services.returns import open_tasks
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -383,6 +384,8 @@ def _apply_update(
             consume_for_orders([order_id], actor=actor, now=now, note="shipped outside Kuaifa (platform)")
         elif previous in RESERVING:
             release_for_orders([order_id], now=now)
+        why = "platform: " + ", ".join(change.hold_reasons or ["cancelled"])
+        open_tasks([(order_id, previous, status)], reason=why, now=now)
         events.append(
             event(
                 order_id,

@@ -21,6 +21,7 @@ from kuaifa.services.catalog import ensure_warehouse
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.locking import lock_levels
 from kuaifa.services.reservations import release_for_orders
+from kuaifa.services.returns import open_tasks
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def _give_back(level_id: int, units: int, *, actor: str, now: datetime) -> tuple
         chosen[row["order_id"]] = (row["order__order_sn"], row["order__status"])
         freed += per_order[row["order_id"]]
     release_for_orders(chosen, now=now)
+    open_tasks([(order_id, status, OrderStatus.ON_HOLD) for order_id, (_, status) in chosen.items()],
+               reason="stock counted below what was reserved", now=now)  # fmt: skip
     events = []
     for order_id, (_, status) in chosen.items():
         target = transition(OrderStatus(status), OrderStatus.ON_HOLD)

@@ -17,6 +17,7 @@ from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound, OrderConflict
 from kuaifa.services.intake import ingest_orders
 from kuaifa.services.reservations import release_for_orders
+from kuaifa.services.returns import open_tasks
 
 
 def _locked(order_id: int) -> Order:
@@ -57,6 +58,7 @@ def hold_order(order_id: int, *, note: str = "", actor: str, now: datetime) -> N
     if order.status in RESERVING:
         release_for_orders([order.id], now=now)
     reasons = list(dict.fromkeys([*order.hold_reasons, HoldReason.MANUAL]))
+    open_tasks([(order.id, order.status, target)], reason=f"held by a person: {note}", now=now)
     _save_status(order, target, reasons, kind="held", actor=actor, now=now, note=note, reasons=reasons)
 
 
@@ -75,6 +77,7 @@ def cancel_order(order_id: int, *, note: str = "", actor: str, now: datetime) ->
     order = _locked(order_id)
     target = transition(OrderStatus(order.status), OrderStatus.CANCELLED, order_sn=order.order_sn)
     released = release_for_orders([order.id], now=now)
+    open_tasks([(order.id, order.status, target)], reason=f"cancelled by a person: {note}", now=now)
     _save_status(order, target, [], kind="cancelled", actor=actor, now=now, note=note, units_released=released)
 
 

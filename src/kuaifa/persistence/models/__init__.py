@@ -1,5 +1,5 @@
 from kuaifa.persistence.models.catalog import BundleComponent, PlatformSku, Shop, Sku
-from kuaifa.persistence.models.fulfilment import BoxType, PackRecord, PrintLog, Wave, WaveOrder
+from kuaifa.persistence.models.fulfilment import BoxType, PackRecord, PrintLog, ReturnToStockTask, Wave, WaveOrder
 from kuaifa.persistence.models.inventory import Reservation, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.models.orders import Order, OrderEvent, OrderLine
 from kuaifa.persistence.models.platform import (
@@ -29,6 +29,7 @@ __all__ = [
     "PrintLog",
     "PushMessage",
     "Reservation",
+    "ReturnToStockTask",
     "Shipment",
     "Shop",
     "ShopCredential",

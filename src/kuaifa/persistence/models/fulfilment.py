@@ -136,3 +136,23 @@ class PrintLog(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["kind", "order"]), models.Index(fields=["kind", "wave"])]
+
+
+class ReturnToStockTask(models.Model):
+    """Goods picked or packed for an order that was then held or cancelled (拦截): someone must put them back on
+    the shelf. Stock counts are already right (reservations were released; nothing shipped); this is the physical
+    step, listed until a person marks it done."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="return_tasks")
+    from_status = models.CharField(max_length=16)
+    reason = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=models.Q(done_at__isnull=True), name="one_open_return_task_per_order"
+            )
+        ]
