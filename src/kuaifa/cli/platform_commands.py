@@ -234,36 +234,72 @@ def worker(once, interval) -> None:
 
 
 @command(cli, "ship")
-@click.argument("order_sn")
+@click.argument("order_sns", nargs=-1, required=True)
 @click.option("--shop", "shop_name", default=None)
 @click.option("--carrier", "logistics_id", type=int, required=True, help="Platform carrier id, e.g. 85 = 圆通.")
 @click.option("--tracking", "tracking_number", required=True)
 @click.option("--offline", is_flag=True, help="Skip the platform's refund check (it is unreachable).")
 @json_option
-def ship(order_sn, shop_name, logistics_id, tracking_number, offline, as_json) -> None:
-    """Mark an order shipped: consumes its stock and queues the tracking-number upload (refused if intercepted)."""
+def ship(order_sns, shop_name, logistics_id, tracking_number, offline, as_json) -> None:
+    """Mark orders shipped: consumes their stock and queues the tracking-number upload (refused if intercepted).
+    Several orders share one parcel (合单) only when they go to one buyer at one address of one shop."""
     from kuaifa.domain.platform import PlatformError
     from kuaifa.persistence.models import ShopCredential
-    from kuaifa.services.shipping import ShipRefused, ship_order
+    from kuaifa.services.shipping import ShipRefused, ship_merged_parcel, ship_order
     from kuaifa.tasks.jobs import deliver_outbox_entry
     from kuaifa.tasks.platforms import platform_for
 
-    order = _order(order_sn, shop_name)
-    if not offline and ShopCredential.objects.filter(shop=order.shop).exists():
+    orders = [_order(sn, shop_name) for sn in order_sns]
+    shop = orders[0].shop
+    if not offline and ShopCredential.objects.filter(shop=shop).exists():
         try:  # the platform knows of a refund before our next sync does
-            if order.order_sn in platform_for(order.shop).orders_with_open_refund([order.order_sn]):
-                raise ShipRefused(order_sn=order.order_sn, reason="the platform reports a refund request")
+            open_refunds = platform_for(shop).orders_with_open_refund([o.order_sn for o in orders])
+            if open_refunds:
+                raise ShipRefused(
+                    order_sn=",".join(sorted(open_refunds)), reason="the platform reports a refund request"
+                )
         except PlatformError as error:
             click.secho(_("Platform not reachable (%(code)s); shipping on what Kuaifa knows.") % {"code": error.code},
                         fg="yellow", err=True)  # fmt: skip
-    shipped = ship_order(order.id, logistics_id=logistics_id, tracking_number=tracking_number, actor=actor(),
-                         now=now())  # fmt: skip
-    shipment = shipped.shipment
-    if shipped.outbox_entry_id:
-        deliver_outbox_entry.enqueue(shipped.outbox_entry_id)
-    emit(as_json, {"order_sn": order_sn, "shipment": shipment.id, "upload": shipment.upload_state},
-         lambda: click.echo(_("%(sn)s shipped with %(no)s; upload %(state)s.")
-                            % {"sn": order_sn, "no": tracking_number, "state": shipment.upload_state}))  # fmt: skip
+    if len(orders) == 1:
+        results = [ship_order(orders[0].id, logistics_id=logistics_id, tracking_number=tracking_number,
+                              actor=actor(), now=now())]  # fmt: skip
+    else:
+        results = ship_merged_parcel([o.id for o in orders], logistics_id=logistics_id,
+                                     tracking_number=tracking_number, actor=actor(), now=now())  # fmt: skip
+    for shipped in results:
+        if shipped.outbox_entry_id:
+            deliver_outbox_entry.enqueue(shipped.outbox_entry_id)
+    data = [{"order_sn": r.shipment.order.order_sn, "shipment": r.shipment.id, "upload": r.shipment.upload_state,
+             "tracking_warning": r.tracking_warning} for r in results]  # fmt: skip
+
+    def human() -> None:
+        for row in data:
+            click.echo(_("%(sn)s shipped with %(no)s; upload %(state)s.")
+                       % {"sn": row["order_sn"], "no": tracking_number, "state": row["upload"]})  # fmt: skip
+            if row["tracking_warning"]:
+                click.secho(f"  ! {row['tracking_warning']}", fg="yellow")
+
+    emit(as_json, data if len(data) > 1 else data[0], human)
+
+
+@command(cli, "merge")
+@click.option("--shop", "shop_name", default=None)
+@json_option
+def merge(shop_name, as_json) -> None:
+    """Orders that can ship as one parcel (合单): one buyer, one address, one shop; most urgent first."""
+    from kuaifa.services.merging import merge_groups
+
+    groups = merge_groups(shop_id=_shop(shop_name).id if shop_name else None)
+    data = [{"orders": [o.order_sn for o in g.orders], "waiting": [o.order_sn for o in g.waiting]} for g in groups]
+
+    def human() -> None:
+        for row in data:
+            line = " + ".join(row["orders"])
+            click.echo(line + (f"   ({_('not ready yet')}: {', '.join(row['waiting'])})" if row["waiting"] else ""))
+        click.echo(_("%(n)s parcel(s) to merge.") % {"n": len(data)})
+
+    emit(as_json, data, human)
 
 
 @cli.group()

@@ -25,6 +25,7 @@ from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import LogisticsCompany, Order, Shipment, Shop
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.merging import one_parcel
 from kuaifa.services.outbox import enqueue
 from kuaifa.services.reservations import consume_for_orders
 
@@ -107,11 +108,13 @@ def _ship(
         raise ShipRefused(order_sn=order.order_sn, reason=reason)
     if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING, OrderStatus.PACKED):
         raise ShipRefused(order_sn=order.order_sn, reason=f"it is {order.status}, not ready to ship")
-    holders = Shipment.objects.filter(logistics_id=logistics_id, tracking_number=tracking_number).values_list(
-        "order__order_sn", "order__shop_id", "order__open_address_id"
+    holders = dict(
+        Shipment.objects.filter(logistics_id=logistics_id, tracking_number=tracking_number).values_list(
+            "order_id", "order__order_sn"
+        )
     )
-    merged = lambda shop_id, key: shop_id == order.shop_id and key and key == order.open_address_id  # noqa: E731
-    used = [sn for sn, shop_id, key in holders if not merged(shop_id, key)]
+    # a number serves one order, or the orders of one merged parcel (合单: same shop and destination)
+    used = [] if not holders or one_parcel([order.id, *holders]) else sorted(holders.values())
     if used:
         raise ShipRefused(
             order_sn=order.order_sn, reason=f"tracking number {tracking_number} is already used by {used[0]}"
@@ -140,3 +143,30 @@ def _ship(
             now=now,
         )  # fmt: skip
     return Shipped(shipment, entry.id if entry else None, warning)
+
+
+def ship_merged_parcel(
+    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: str, now: datetime
+) -> list[Shipped]:
+    """Ship several orders as one parcel (合单) with one tracking number, all or none: every order is checked as
+    if shipped alone, the orders must be one parcel (one shop, one destination, all mergeable), and each order's
+    shipment is uploaded with the same number."""
+    tracking_number = tracking_number.strip()
+    if len(set(order_ids)) < 2:
+        raise InvalidInput(field="orders", reason="a merged parcel needs two or more orders")
+    if not tracking_number:
+        raise InvalidInput(field="tracking_number", reason="a shipment needs a tracking number")
+    check = check_tracking(logistics_id, tracking_number)
+    if check.blocks:
+        raise InvalidInput(field="tracking_number", reason=f"{tracking_number}: {check.reason}")
+    if not one_parcel(order_ids):
+        raise InvalidInput(field="orders", reason="these orders are not one parcel: different shops, destinations, "
+                           "or platform handling that forbids merging")  # fmt: skip
+    try:
+        with transaction.atomic(durable=True):
+            return [
+                _ship(i, logistics_id, tracking_number, actor=actor, now=now, upload=True, check=check)
+                for i in order_ids
+            ]
+    except IntegrityError:
+        raise ShipRefused(order_sn=",".join(map(str, order_ids)), reason="one of them shipped meanwhile") from None
