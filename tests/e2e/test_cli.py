@@ -236,3 +236,15 @@ def test_stock_exports_and_reimports_as_an_unchanged_count(kuaifa, merchant):
     assert header == "商家编码,仓库,数量,占用,可用"
     assert len(again) == StockLevel.objects.count() == 3
     assert all(change["on_hand_before"] == change["on_hand_after"] for change in again)
+
+
+def test_carrier_tariffs_and_choice_from_the_command_line(kuaifa, merchant):
+    kuaifa("import-orders", copy(merchant, "pdd_export_2024_utf8.csv"), "--shop", "茶叶店")
+
+    imported = json.loads(kuaifa("carrier", "tariffs", FIXTURES / "tariffs.csv", "--json").output)
+    choice = json.loads(kuaifa("carrier", "choose", "240626-101234567890123", "--json").output)
+
+    assert imported == {"rows": 4}
+    assert choice["chosen"] in {"ZTO", "YTO", "YUNDA"}
+    assert choice["explanation"][0].endswith(f"{choice['chosen']} chosen")
+    assert len(choice["explanation"]) == 4  # the headline and one line per carrier

@@ -45,6 +45,12 @@ def load_skus(file: Path):
     return parse_sku_sheet(_read(file))
 
 
+def load_tariffs(file: Path):
+    from kuaifa.platforms.pdd_export.tariffs import parse_tariff_sheet
+
+    return parse_tariff_sheet(_read(file))
+
+
 def load_stock(file: Path):
     return parse_stock_sheet(_read(file))
 

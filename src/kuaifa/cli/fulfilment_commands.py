@@ -428,3 +428,59 @@ def return_tasks_done(task_id: int, as_json: bool) -> None:
 
     complete_task(task_id, actor=actor(), now=now())
     emit(as_json, {"task": task_id, "done": True}, lambda: click.echo(_("Task %(id)s done.") % {"id": task_id}))
+
+
+@cli.group("carrier")
+def carrier() -> None:
+    """Carrier tariffs and choosing a carrier for an order."""
+
+
+@command(carrier, "tariffs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+def carrier_tariffs(file: Path, as_json: bool) -> None:
+    """Import the tariff sheet (快递公司, 省份, 首重(g), 首重费(元), 续重(g), 续重费(元), 最大重量(g), 准时率(%)),
+    replacing the previous one; a sheet with any problem imports nothing."""
+    from dataclasses import asdict
+
+    from kuaifa.cli.commands import _print_problems
+    from kuaifa.cli.files import load_tariffs
+    from kuaifa.services.carrier_choice import import_tariffs
+
+    rows, problems = load_tariffs(file)
+    if problems:
+        emit(as_json, {"imported": False, "problems": [asdict(p) for p in problems]},
+             lambda: _print_problems(problems, file))  # fmt: skip
+        raise SystemExit(1)
+    count = import_tariffs(rows, now=now())
+    emit(as_json, {"rows": count}, lambda: click.echo(_("%(n)s tariff row(s) imported.") % {"n": count}))
+
+
+@command(carrier, "choose")
+@click.argument("order_sn")
+@click.option("--shop", "shop_name", default=None)
+@click.option("--min-on-time", type=click.IntRange(0, 100), default=0, show_default=True,
+              help="Exclude carriers below this on-time rate (%) for the destination.")  # fmt: skip
+@click.option("--fen-per-point", type=click.IntRange(0, 10_000), default=0, show_default=True,
+              help="How many fen one on-time percentage point is worth when comparing costs.")  # fmt: skip
+@json_option
+def carrier_choose(order_sn: str, shop_name: str | None, min_on_time: int, fen_per_point: int, as_json: bool) -> None:
+    """Choose the carrier for an order and say why: cost by province and weight, buyer exclusions, on-time rate."""
+    from kuaifa.cli.commands import _order
+    from kuaifa.domain.carriers.choice import ChoiceRules
+    from kuaifa.services.carrier_choice import choose_for_order
+
+    rules = ChoiceRules(min_on_time_percent=min_on_time, fen_per_on_time_point=fen_per_point)
+    found = choose_for_order(_order(order_sn, shop_name).id, rules=rules)
+    data = {"order_sn": found.order_sn, "chosen": found.choice.chosen, "weight_g": found.weight_g,
+            "unknown_weights": list(found.unknown_weights), "buyer_excluded": sorted(found.buyer_excluded),
+            "explanation": list(found.choice.explain())}  # fmt: skip
+
+    def human() -> None:
+        for line in found.choice.explain():
+            click.echo(line)
+        if found.unknown_weights:
+            click.secho(_("No weight in the SKU master for %(skus)s: the weight check proves less.")
+                        % {"skus": ", ".join(found.unknown_weights)}, fg="yellow")  # fmt: skip
+
+    emit(as_json, data, human)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from kuaifa.domain.carriers.catalog import canonical_code
+from kuaifa.domain.carriers.catalog import CARRIERS, canonical_code
 from kuaifa.domain.shared.errors import DomainError
 
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
@@ -205,3 +205,74 @@ def choose_carrier(
     )
     ranked = (*eligible, *(v for v in verdicts if v.score_fen is None))
     return CarrierChoice(eligible[0].carrier_code if eligible else None, ranked, province, weight_g)
+
+
+_REFUSING = ("不要", "别发", "别用", "不发", "不用", "拒收", "不接受")
+_CLAUSE_ENDS = "，。！？；,.!?;\n"
+
+
+def exclusions_from_memo(memo: str) -> frozenset[str]:
+    """Carriers a buyer's memo refuses ("不要发韵达", "别用中通和申通"): their codes. Buyers on PDD write this in the
+    order memo (the platform's express_memos carry the same wish). Every carrier named after a refusing word in the
+    same clause is refused; a carrier merely named ("顺丰最好") is not."""
+    text = "".join(memo.split())
+    for mark in _CLAUSE_ENDS:
+        text = text.replace(mark, "|")
+    refused: set[str] = set()
+    for clause in text.split("|"):
+        starts = [clause.find(word) for word in _REFUSING if word in clause]
+        if not starts:
+            continue
+        tail = clause[min(starts) :]
+        for carrier in CARRIERS:
+            names = {carrier.name, carrier.name.removesuffix("快递").removesuffix("速递"), *carrier.aliases}
+            if any(name and name in tail for name in names):
+                refused.add(carrier.code)
+    return frozenset(refused)
+
+
+@dataclass(frozen=True, slots=True)
+class TariffRow:
+    """One line of the merchant's tariff sheet: a carrier's price for a province group (empty = all others), and
+    its on-time rate there when known."""
+
+    row: int
+    carrier_code: str
+    provinces: tuple[str, ...]
+    first_weight_g: int
+    first_fee_fen: int
+    step_weight_g: int
+    step_fee_fen: int
+    max_weight_g: int | None = None
+    on_time_percent: int | None = None
+
+
+def tariffs_from_rows(rows: Iterable[TariffRow]) -> tuple[Tariff, ...]:
+    """Group sheet rows into one tariff per carrier (the domain refuses a province named twice for a carrier)."""
+    by_carrier: dict[str, list[TariffRow]] = {}
+    for row in rows:
+        by_carrier.setdefault(row.carrier_code, []).append(row)
+    return tuple(
+        Tariff(
+            code,
+            tuple(Rate(frozenset(r.provinces), r.first_weight_g, r.first_fee_fen, r.step_weight_g, r.step_fee_fen)
+                  for r in group),
+            max(r.max_weight_g for r in group if r.max_weight_g) if any(r.max_weight_g for r in group) else None,
+        )
+        for code, group in by_carrier.items()
+    )  # fmt: skip
+
+
+def on_time_for(rows: Iterable[TariffRow], province: str) -> dict[str, int]:
+    """Each carrier's on-time rate for this destination: its row naming the province, else its catch-all row."""
+    key = province_key(province)
+    named: dict[str, int] = {}
+    fallback: dict[str, int] = {}
+    for row in rows:
+        if row.on_time_percent is None:
+            continue
+        if not row.provinces:
+            fallback[row.carrier_code] = row.on_time_percent
+        elif key in {province_key(p) for p in row.provinces}:
+            named[row.carrier_code] = row.on_time_percent
+    return fallback | named

@@ -1,5 +1,13 @@
 from kuaifa.persistence.models.catalog import BundleComponent, PlatformSku, Shop, Sku
-from kuaifa.persistence.models.fulfilment import BoxType, PackRecord, PrintLog, ReturnToStockTask, Wave, WaveOrder
+from kuaifa.persistence.models.fulfilment import (
+    BoxType,
+    CarrierTariff,
+    PackRecord,
+    PrintLog,
+    ReturnToStockTask,
+    Wave,
+    WaveOrder,
+)
 from kuaifa.persistence.models.inventory import Reservation, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.models.orders import Order, OrderEvent, OrderLine
 from kuaifa.persistence.models.platform import (
@@ -18,6 +26,7 @@ __all__ = [
     "AfterSalesCase",
     "BoxType",
     "BundleComponent",
+    "CarrierTariff",
     "ImportBatch",
     "LogisticsCompany",
     "Order",

@@ -156,3 +156,18 @@ class ReturnToStockTask(models.Model):
                 fields=["order"], condition=models.Q(done_at__isnull=True), name="one_open_return_task_per_order"
             )
         ]
+
+
+class CarrierTariff(models.Model):
+    """The merchant's price with a carrier for a group of destination provinces (首重 + 续重), and how often that
+    carrier delivers there on time. Carrier choice reads these rows; an empty province list is the catch-all."""
+
+    carrier_code = models.CharField(max_length=16)
+    provinces = models.JSONField(default=list, blank=True)
+    first_weight_g = models.PositiveIntegerField()
+    first_fee = models.BigIntegerField()  # fen
+    step_weight_g = models.PositiveIntegerField()
+    step_fee = models.BigIntegerField()  # fen
+    max_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    on_time_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField()

@@ -1,0 +1,84 @@
+"""Carrier choice for an order, explained: the merchant's tariffs, the parcel's weight, the buyer's wishes.
+
+The destination province comes from the order; the weight from the SKU master (bundles expanded; SKUs without a
+weight are named); carriers the buyer refused in the memo ("不要发韵达") are excluded; each carrier's on-time rate
+for that province, when the merchant recorded one, weighs in as the domain's rules say. Every candidate is listed
+with its cost or why it was excluded.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from kuaifa.domain.carriers.choice import (
+    CarrierChoice,
+    ChoiceRules,
+    TariffRow,
+    choose_carrier,
+    exclusions_from_memo,
+    on_time_for,
+    tariffs_from_rows,
+)
+from kuaifa.domain.fulfilment.weighing import WeighedItem, expected_weight
+from kuaifa.persistence.models import CarrierTariff, Order
+from kuaifa.persistence.queries import order_contents
+from kuaifa.services.errors import InvalidInput, NotFound
+
+
+@transaction.atomic(durable=True)
+def import_tariffs(rows: Sequence[TariffRow], *, now: datetime) -> int:
+    """Replace the tariff table with these rows, all or none."""
+    if not rows:
+        raise InvalidInput(field="file", reason="the tariff sheet has no rows")
+    tariffs_from_rows(rows)  # the domain's checks (a province twice for one carrier …) before anything changes
+    CarrierTariff.objects.all().delete()
+    CarrierTariff.objects.bulk_create(
+        CarrierTariff(carrier_code=r.carrier_code, provinces=list(r.provinces), first_weight_g=r.first_weight_g,
+                      first_fee=r.first_fee_fen, step_weight_g=r.step_weight_g, step_fee=r.step_fee_fen,
+                      max_weight_g=r.max_weight_g, on_time_percent=r.on_time_percent, updated_at=now)
+        for r in rows
+    )  # fmt: skip
+    return len(rows)
+
+
+def stored_rows() -> list[TariffRow]:
+    return [
+        TariffRow(t.id, t.carrier_code, tuple(t.provinces), t.first_weight_g, t.first_fee, t.step_weight_g,
+                  t.step_fee, t.max_weight_g, t.on_time_percent)
+        for t in CarrierTariff.objects.order_by("id")
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OrderCarrierChoice:
+    order_sn: str
+    choice: CarrierChoice
+    weight_g: int
+    unknown_weights: tuple[str, ...]
+    buyer_excluded: frozenset[str]
+
+
+DEFAULT_RULES = ChoiceRules()
+
+
+def choose_for_order(order_id: int, *, rules: ChoiceRules = DEFAULT_RULES, packing_g: int = 0) -> OrderCarrierChoice:
+    order = Order.objects.filter(id=order_id).first()
+    if order is None:
+        raise NotFound(kind="order", key=order_id)
+    rows = stored_rows()
+    if not rows:
+        raise InvalidInput(
+            field="tariffs", reason="no carrier tariffs yet: import a sheet with `kuaifa carrier tariffs`"
+        )
+    contents = order_contents([order.id])[order.id]
+    weight = expected_weight(
+        (WeighedItem(u.sku_code, u.weight_g, u.quantity) for u in contents.units), packing_material_g=packing_g
+    )
+    excluded = exclusions_from_memo(order.buyer_memo)
+    choice = choose_carrier(
+        province=order.province, weight_g=weight.grams, tariffs=tariffs_from_rows(rows), buyer_excluded=excluded,
+        on_time=on_time_for(rows, order.province), rules=rules,
+    )  # fmt: skip
+    return OrderCarrierChoice(order.order_sn, choice, weight.grams, tuple(weight.unknown_skus), excluded)
