@@ -296,3 +296,18 @@ def test_the_waybill_commands_issue_cancel_and_ship_with_json_and_refuse_with_ex
     shipped = run("ship", first)
     assert (shipped["logistics_id"], shipped["tracking_number"]) == (YTO, rows[0]["waybill_code"])
     assert Waybill.objects.get(order=accepted[0]).state == Waybill.State.USED
+
+
+def test_a_label_prints_with_the_waybill_number_before_the_parcel_ships(db, sim):
+    from kuaifa.services.labels import label_data
+
+    shop, accepted = _accepted(sim)
+    order, now = accepted[0], sim_now(sim.state)
+    (issued,) = issue_waybills([order.id], "ZTO", _provider(shop, sim), actor=ACTOR, now=now)
+
+    before = label_data([order.id]).labels[0]
+    ship_with_waybill(order.id, actor=ACTOR, now=now)
+    after = label_data([order.id]).labels[0]
+
+    assert before.tracking_number == after.tracking_number == issued.waybill_code
+    assert "中通" in before.carrier_name

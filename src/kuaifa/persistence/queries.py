@@ -444,6 +444,14 @@ def document_orders(order_ids) -> dict[int, dict]:
             "tracking_number",
         )
     }
+    from kuaifa.persistence.models import Waybill
+
+    # not shipped yet but holding an e-waybill (取号 before printing): the label carries that number
+    for order_id, logistics_id, code in Waybill.objects.filter(
+        order_id__in=order_ids, state=Waybill.State.ISSUED
+    ).values_list("order_id", "logistics_id", "waybill_code"):
+        if not rows[order_id]["tracking_number"]:
+            rows[order_id] |= {"logistics_id": logistics_id, "tracking_number": code}
     for order_id, logistics_id, tracking_number in Shipment.objects.filter(
         order_id__in=order_ids, is_primary=True
     ).values_list("order_id", "logistics_id", "tracking_number"):
