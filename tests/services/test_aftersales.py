@@ -118,3 +118,27 @@ def test_warehouse_progress_survives_a_sync_while_the_platform_still_waits(shop,
 
     assert stored().state == "RECEIVED"
     assert Shop.objects.count() == 1
+
+
+def test_a_returned_bundle_goes_back_as_its_components_and_wakes_orders_held_for_stock(
+    shop, catalog, django_capture_on_commit_callbacks
+):
+    from kuaifa.persistence.models import Order
+    from kuaifa.services.intake import ingest_orders
+    from kuaifa.services.review import review_orders
+    from tests.factories import make_order
+
+    ingest_orders(shop, [make_order("waiting", ("CUP-002", 1))], source=Order.Source.API, actor=ACTOR, now=NOW)
+    review_orders(actor=ACTOR, now=NOW)
+    gift = case(3, tracking_number="YT1234567890123", goods=CaseGoods(outer_id="GIFT-SET", quantity=1))
+    upsert_cases(shop, [gift], actor=ACTOR, now=NOW)
+    decide_case(stored().id, Decision.RECEIVE_RETURN, actor=ACTOR, now=NOW)
+    decide_case(stored().id, Decision.INSPECT_OK, actor=ACTOR, now=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decide_case(stored().id, Decision.RESTOCK, actor=ACTOR, now=NOW)
+
+    assert dict(StockLevel.objects.values_list("sku__code", "on_hand")) == {"TEA-001": 2, "CUP-002": 1}
+    assert sorted(StockMove.objects.values_list("kind", "quantity")) == [("return", 1), ("return", 2)]
+    assert Order.objects.get(order_sn="waiting").status == "ACCEPTED"
+    assert ledger_problems() == []

@@ -158,3 +158,32 @@ def test_ship_by_comes_from_the_platform_else_from_the_shop_promise(shop, catalo
     deadlines = dict(Order.objects.values_list("order_sn", "ship_by"))
     assert deadlines["261126-000000000000001"] == NOW + timedelta(hours=10)
     assert deadlines["261126-000000000000002"] == without.paid_at + timedelta(hours=48)
+
+
+def test_an_order_shipped_from_the_back_office_before_review_still_takes_its_units_off_the_shelf(shop, catalog):
+    receive_stock("TEA-001", 3, actor=ACTOR, now=NOW)
+    order = make_order("261126-000000000000001", ("GIFT-SET", 1))  # 2 × TEA-001 + 1 × CUP-002, never reviewed
+    ingest(shop, order)
+
+    ingest(shop, replace(order, order_status=PlatformOrderStatus.SHIPPED, updated_at=NOW + timedelta(minutes=1)))
+
+    assert Order.objects.get().status == OrderStatus.SHIPPED
+    assert StockLevel.objects.get(sku__code="TEA-001").on_hand == 1
+    unaccounted = OrderEvent.objects.get(kind="stock_unaccounted")
+    assert unaccounted.details == {"missing": {"CUP-002": 1}}  # no cup was on any shelf: said, not hidden
+
+
+def test_units_shipped_outside_kuaifa_are_taken_back_from_the_latest_deadline(shop, catalog):
+    receive_stock("TEA-001", 2, actor=ACTOR, now=NOW)
+    reserved = make_order("261126-000000000000002", ("TEA-001", 2), ship_in_hours=40)
+    ingest(shop, reserved)
+    review_orders(actor=ACTOR, now=NOW)
+    shipped_elsewhere = make_order("261126-000000000000003", ("TEA-001", 1), risk_control_status=1)
+    ingest(shop, shipped_elsewhere)
+
+    ingest(shop, replace(shipped_elsewhere, order_status=PlatformOrderStatus.SHIPPED,
+                         updated_at=NOW + timedelta(minutes=1)))  # fmt: skip
+
+    level = StockLevel.objects.get(sku__code="TEA-001")
+    assert (level.on_hand, level.reserved) == (1, 0)
+    assert Order.objects.get(order_sn="261126-000000000000002").hold_reasons == ["stock_insufficient"]

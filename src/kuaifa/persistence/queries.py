@@ -515,3 +515,17 @@ def aftersales_cases(*, states: list[str] | None = None, shop_id: int | None = N
             "return_tracking_number",
         )[:limit]
     )
+
+
+def bundle_components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
+    """Bundle id → its direct components (id, units per bundle), following bundles of bundles: one query a level."""
+    bundles: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    frontier = set(sku_ids)
+    while frontier:
+        rows = list(
+            BundleComponent.objects.filter(bundle_id__in=frontier).values_list("bundle_id", "component_id", "quantity")
+        )
+        for bundle_id, component_id, quantity in rows:
+            bundles[bundle_id].append((component_id, quantity))
+        frontier = {component for _, component, _ in rows} - set(bundles)
+    return dict(bundles)

@@ -21,15 +21,11 @@ from kuaifa.persistence.models import (
     Order,
     OrderEvent,
     Shop,
-    Sku,
-    StockLevel,
-    StockMove,
-    Warehouse,
 )
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.intake import lock_shop
-from kuaifa.services.locking import lock_levels
+from kuaifa.services.inventory import put_back
 from kuaifa.services.outbox import enqueue
 from kuaifa.services.sync import DEFAULTS, SyncSettings, run_window
 
@@ -161,14 +157,6 @@ def decide_case(
 def _restock(case: AfterSalesCase, warehouse: str, *, actor: str, now: datetime) -> int:
     if not case.outer_id or case.quantity <= 0:
         raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no SKU code or quantity to restock")
-    sku = Sku.objects.filter(code=case.outer_id).first()
-    if sku is None:
-        raise NotFound(kind="SKU", key=case.outer_id)
-    level, _ = StockLevel.objects.get_or_create(warehouse=Warehouse.objects.get(code=warehouse), sku=sku)
-    current = lock_levels([level.id])[0]
-    after = current["on_hand"] + case.quantity
-    StockLevel.objects.filter(id=level.id).update(on_hand=after)
-    StockMove.objects.create(stock_level=level, kind=StockMove.Kind.RETURN, quantity=case.quantity, on_hand_after=after,
-                             order_id=case.order_id, note=f"after-sales {case.after_sales_id}", actor=actor,
-                             created_at=now)  # fmt: skip
+    put_back(case.outer_id, case.quantity, warehouse=warehouse, order_id=case.order_id, actor=actor, now=now,
+             note=f"after-sales {case.after_sales_id}")  # fmt: skip
     return case.quantity

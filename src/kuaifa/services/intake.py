@@ -24,6 +24,7 @@ from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
 from kuaifa.services.audit import event
+from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
 
@@ -380,10 +381,19 @@ def _apply_update(
     status = current
     for target in change.path:
         previous, status = status, transition(status, target, order_sn=order.order_sn)
+        unaccounted: dict[str, int] = {}
         if previous in RESERVING and status == OrderStatus.SHIPPED:
             consume_for_orders([order_id], actor=actor, now=now, note="shipped outside Kuaifa (platform)")
+        elif status == OrderStatus.SHIPPED:  # shipped from the back office before Kuaifa reserved anything
+            lines = list(
+                OrderLine.objects.filter(order_id=order_id, sku__isnull=False).values_list("sku_id", "quantity")
+            )
+            unaccounted = take_out_unreserved(order_id, lines, actor=actor, now=now,
+                                              note="shipped outside Kuaifa (platform)")  # fmt: skip
         elif previous in RESERVING:
             release_for_orders([order_id], now=now)
+        if unaccounted:
+            events.append(event(order_id, "stock_unaccounted", actor=actor, now=now, missing=unaccounted))
         why = "platform: " + ", ".join(change.hold_reasons or ["cancelled"])
         open_tasks([(order_id, previous, status)], reason=why, now=now)
         events.append(

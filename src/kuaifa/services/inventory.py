@@ -5,6 +5,7 @@ reservations (and are held for stock) until reserved ≤ on hand, so the most ur
 When stock arrives, orders held only for stock are reviewed again, earliest deadline first, right after the commit.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from kuaifa.domain.inventory.catalog import StockCount
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.persistence.models import Order, OrderEvent, Reservation, Sku, StockLevel, StockMove
+from kuaifa.persistence.queries import bundle_components
 from kuaifa.services.audit import event
 from kuaifa.services.catalog import ensure_warehouse
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -53,6 +55,7 @@ def _move(
     actor: str,
     now: datetime,
     note: str = "",
+    order_id: int | None = None,
 ) -> StockChange:
     """Apply one move under the row lock; shrink reservations if the shelf now holds fewer than promised."""
     current = lock_levels([level.id])[0]
@@ -67,6 +70,7 @@ def _move(
         StockLevel.objects.filter(id=level.id).update(on_hand=F("on_hand") + (after - before))
         StockMove.objects.create(
             stock_level=level,
+            order_id=order_id,
             kind=kind,
             quantity=after - before,
             on_hand_after=after,
@@ -166,7 +170,6 @@ def stocktake(counts: Sequence[StockCount], *, actor: str, now: datetime, note: 
     """Counted quantities (盘点) become the truth, all rows or none; the difference is one move per level."""
     with transaction.atomic(durable=True):
         seen: set[tuple[str, str]] = set()
-        changes = []
         for count in counts:
             key = (count.sku_code, count.warehouse)
             if key in seen:
@@ -174,10 +177,75 @@ def stocktake(counts: Sequence[StockCount], *, actor: str, now: datetime, note: 
             seen.add(key)
             if count.quantity < 0:
                 raise InvalidInput(field="数量", reason=f"{count.sku_code}: a count cannot be negative")
-            level = _level_for(count.sku_code, count.warehouse)
-            changes.append(
-                _move(level, StockMove.Kind.STOCKTAKE, count=count.quantity, actor=actor, now=now, note=note)
-            )
+        levels = [_level_for(count.sku_code, count.warehouse) for count in counts]
+        lock_levels(level.id for level in levels)  # every counted row at once, in id order (no deadlocks)
+        changes = [
+            _move(level, StockMove.Kind.STOCKTAKE, count=count.quantity, actor=actor, now=now, note=note)
+            for level, count in zip(levels, counts, strict=True)
+        ]
         if any(c.on_hand_after > c.on_hand_before for c in changes):
             _after_commit_retry_holds(now, actor)
     return changes
+
+
+def _expanded(sku_id: int, quantity: int) -> list[tuple[int, int]]:
+    """A SKU's units on the shelf: a bundle is its components (bundles of bundles followed)."""
+    bundles = bundle_components({sku_id})
+    out: list[tuple[int, int]] = []
+
+    def add(sku: int, units: int) -> None:
+        if sku in bundles:
+            for component, per in bundles[sku]:
+                add(component, units * per)
+        else:
+            out.append((sku, units))
+
+    add(sku_id, quantity)
+    return out
+
+
+def put_back(
+    sku_code: str, quantity: int, *, warehouse: str = "MAIN", order_id: int | None = None, actor: str, now: datetime,
+    note: str = "",
+) -> list[StockChange]:  # fmt: skip
+    """Returned goods back on the shelf (退货入库), inside the caller's transaction: one ``return`` move per SKU, a
+    bundle as its components; orders held for stock are reviewed again after the commit."""
+    sku = Sku.objects.filter(code=sku_code).first()
+    if sku is None:
+        raise NotFound(kind="SKU", key=sku_code)
+    if quantity <= 0:
+        raise InvalidInput(field="quantity", reason=f"a return must be a positive number of units, not {quantity}")
+    codes = dict(Sku.objects.values_list("id", "code").filter(id__in=[s for s, _ in _expanded(sku.id, 1)]))
+    changes = [
+        _move(_level_for(codes[component], warehouse), StockMove.Kind.RETURN, delta=units, actor=actor, now=now,
+              note=note, order_id=order_id)
+        for component, units in _expanded(sku.id, quantity)
+    ]  # fmt: skip
+    _after_commit_retry_holds(now, actor)
+    return changes
+
+
+def take_out_unreserved(
+    order_id: int, lines: list[tuple[int, int]], *, actor: str, now: datetime, note: str = ""
+) -> dict[str, int]:
+    """Goods that left without a reservation — the platform reports an order shipped from its back office before
+    Kuaifa reserved stock for it. Inside the caller's transaction, ``ship`` moves take the units from the
+    warehouses in priority order; a shelf that then holds fewer than it promised gives reservations back from the
+    latest deadlines (as a stocktake does). Returns units found on no shelf, by SKU code, for the audit trail."""
+    wanted: dict[int, int] = defaultdict(int)
+    for sku_id, quantity in lines:
+        for component, units in _expanded(sku_id, quantity):
+            wanted[component] += units
+    levels = (
+        StockLevel.objects.filter(sku_id__in=wanted, on_hand__gt=0)
+        .select_related("sku", "warehouse")
+        .order_by("warehouse__priority", "warehouse_id", "id")
+    )
+    lock_levels([level.id for level in levels])
+    for level in levels:
+        take = min(wanted[level.sku_id], lock_levels([level.id])[0]["on_hand"])
+        if take > 0:
+            _move(level, StockMove.Kind.SHIP, delta=-take, actor=actor, now=now, note=note, order_id=order_id)
+            wanted[level.sku_id] -= take
+    codes = dict(Sku.objects.filter(id__in=[s for s, n in wanted.items() if n]).values_list("id", "code"))
+    return {codes[s]: n for s, n in wanted.items() if n}

@@ -28,7 +28,6 @@ from kuaifa.domain.orders.review import (
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import (
-    BundleComponent,
     Order,
     OrderEvent,
     OrderLine,
@@ -38,6 +37,7 @@ from kuaifa.persistence.models import (
     Sku,
     StockLevel,
 )
+from kuaifa.persistence.queries import bundle_components
 from kuaifa.services.locking import add_reserved, lock_levels
 
 CHUNK = 5000
@@ -146,19 +146,6 @@ def _map_unmapped(lines: list[dict], shop_of: dict[int, int]) -> None:
         OrderLine.objects.filter(id__in=line_ids).update(sku_id=sku_id)
 
 
-def _bundles(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
-    bundles: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    frontier = sku_ids
-    while frontier:
-        rows = list(
-            BundleComponent.objects.filter(bundle_id__in=frontier).values_list("bundle_id", "component_id", "quantity")
-        )
-        for bundle_id, component_id, quantity in rows:
-            bundles[bundle_id].append((component_id, quantity))
-        frontier = {component for _, component, _ in rows} - set(bundles)
-    return dict(bundles)
-
-
 def _stock_slots(sku_ids: set[int]) -> dict[int, list[StockSlot]]:
     """Lock and read the stock rows of these SKUs; slots per SKU in warehouse priority order."""
     levels = list(
@@ -205,7 +192,7 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
         held: dict[int, tuple[HoldReason, ...]] = {}
         demands: list[Demand] = []
         sku_ids = {line["sku_id"] for line in lines if line["sku_id"] is not None}
-        bundles = _bundles(sku_ids)
+        bundles = bundle_components(sku_ids)
         for row in rows:
             order_lines = lines_by_order[row["id"]]
             outcome = review(_subject(row, order_lines), rules_of[row["shop_id"]], explain=False)
