@@ -4,6 +4,9 @@ from datetime import datetime
 
 from kuaifa.persistence.models import OrderEvent
 
+#: the columns of an OrderEvent row, for bulk inserts (persistence.bulk.insert_rows) on the hot paths
+EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
+
 
 def event(
     order_id: int,

@@ -23,7 +23,7 @@ from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
-from kuaifa.services.audit import event
+from kuaifa.services.audit import EVENT_COLUMNS, event
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
@@ -289,7 +289,6 @@ _ORDER_COLUMNS = ("shop_id", "order_sn", "source", "status", "hold_reasons", "wa
                   "version", "created_at", "updated_at", *_PLATFORM_FIELDS)  # fmt: skip
 _LINE_COLUMNS = ("order_id", "sku_id", "goods_id", "platform_sku_id", "outer_id", "goods_name", "goods_spec",
                  "quantity", "unit_price")  # fmt: skip
-_EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
 
 
 def _insert_new(
@@ -351,7 +350,7 @@ def _insert_new(
     details = {"source": source}
     insert_rows(
         OrderEvent,
-        _EVENT_COLUMNS,
+        EVENT_COLUMNS,
         ((ids[order.order_sn], "ingested", "", status, actor, details, now) for order, status, _ in new_orders),
     )
     return [ids[order.order_sn] for order, _, _ in new_orders]

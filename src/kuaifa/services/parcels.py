@@ -12,10 +12,11 @@ from enum import IntEnum
 from django.db import transaction
 
 from kuaifa.domain.orders.status import AFTER_SHIPMENT
-from kuaifa.persistence.models import Order, Shipment, Shop
+from kuaifa.persistence.models import Order, Shipment
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.outbox import enqueue
+from kuaifa.services.shipping import uploads_to_platform
 
 
 class ExtraKind(IntEnum):
@@ -44,10 +45,6 @@ def _number_free(order: Order, logistics_id: int, tracking_number: str) -> None:
         raise InvalidInput(field="tracking_number", reason=f"{tracking_number} is already used by {taken}")
 
 
-def _uploads(order: Order) -> bool:
-    return order.shop.platform == Shop.Platform.PDD and order.source == Order.Source.API
-
-
 @transaction.atomic(durable=True)
 def ship_extra_parcels(
     order_id: int, parcels: list[tuple[int, str]], *, kind: ExtraKind = ExtraKind.SPLIT, actor: str, now: datetime
@@ -56,16 +53,17 @@ def ship_extra_parcels(
     if not parcels or any(not number.strip() for _, number in parcels):
         raise InvalidInput(field="parcels", reason="each extra parcel needs a carrier id and a tracking number")
     order = _shipped_order(order_id)
+    state = Shipment.Upload.PENDING if uploads_to_platform(order) else Shipment.Upload.NOT_NEEDED
     created = []
     for logistics_id, number in parcels:
         _number_free(order, logistics_id, number.strip())
         shipment, _ = Shipment.objects.get_or_create(
             order=order, logistics_id=logistics_id, tracking_number=number.strip(),
             defaults={"is_primary": False, "shipped_at": now, "actor": actor,
-                      "upload_state": Shipment.Upload.PENDING if _uploads(order) else Shipment.Upload.NOT_NEEDED},
+                      "upload_state": state},
         )  # fmt: skip
         created.append(shipment)
-    if _uploads(order):
+    if uploads_to_platform(order):
         numbers = ",".join(f"{s.logistics_id}:{s.tracking_number}" for s in created)
         enqueue(order.shop, "extra_parcels", f"extra:{order.shop_id}:{order.order_sn}:{int(kind)}:{numbers}",
                 {"order_sn": order.order_sn, "kind": int(kind),
@@ -90,10 +88,10 @@ def correct_shipment(order_id: int, *, logistics_id: int, tracking_number: str, 
     before = (shipment.logistics_id, shipment.tracking_number)
     Shipment.objects.filter(id=shipment.id).update(
         logistics_id=logistics_id, tracking_number=tracking_number,
-        upload_state=Shipment.Upload.PENDING if _uploads(order) else Shipment.Upload.NOT_NEEDED,
+        upload_state=Shipment.Upload.PENDING if uploads_to_platform(order) else Shipment.Upload.NOT_NEEDED,
     )  # fmt: skip
     Order.objects.filter(id=order.id).update(logistics_id=logistics_id, tracking_number=tracking_number, updated_at=now)
-    if _uploads(order):
+    if uploads_to_platform(order):
         enqueue(order.shop, "ship", f"ship-fix:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
                 {"order_sn": order.order_sn, "logistics_id": logistics_id, "tracking_number": tracking_number,
                  "correction": True, "shipment_id": shipment.id}, now=now)  # fmt: skip

@@ -38,10 +38,10 @@ from kuaifa.persistence.models import (
     StockLevel,
 )
 from kuaifa.persistence.queries import bundle_components
+from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.locking import add_reserved, lock_levels
 
 CHUNK = 5000
-_EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
 
 
 @dataclass
@@ -236,7 +236,7 @@ def _write_outcomes(
     actor: str,
     now: datetime,
 ) -> None:
-    events: list[tuple] = []  # rows for OrderEvent, in _EVENT_COLUMNS order
+    events: list[tuple] = []  # rows for OrderEvent, in EVENT_COLUMNS order
     by_reasons: dict[tuple[HoldReason, ...], list[int]] = defaultdict(list)
     for row in rows:
         order_id, current = row["id"], OrderStatus(row["status"])
@@ -266,4 +266,4 @@ def _write_outcomes(
         Order.objects.filter(id__in=ids).update(
             status=OrderStatus.ON_HOLD, hold_reasons=list(reasons), version=F("version") + 1, updated_at=now
         )
-    insert_rows(OrderEvent, _EVENT_COLUMNS, events)
+    insert_rows(OrderEvent, EVENT_COLUMNS, events)

@@ -42,6 +42,11 @@ class ShipRefused(DomainError):
     template = "Order %(order_sn)s must not ship: %(reason)s"
 
 
+def uploads_to_platform(order: Order) -> bool:
+    """Whether the platform must be told of this order's parcels: PDD orders that came through its API."""
+    return order.shop.platform == Shop.Platform.PDD and order.source == Order.Source.API
+
+
 def interception_reason(order: Order) -> str | None:
     """Why a packed parcel must not leave (the platform changed its mind since picking), or None."""
     if order.status == OrderStatus.CANCELLED:
@@ -120,7 +125,7 @@ def _ship(
             order_sn=order.order_sn, reason=f"tracking number {tracking_number} is already used by {used[0]}"
         )
     target = transition(OrderStatus(order.status), OrderStatus.SHIPPED, order_sn=order.order_sn)
-    needs_upload = upload and order.shop.platform == Shop.Platform.PDD and order.source == Order.Source.API
+    needs_upload = upload and uploads_to_platform(order)
     shipment = Shipment.objects.create(
         order=order, logistics_id=logistics_id, tracking_number=tracking_number, shipped_at=now, actor=actor,
         upload_state=Shipment.Upload.PENDING if needs_upload else Shipment.Upload.NOT_NEEDED,

@@ -27,9 +27,8 @@ from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Wave, WaveOrder
 from kuaifa.persistence.queries import order_contents
+from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.errors import NotFound
-
-_EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
 
 #: statuses of an order that is still in its wave's flow; any other status means it left the wave.
 IN_FLOW = frozenset({OrderStatus.PICKING, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
@@ -114,7 +113,7 @@ def _create(rule: WaveRule, *, actor: str, now: datetime) -> list[Wave]:
     ).update(status=target, version=F("version") + 1, updated_at=now)
     if moved != len(members):
         raise WaveConflict()
-    insert_rows(OrderEvent, _EVENT_COLUMNS, events)
+    insert_rows(OrderEvent, EVENT_COLUMNS, events)
     return stored
 
 
@@ -193,7 +192,7 @@ def _drop(rows: list[tuple[int, int, str, int, str, int]], *, actor: str, now: d
         removed.append(Removed(order_sn, wave_code, slot, units))
         events.append((order_id, "wave_removed", "", "", actor, {"wave": wave_code, "slot": slot, "units": units}, now))
     WaveOrder.objects.filter(id__in=[row[0] for row in rows]).delete()
-    insert_rows(OrderEvent, _EVENT_COLUMNS, events)
+    insert_rows(OrderEvent, EVENT_COLUMNS, events)
     return removed
 
 
