@@ -163,6 +163,14 @@ def _print_problems(problems, file: Path) -> None:
         click.echo(_("row %(row)s, column %(column)s, value %(value)r: %(reason)s") % asdict(p), err=True)
 
 
+def refuse_if_problems(problems, file: Path, as_json: bool) -> None:
+    """A sheet with any problem imports nothing: name every row, column and value, and exit 1."""
+    if problems:
+        emit(as_json, {"imported": False, "problems": [asdict(p) for p in problems]},
+             lambda: _print_problems(problems, file))  # fmt: skip
+        raise SystemExit(1)
+
+
 @command(cli, "import-skus")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @json_option
@@ -172,13 +180,7 @@ def import_skus(file: Path, as_json: bool) -> None:
     from kuaifa.services.catalog import upsert_skus
 
     specs, problems = load_skus(file)
-    if problems:
-        emit(
-            as_json,
-            {"imported": False, "problems": [asdict(p) for p in problems]},
-            lambda: _print_problems(problems, file),
-        )
-        raise SystemExit(1)
+    refuse_if_problems(problems, file, as_json)
     report = upsert_skus(specs, now=now())
     emit(
         as_json,
@@ -213,13 +215,7 @@ def import_stock(file: Path, as_json: bool) -> None:
     from kuaifa.services.inventory import stocktake
 
     counts, problems = load_stock(file)
-    if problems:
-        emit(
-            as_json,
-            {"imported": False, "problems": [asdict(p) for p in problems]},
-            lambda: _print_problems(problems, file),
-        )
-        raise SystemExit(1)
+    refuse_if_problems(problems, file, as_json)
     changes = stocktake(counts, actor=actor(), now=now(), note=f"import {file.name}")
     emit(
         as_json,

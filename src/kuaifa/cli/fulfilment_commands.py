@@ -441,17 +441,12 @@ def carrier() -> None:
 def carrier_tariffs(file: Path, as_json: bool) -> None:
     """Import the tariff sheet (快递公司, 省份, 首重(g), 首重费(元), 续重(g), 续重费(元), 最大重量(g), 准时率(%)),
     replacing the previous one; a sheet with any problem imports nothing."""
-    from dataclasses import asdict
-
-    from kuaifa.cli.commands import _print_problems
+    from kuaifa.cli.commands import refuse_if_problems
     from kuaifa.cli.files import load_tariffs
     from kuaifa.services.carrier_choice import import_tariffs
 
     rows, problems = load_tariffs(file)
-    if problems:
-        emit(as_json, {"imported": False, "problems": [asdict(p) for p in problems]},
-             lambda: _print_problems(problems, file))  # fmt: skip
-        raise SystemExit(1)
+    refuse_if_problems(problems, file, as_json)
     count = import_tariffs(rows, now=now())
     emit(as_json, {"rows": count}, lambda: click.echo(_("%(n)s tariff row(s) imported.") % {"n": count}))
 
