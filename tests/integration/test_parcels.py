@@ -97,3 +97,22 @@ def test_a_tracking_number_serves_one_order(sim):
         ship_extra_parcels(second.id, [(YTO, _tracking(first))], actor=ACTOR, now=sim_now(sim.state))
 
     assert first.order_sn in refused.value.message
+
+
+def test_a_failed_upload_retried_by_a_person_goes_through_and_keeps_its_claim_count(sim):
+    from kuaifa.services.outbox import retry_failed
+
+    _, accepted = _ready_to_ship(sim)
+    order = accepted[0]
+    shipped = ship_order(order.id, logistics_id=YTO, tracking_number=_tracking(order), actor=ACTOR,
+                         now=sim_now(sim.state))  # fmt: skip
+    sim.state.fail_next(1, code=20031, api="pdd.logistics.online.send")  # no permission: a person must act
+
+    failed = deliver(shipped.outbox_entry_id, _platform_for(sim), now=sim_now(sim.state))
+    assert failed.outcome == "failed"
+    assert retry_failed(now=sim_now(sim.state)) == 1
+    again = deliver(shipped.outbox_entry_id, _platform_for(sim), now=sim_now(sim.state))
+
+    entry = OutboxEntry.objects.get(id=shipped.outbox_entry_id)
+    assert (again.outcome, entry.state, entry.attempts) == ("done", "done", 2)
+    assert [s.order_sn for s in sim.state.shipments] == [order.order_sn]

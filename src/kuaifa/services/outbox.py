@@ -113,7 +113,7 @@ def _finish(
             )
             return "done"
         reason = f"[{error.code}] {error.message}"[:2000]
-        if error.retryable and token < MAX_ATTEMPTS:
+        if error.retryable and token < MAX_ATTEMPTS:  # after a person's retry (token past the limit): one try
             moved = mine.update(state=OutboxEntry.State.PENDING, next_attempt_at=now + backoff(token),
                                 claimed_until=None, last_error=reason)  # fmt: skip
             return "retry" if moved else "superseded"
@@ -138,8 +138,11 @@ def deliver(entry_id: int, platform_for: Callable[[Shop], SalesPlatform], *, now
 
 @transaction.atomic(durable=True)
 def retry_failed(*, shop_id: int | None = None, now: datetime) -> int:
-    """A person fixed the cause: failed entries become due again."""
+    """A person fixed the cause: failed entries become due again, for one more try each.
+
+    ``attempts`` keeps counting (it is the token of each claim, see :func:`claim`): resetting it would let a worker
+    that died long ago, holding an old token, record its outcome over a new claim's."""
     query = OutboxEntry.objects.filter(state=OutboxEntry.State.FAILED)
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)
-    return query.update(state=OutboxEntry.State.PENDING, next_attempt_at=now, attempts=0)
+    return query.update(state=OutboxEntry.State.PENDING, next_attempt_at=now, claimed_until=None)
