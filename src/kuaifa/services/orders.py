@@ -167,19 +167,7 @@ def create_reissue_order(
         for x in _manual_lines([ManualLine(line.sku_code, line.quantity) for line in lines])
     )
     count = Order.objects.filter(reissue_of=original).count()
-    receiver = Receiver(
-        province=original.province,
-        city=original.city,
-        town=original.town,
-        name=original.receiver_name,
-        phone=original.receiver_phone,
-        address=original.receiver_address,
-        name_mask=original.receiver_name_mask,
-        phone_mask=original.receiver_phone_mask,
-        address_mask=original.receiver_address_mask,
-        open_address_id=original.open_address_id,
-        is_plaintext=original.receiver_is_plaintext,
-    )
+    receiver = original.receiver()
     order = CanonicalOrder(
         order_sn=f"{original.order_sn}-R{count + 1}",
         lines=canonical_lines,

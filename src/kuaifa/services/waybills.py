@@ -24,7 +24,6 @@ from django.db import transaction
 from kuaifa.domain.carriers.catalog import carrier_by_code
 from kuaifa.domain.carriers.tracking import check_tracking_number
 from kuaifa.domain.carriers.waybills import IssuedWaybill, WaybillItem, WaybillProvider, WaybillRequest
-from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import Order, Shipment, Waybill
@@ -58,12 +57,7 @@ def _carrier(carrier_code: str) -> tuple[str, int]:
 
 
 def _request(order: Order) -> WaybillRequest:
-    receiver = Receiver(
-        province=order.province, city=order.city, town=order.town, name=order.receiver_name,
-        phone=order.receiver_phone, address=order.receiver_address, name_mask=order.receiver_name_mask,
-        phone_mask=order.receiver_phone_mask, address_mask=order.receiver_address_mask,
-        open_address_id=order.open_address_id, is_plaintext=order.receiver_is_plaintext,
-    )  # fmt: skip
+    receiver = order.receiver()
     items = tuple(
         WaybillItem(line.goods_name or line.outer_id or line.goods_id or "商品", line.quantity)
         for line in order.lines.all()

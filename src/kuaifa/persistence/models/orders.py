@@ -1,5 +1,6 @@
 from django.db import models
 
+from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.persistence.models.catalog import Shop, Sku
 
@@ -86,6 +87,15 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_sn
+
+    def receiver(self) -> Receiver:
+        """The receiver as the platform gave it (ciphertext and masks, or plaintext for manual orders)."""
+        return Receiver(
+            province=self.province, city=self.city, town=self.town, name=self.receiver_name,
+            phone=self.receiver_phone, address=self.receiver_address, name_mask=self.receiver_name_mask,
+            phone_mask=self.receiver_phone_mask, address_mask=self.receiver_address_mask,
+            open_address_id=self.open_address_id, is_plaintext=self.receiver_is_plaintext,
+        )  # fmt: skip
 
 
 class OrderLine(models.Model):
