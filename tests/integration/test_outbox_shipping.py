@@ -197,10 +197,11 @@ def test_faults_retries_and_concurrent_workers_still_upload_each_shipment_exactl
     lock = threading.Lock()
     rounds = 0
     for rounds in range(1, MAX_ROUNDS + 1):
-        # up to as many faults as entries left (each fails one call, whoever makes it), so every round makes progress
+        # fewer faults than entries left (each fails one call, whoever makes it), so every round makes progress;
+        # at the tail no faults at all — otherwise one unlucky entry can exhaust the outbox's retry budget
         left = OutboxEntry.objects.filter(id__in=entries).exclude(state=OutboxEntry.State.DONE).count()
-        state.fail_next(rng.randint(1, max(1, left // 2)), code=50001, api=SEND)
-        state.http_error_next(rng.randint(1, max(1, left // 2)), status=502, api=SEND)
+        state.fail_next(rng.randint(0, left // 2), code=50001, api=SEND)
+        state.http_error_next(rng.randint(0, (left - 1) // 2), status=502, api=SEND)
         now = base + (rounds - 1) * timedelta(minutes=31)  # past every backoff (≤ 30 min) and lease
 
         def worker(n: int, now=now, rounds=rounds) -> None:
@@ -223,9 +224,9 @@ def test_faults_retries_and_concurrent_workers_still_upload_each_shipment_exactl
         if not OutboxEntry.objects.filter(id__in=entries).exclude(state=OutboxEntry.State.DONE).exists():
             break
 
-    assert not OutboxEntry.objects.filter(id__in=entries).exclude(state=OutboxEntry.State.DONE).exists(), (
-        f"not all delivered after {rounds} rounds: {outcomes}"
-    )
+    stuck = list(OutboxEntry.objects.filter(id__in=entries).exclude(state=OutboxEntry.State.DONE).values_list(
+        "id", "state", "attempts", "last_error"))  # fmt: skip
+    assert not stuck, f"not all delivered after {rounds} rounds: {outcomes}; stuck: {stuck}"
     assert outcomes["done"] == len(entries), outcomes  # each entry completed by exactly one worker
     assert outcomes["retry"] > 0 and outcomes["skipped"] > 0 and outcomes["failed"] == 0, outcomes
     assert rounds > 1
