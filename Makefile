@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint test-sqlite test-postgres bench clean
+.PHONY: demo test lint test-sqlite test-postgres test-thorough bench clean
 
 $(BIN)/kuaifa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ lint: $(BIN)/kuaifa
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=kuaifa.config.settings $(BIN)/python -m django makemigrations --check --dry-run
 
 test-sqlite: $(BIN)/kuaifa
 	env -u DATABASE_URL $(BIN)/pytest -q
@@ -36,6 +37,11 @@ test-postgres: $(BIN)/kuaifa
 	else \
 	  echo "== PostgreSQL not reachable at $(PG_ADMIN_URL): skipped the PostgreSQL run"; \
 	fi
+
+## Every property test and the ledger state machine with 1,000 examples each, on SQLite then PostgreSQL (slow).
+test-thorough: $(BIN)/kuaifa
+	env -u DATABASE_URL HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q tests/unit tests/services/test_ledger_state_machine.py
+	HYPOTHESIS_PROFILE=thorough DATABASE_URL=postgres://postgres@127.0.0.1:5432/kuaifa_thorough_$$$$ $(BIN)/pytest -q tests/services/test_ledger_state_machine.py
 
 ## Benchmarks (not tests): see docs/performance.md.
 bench: $(BIN)/kuaifa

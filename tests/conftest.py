@@ -1,14 +1,20 @@
 """Shared fixtures. Service tests run on whichever database the settings select: SQLite by default,
 PostgreSQL when ``DATABASE_URL`` is set (``make test`` runs both)."""
 
+import os
 from datetime import datetime
 
 import pytest
+from hypothesis import settings
 
 from kuaifa.domain.inventory.catalog import SkuSpec
 from tests.factories import ACTOR, NOW, make_order
 
 __all__ = ["ACTOR", "NOW", "make_order"]
+
+# `make test-thorough` runs every property test and the ledger state machine with 1,000 examples each.
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

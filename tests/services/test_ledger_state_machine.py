@@ -10,6 +10,7 @@ Runs against the real services in real transactions (``transaction=True``), so t
 receipt runs too.
 """
 
+import os
 from collections import defaultdict
 from datetime import timedelta
 
@@ -429,7 +430,7 @@ def test_ledger_survives_random_command_sequences():
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
-            max_examples=30,
+            max_examples=1000 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 30,
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
