@@ -1,3 +1,4 @@
+from kuaifa.persistence.models.alerts import Alert, AlertDelivery, AlertRoute, ReplyRule, ShopSlaPolicy, Webhook
 from kuaifa.persistence.models.catalog import BundleComponent, PlatformSku, Shop, Sku
 from kuaifa.persistence.models.fulfilment import (
     BoxType,
@@ -24,6 +25,9 @@ from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
     "AfterSalesCase",
+    "Alert",
+    "AlertDelivery",
+    "AlertRoute",
     "BoxType",
     "BundleComponent",
     "CarrierTariff",
@@ -37,11 +41,13 @@ __all__ = [
     "PlatformSku",
     "PrintLog",
     "PushMessage",
+    "ReplyRule",
     "Reservation",
     "ReturnToStockTask",
     "Shipment",
     "Shop",
     "ShopCredential",
+    "ShopSlaPolicy",
     "Sku",
     "StockLevel",
     "StockMove",
@@ -50,4 +56,5 @@ __all__ = [
     "Warehouse",
     "Wave",
     "WaveOrder",
+    "Webhook",
 ]
