@@ -61,19 +61,34 @@ def record(specs: Iterable[AlertSpec], *, actor: str, now: datetime) -> list[Ale
     waits = _escalation_waits({spec.shop_id for spec in fresh})
     Alert.objects.bulk_create(
         [
-            Alert(key=s.key, kind=s.kind, severity=s.severity, shop_id=s.shop_id, order_id=s.order_id,
-                  title=s.title[:200], body=s.body, details=s.details, raised_at=now,
-                  escalate_at=now + waits.get(s.shop_id, DEFAULT_ESCALATION))
+            Alert(
+                key=s.key,
+                kind=s.kind,
+                severity=s.severity,
+                shop_id=s.shop_id,
+                order_id=s.order_id,
+                title=s.title[:200],
+                body=s.body,
+                details=s.details,
+                raised_at=now,
+                escalate_at=now + waits.get(s.shop_id, DEFAULT_ESCALATION),
+            )
             for s in fresh
         ],
         ignore_conflicts=True,
-    )  # fmt: skip
+    )
     stored = list(Alert.objects.filter(key__in=[s.key for s in fresh], raised_at=now).order_by("id"))
     OrderEvent.objects.bulk_create(
-        OrderEvent(order_id=a.order_id, kind="alert_raised", actor=actor, created_at=now,
-                   details={"alert": a.id, "key": a.key, "kind": a.kind, "severity": a.severity})
-        for a in stored if a.order_id is not None
-    )  # fmt: skip
+        OrderEvent(
+            order_id=a.order_id,
+            kind="alert_raised",
+            actor=actor,
+            created_at=now,
+            details={"alert": a.id, "key": a.key, "kind": a.kind, "severity": a.severity},
+        )
+        for a in stored
+        if a.order_id is not None
+    )
     _queue(stored, stage="raised", now=now)
     return stored
 
@@ -142,8 +157,9 @@ def escalate_due(*, actor: str, now: datetime) -> list[Alert]:
     Alert.objects.filter(id__in=[a.id for a in due]).update(escalated_at=now)
     OrderEvent.objects.bulk_create(
         OrderEvent(order_id=a.order_id, kind="alert_escalated", actor=actor, created_at=now, details={"alert": a.id})
-        for a in due if a.order_id is not None
-    )  # fmt: skip
+        for a in due
+        if a.order_id is not None
+    )
     _queue(due, stage="escalated", now=now)
     return due
 
@@ -185,8 +201,15 @@ def add_route(
         shop = Shop.objects.filter(name=shop_name).first()
         if shop is None:
             raise NotFound(kind="shop", key=shop_name)
-    return AlertRoute.objects.create(role=role, shop=shop, kinds=sorted(set(kinds)), min_severity=min_severity,
-                                     on_escalation=on_escalation, webhook=hook, created_at=now)  # fmt: skip
+    return AlertRoute.objects.create(
+        role=role,
+        shop=shop,
+        kinds=sorted(set(kinds)),
+        min_severity=min_severity,
+        on_escalation=on_escalation,
+        webhook=hook,
+        created_at=now,
+    )
 
 
 # --- delivery -----------------------------------------------------------------------------------------------------
@@ -232,8 +255,9 @@ def deliver(delivery_id: int, post: Post, *, now: datetime) -> DeliveryOutcome:
         return DeliveryOutcome(delivery_id, "skipped", "not due or held by another worker")
     delivery = AlertDelivery.objects.select_related("alert", "webhook").get(id=delivery_id)
     hook = delivery.webhook
-    request = webhooks.build(hook.kind, hook.url, unseal(hook.secret), message_for(delivery.alert, stage=delivery.stage),
-                             markdown=hook.markdown, unix_ms=int(now.timestamp() * 1000))  # fmt: skip
+    message = message_for(delivery.alert, stage=delivery.stage)
+    unix_ms = int(now.timestamp() * 1000)
+    request = webhooks.build(hook.kind, hook.url, unseal(hook.secret), message, markdown=hook.markdown, unix_ms=unix_ms)
     try:
         status, answer = post(request.url, request.body)
         ok, complaint = webhooks.accepted(hook.kind, status, answer)
@@ -249,8 +273,12 @@ def _finish(delivery_id: int, token: int, *, ok: bool, complaint: str, now: date
             moved = mine.update(state=AlertDelivery.State.DONE, done_at=now, claimed_until=None, last_error="")
             return "done" if moved else "superseded"
         if token < MAX_ATTEMPTS:
-            moved = mine.update(state=AlertDelivery.State.PENDING, next_attempt_at=now + backoff(token),
-                                claimed_until=None, last_error=complaint[:2000])  # fmt: skip
+            moved = mine.update(
+                state=AlertDelivery.State.PENDING,
+                next_attempt_at=now + backoff(token),
+                claimed_until=None,
+                last_error=complaint[:2000],
+            )
             return "retry" if moved else "superseded"
         moved = mine.update(state=AlertDelivery.State.FAILED, claimed_until=None, last_error=complaint[:2000])
         return "failed" if moved else "superseded"
@@ -284,7 +312,18 @@ def list_alerts(*, include_acknowledged: bool = False, kind: str | None = None, 
         states: dict[str, int] = {}
         for d in a.deliveries.all():
             states[d.state] = states.get(d.state, 0) + 1
-        rows.append(AlertRow(a.id, a.kind, a.severity, a.title, a.shop.name if a.shop else "",
-                             a.order.order_sn if a.order else "", a.raised_at, a.acknowledged_by,
-                             a.escalated_at is not None, states))  # fmt: skip
+        rows.append(
+            AlertRow(
+                a.id,
+                a.kind,
+                a.severity,
+                a.title,
+                a.shop.name if a.shop else "",
+                a.order.order_sn if a.order else "",
+                a.raised_at,
+                a.acknowledged_by,
+                a.escalated_at is not None,
+                states,
+            )
+        )
     return rows

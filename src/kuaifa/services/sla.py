@@ -43,8 +43,9 @@ def policies() -> dict[int, SlaPolicy]:
     out: dict[int, SlaPolicy] = {}
     for row in ShopSlaPolicy.objects.all():
         marks = tuple(timedelta(minutes=m) for m in row.marks_minutes) or DEFAULT_MARKS
-        out[row.shop_id] = SlaPolicy(marks, PenaltyPolicy(row.penalty_basis_points, row.penalty_min_fen,
-                                                          row.penalty_max_fen))  # fmt: skip
+        out[row.shop_id] = SlaPolicy(
+            marks, PenaltyPolicy(row.penalty_basis_points, row.penalty_min_fen, row.penalty_max_fen)
+        )
     return out
 
 
@@ -79,8 +80,10 @@ def set_policy(
             raise InvalidInput(field="escalate_after_minutes", reason="must be at least 1 minute")
         row.escalate_after_minutes = escalate_after_minutes
     # the domain refuses a bad policy before anything is saved
-    SlaPolicy(tuple(timedelta(minutes=m) for m in row.marks_minutes),
-              PenaltyPolicy(row.penalty_basis_points, row.penalty_min_fen, row.penalty_max_fen))  # fmt: skip
+    SlaPolicy(
+        tuple(timedelta(minutes=m) for m in row.marks_minutes),
+        PenaltyPolicy(row.penalty_basis_points, row.penalty_min_fen, row.penalty_max_fen),
+    )
     row.updated_at = now
     row.save()
     return row
@@ -104,16 +107,35 @@ def _watched(statuses, *, now: datetime, shop_id: int | None = None) -> list[Wat
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)
     rows = query.order_by("ship_by", "order_sn").values_list(
-        "id", "order_sn", "shop_id", "shop__name", "status", "paid_at", "created_at", "ship_by",
-        "shop__ship_by_hours", "pay_amount", "risk_control_status", "ship_hold",
-    )  # fmt: skip
+        "id",
+        "order_sn",
+        "shop_id",
+        "shop__name",
+        "status",
+        "paid_at",
+        "created_at",
+        "ship_by",
+        "shop__ship_by_hours",
+        "pay_amount",
+        "risk_control_status",
+        "ship_hold",
+    )
     shop_policies = policies()
     out = []
     for order_id, sn, sid, shop, status, paid_at, created_at, ship_by, hours, pay, risk, hold in rows:
         deadline = ship_by or (paid_at or created_at) + timedelta(hours=hours)
         seen = OpenOrder(sn, deadline, pay, under_risk_review=risk == 1, ship_hold=hold)
-        out.append(Watched(order_id, sn, sid, shop, status, paid_at or created_at,
-                           assess(seen, now=now, policy=shop_policies.get(sid, SlaPolicy()))))  # fmt: skip
+        out.append(
+            Watched(
+                order_id,
+                sn,
+                sid,
+                shop,
+                status,
+                paid_at or created_at,
+                assess(seen, now=now, policy=shop_policies.get(sid, SlaPolicy())),
+            )
+        )
     return out
 
 
@@ -135,21 +157,40 @@ def _severity(mark: str) -> str:
 def _alert(w: Watched, mark: str) -> alerts.AlertSpec:
     a = w.assessment
     deadline = a.order.ship_by.astimezone(CHINA).strftime("%m-%d %H:%M") if a.order.ship_by else "—"
-    params = {"order_sn": w.order_sn, "shop": w.shop, "deadline": deadline, "mark": mark,
-              "penalty": f"{a.penalty_fen / 100:.2f}"}  # fmt: skip
+    params = {
+        "order_sn": w.order_sn,
+        "shop": w.shop,
+        "deadline": deadline,
+        "mark": mark,
+        "penalty": f"{a.penalty_fen / 100:.2f}",
+    }
     with translation.override("zh-hans"):
         if mark == "overdue":
             title = _("Order %(order_sn)s missed its ship-by (%(deadline)s)") % params
         else:
             title = _("Order %(order_sn)s must ship by %(deadline)s (%(mark)s)") % params
-        body = _("Shop %(shop)s · estimated late-shipment charge ¥%(penalty)s (shop policy; the platform's "
-                 "formula is not public)") % params  # fmt: skip
+        body = (
+            _(
+                "Shop %(shop)s · estimated late-shipment charge ¥%(penalty)s (shop policy; the platform's "
+                "formula is not public)"
+            )
+            % params
+        )
     return alerts.AlertSpec(
-        key=f"sla:{mark}:{w.order_id}", kind="sla", severity=_severity(mark), title=title, body=body,
-        shop_id=w.shop_id, order_id=w.order_id,
-        details={"mark": mark, "ship_by": a.order.ship_by.isoformat() if a.order.ship_by else None,
-                 "penalty_fen": a.penalty_fen, "status": w.status},
-    )  # fmt: skip
+        key=f"sla:{mark}:{w.order_id}",
+        kind="sla",
+        severity=_severity(mark),
+        title=title,
+        body=body,
+        shop_id=w.shop_id,
+        order_id=w.order_id,
+        details={
+            "mark": mark,
+            "ship_by": a.order.ship_by.isoformat() if a.order.ship_by else None,
+            "penalty_fen": a.penalty_fen,
+            "status": w.status,
+        },
+    )
 
 
 @transaction.atomic(durable=True)

@@ -117,4 +117,4 @@ def _neg(moment: datetime) -> int:
 
 
 def _neg_key(key: str) -> tuple[int, ...]:
-    return tuple(-ord(ch) for ch in key) + (1,)
+    return (*(-ord(ch) for ch in key), 1)
