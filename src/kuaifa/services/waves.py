@@ -73,9 +73,7 @@ def rule_to_json(rule: WaveRule) -> dict:
     }
 
 
-def create_waves(
-    rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | None = None
-) -> list[Wave]:
+def create_waves(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | None = None) -> list[Wave]:
     """Wave every accepted order the rule takes (of ``only`` these order ids, when given), most urgent first;
     returns the new waves in urgency order."""
     try:

@@ -5,115 +5,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaifa', '0006_carrier_tariffs'),
+        ("kuaifa", "0006_carrier_tariffs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Webhook',
+            name="Webhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
-                ('kind', models.CharField(choices=[('wecom', '企业微信'), ('dingtalk', '钉钉'), ('feishu', '飞书')], max_length=16)),
-                ('url', models.CharField(max_length=500)),
-                ('secret', models.TextField(blank=True, default='')),
-                ('markdown', models.BooleanField(default=True)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=64, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("wecom", "企业微信"), ("dingtalk", "钉钉"), ("feishu", "飞书")], max_length=16
+                    ),
+                ),
+                ("url", models.CharField(max_length=500)),
+                ("secret", models.TextField(blank=True, default="")),
+                ("markdown", models.BooleanField(default=True)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(max_length=32)),
-                ('severity', models.CharField(choices=[('info', '提示'), ('warning', '警告'), ('critical', '严重')], max_length=16)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True, default='')),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('raised_at', models.DateTimeField()),
-                ('escalate_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by', models.CharField(blank=True, default='', max_length=64)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='kuaifa.order')),
-                ('shop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='kuaifa.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("kind", models.CharField(max_length=32)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("info", "提示"), ("warning", "警告"), ("critical", "严重")], max_length=16
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True, default="")),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("raised_at", models.DateTimeField()),
+                ("escalate_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_by", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="kuaifa.order",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="kuaifa.shop",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReplyRule',
+            name="ReplyRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
-                ('intent', models.CharField(max_length=32)),
-                ('keywords', models.JSONField(blank=True, default=list)),
-                ('pattern', models.CharField(blank=True, default='', max_length=500)),
-                ('template', models.TextField()),
-                ('priority', models.IntegerField(default=100)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('shop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kuaifa.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=64, unique=True)),
+                ("intent", models.CharField(max_length=32)),
+                ("keywords", models.JSONField(blank=True, default=list)),
+                ("pattern", models.CharField(blank=True, default="", max_length=500)),
+                ("template", models.TextField()),
+                ("priority", models.IntegerField(default=100)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="kuaifa.shop",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ShopSlaPolicy',
+            name="ShopSlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('marks_minutes', models.JSONField(default=list)),
-                ('penalty_basis_points', models.PositiveIntegerField(default=500)),
-                ('penalty_min_fen', models.BigIntegerField(default=300)),
-                ('penalty_max_fen', models.BigIntegerField(blank=True, null=True)),
-                ('escalate_after_minutes', models.PositiveIntegerField(default=30)),
-                ('updated_at', models.DateTimeField()),
-                ('shop', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sla_policy', to='kuaifa.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("marks_minutes", models.JSONField(default=list)),
+                ("penalty_basis_points", models.PositiveIntegerField(default=500)),
+                ("penalty_min_fen", models.BigIntegerField(default=300)),
+                ("penalty_max_fen", models.BigIntegerField(blank=True, null=True)),
+                ("escalate_after_minutes", models.PositiveIntegerField(default=30)),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "shop",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sla_policy", to="kuaifa.shop"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AlertRoute',
+            name="AlertRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=32)),
-                ('kinds', models.JSONField(blank=True, default=list)),
-                ('min_severity', models.CharField(default='info', max_length=16)),
-                ('on_escalation', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('shop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kuaifa.shop')),
-                ('webhook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routes', to='kuaifa.webhook')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(max_length=32)),
+                ("kinds", models.JSONField(blank=True, default=list)),
+                ("min_severity", models.CharField(default="info", max_length=16)),
+                ("on_escalation", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="kuaifa.shop",
+                    ),
+                ),
+                (
+                    "webhook",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="routes", to="kuaifa.webhook"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AlertDelivery',
+            name="AlertDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(default='raised', max_length=16)),
-                ('state', models.CharField(choices=[('pending', '待发送'), ('sending', '发送中'), ('done', '已送达'), ('failed', '失败')], default='pending', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='kuaifa.alert')),
-                ('webhook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='kuaifa.webhook')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stage", models.CharField(default="raised", max_length=16)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "待发送"), ("sending", "发送中"), ("done", "已送达"), ("failed", "失败")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField()),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="kuaifa.alert"
+                    ),
+                ),
+                (
+                    "webhook",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="kuaifa.webhook"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['acknowledged_at', 'raised_at'], name='kuaifa_aler_acknowl_5113c3_idx'),
+            model_name="alert",
+            index=models.Index(fields=["acknowledged_at", "raised_at"], name="kuaifa_aler_acknowl_5113c3_idx"),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['escalated_at', 'escalate_at'], name='kuaifa_aler_escalat_9e2650_idx'),
+            model_name="alert",
+            index=models.Index(fields=["escalated_at", "escalate_at"], name="kuaifa_aler_escalat_9e2650_idx"),
         ),
         migrations.AddIndex(
-            model_name='alertdelivery',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='kuaifa_aler_state_81f127_idx'),
+            model_name="alertdelivery",
+            index=models.Index(fields=["state", "next_attempt_at"], name="kuaifa_aler_state_81f127_idx"),
         ),
         migrations.AddConstraint(
-            model_name='alertdelivery',
-            constraint=models.UniqueConstraint(fields=('alert', 'webhook', 'stage'), name='alert_delivery_once_per_stage'),
+            model_name="alertdelivery",
+            constraint=models.UniqueConstraint(
+                fields=("alert", "webhook", "stage"), name="alert_delivery_once_per_stage"
+            ),
         ),
     ]

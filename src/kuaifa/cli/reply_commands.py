@@ -1,0 +1,1 @@
+"""Auto-reply commands."""
