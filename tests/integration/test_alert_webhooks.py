@@ -29,7 +29,7 @@ class Robot:
         robot = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 robot.requests.append((self.path, body))
                 status, answer = robot.answers.pop(0) if robot.answers else (200, {"errcode": 0, "code": 0})
@@ -57,8 +57,9 @@ def robot():
 
 
 def raise_one(severity: str = "critical", key: str = "sla:T-1h:1") -> Alert:
-    spec = alerts.AlertSpec(key=key, kind="sla", severity=severity, title="订单 SN1 须在 11-26 11:00 前发货",
-                            body="店铺 测试店")  # fmt: skip
+    spec = alerts.AlertSpec(
+        key=key, kind="sla", severity=severity, title="订单 SN1 须在 11-26 11:00 前发货", body="店铺 测试店"
+    )
     return alerts.raise_alerts([spec], actor=ACTOR, now=NOW)[0]
 
 
@@ -75,13 +76,16 @@ def test_dingtalk_gets_a_markdown_message_signed_in_the_query(robot):
     query = parse_qs(urlsplit(path).query)
     timestamp = query["timestamp"][0]
     assert timestamp == str(int(NOW.timestamp() * 1000))
-    expected = base64.b64encode(
-        hmac.new(b"SECdd", f"{timestamp}\nSECdd".encode(), hashlib.sha256).digest()
-    ).decode()
+    expected = base64.b64encode(hmac.new(b"SECdd", f"{timestamp}\nSECdd".encode(), hashlib.sha256).digest()).decode()
     assert query["sign"] == [expected]
     assert query["access_token"] == ["tok"]
-    assert body == {"msgtype": "markdown", "markdown": {"title": "订单 SN1 须在 11-26 11:00 前发货",
-                                                        "text": "### 订单 SN1 须在 11-26 11:00 前发货\n店铺 测试店"}}  # fmt: skip
+    assert body == {
+        "msgtype": "markdown",
+        "markdown": {
+            "title": "订单 SN1 须在 11-26 11:00 前发货",
+            "text": "### 订单 SN1 须在 11-26 11:00 前发货\n店铺 测试店",
+        },
+    }
     assert AlertDelivery.objects.get().state == AlertDelivery.State.DONE
 
 
@@ -93,8 +97,12 @@ def test_feishu_gets_timestamp_and_sign_in_the_body(robot):
     _, body = robot.requests[0]
     seconds = int(NOW.timestamp())
     expected = base64.b64encode(hmac.new(f"{seconds}\nSECfs".encode(), b"", hashlib.sha256).digest()).decode()
-    assert body == {"timestamp": str(seconds), "sign": expected, "msg_type": "text",
-                    "content": {"text": "订单 SN1 须在 11-26 11:00 前发货\n店铺 测试店"}}  # fmt: skip
+    assert body == {
+        "timestamp": str(seconds),
+        "sign": expected,
+        "msg_type": "text",
+        "content": {"text": "订单 SN1 须在 11-26 11:00 前发货\n店铺 测试店"},
+    }
 
 
 def test_wecom_gets_markdown_with_the_key_in_the_url_and_no_signature(robot):

@@ -46,8 +46,14 @@ def test_recent_shipments_set_the_sales_rate(shop, catalog):
     receive_stock("TEA-001", 8, actor=ACTOR, now=NOW - timedelta(days=3))
     ingest(shop, make_order("S1", ("TEA-001", 7), ship_in_hours=2))
     review_orders(actor=ACTOR, now=NOW)
-    ship_order(Order.objects.get(order_sn="S1").id, logistics_id=85, tracking_number="YT1234567890123",
-               actor=ACTOR, now=NOW, upload=False)  # fmt: skip
+    ship_order(
+        Order.objects.get(order_sn="S1").id,
+        logistics_id=85,
+        tracking_number="YT1234567890123",
+        actor=ACTOR,
+        now=NOW,
+        upload=False,
+    )
     found = stock_alerts(now=NOW, horizon_days=3, window_days=7)
     assert [(a.sku, a.available, a.daily_rate, a.days_of_cover, a.runs_out_soon) for a in found] == [
         ("TEA-001", 1, 1.0, 1.0, True)
@@ -59,6 +65,7 @@ def test_raising_stock_alerts_twice_on_one_day_raises_them_once(shop, catalog):
     review_orders(actor=ACTOR, now=NOW)
     first = raise_stock_alerts(actor=ACTOR, now=NOW)
     again = raise_stock_alerts(actor=ACTOR, now=NOW + timedelta(hours=1))
-    assert [(a.key, a.severity, a.details["shortfall"]) for a in first] == [("stock:short:TEA-001:20261126", "warning", 2)]
+    raised = [(a.key, a.severity, a.details["shortfall"]) for a in first]
+    assert raised == [("stock:short:TEA-001:20261126", "warning", 2)]
     assert again == []
     assert Alert.objects.count() == 1

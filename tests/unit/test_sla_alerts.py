@@ -42,8 +42,10 @@ def test_each_default_threshold_is_crossed_at_its_mark(hours_left: float, crosse
     assert result.time_left == timedelta(hours=hours_left)
 
 
-@pytest.mark.parametrize(("flags", "reason"), [({"under_risk_review": True}, SetApart.RISK_REVIEW),
-                                               ({"ship_hold": True}, SetApart.SHIP_HOLD)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("flags", "reason"),
+    [({"under_risk_review": True}, SetApart.RISK_REVIEW), ({"ship_hold": True}, SetApart.SHIP_HOLD)],
+)
 def test_platform_held_orders_are_set_apart_and_never_alarmed(flags: dict, reason: SetApart) -> None:
     result = assess(order(-5, **flags), now=NOW)
     assert result.set_apart is reason

@@ -35,8 +35,12 @@ def test_a_sku_selling_fast_runs_out_within_the_horizon() -> None:
 
 
 def test_a_sku_that_lasts_past_the_horizon_and_covers_its_orders_is_no_alert() -> None:
-    assert assess_sku("CUP", available=40, waiting=[Waiting("A", due(1), 5)], shipped_recently=70,
-                      window_days=7, horizon_days=3) is None  # fmt: skip
+    assert (
+        assess_sku(
+            "CUP", available=40, waiting=[Waiting("A", due(1), 5)], shipped_recently=70, window_days=7, horizon_days=3
+        )
+        is None
+    )
 
 
 def test_short_skus_come_first_by_the_deadline_they_breach() -> None:

@@ -41,8 +41,13 @@ def sweep_sla() -> dict:
     report = sla.sweep(actor=ACTOR, now=timezone.now())
     stock = stock_alerts.raise_stock_alerts(actor=ACTOR, now=timezone.now())
     escalated = alerts.escalate_due(actor=ACTOR, now=timezone.now())
-    return {"watched": report.watched, "raised": report.raised, "stock_alerts": len(stock),
-            "escalated": len(escalated), "delivered": deliver_due()}  # fmt: skip
+    return {
+        "watched": report.watched,
+        "raised": report.raised,
+        "stock_alerts": len(stock),
+        "escalated": len(escalated),
+        "delivered": deliver_due(),
+    }
 
 
 @task()
