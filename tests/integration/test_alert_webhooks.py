@@ -5,17 +5,23 @@ import hashlib
 import hmac
 import json
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from click.testing import CliRunner
+from django.utils import timezone
 
-from kuaifa.persistence.models import Alert, AlertDelivery, OrderEvent
+from kuaifa.cli.main import cli
+from kuaifa.persistence.models import Alert, AlertDelivery, Order, OrderEvent
 from kuaifa.services import alerts
+from kuaifa.services.catalog import add_shop, ensure_warehouse
 from kuaifa.services.errors import NotFound
+from kuaifa.services.intake import ingest_orders
 from kuaifa.tasks.alerting import post_json
-from tests.factories import ACTOR, NOW
+from tests.factories import ACTOR, NOW, make_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -178,3 +184,27 @@ def test_acknowledging_an_unknown_alert_changes_nothing():
     with pytest.raises(NotFound):
         alerts.acknowledge([alert.id, alert.id + 99], actor=ACTOR, now=NOW)
     assert Alert.objects.get().acknowledged_at is None
+
+
+def test_the_worker_sweeps_deadlines_and_posts_the_alerts_to_the_robot(robot, monkeypatch):
+    # given an order due in 30 minutes of the real clock (the worker reads it) and a robot for the warehouse
+    ensure_warehouse()
+    shop = add_shop("测试店", now=NOW)
+    moment = timezone.now()
+    order = replace(
+        make_order("DUE", ("TEA-001", 1)),
+        last_ship_time=moment + timedelta(minutes=30),
+        paid_at=moment - timedelta(hours=1),
+    )
+    ingest_orders(shop, [order], source=Order.Source.API, actor=ACTOR, now=moment)
+    alerts.add_webhook("wx", "wecom", f"{robot.url}/send?key=K", markdown=False, now=NOW)
+    alerts.add_route("仓库", "wx", kinds=["sla"], min_severity="critical", now=NOW)
+    # when the worker runs once
+    result = CliRunner().invoke(cli, ["worker", "--once"], catch_exceptions=False)
+    # then the T-1h alert (the only critical one) reached the robot, once
+    assert result.exit_code == 0, result.output
+    assert sorted(Alert.objects.values_list("details__mark", flat=True)) == ["T-1h", "T-24h", "T-6h"]
+    assert [body["text"]["content"].split("\n")[0] for _, body in robot.requests] == [
+        Alert.objects.get(details__mark="T-1h").title
+    ]
+    assert AlertDelivery.objects.get().state == AlertDelivery.State.DONE
