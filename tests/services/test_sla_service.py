@@ -130,7 +130,7 @@ def test_the_queue_saves_the_most_and_lists_platform_holds_apart(shop, catalog):
     ]
     assert (queue.late, queue.late_edd, queue.late_fifo) == (2, 3, 2)
     assert queue.penalty_at_stake_fen == 600
-    assert [w.order_sn for w in queue.set_apart] == []  # held for ship_hold → ON_HOLD, not in the packing queue
+    assert [(w.order_sn, w.status) for w in queue.set_apart] == [("HELD", OrderStatus.ON_HOLD)]
     assert "not publish" in queue.penalty_note
 
 

@@ -236,10 +236,11 @@ def _jobs(watched: list[Watched]) -> list[dispatch.Job]:
 
 def at_risk_queue(*, capacity_per_hour: float, now: datetime, shop_id: int | None = None) -> AtRiskQueue:
     """Orders still to pack in the suggested order (fewest late shipments at this capacity), with the late
-    counts of plain deadline order and FIFO for comparison, and platform-held orders apart."""
+    counts of plain deadline order and FIFO for comparison, and every open order the platform holds (risk review,
+    ship hold) apart."""
     dispatch.per_parcel(capacity_per_hour)
-    watched = _watched(TO_PACK, now=now, shop_id=shop_id)
-    packable = [w for w in watched if w.assessment.set_apart is None]
+    watched = _watched(OPEN, now=now, shop_id=shop_id)
+    packable = [w for w in watched if w.assessment.set_apart is None and w.status in TO_PACK]
     by_key = {w.order_sn + f"#{w.order_id}": w for w in packable}
     jobs = _jobs(packable)
     plan = dispatch.suggest(jobs, start=now, capacity_per_hour=capacity_per_hour)
