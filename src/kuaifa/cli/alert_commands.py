@@ -207,4 +207,4 @@ def stock_alerts_command(days, window, raise_them, as_json) -> None:
     emit(as_json, data, human)
 
 
-from kuaifa.cli import reply_commands, sla_commands  # noqa: E402,F401 (register them)
+from kuaifa.cli import reply_commands, sla_commands, tracking_commands  # noqa: E402,F401 (register them)

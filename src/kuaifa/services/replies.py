@@ -34,6 +34,7 @@ from kuaifa.domain.replies.answers import (
 from kuaifa.domain.replies.matching import HIDING_WORDS, Match, Rule, match, normalise
 from kuaifa.persistence.models import AfterSalesCase, LogisticsCompany, Order, ReplyRule, Shipment, Shop
 from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.tracking import latest_trace
 
 jieba.setLogLevel(logging.WARNING)
 _taught: set[str] = set()
@@ -119,6 +120,7 @@ def facts_of(order: Order) -> OrderFacts:
         if carrier
         else LogisticsCompany.objects.filter(platform_id=logistics_id).values_list("name", flat=True).first() or ""
     )
+    trace, trace_at = latest_trace(order.id)
     case = AfterSalesCase.objects.filter(order=order).order_by("-id").values_list("state", flat=True).first()
     return OrderFacts(
         order_sn=order.order_sn,
@@ -127,6 +129,8 @@ def facts_of(order: Order) -> OrderFacts:
         carrier=name,
         tracking_number=tracking,
         shipped_at=shipment.shipped_at if shipment else order.shipped_at,
+        latest_trace=trace,
+        latest_trace_at=trace_at,
         refund_status=order.refund_status,
         after_sales_state=case or "",
     )

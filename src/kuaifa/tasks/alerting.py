@@ -7,7 +7,7 @@ import httpx
 from django.utils import timezone
 from django_tasks import task
 
-from kuaifa.services import alerts, sla, stock_alerts
+from kuaifa.services import alerts, sla, stock_alerts, tracking
 
 ACTOR = "worker"
 TIMEOUT = httpx.Timeout(10.0)
@@ -54,3 +54,30 @@ def sweep_sla() -> dict:
 def deliver_alerts() -> dict[str, int]:
     """Post the alert deliveries that are due (also ones whose worker died mid-post)."""
     return deliver_due()
+
+
+def poll_due_traces() -> dict[str, int]:
+    """Poll every parcel whose trace is due, through its shop's PDD client (shops without one are skipped)."""
+    from kuaifa.persistence.models import Shipment, ShopCredential
+    from kuaifa.platforms.pdd.ordertrace import PddTraces
+    from kuaifa.tasks.platforms import pdd_client
+
+    counts = {"polled": 0, "delivered": 0, "errors": 0}
+    ports: dict[int, PddTraces] = {}
+    for shipment_id in tracking.due_shipments(now=timezone.now()):
+        shop = Shipment.objects.select_related("order__shop").get(id=shipment_id).order.shop
+        if shop.id not in ports and not ShopCredential.objects.filter(shop=shop).exists():
+            continue
+        if shop.id not in ports:
+            ports[shop.id] = PddTraces(pdd_client(shop))
+        polled = tracking.poll(shipment_id, ports[shop.id], actor=ACTOR, now=timezone.now())
+        counts["polled"] += 1
+        counts["delivered"] += polled.delivered
+        counts["errors"] += bool(polled.error)
+    return counts
+
+
+@task()
+def poll_traces() -> dict[str, int]:
+    """Poll due parcel traces (PDD ``pdd.logistics.ordertrace.get``); signed parcels become DELIVERED."""
+    return poll_due_traces()

@@ -21,6 +21,7 @@ from kuaifa.persistence.models.platform import (
     SyncLog,
 )
 from kuaifa.persistence.models.sync import ImportBatch, SyncCursor
+from kuaifa.persistence.models.tracking import ParcelTrace
 from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "OrderLine",
     "OutboxEntry",
     "PackRecord",
+    "ParcelTrace",
     "PlatformSku",
     "PrintLog",
     "PushMessage",
