@@ -107,3 +107,23 @@ def test_reply_prints_the_reply_and_the_rule_or_no_rule(kuaifa, day, tmp_path):
     report = json.loads(kuaifa("reply", "--dry-run", messages, "--json").output)
     assert (report["messages"], report["answered"], report["precision"]) == (3, 2, None)
     assert [row["message"] for row in report["rows"]] == ["能便宜点吗"]
+
+
+def test_tracking_stalled_lists_the_silent_parcel_with_a_notice(kuaifa, day, monkeypatch):
+    from datetime import timedelta
+
+    from kuaifa.services.shipping import ship_order
+
+    ship_order(
+        Order.objects.get(order_sn="SOON").id,
+        logistics_id=85,
+        tracking_number="YT5550001112223",
+        actor=ACTOR,
+        now=NOW,
+        upload=False,
+    )
+    assert json.loads(kuaifa("tracking", "stalled", "--json").output) == []
+    monkeypatch.setenv("KUAIFA_NOW", (NOW + timedelta(hours=49)).isoformat())
+    (row,) = json.loads(kuaifa("tracking", "stalled", "--notices", "--json").output)
+    assert (row["order_sn"], row["carrier"], row["buyer"], row["silent_hours"]) == ("SOON", "圆通快递", "张**", 49.0)
+    assert "YT5550001112223" in row["notice"]
