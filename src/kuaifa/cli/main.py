@@ -71,6 +71,7 @@ def cli() -> None:
     translation.activate(os.environ.get("KUAIFA_LANG", "zh-hans"))
 
 
+import kuaifa.cli.alert_commands  # noqa: E402,F401 (registers alerts, stock-alerts, sla, reply)
 from kuaifa.cli import commands, fulfilment_commands, platform_commands, waybill_commands  # noqa: E402,F401 (registers them)
 
 

@@ -223,10 +223,12 @@ def worker(once, interval) -> None:
     """Run background work: queued tasks (Django Tasks, database queue) and a sweep of the outbox every interval."""
     from django.core.management import call_command
 
+    from kuaifa.tasks.alerting import sweep_sla
     from kuaifa.tasks.jobs import sweep_outbox
 
     while True:
         sweep_outbox.enqueue()
+        sweep_sla.enqueue()
         call_command("db_worker", batch=True, interval=0.1, verbosity=0)
         if once:
             return

@@ -73,18 +73,21 @@ def rule_to_json(rule: WaveRule) -> dict:
     }
 
 
-def create_waves(rule: WaveRule, *, actor: str, now: datetime) -> list[Wave]:
-    """Wave every accepted order the rule takes, most urgent first; returns the new waves in urgency order."""
+def create_waves(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | None = None) -> list[Wave]:
+    """Wave every accepted order the rule takes (of ``only`` these order ids, when given), most urgent first;
+    returns the new waves in urgency order."""
     try:
         with transaction.atomic(durable=True):
-            return _create(rule, actor=actor, now=now)
+            return _create(rule, actor=actor, now=now, only=only)
     except IntegrityError:
         raise WaveConflict() from None
 
 
-def _create(rule: WaveRule, *, actor: str, now: datetime) -> list[Wave]:
+def _create(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | None = None) -> list[Wave]:
     _drop_stale(WaveOrder.objects.filter(active=True), actor=actor, now=now)
     candidates = Order.objects.filter(status=OrderStatus.ACCEPTED).exclude(wave_memberships__active=True)
+    if only is not None:
+        candidates = candidates.filter(id__in=list(only))
     if rule.shop_ids is not None:
         candidates = candidates.filter(shop_id__in=rule.shop_ids)
     rows = list(candidates.values_list("id", "order_sn", "shop_id", "ship_by", "logistics_id", "created_at",

@@ -1,3 +1,4 @@
+from kuaifa.persistence.models.alerts import Alert, AlertDelivery, AlertRoute, ReplyRule, ShopSlaPolicy, Webhook
 from kuaifa.persistence.models.catalog import BundleComponent, PlatformSku, Shop, Sku
 from kuaifa.persistence.models.fulfilment import (
     BoxType,
@@ -20,10 +21,14 @@ from kuaifa.persistence.models.platform import (
     SyncLog,
 )
 from kuaifa.persistence.models.sync import ImportBatch, SyncCursor
+from kuaifa.persistence.models.tracking import ParcelTrace
 from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
     "AfterSalesCase",
+    "Alert",
+    "AlertDelivery",
+    "AlertRoute",
     "BoxType",
     "BundleComponent",
     "CarrierTariff",
@@ -34,14 +39,17 @@ __all__ = [
     "OrderLine",
     "OutboxEntry",
     "PackRecord",
+    "ParcelTrace",
     "PlatformSku",
     "PrintLog",
     "PushMessage",
+    "ReplyRule",
     "Reservation",
     "ReturnToStockTask",
     "Shipment",
     "Shop",
     "ShopCredential",
+    "ShopSlaPolicy",
     "Sku",
     "StockLevel",
     "StockMove",
@@ -50,4 +58,5 @@ __all__ = [
     "Warehouse",
     "Wave",
     "WaveOrder",
+    "Webhook",
 ]

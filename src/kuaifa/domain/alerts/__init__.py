@@ -1,0 +1,1 @@
+"""Alerts: severity, routing to roles' chat robots, and the robots' message formats and signatures."""

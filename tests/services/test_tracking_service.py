@@ -1,0 +1,106 @@
+"""Parcel tracking through the database. The simulator has no trace endpoint yet, so the port here is a scripted
+carrier (the PDD adapter's parsing is tested on a recorded answer in tests/unit/test_traces.py)."""
+
+from datetime import timedelta
+
+import pytest
+
+from kuaifa.domain.carriers.traces import RawTrace
+from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.platform import PlatformError
+from kuaifa.persistence.models import Order, OrderEvent, ParcelTrace
+from kuaifa.services.intake import ingest_orders
+from kuaifa.services.inventory import receive_stock
+from kuaifa.services.replies import answer
+from kuaifa.services.review import review_orders
+from kuaifa.services.shipping import ship_order
+from kuaifa.services.tracking import delay_notices, due_shipments, poll, stalled_parcels
+from tests.factories import ACTOR, NOW, make_order
+
+pytestmark = pytest.mark.django_db
+
+
+class ScriptedCarrier:
+    """A carrier whose trace for each tracking number is set by the test."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, list[RawTrace]] = {}
+        self.down = False
+        self.asked: list[tuple[str, str]] = []
+
+    def traces(self, carrier_code: str, tracking_number: str) -> list[RawTrace]:
+        self.asked.append((carrier_code, tracking_number))
+        if self.down:
+            raise PlatformError("gateway busy", code="platform.unavailable", retryable=True)
+        return list(self.events.get(tracking_number, []))
+
+
+@pytest.fixture
+def shipped(shop, catalog):
+    receive_stock("TEA-001", 5, actor=ACTOR, now=NOW)
+    ingest_orders(shop, [make_order("P1", ("TEA-001", 1))], source=Order.Source.API, actor=ACTOR, now=NOW)
+    review_orders(actor=ACTOR, now=NOW)
+    result = ship_order(
+        Order.objects.get(order_sn="P1").id,
+        logistics_id=85,
+        tracking_number="YT5550001112223",
+        actor=ACTOR,
+        now=NOW,
+        upload=False,
+    )
+    return result
+
+
+def test_a_signed_parcel_marks_the_order_delivered_once_and_polling_stops(shipped):
+    carrier = ScriptedCarrier()
+    sid = due_shipments(now=NOW)[0]
+    carrier.events["YT5550001112223"] = [RawTrace(NOW + timedelta(hours=2), "GOT", "【杭州市】已揽收")]
+    first = poll(sid, carrier, actor=ACTOR, now=NOW + timedelta(hours=3))
+    assert (first.stage, first.new_events, first.delivered) == ("picked_up", 1, False)
+    assert carrier.asked == [("YTO", "YT5550001112223")]
+    assert due_shipments(now=NOW + timedelta(hours=8)) == []  # next poll 6 h later
+    assert due_shipments(now=NOW + timedelta(hours=9)) == [sid]
+
+    carrier.events["YT5550001112223"].append(RawTrace(NOW + timedelta(days=2), "SIGN", "已签收，本人签收"))
+    second = poll(sid, carrier, actor=ACTOR, now=NOW + timedelta(days=2, hours=1))
+    assert (second.stage, second.new_events, second.delivered) == ("signed", 1, True)
+    order = Order.objects.get(order_sn="P1")
+    assert (order.status, order.received_at) == (OrderStatus.DELIVERED, NOW + timedelta(days=2))
+    assert OrderEvent.objects.filter(order=order, kind="delivered").count() == 1
+    assert due_shipments(now=NOW + timedelta(days=30)) == []
+
+
+def test_a_failed_poll_keeps_the_trace_and_tries_again_in_an_hour(shipped):
+    carrier = ScriptedCarrier()
+    carrier.down = True
+    sid = due_shipments(now=NOW)[0]
+    polled = poll(sid, carrier, actor=ACTOR, now=NOW)
+    assert polled.error == "platform.unavailable"
+    trace = ParcelTrace.objects.get()
+    assert (trace.next_poll_at, trace.last_error, trace.events) == (
+        NOW + timedelta(hours=1),
+        "[platform.unavailable] The platform refused the call: gateway busy",
+        [],
+    )
+    assert Order.objects.get(order_sn="P1").status == OrderStatus.SHIPPED
+
+
+def test_stalled_parcels_list_masked_buyers_and_get_delay_notices(shipped):
+    carrier = ScriptedCarrier()
+    carrier.events["YT5550001112223"] = [RawTrace(NOW + timedelta(hours=2), "ARRIVAL", "到达【杭州转运中心】")]
+    poll(due_shipments(now=NOW)[0], carrier, actor=ACTOR, now=NOW + timedelta(hours=3))
+    assert stalled_parcels(now=NOW + timedelta(hours=49)) == []
+    found = stalled_parcels(now=NOW + timedelta(hours=51))
+    assert [(p.order_sn, p.carrier, p.province, p.buyer, p.silent) for p in found] == [
+        ("P1", "圆通快递", "浙江省", "张**", timedelta(hours=49))
+    ]
+    ((order_sn, text),) = delay_notices(found)
+    assert order_sn == "P1" and "YT5550001112223" in text and "到达【杭州转运中心】" in text
+
+
+def test_where_is_my_parcel_quotes_the_latest_trace(shipped):
+    carrier = ScriptedCarrier()
+    carrier.events["YT5550001112223"] = [RawTrace(NOW + timedelta(hours=2), "ARRIVAL", "到达【杭州转运中心】")]
+    poll(due_shipments(now=NOW)[0], carrier, actor=ACTOR, now=NOW + timedelta(hours=3))
+    reply = answer("快递到哪了", order_sn="P1")
+    assert "最新物流：11月26日 12:00 到达【杭州转运中心】" in reply.text
