@@ -37,17 +37,29 @@ def _order(order_sn: str, shop_name: str | None):
 @command(cli, "init")
 @json_option
 def init(as_json: bool) -> None:
-    """Create or upgrade the database and the default warehouse."""
+    """Create or upgrade the database and the default warehouse; create the secret key file if none is set."""
     from django.conf import settings
     from django.core.management import call_command
 
+    from kuaifa.persistence.home import prepare_home
+    from kuaifa.persistence.secrets import ensure_key_file
     from kuaifa.services.catalog import ensure_warehouse
 
+    prepare_home()
+    key_file = ensure_key_file()
     call_command("migrate", verbosity=0, interactive=False)
     ensure_warehouse()
     db = settings.DATABASES["default"]
     where = str(db["NAME"]) if "sqlite" in db["ENGINE"] else f"{db['ENGINE']} {db.get('HOST', '')}/{db['NAME']}"
-    emit(as_json, {"database": where}, lambda: click.echo(_("Database ready: %(where)s") % {"where": where}))
+
+    def human() -> None:
+        click.echo(_("Database ready: %(where)s") % {"where": where})
+        if key_file:
+            click.echo(
+                _("New secret key written to %(path)s: back it up; stored credentials need it.") % {"path": key_file}
+            )
+
+    emit(as_json, {"database": where, "secret_key_file_created": str(key_file or "")}, human)
 
 
 @cli.group()
