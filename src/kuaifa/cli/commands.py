@@ -9,7 +9,7 @@ import click
 from django.utils.translation import gettext as _
 
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
-from kuaifa.cli.render import explanation_lines, money, show_time
+from kuaifa.cli.render import explanation_lines, money, show_time, table
 
 
 def _shop(name: str):
@@ -327,16 +327,10 @@ def stock_list(as_json: bool) -> None:
     rows = stock_levels()
 
     def human() -> None:
-        sku, warehouse, on_hand, reserved, available = (
-            _(w) for w in ("SKU", "Warehouse", "On hand", "Reserved", "Available")
-        )
-        click.echo(f"{sku:<16}{warehouse:<10}{on_hand:>8}{reserved:>10}{available:>10}")
-        for r in rows:
-            flag = " *" if r["sku__incomplete"] else ""
-            click.echo(
-                f"{r['sku__code']:<16}{r['warehouse__code']:<10}{r['on_hand']:>8}{r['reserved']:>10}"
-                f"{r['on_hand'] - r['reserved']:>10}{flag}"
-            )
+        header = [_(w) for w in ("SKU", "Warehouse", "On hand", "Reserved", "Available")] + [""]
+        cells = [[r["sku__code"], r["warehouse__code"], r["on_hand"], r["reserved"], r["on_hand"] - r["reserved"],
+                  "*" if r["sku__incomplete"] else ""] for r in rows]  # fmt: skip
+        click.echo("\n".join(table(header, cells, "<<>>><")))
 
     emit(as_json, rows, human)
 
@@ -389,12 +383,11 @@ def orders(status: str | None, shop_name: str | None, limit: int, as_json: bool)
     rows = list_orders(status=status, shop_id=_shop(shop_name).id if shop_name else None, limit=limit)
 
     def human() -> None:
-        for r in rows:
-            reasons = ",".join(_(x) for x in r["hold_reasons"])
-            click.echo(
-                f"{r['order_sn']:<24}{r['status']:<10}{show_time(r['ship_by']):<18}{money(r['pay_amount']):>10}"
-                f"  {r['province']} {r['receiver_name_mask']} {reasons}"
-            )
+        cells = [[r["order_sn"], _(r["status"]), show_time(r["ship_by"]), money(r["pay_amount"]),
+                  f"{r['province']} {r['receiver_name_mask']} {','.join(_(x) for x in r['hold_reasons'])}"]
+                 for r in rows]  # fmt: skip
+        if cells:
+            click.echo("\n".join(table(["", "", "", "", ""], cells, "<<<><")[1:]))
         click.echo(_("%(n)s order(s).") % {"n": len(rows)})
 
     emit(as_json, rows, human)

@@ -69,8 +69,13 @@ def explain(error: BaseException) -> tuple[str, str] | None:
     refusal = error if isinstance(error, DomainError) else _as_refusal(error)
     if refusal is None:
         return None
+    from kuaifa.cli.vocabulary import TRANSLATED_PARAMS
+
+    params = {
+        k: gettext(v) if k in TRANSLATED_PARAMS and isinstance(v, str) and v else v for k, v in refusal.params.items()
+    }
     try:
-        message = translate(refusal.template, dict(refusal.params) or None)
+        message = translate(refusal.template, params or None)
     except (KeyError, TypeError, ValueError):
         message = refusal.message
     return refusal.code, message
