@@ -69,7 +69,7 @@ def render_pick_list(data: PickListData) -> bytes:
     units = sum(r.quantity for r in rows)
 
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, initialFontName=LATIN)
     canvas.setTitle(f"拣货单 {data.wave_id}")
     canvas.setCreator("Kuaifa")
     for number, indexes in enumerate(pages, start=1):
