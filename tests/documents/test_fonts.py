@@ -22,7 +22,7 @@ def fonts_of(pdf: bytes, tmp_path: Path) -> list[dict[str, str]]:
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
     out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout.splitlines()
-    header, rule, *rows = out
+    header, _rule, *rows = out
     emb = header.index("emb")
     return [{"name": row.split()[0], "emb": row[emb : emb + 3].strip(), "sub": row[emb + 4 : emb + 7].strip()}
             for row in rows]  # fmt: skip

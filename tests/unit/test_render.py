@@ -8,7 +8,9 @@ from kuaifa.cli.render import pad, table
 def test_chinese_columns_start_at_the_same_terminal_column():
     lines = table(["商家编码", "仓库", "在库"], [["TEA-001", "主仓", 5], ["茶叶礼盒-大号", "MAIN", 12]], "<<>")
 
-    second_column = [cell_len(line[: line.index(word)]) for line, word in zip(lines, ["仓库", "主仓", "MAIN"])]
+    second_column = [
+        cell_len(line[: line.index(word)]) for line, word in zip(lines, ["仓库", "主仓", "MAIN"], strict=True)
+    ]
     assert second_column == [15, 15, 15]
     assert [cell_len(line) for line in lines] == [25, 25, 25]
     assert lines[1] == "TEA-001        主仓     5"

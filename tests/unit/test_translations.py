@@ -40,7 +40,7 @@ def marked_strings(tmp: Path) -> set[str]:
 
 
 def error_templates() -> dict[str, str]:
-    import kuaifa.cli.main  # noqa: F401 (the command modules import it first)
+    import kuaifa.cli.main
     from kuaifa.domain.shared.errors import DomainError
 
     for module in pkgutil.walk_packages(kuaifa.__path__, "kuaifa."):
