@@ -68,9 +68,11 @@ def wrap(text: str, font: str, size: float, width: float, *, max_lines: int | No
 
 
 def receiver_lines(receiver: Receiver) -> tuple[str, str]:
-    """(masked name + masked phone, region + masked detailed address)."""
-    who = f"{mask_name(receiver.name)}  {mask_phone(receiver.phone)}".strip()
+    """(name + phone, region + detailed address): masked, unless the receiver is marked ``full``."""
     region = " ".join(p.strip() for p in (receiver.province, receiver.city, receiver.town) if p.strip())
+    if receiver.full:
+        return f"{receiver.name}  {receiver.phone}".strip(), f"{region} {receiver.address}".strip()
+    who = f"{mask_name(receiver.name)}  {mask_phone(receiver.phone)}".strip()
     return who, f"{region} {mask_address(receiver.address)}".strip()
 
 

@@ -428,6 +428,7 @@ def document_orders(order_ids) -> dict[int, dict]:
             "id",
             "order_sn",
             "status",
+            "source",
             "shop__name",
             "province",
             "city",
