@@ -157,3 +157,19 @@ def test_the_pick_list_shows_each_skus_spec_and_which_order_each_slot_holds(floo
     assert "规格" in text and "250克罐装" in text
     assert len(pages) == 1  # a short slot table follows the rows on the same page
     assert "分拣格→订单" in text and "#1p-12#2p-21" in text
+
+
+def test_labels_carry_the_shops_stored_sender(wave_shipped, floor):
+    from kuaifa.services.senders import set_sender
+
+    _wave, ids, _manual = wave_shipped
+    before = label_data(ids).labels[0]
+    set_sender(floor.name, name="快发仓", mobile="0571-88886666", province="浙江省", city="杭州市", district="余杭区",
+               detail="良睦路1399号", now=NOW)  # fmt: skip
+
+    after = label_data(ids).labels[0]
+
+    assert (before.sender_name, before.sender_address) == ("", "")
+    assert (after.sender_name, after.sender_phone, after.sender_address) == (
+        "快发仓", "0571-88886666", "浙江省杭州市余杭区良睦路1399号",
+    )  # fmt: skip

@@ -294,7 +294,11 @@ def labels(file, order_sns, wave_code, shop_name, skip_unshipped, sender_name, s
             carrier_name=info.carrier_name,
             tracking_number=info.tracking_number,
             receiver=_receiver(info.receiver),
-            sender=Sender(sender_name or info.shop_name, sender_phone, sender_address),
+            sender=Sender(
+                sender_name or info.sender_name or info.shop_name,
+                sender_phone or info.sender_phone,
+                sender_address or info.sender_address,
+            ),
             order_sns=(info.order_sn,),
             contents=tuple(ContentLine(code, qty) for code, qty in info.contents),
             printed_at=printed_at,

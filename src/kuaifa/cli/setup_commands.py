@@ -7,7 +7,8 @@ import os
 import click
 from django.utils.translation import gettext as _
 
-from kuaifa.cli.main import cli, command, emit, json_option
+from kuaifa.cli.commands import shop
+from kuaifa.cli.main import cli, command, emit, json_option, now
 from kuaifa.services.errors import InvalidInput
 
 
@@ -41,5 +42,32 @@ def rotate_key(as_json: bool) -> None:
         lambda: click.echo(
             _("New secret key written to %(path)s; credentials of %(n)s shop(s) re-sealed.")
             % {"path": path, "n": len(shops)}
+        ),
+    )
+
+
+@command(shop, "set-sender")
+@click.argument("name")
+@click.option("--name", "sender_name", required=True, help="Sender name (寄件人).")
+@click.option("--mobile", required=True, help="Mobile (11 digits) or landline (0571-88886666).")
+@click.option("--province", required=True)
+@click.option("--city", required=True)
+@click.option("--district", default="", help="District (区/县); may be empty.")
+@click.option("--detail", required=True, help="Street and number (详细地址).")
+@json_option
+def shop_set_sender(name, sender_name, mobile, province, city, district, detail, as_json) -> None:
+    """Store the shop's sender address (寄件人); e-waybills and labels print it."""
+    from dataclasses import asdict
+
+    from kuaifa.services.senders import set_sender
+
+    sender = set_sender(name, name=sender_name, mobile=mobile, province=province, city=city, district=district,
+                        detail=detail, now=now())  # fmt: skip
+    emit(
+        as_json,
+        {"shop": name, **asdict(sender)},
+        lambda: click.echo(
+            _("%(shop)s ships from %(name)s %(mobile)s, %(address)s.")
+            % {"shop": name, "name": sender.name, "mobile": sender.mobile, "address": sender.address}
         ),
     )

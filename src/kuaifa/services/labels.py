@@ -66,6 +66,9 @@ class LabelInfo:
     tracking_number: str
     receiver: MaskedReceiver
     contents: tuple[tuple[str, int], ...]  # (SKU code as sold, quantity)
+    sender_name: str = ""  # the shop's stored sender (kuaifa shop set-sender); empty when none was set
+    sender_phone: str = ""
+    sender_address: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,11 @@ def label_data(order_ids: Sequence[int], *, skip_unshipped: bool = False) -> Lab
                 tracking_number=row["tracking_number"],
                 receiver=label_receiver(row),
                 contents=found.sold if found else (),
+                sender_name=row["shop__sender_name"],
+                sender_phone=row["shop__sender_mobile"],
+                sender_address="".join(
+                    row[f"shop__sender_{part}"] for part in ("province", "city", "district", "detail")
+                ),
             )
         )
     if skipped and not skip_unshipped:
