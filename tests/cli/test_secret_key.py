@@ -61,6 +61,8 @@ def test_without_a_key_nothing_is_sealed_under_a_built_in_one(home):
     assert result.returncode == 1
     assert "[secret_key.missing]" in result.stderr and "kuaifa init" in result.stderr
     assert "Traceback" not in result.stderr
+    with sqlite3.connect(home / "kuaifa.sqlite3") as db:
+        assert db.execute("SELECT name FROM kuaifa_shop ORDER BY id").fetchall() == [("茶叶店",)]  # no half shop
 
 
 def test_rotate_key_reseals_every_credential_under_the_new_key_file(home):

@@ -48,12 +48,14 @@ def connect_pdd_shop(
                          ("--access-token", access_token), ("--gateway", gateway_url)):  # fmt: skip
         if not value.strip():
             raise InvalidInput(field=field, reason="required")
+    # sealed before the shop is created: without a key there is no shop either
+    sealed = {"client_secret": seal(client_secret), "access_token": seal(access_token),
+              "refresh_token": seal(refresh_token)}  # fmt: skip
     shop = add_shop(name, platform=Shop.Platform.PDD, now=now)
     with transaction.atomic(durable=True):
         ShopCredential.objects.create(
-            shop=shop, gateway_url=gateway_url, client_id=client_id, client_secret=seal(client_secret),
-            access_token=seal(access_token), refresh_token=seal(refresh_token), access_expires_at=access_expires_at,
-            updated_at=now,
+            shop=shop, gateway_url=gateway_url, client_id=client_id, access_expires_at=access_expires_at,
+            updated_at=now, **sealed,
         )  # fmt: skip
     return shop
 
