@@ -54,6 +54,8 @@ CASES = [
     ("bad-database-url", ["stock", "list"], {"DATABASE_URL": "foo://nowhere"}, "config.invalid", "DATABASE_URL"),
     ("unreachable-database", ["stock", "list"], {"DATABASE_URL": "postgres://u@127.0.0.1:9/x"},
      "database.unreachable", "DATABASE_URL"),
+    ("missing-postgres-database", ["stock", "list"], {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/kuaifa_no_such_db"},
+     "database.unreachable", "DATABASE_URL"),
     ("home-is-a-file", ["stock", "list"], {"KUAIFA_HOME": "{afile}"}, "database.unwritable", "KUAIFA_HOME"),
     ("home-under-a-file", ["init"], {"KUAIFA_HOME": "{afile}/home"}, "file.unusable", "a-file"),
     ("bad-clock", ["stock", "receive", "TEA-001", "1"], {"KUAIFA_NOW": "yesterday"}, "invalid_input", "KUAIFA_NOW"),
