@@ -4,6 +4,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from django.utils import translation
 
 from kuaifa.cli.main import cli
 from kuaifa.persistence.models import Shop
@@ -35,7 +36,7 @@ def test_a_stored_sender_is_what_the_waybill_and_the_label_use(shop):
     ],
 )
 def test_an_invalid_sender_is_refused_naming_the_option_and_nothing_is_stored(shop, field, value, words):
-    with pytest.raises(InvalidInput) as refused:
+    with translation.override("en"), pytest.raises(InvalidInput) as refused:
         set_sender(shop.name, now=NOW, **{**GOOD, field: value})
 
     assert refused.value.params["field"] == f"--{field}"
@@ -60,3 +61,10 @@ def test_the_set_sender_command_stores_it(shop, monkeypatch):
     assert json.loads(result.output)["detail"] == "良睦路1399号3号仓"
     assert (refused.exit_code, json.loads(refused.output)["error"]) == (1, "invalid_input")
     assert Shop.objects.get(id=shop.id).sender_mobile == "13800001234"
+
+
+def test_the_refusal_is_chinese_by_default(shop):
+    with pytest.raises(InvalidInput) as refused:
+        set_sender(shop.name, now=NOW, **{**GOOD, "mobile": "12345"})
+
+    assert refused.value.params["reason"] == "'12345' 不是手机号（11 位）或固定电话号码"

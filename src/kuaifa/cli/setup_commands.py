@@ -24,8 +24,10 @@ def rotate_key(as_json: bool) -> None:
     if os.environ.get("KUAIFA_SECRET_KEY", "").strip():
         raise InvalidInput(
             field="KUAIFA_SECRET_KEY",
-            reason="the key is set in the environment; rotate-key manages the key file only: unset the variable "
-            "(after copying its value to the key file) or change it together with all stored credentials",
+            reason=_(
+                "the key is set in the environment; rotate-key manages the key file only: unset the variable "
+                "(after copying its value to the key file) or change it together with all stored credentials"
+            ),
         )
     path = settings.SECRET_KEY_FILE
     key = new_key()

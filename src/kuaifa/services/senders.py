@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kuaifa.domain.carriers.waybills import WaybillSender
 from kuaifa.persistence.models import Shop
@@ -44,14 +45,18 @@ def validate_sender(**fields: str) -> SenderAddress:
     for key, value in clean.items():
         option = f"--{key}"
         if key in REQUIRED and not value:
-            raise InvalidInput(field=option, reason="required")
+            raise InvalidInput(field=option, reason=_("required"))
         if len(value) > LIMITS[key]:
-            raise InvalidInput(field=option, reason=f"at most {LIMITS[key]} characters, not {len(value)}")
+            raise InvalidInput(
+                field=option,
+                reason=_("at most %(limit)s characters, not %(length)s") % {"limit": LIMITS[key], "length": len(value)},
+            )
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise InvalidInput(field=option, reason="control characters are not allowed")
+            raise InvalidInput(field=option, reason=_("control characters are not allowed"))
     if not PHONE.fullmatch(clean["mobile"]):
         raise InvalidInput(
-            field="--mobile", reason=f"{clean['mobile']!r} is not a mobile (11 digits) or landline number"
+            field="--mobile",
+            reason=_("%(value)r is not a mobile (11 digits) or landline number") % {"value": clean["mobile"]},
         )
     return SenderAddress(**clean)
 
