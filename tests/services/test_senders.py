@@ -63,8 +63,8 @@ def test_the_set_sender_command_stores_it(shop, monkeypatch):
     assert Shop.objects.get(id=shop.id).sender_mobile == "13800001234"
 
 
-def test_the_refusal_is_chinese_by_default(shop):
-    with pytest.raises(InvalidInput) as refused:
+def test_the_refusal_is_chinese_in_the_chinese_interface(shop):
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as refused:
         set_sender(shop.name, now=NOW, **{**GOOD, "mobile": "12345"})
 
     assert refused.value.params["reason"] == "'12345' 不是手机号（11 位）或固定电话号码"
