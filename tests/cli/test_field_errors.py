@@ -104,7 +104,7 @@ def test_a_negative_adjustment_needs_no_double_dash(home):
     assert (json.loads(result.stdout)["on_hand_before"], json.loads(result.stdout)["on_hand_after"]) == (10, 5)
 
 
-def test_a_full_sqlite_database_is_reported_as_a_full_disk(tmp_path):
+def test_a_full_or_locked_sqlite_database_is_a_sentence_not_a_traceback(tmp_path):
     """SQLite's own 'database or disk is full', raised by a database capped at a few pages."""
     import django
 
@@ -118,5 +118,10 @@ def test_a_full_sqlite_database_is_reported_as_a_full_disk(tmp_path):
         connection.execute("INSERT INTO t VALUES (?)", (b"x" * 100_000,))
 
     assert explain(raised.value)[0] == "disk.full"
+    other = sqlite3.connect(tmp_path / "tiny.sqlite3", timeout=0)
+    connection.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(sqlite3.OperationalError) as locked:
+        other.execute("INSERT INTO t VALUES (1)")
+    assert explain(locked.value)[0] == "database.busy"
     assert explain(OSError(28, os.strerror(28)))[0] == "disk.full"
     assert explain(ZeroDivisionError()) is None  # a defect keeps its traceback

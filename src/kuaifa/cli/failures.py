@@ -39,6 +39,11 @@ class DatabaseUnwritable(DomainError):
     )
 
 
+class DatabaseBusy(DomainError):
+    code = "database.busy"
+    template = "The database stayed locked by another Kuaifa process; nothing was changed. Try again in a moment."
+
+
 class DiskFull(DomainError):
     code = "disk.full"
     template = "The disk is full: nothing was changed. Free some space and try again."
@@ -88,7 +93,7 @@ def _reason(error: BaseException) -> str:
 def _as_refusal(error: BaseException) -> DomainError | None:
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
-    from django.db import DatabaseError, DataError, OperationalError, ProgrammingError
+    from django.db import DatabaseError, DataError, OperationalError
 
     from kuaifa.platforms.pdd_export.table import TableError
 
@@ -107,7 +112,9 @@ def _as_refusal(error: BaseException) -> DomainError | None:
         return DatabaseNotReady()
     if isinstance(error, DataError | OverflowError) and ("out of range" in text or "too large" in text):
         return NumberOutOfRange(reason=_reason(error))
-    if isinstance(error, OperationalError | ProgrammingError | DatabaseError):
+    if "database is locked" in text:
+        return DatabaseBusy()
+    if isinstance(error, DatabaseError):
         if any(s in text for s in ("unable to open database", "readonly database", "read-only", "disk i/o")):
             return DatabaseUnwritable(home=home, reason=_reason(error))
         if isinstance(error, OperationalError):
@@ -118,7 +125,7 @@ def _as_refusal(error: BaseException) -> DomainError | None:
 
         return SecretKeyMissing(path=str(settings.SECRET_KEY_FILE))
     if isinstance(error, ImproperlyConfigured):
-        return ConfigError(setting="DATABASE_URL", reason=_reason(error))
+        return ConfigError(setting="DATABASE_URL" if "DATABASE" in str(error) else "settings", reason=_reason(error))
     if isinstance(error, UnicodeError | csv.Error | zipfile.BadZipFile | ParseError):
         return FileUnreadable(reason=_reason(error))
     if isinstance(error, OSError) and error.filename is not None:
