@@ -49,3 +49,12 @@ def test_sku_codes_keep_their_hyphens_on_a_label():
     text = compact(pages_text(pdf)[0])
 
     assert [c for c in codes[:6] if f"{c}×1" not in text] == []
+
+
+def test_a_sku_code_wider_than_its_column_keeps_every_character_and_hyphen():
+    from kuaifa.documents.model import PickRow
+
+    code = "GIFT-SET-2024-XL-RED-BOX-LONG"
+    pdf = render_pick_list(PickListData("W-1", PRINTED, (PickRow("A-01", code, "礼盒", 1, ((1, 1),), "大号"),), 1))
+
+    assert code in compact(pages_text(pdf)[0])
