@@ -60,6 +60,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from django.db import connection
 
+    from kuaifa.persistence.secrets import ensure_key_file
+
+    ensure_key_file()  # the throw-away home gets its own key, as `kuaifa init` gives one
+
     from kuaifa.platforms.pdd.client import PddClient
     from kuaifa.platforms.pdd.gateway import PddGateway
     from kuaifa.platforms.sim import (

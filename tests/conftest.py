@@ -43,3 +43,17 @@ def catalog(db):
         ],
         now=NOW,
     )
+
+
+def _tests_secret_key() -> None:
+    """The suite seals credentials under its own explicit key (child processes inherit it through the
+    environment); an install's key comes from `kuaifa init`, never from a built-in default."""
+    import os
+
+    from django.conf import settings
+
+    os.environ.setdefault("KUAIFA_SECRET_KEY", "kuaifa-tests-only-secret-key")
+    settings.SECRET_KEY = os.environ["KUAIFA_SECRET_KEY"]
+
+
+_tests_secret_key()

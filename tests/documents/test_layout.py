@@ -13,7 +13,10 @@ from kuaifa.documents.model import Receiver
 
 
 def test_latin_words_stay_whole_and_keep_the_space_between_them() -> None:
-    assert wrap("#1×1  #2×1  #3×1  #4×1  #5×1  #6×1  #7×1", LATIN, 10, 100) == [
+    cjk_font()
+    three = stringWidth("#1×1  #2×1  #3×1", LATIN, 10)
+
+    assert wrap("#1×1  #2×1  #3×1  #4×1  #5×1  #6×1  #7×1", LATIN, 10, three + 2) == [
         "#1×1  #2×1  #3×1",
         "#4×1  #5×1  #6×1",
         "#7×1",

@@ -59,7 +59,7 @@ def wave_shipped(floor):
     return wave, ids, manual
 
 
-def test_a_wave_prints_one_label_per_order_in_slot_order_with_tracking_numbers_and_masked_receivers(wave_shipped):
+def test_a_wave_prints_one_label_per_order_in_slot_order_with_tracking_numbers(wave_shipped):
     _wave, ids, _manual = wave_shipped
 
     batch = label_data(ids)
@@ -68,10 +68,22 @@ def test_a_wave_prints_one_label_per_order_in_slot_order_with_tracking_numbers_a
     assert [i.order_sn for i in batch.labels] == ["p-1", "p-2", "M-1"]  # most urgent first, the manual one last
     assert [i.tracking_number for i in batch.labels] == ["773100000001", "773100000002", "773100000003"]
     assert all(i.carrier_name == "中通快递" for i in batch.labels)
-    assert "773100000003" in pages[2] and "张**  138****5678" in pages[2] and "GIFT-SET×1" in pages[2]
-    everything = "".join(pages)
-    assert PHONE not in everything and "张三丰" not in everything and "华星时代广场" not in everything
-    assert batch.labels[2].receiver.phone == "138****5678"  # masked before it even reaches the renderer
+    assert "773100000003" in pages[2] and "GIFT-SET×1" in pages[2]
+
+
+def test_the_merchants_own_order_prints_in_full_and_platform_orders_keep_their_masks(wave_shipped):
+    _wave, ids, _manual = wave_shipped
+
+    batch = label_data(ids)
+    pages = render(batch)
+
+    own = batch.labels[2]
+    assert (own.receiver.full, own.receiver.phone) == (True, PHONE)
+    assert f"张三丰  {PHONE}" in pages[2] and "华星时代广" in pages[2]
+    platform = "".join(pages[:2])
+    assert [label.receiver.full for label in batch.labels[:2]] == [False, False]
+    assert PHONE not in platform and "张三丰" not in platform and "华星时代广场" not in platform
+    assert [s.receiver.phone for s in slip_data(ids)][2] == "138****5678"  # the slip inside the parcel stays masked
 
 
 def test_no_label_is_printed_without_a_tracking_number_unless_those_orders_are_left_out(floor):
@@ -120,3 +132,44 @@ def test_a_packing_slip_lists_every_unit_with_its_enclosures_and_the_parcels_own
     assert slip.parcel_enclosures == ("发票",)
     assert (slip.receiver.name, slip.receiver.phone) == ("张**", "138****5678")
     assert (slip.carrier_name, slip.tracking_number) == ("中通快递", "773100000003")
+
+
+def test_the_pick_list_shows_each_skus_spec_and_which_order_each_slot_holds(floor):
+    from kuaifa.documents.model import PickListData, PickRow
+    from kuaifa.documents.pick_list import render_pick_list
+    from kuaifa.persistence.models import Sku
+    from kuaifa.services.labels import pick_list_data
+
+    Sku.objects.filter(code="TEA-001").update(spec="250克罐装")
+    accept(
+        floor, make_order("p-1", ("TEA-001", 2), ship_in_hours=1), make_order("p-2", ("CUP-002", 1), ship_in_hours=5)
+    )
+    (wave,) = create_waves(WaveRule(horizon=timedelta(hours=72)), actor=ACTOR, now=NOW)
+
+    info = pick_list_data(wave.code)
+    rows = tuple(PickRow(r.bin_location, r.sku_code, r.name, r.quantity, r.slots, r.spec) for r in info.rows)
+    pdf = render_pick_list(PickListData(info.wave_code, info.created_at, rows, info.order_count, "", info.slot_orders))
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    text = "".join("".join(pages).split())
+
+    assert {r.sku_code: r.spec for r in info.rows} == {"TEA-001": "250克罐装", "CUP-002": ""}
+    assert info.slot_orders == ((1, "p-1", 2), (2, "p-2", 1))
+    assert "规格" in text and "250克罐装" in text
+    assert len(pages) == 1  # a short slot table follows the rows on the same page
+    assert "分拣格→订单" in text and "#1p-12#2p-21" in text
+
+
+def test_labels_carry_the_shops_stored_sender(wave_shipped, floor):
+    from kuaifa.services.senders import set_sender
+
+    _wave, ids, _manual = wave_shipped
+    before = label_data(ids).labels[0]
+    set_sender(floor.name, name="快发仓", mobile="0571-88886666", province="浙江省", city="杭州市", district="余杭区",
+               detail="良睦路1399号", now=NOW)  # fmt: skip
+
+    after = label_data(ids).labels[0]
+
+    assert (before.sender_name, before.sender_address) == ("", "")
+    assert (after.sender_name, after.sender_phone, after.sender_address) == (
+        "快发仓", "0571-88886666", "浙江省杭州市余杭区良睦路1399号",
+    )  # fmt: skip

@@ -311,3 +311,26 @@ def test_a_label_prints_with_the_waybill_number_before_the_parcel_ships(db, sim)
 
     assert before.tracking_number == after.tracking_number == issued.waybill_code
     assert "中通" in before.carrier_name
+
+
+def test_waybills_ship_from_the_shops_stored_sender(db, lax_sim, monkeypatch):
+    from click.testing import CliRunner
+
+    from kuaifa.cli.main import cli
+
+    shop, accepted = _accepted(lax_sim)
+    monkeypatch.setenv("KUAIFA_LANG", "en")
+    for key in ("NAME", "MOBILE", "PROVINCE", "CITY", "DISTRICT", "ADDRESS"):
+        monkeypatch.delenv(f"KUAIFA_SENDER_{key}", raising=False)
+    runner = CliRunner()
+    issue = ["waybill", "issue", "--carrier", "YTO", accepted[0].order_sn, "--json"]
+
+    without = runner.invoke(cli, issue)
+    stored = runner.invoke(cli, ["shop", "set-sender", shop.name, "--name", "快发仓", "--mobile", "13800000000",
+                                 "--province", "浙江省", "--city", "杭州市", "--detail", "文一西路1号"])  # fmt: skip
+    issued = runner.invoke(cli, issue)
+
+    assert without.exit_code == 1 and "set-sender" in json.loads(without.output)["message"]
+    assert stored.exit_code == 0, stored.output
+    assert issued.exit_code == 0, issued.output
+    assert json.loads(issued.output)[0]["waybill_code"].startswith("YT")

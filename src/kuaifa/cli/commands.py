@@ -9,7 +9,7 @@ import click
 from django.utils.translation import gettext as _
 
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
-from kuaifa.cli.render import explanation_lines, money, show_time
+from kuaifa.cli.render import explanation_lines, money, show_time, table
 
 
 def _shop(name: str):
@@ -37,17 +37,29 @@ def _order(order_sn: str, shop_name: str | None):
 @command(cli, "init")
 @json_option
 def init(as_json: bool) -> None:
-    """Create or upgrade the database and the default warehouse."""
+    """Create or upgrade the database and the default warehouse; create the secret key file if none is set."""
     from django.conf import settings
     from django.core.management import call_command
 
+    from kuaifa.persistence.home import prepare_home
+    from kuaifa.persistence.secrets import ensure_key_file
     from kuaifa.services.catalog import ensure_warehouse
 
+    prepare_home()
+    key_file = ensure_key_file()
     call_command("migrate", verbosity=0, interactive=False)
     ensure_warehouse()
     db = settings.DATABASES["default"]
     where = str(db["NAME"]) if "sqlite" in db["ENGINE"] else f"{db['ENGINE']} {db.get('HOST', '')}/{db['NAME']}"
-    emit(as_json, {"database": where}, lambda: click.echo(_("Database ready: %(where)s") % {"where": where}))
+
+    def human() -> None:
+        click.echo(_("Database ready: %(where)s") % {"where": where})
+        if key_file:
+            click.echo(
+                _("New secret key written to %(path)s: back it up; stored credentials need it.") % {"path": key_file}
+            )
+
+    emit(as_json, {"database": where, "secret_key_file_created": str(key_file or "")}, human)
 
 
 @cli.group()
@@ -315,16 +327,10 @@ def stock_list(as_json: bool) -> None:
     rows = stock_levels()
 
     def human() -> None:
-        sku, warehouse, on_hand, reserved, available = (
-            _(w) for w in ("SKU", "Warehouse", "On hand", "Reserved", "Available")
-        )
-        click.echo(f"{sku:<16}{warehouse:<10}{on_hand:>8}{reserved:>10}{available:>10}")
-        for r in rows:
-            flag = " *" if r["sku__incomplete"] else ""
-            click.echo(
-                f"{r['sku__code']:<16}{r['warehouse__code']:<10}{r['on_hand']:>8}{r['reserved']:>10}"
-                f"{r['on_hand'] - r['reserved']:>10}{flag}"
-            )
+        header = [_(w) for w in ("SKU", "Warehouse", "On hand", "Reserved", "Available")] + [""]
+        cells = [[r["sku__code"], r["warehouse__code"], r["on_hand"], r["reserved"], r["on_hand"] - r["reserved"],
+                  "*" if r["sku__incomplete"] else ""] for r in rows]  # fmt: skip
+        click.echo("\n".join(table(header, cells, "<<>>><")))
 
     emit(as_json, rows, human)
 
@@ -377,12 +383,11 @@ def orders(status: str | None, shop_name: str | None, limit: int, as_json: bool)
     rows = list_orders(status=status, shop_id=_shop(shop_name).id if shop_name else None, limit=limit)
 
     def human() -> None:
-        for r in rows:
-            reasons = ",".join(_(x) for x in r["hold_reasons"])
-            click.echo(
-                f"{r['order_sn']:<24}{r['status']:<10}{show_time(r['ship_by']):<18}{money(r['pay_amount']):>10}"
-                f"  {r['province']} {r['receiver_name_mask']} {reasons}"
-            )
+        cells = [[r["order_sn"], _(r["status"]), show_time(r["ship_by"]), money(r["pay_amount"]),
+                  f"{r['province']} {r['receiver_name_mask']} {','.join(_(x) for x in r['hold_reasons'])}"]
+                 for r in rows]  # fmt: skip
+        if cells:
+            click.echo("\n".join(table(["", "", "", "", ""], cells, "<<<><")[1:]))
         click.echo(_("%(n)s order(s).") % {"n": len(rows)})
 
     emit(as_json, rows, human)

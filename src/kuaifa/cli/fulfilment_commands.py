@@ -171,9 +171,9 @@ def wave_pdf(wave_code, file, warehouse, as_json) -> None:
         raise NotFound(kind="wave", key=wave_code)
     dropped = drop_stale_orders(found.id, actor=actor(), now=now())
     info = pick_list_data(found.code)
-    rows = tuple(PickRow(r.bin_location, r.sku_code, r.name, r.quantity, r.slots) for r in info.rows)
+    rows = tuple(PickRow(r.bin_location, r.sku_code, r.name, r.quantity, r.slots, r.spec) for r in info.rows)
     file.write_bytes(render_pick_list(PickListData(info.wave_code, info.created_at, rows, info.order_count,
-                                                   warehouse)))  # fmt: skip
+                                                   warehouse, info.slot_orders)))  # fmt: skip
     printed = log_print("pick_list", wave_id=info.wave_id, actor=actor(), now=now())
     data = {"file": str(file), "wave": info.wave_code, "orders": info.order_count, "skus": len(rows),
             "units": sum(r.quantity for r in rows), "removed": [d.order_sn for d in dropped],
@@ -266,7 +266,7 @@ def _document_orders(wave_code: str | None, order_sns: tuple[str, ...], shop_nam
 def _receiver(r):
     from kuaifa.documents.model import Receiver
 
-    return Receiver(r.name, r.phone, r.province, r.city, r.town, r.address)
+    return Receiver(r.name, r.phone, r.province, r.city, r.town, r.address, full=r.full)
 
 
 @command(cli, "labels")
@@ -294,7 +294,11 @@ def labels(file, order_sns, wave_code, shop_name, skip_unshipped, sender_name, s
             carrier_name=info.carrier_name,
             tracking_number=info.tracking_number,
             receiver=_receiver(info.receiver),
-            sender=Sender(sender_name or info.shop_name, sender_phone, sender_address),
+            sender=Sender(
+                sender_name or info.sender_name or info.shop_name,
+                sender_phone or info.sender_phone,
+                sender_address or info.sender_address,
+            ),
             order_sns=(info.order_sn,),
             contents=tuple(ContentLine(code, qty) for code, qty in info.contents),
             printed_at=printed_at,

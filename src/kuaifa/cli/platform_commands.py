@@ -180,7 +180,7 @@ def sync_status(as_json) -> None:
                        f"{int(lag.total_seconds() // 60) if lag else '—'} min), {_('last success')} "
                        f"{show_time(r['last_success_at'])}")  # fmt: skip
             click.echo(f"  24h: {r['windows']} {_('windows')}, {_('errors')} {r['errors'] or 0}, "
-                       f"{_('rate limited')} {r['rate_limited']}; outbox {r['outbox'] or 0}; "
+                       f"{_('rate limited')} {r['rate_limited']}; {_('outbox')} {r['outbox'] or 0}; "
                        f"{_('pushes pending')} {r['pushes_pending']}")  # fmt: skip
             if r["needs_authorization"]:
                 click.secho("  " + _("The platform no longer accepts this shop's token: authorise the app again."),

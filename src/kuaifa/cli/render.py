@@ -1,8 +1,14 @@
-"""How things look to a person: yuan, China time, and the explain page."""
+"""How things look to a person: yuan, China time, aligned tables, and the explain page.
 
+Columns are measured in terminal cells (``rich.cells.cell_len``): a Chinese character takes two, so a table of
+Chinese names, statuses and reasons lines up the way ``str.ljust`` cannot.
+"""
+
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from rich.cells import cell_len
 
 from kuaifa.domain.shared.money import fen_to_yuan
 from kuaifa.domain.sla.deadlines import CHINA
@@ -16,12 +22,36 @@ def show_time(moment: datetime | None) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+def pad(text: object, width: int, align: str = "<") -> str:
+    """``text`` filled with spaces to ``width`` terminal cells (left ``<`` or right ``>``); longer text is kept."""
+    text = str(text)
+    fill = " " * max(0, width - cell_len(text))
+    return fill + text if align == ">" else text + fill
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> list[str]:
+    """Lines of a plain table: each column as wide as its widest cell, two spaces between columns.
+
+    ``align`` holds one ``<`` or ``>`` per column (default: all left); the last column is not padded.
+    """
+    cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
+    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(header))]
+    align = align or "<" * len(header)
+    last = len(header) - 1
+    return [
+        "  ".join(
+            (c if i == last and align[i] == "<" else pad(c, widths[i], align[i])) for i, c in enumerate(row)
+        ).rstrip()
+        for row in cells
+    ]
+
+
 def explanation_lines(found) -> list[str]:
     order = found.order
     held = f"  {_('held for')}: {', '.join(_(r) for r in order.hold_reasons)}" if order.hold_reasons else ""
     t = {key: _(key) for key in ("Order", "status", "Ship by", "Asia/Shanghai", "risk", "Paid", "Receiver")}
     out = [
-        f"{t['Order']} {order.order_sn} ({order.shop.name})  {t['status']}: {order.status}{held}",
+        f"{t['Order']} {order.order_sn} ({order.shop.name})  {t['status']}: {_(order.status)}{held}",
         f"{t['Ship by']}: {show_time(order.ship_by)} ({t['Asia/Shanghai']})  {t['risk']}: {_(found.risk)}",
         f"{t['Paid']}: {money(order.pay_amount)}  {t['Receiver']}: {order.province} {order.city} "
         f"{order.receiver_name_mask or '—'} {order.receiver_phone_mask or ''}",
@@ -31,7 +61,7 @@ def explanation_lines(found) -> list[str]:
     for v in found.verdicts:
         mark = {True: "✓", False: "✗", None: "·"}[v.passed]
         note = _("mandatory") if v.mandatory else (_("enabled") if v.enabled else _("disabled"))
-        out.append(f"  {mark} {_(v.code):<20} [{note}] {v.detail}")
+        out.append(f"  {mark} {pad(_(v.code), 20)} [{note}] {v.detail}")
     out += ["", _("Lines:")]
     w = {
         key: _(key)
@@ -39,13 +69,14 @@ def explanation_lines(found) -> list[str]:
     }
     for line in found.lines:
         out.append(
-            f"  {line.sku_code or w['(unmapped)']:<14} ×{line.quantity}  {w['reserved']} {line.reserved_for_this_order}"
+            f"  {pad(line.sku_code or w['(unmapped)'], 14)} ×{line.quantity}"
+            f"  {w['reserved']} {line.reserved_for_this_order}"
             f"  {w['on hand']} {line.on_hand}  {w['reserved by others']} {line.reserved_by_others}"
             f" ({line.earlier_orders_holding} {w['orders due no later']})  {line.goods_name}"
             + (f" [{w['in bundle']} {line.bundle}]" if line.bundle else "")
         )
     out += ["", _("History:")]
     for e in found.events:
-        move = f"{e.from_status or '∅'} → {e.to_status}" if e.to_status else ""
-        out.append(f"  {show_time(e.created_at)}  {e.kind:<16} {move:<22} {e.actor}  {e.details or ''}")
+        move = f"{_(e.from_status) if e.from_status else '∅'} → {_(e.to_status)}" if e.to_status else ""
+        out.append(f"  {show_time(e.created_at)}  {pad(_(e.kind), 16)} {pad(move, 22)} {e.actor}  {e.details or ''}")
     return out

@@ -1,7 +1,8 @@
 """``kuaifa waybill``: PDD e-waybills (电子面单) — take a carrier's numbers for orders, give one back, ship with it.
 
-The ship-from address the platform prints comes from ``--sender-*`` options or ``KUAIFA_SENDER_*`` variables (the
-name defaults to the shop's name). A manually entered number needs none of this: ``kuaifa ship --tracking``.
+The ship-from address the platform prints is the shop's stored sender (``kuaifa shop set-sender``); ``--sender-*``
+options or ``KUAIFA_SENDER_*`` variables replace it for one run (the name defaults to the shop's name). A manually
+entered number needs none of this: ``kuaifa ship --tracking``.
 """
 
 import click
@@ -30,12 +31,20 @@ def _sender_options(fn):
     return fn
 
 
-def _sender(shop_name: str, name, mobile, province, city, district, address):
+def _sender(shop, name, mobile, province, city, district, address):
     from kuaifa.domain.carriers.waybills import WaybillSender
     from kuaifa.services.errors import InvalidInput
+    from kuaifa.services.senders import sender_of
 
+    if not any((name, mobile, province, city, district, address)):
+        stored = sender_of(shop)
+        if stored is None:
+            raise InvalidInput(field="--sender-*", reason=_(
+                "shop %(shop)s has no sender address: store it with `kuaifa shop set-sender %(shop)s --name … "
+                "--mobile … --province … --city … --district … --detail …`") % {"shop": shop.name})  # fmt: skip
+        return stored.for_waybill()
     try:
-        return WaybillSender(name or shop_name, mobile, province, city, district, address)
+        return WaybillSender(name or shop.name, mobile, province, city, district, address)
     except ValueError as error:
         raise InvalidInput(field="--sender-*", reason=f"{error} (options or KUAIFA_SENDER_* variables)") from None
 
@@ -77,7 +86,7 @@ def waybill_issue(order_sns, carrier_code, wave_code, shop_name, sender_name, se
     rows = []
     for name, ids in _orders_by_shop(wave_code, order_sns, shop_name).items():
         shop = _shop(name)
-        sender = _sender(shop.name, sender_name, sender_mobile, sender_province, sender_city, sender_district,
+        sender = _sender(shop, sender_name, sender_mobile, sender_province, sender_city, sender_district,
                          sender_address)  # fmt: skip
         provider = waybill_provider_for(shop, sender)
         try:

@@ -28,8 +28,9 @@ BARCODE_HEIGHT = 16 * mm
 
 def render_labels(labels: Iterable[LabelData]) -> bytes:
     """All ``labels`` in one PDF, one label per page, in the order given."""
+    cjk_font()  # registers the embedded fonts before the canvas names one
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=PAGE_SIZE, invariant=True, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=PAGE_SIZE, invariant=True, pageCompression=1, initialFontName=LATIN)
     canvas.setTitle("面单 Shipping labels")
     canvas.setCreator("Kuaifa")
     count = 0
@@ -44,7 +45,7 @@ def render_labels(labels: Iterable[LabelData]) -> bytes:
 
 
 def _bold(canvas: Canvas, x: float, y: float, text: str, font: str, size: float) -> None:
-    """STSong-Light has no bold face: fill and stroke the glyphs."""
+    """Micro Hei has no bold face: fill and stroke the glyphs."""
     obj = canvas.beginText(x, y)
     obj.setFont(font, size)
     obj.setTextRenderMode(2)

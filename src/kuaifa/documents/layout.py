@@ -15,6 +15,7 @@ from datetime import datetime
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from kuaifa.documents.fonts import cjk_font
 from kuaifa.documents.model import Receiver
 from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.sla.deadlines import CHINA
@@ -31,6 +32,7 @@ def china_time(moment: datetime) -> str:
 
 def wrap(text: str, font: str, size: float, width: float, *, max_lines: int | None = None) -> list[str]:
     """Greedy line breaking to ``width`` points; with ``max_lines`` the last kept line ends in "…" if cut."""
+    cjk_font()  # the fonts are measured, so they must be registered
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line, used = "", 0.0
@@ -66,9 +68,11 @@ def wrap(text: str, font: str, size: float, width: float, *, max_lines: int | No
 
 
 def receiver_lines(receiver: Receiver) -> tuple[str, str]:
-    """(masked name + masked phone, region + masked detailed address)."""
-    who = f"{mask_name(receiver.name)}  {mask_phone(receiver.phone)}".strip()
+    """(name + phone, region + detailed address): masked, unless the receiver is marked ``full``."""
     region = " ".join(p.strip() for p in (receiver.province, receiver.city, receiver.town) if p.strip())
+    if receiver.full:
+        return f"{receiver.name}  {receiver.phone}".strip(), f"{region} {receiver.address}".strip()
+    who = f"{mask_name(receiver.name)}  {mask_phone(receiver.phone)}".strip()
     return who, f"{region} {mask_address(receiver.address)}".strip()
 
 

@@ -1,7 +1,8 @@
 """The plain data the renderers print. Services build these from stored rows; nothing here touches a database.
 
 Receiver fields may hold plaintext (manual orders) or the platform's masks: the renderers mask them either way
-(``kuaifa.domain.fulfilment.masking``), so an unmasked name, phone or address never reaches paper.
+(``kuaifa.domain.fulfilment.masking``) unless the receiver is marked ``full`` — the merchant's own order (manual,
+reissue) on a label, whose carrier needs the whole address and phone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Receiver:
     city: str
     town: str
     address: str  # the detailed part, without province/city/town
+    full: bool = False  # print as given (the merchant's own order on a label), else masked
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class PickRow:
     name: str
     quantity: int
     slots: tuple[tuple[int, int], ...]  # (slot number, quantity)
+    spec: str = ""  # 规格
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class PickListData:
     rows: tuple[PickRow, ...]
     order_count: int
     warehouse: str = ""
+    slot_orders: tuple[tuple[int, str, int], ...] = ()  # (slot, order number, units): which order each slot holds
 
 
 @dataclass(frozen=True, slots=True)

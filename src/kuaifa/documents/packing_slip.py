@@ -33,8 +33,9 @@ def enclosure_checklist(slip: PackingSlipData) -> list[str]:
 
 def render_packing_slips(slips: Iterable[PackingSlipData], *, page_size: tuple[float, float] = A5) -> bytes:
     """All ``slips`` in one PDF, each starting on a new page."""
+    cjk_font()  # registers the embedded fonts before the canvas names one
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=page_size, invariant=True, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=page_size, invariant=True, pageCompression=1, initialFontName=LATIN)
     canvas.setTitle("发货单 Packing slips")
     canvas.setCreator("Kuaifa")
     count = 0

@@ -6,10 +6,26 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import Shop, ShopCredential
-from kuaifa.persistence.secrets import seal, unseal
+from kuaifa.persistence.secrets import SecretUnreadable, current_key, seal, unseal
 from kuaifa.services.catalog import add_shop
 from kuaifa.services.errors import InvalidInput, NotFound
+
+
+class CredentialUnreadable(DomainError):
+    code = "credentials.unreadable"
+    template = (
+        "The stored platform credentials of shop %(shop)s cannot be read with the current secret key. Restore the "
+        "key file this install used (or KUAIFA_SECRET_KEY), or authorise the shop again."
+    )
+
+
+def _unseal(row: ShopCredential, token: str, *, key: str | None = None) -> str:
+    try:
+        return unseal(token, key=key)
+    except SecretUnreadable:
+        raise CredentialUnreadable(shop=row.shop.name) from None
 
 
 @dataclass(frozen=True)
@@ -32,12 +48,14 @@ def connect_pdd_shop(
                          ("--access-token", access_token), ("--gateway", gateway_url)):  # fmt: skip
         if not value.strip():
             raise InvalidInput(field=field, reason="required")
+    # sealed before the shop is created: without a key there is no shop either
+    sealed = {"client_secret": seal(client_secret), "access_token": seal(access_token),
+              "refresh_token": seal(refresh_token)}  # fmt: skip
     shop = add_shop(name, platform=Shop.Platform.PDD, now=now)
     with transaction.atomic(durable=True):
         ShopCredential.objects.create(
-            shop=shop, gateway_url=gateway_url, client_id=client_id, client_secret=seal(client_secret),
-            access_token=seal(access_token), refresh_token=seal(refresh_token), access_expires_at=access_expires_at,
-            updated_at=now,
+            shop=shop, gateway_url=gateway_url, client_id=client_id, access_expires_at=access_expires_at,
+            updated_at=now, **sealed,
         )  # fmt: skip
     return shop
 
@@ -47,8 +65,8 @@ def credentials_of(shop: Shop) -> Credentials:
     if row is None:
         raise NotFound(kind="platform credentials for shop", key=shop.name)
     return Credentials(
-        row.gateway_url, row.client_id, unseal(row.client_secret), unseal(row.access_token),
-        unseal(row.refresh_token), row.access_expires_at, row.needs_authorization,
+        row.gateway_url, row.client_id, _unseal(row, row.client_secret), _unseal(row, row.access_token),
+        _unseal(row, row.refresh_token), row.access_expires_at, row.needs_authorization,
     )  # fmt: skip
 
 
@@ -88,11 +106,11 @@ def refresh_tokens(shop: Shop, *, expired_access_token: str, refresh: Callable[[
         row = ShopCredential.objects.select_for_update().filter(shop=shop).first()
         if row is None:
             raise NotFound(kind="platform credentials for shop", key=shop.name)
-        stored = unseal(row.access_token)
+        stored = _unseal(row, row.access_token)
         if stored and stored != expired_access_token:
             return stored
         try:
-            pair = refresh(unseal(row.refresh_token))
+            pair = refresh(_unseal(row, row.refresh_token))
         except Exception as error:  # the flag must commit; the error is raised after the transaction
             failure = error
             ShopCredential.objects.filter(id=row.id).update(needs_authorization=True, updated_at=now)
@@ -103,3 +121,21 @@ def refresh_tokens(shop: Shop, *, expired_access_token: str, refresh: Callable[[
             )  # fmt: skip
             return pair.access_token
     raise failure
+
+
+def reseal_all(new_key: str) -> list[str]:
+    """Re-seal every shop's stored credentials under ``new_key``, all or nothing; returns the shops' names.
+
+    Every credential is read with the current key first: one that cannot be read refuses the whole rotation,
+    naming its shop, so no credential is left sealed under a key that is about to be thrown away.
+    """
+    old_key = current_key()
+    fields = ("client_secret", "access_token", "refresh_token")
+    with transaction.atomic(durable=True):
+        rows = list(ShopCredential.objects.select_for_update().select_related("shop").order_by("id"))
+        plain = [{f: _unseal(row, getattr(row, f), key=old_key) for f in fields} for row in rows]
+        for row, values in zip(rows, plain, strict=True):
+            for f in fields:
+                setattr(row, f, seal(values[f], key=new_key))
+        ShopCredential.objects.bulk_update(rows, fields)
+    return [row.shop.name for row in rows]

@@ -53,7 +53,8 @@ class MaskedReceiver:
     province: str
     city: str
     town: str
-    address: str  # detailed part, masked
+    address: str  # detailed part, masked unless ``full``
+    full: bool = False  # the merchant's own order: name, phone and address printed as entered
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class LabelInfo:
     tracking_number: str
     receiver: MaskedReceiver
     contents: tuple[tuple[str, int], ...]  # (SKU code as sold, quantity)
+    sender_name: str = ""  # the shop's stored sender (kuaifa shop set-sender); empty when none was set
+    sender_phone: str = ""
+    sender_address: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class PickRowInfo:
     name: str
     quantity: int
     slots: tuple[tuple[int, int], ...]
+    spec: str = ""  # 规格
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class PickListInfo:
     created_at: datetime
     rows: tuple[PickRowInfo, ...]  # in walking order (natural bin order)
     order_count: int
+    slot_orders: tuple[tuple[int, str, int], ...] = ()  # (slot, order number, units), by slot
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,21 @@ def masked_receiver(row: dict) -> MaskedReceiver:
         town=row["town"],
         address=pick(row["receiver_address_mask"], row["receiver_address"], mask_address),
     )
+
+
+OWN_SOURCES = ("manual", "reissue")
+
+
+def label_receiver(row: dict) -> MaskedReceiver:
+    """The receiver a label prints. The merchant's own orders (manual, reissue) were entered by the merchant, who
+    owns that address: the carrier gets it in full (name, phone, address). Platform orders keep the platform's
+    masks — their full address travels only through the platform's own print component."""
+    if row["source"] in OWN_SOURCES and row["receiver_is_plaintext"]:
+        return MaskedReceiver(
+            name=row["receiver_name"], phone=row["receiver_phone"], province=row["province"], city=row["city"],
+            town=row["town"], address=row["receiver_address"], full=True,
+        )  # fmt: skip
+    return masked_receiver(row)
 
 
 def carrier_name(logistics_id: int, fetched: dict[int, str] | None = None) -> str:
@@ -175,8 +196,13 @@ def label_data(order_ids: Sequence[int], *, skip_unshipped: bool = False) -> Lab
                 shop_name=row["shop__name"],
                 carrier_name=carrier_name(row["logistics_id"], fetched) or str(row["logistics_id"]),
                 tracking_number=row["tracking_number"],
-                receiver=masked_receiver(row),
+                receiver=label_receiver(row),
                 contents=found.sold if found else (),
+                sender_name=row["shop__sender_name"],
+                sender_phone=row["shop__sender_mobile"],
+                sender_address="".join(
+                    row[f"shop__sender_{part}"] for part in ("province", "city", "district", "detail")
+                ),
             )
         )
     if skipped and not skip_unshipped:
@@ -223,19 +249,25 @@ def pick_list_data(wave_code: str) -> PickListInfo:
     slots = dict(live.values_list("order_id", "slot"))
     contents = order_contents(live.values("order_id"))
     names: dict[int, str] = {}
+    specs: dict[int, str] = {}
     orders: list[PlannedOrder] = []
     for order_id, found in contents.items():
         if not found.units:
             continue
         for unit in found.units:
             names.setdefault(unit.sku_id, unit.name)
+            specs.setdefault(unit.sku_id, unit.spec)
         lines = tuple(CandidateLine(u.sku_id, u.sku_code, u.quantity, u.bin_location) for u in found.units)
         orders.append(PlannedOrder(slots[order_id], WaveCandidate(order_id, "", 0, wave.created_at, "", lines)))
     rows = tuple(
-        PickRowInfo(line.bin_location, line.sku_code, names.get(line.sku_id, ""), line.quantity, line.slots)
+        PickRowInfo(line.bin_location, line.sku_code, names.get(line.sku_id, ""), line.quantity, line.slots,
+                    specs.get(line.sku_id, ""))
         for line in build_pick_list(sorted(orders, key=lambda o: o.slot))
-    )
-    return PickListInfo(wave.id, wave.code, wave.created_at, rows, len(slots))
+    )  # fmt: skip
+    units = {o.order.order_id: sum(line.quantity for line in o.order.lines) for o in orders}
+    sns = dict(live.values_list("order_id", "order__order_sn"))
+    slot_orders = tuple(sorted((slot, sns[order_id], units.get(order_id, 0)) for order_id, slot in slots.items()))
+    return PickListInfo(wave.id, wave.code, wave.created_at, rows, len(slots), slot_orders)
 
 
 @transaction.atomic(durable=True)

@@ -14,6 +14,13 @@ class Shop(models.Model):
     ship_by_hours = models.PositiveIntegerField(default=48)
     review_rules = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
+    # The ship-from contact and address (寄件人) of e-waybills and labels; empty until `kuaifa shop set-sender`.
+    sender_name = models.CharField(max_length=64, blank=True, default="")
+    sender_mobile = models.CharField(max_length=20, blank=True, default="")
+    sender_province = models.CharField(max_length=32, blank=True, default="")
+    sender_city = models.CharField(max_length=32, blank=True, default="")
+    sender_district = models.CharField(max_length=32, blank=True, default="")
+    sender_detail = models.CharField(max_length=200, blank=True, default="")
 
     def __str__(self) -> str:
         return self.name
