@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kuaifa", "0006_carrier_tariffs"),
+        ("kuaifa", "0007_alerts"),
     ]
 
     operations = [
