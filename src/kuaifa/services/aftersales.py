@@ -39,6 +39,7 @@ class CaseReport:
     unchanged: int = 0
     refunds_recorded: int = 0
     case_ids: list[str] = field(default_factory=list)
+    quarantined: int = 0  # records that could not be mapped, set aside (services.quarantine)
 
 
 def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: datetime) -> CaseReport:
@@ -88,17 +89,24 @@ def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: dat
     return report
 
 
+def case_key(case: CanonicalCase) -> tuple[str, datetime | None]:
+    return case.after_sales_id, case.updated_at
+
+
 def sync_cases_window(
     shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
 ) -> CaseReport | None:
     """One window of after-sales cases, stored with the cursor advance in one transaction; None when caught up."""
     done = run_window(
         shop, platform, REFUNDS, platform.cases_updated,
-        lambda cases: upsert_cases(shop, cases, actor=actor, now=now), now=now, settings=settings,
+        lambda cases: upsert_cases(shop, cases, actor=actor, now=now), case_key, now=now, settings=settings,
     )  # fmt: skip
     if done is None:
         return None
-    return done.report if done.end is not None else CaseReport()
+    if done.end is None:
+        return CaseReport()
+    done.report.quarantined = done.quarantined
+    return done.report
 
 
 def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
@@ -109,6 +117,7 @@ def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
         total.updated += step.updated
         total.unchanged += step.unchanged
         total.refunds_recorded += step.refunds_recorded
+        total.quarantined += step.quarantined
         total.case_ids += step.case_ids
     return total
 

@@ -4,22 +4,27 @@ Incremental sync walks ``updated_at`` windows of at most 30 minutes, each ending
 clock minus 3 minutes (orders still being written there are not yet visible) and starting 10 minutes before the
 previous window ended, so an order written late into an earlier window is still caught. One window is one
 transaction: its orders, the cursor advance and the log row commit together, so a crash anywhere loses nothing
-(the window is fetched again) and duplicates nothing (upserts are idempotent, newest copy wins).
+(the window is fetched again) and duplicates nothing (upserts are idempotent, newest copy wins). An order that
+cannot be mapped is set aside raw in the quarantine in that same transaction (``services.quarantine``): it never
+stops its window, and a later copy that maps resolves it.
 
 Backfill and the daily reconciliation read orders by confirm (成交) time in 24 h windows; reconciliation counts
 and repairs what increments missed. Network calls happen outside transactions.
 """
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from kuaifa.domain.platform import PlatformError, SalesPlatform
-from kuaifa.persistence.models import Order, Shop, SyncCursor, SyncLog
+from kuaifa.domain.orders.canonical import CanonicalOrder
+from kuaifa.domain.platform import CallFailure, Fetched, PlatformError, SalesPlatform
+from kuaifa.persistence.models import Order, PlatformCallFailure, Shop, SyncCursor, SyncLog
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import IngestReport, upsert_orders
+from kuaifa.services.quarantine import resolve_mapped, set_aside
 
 ORDERS = "orders"
 
@@ -43,6 +48,7 @@ class SyncReport:
     ingest: IngestReport = field(default_factory=IngestReport)
     caught_up: bool = False
     position: datetime | None = None
+    quarantined: int = 0  # records of these windows that could not be mapped, set aside (services.quarantine)
 
 
 # report: anything with created / updated counts (an IngestReport, a CaseReport)
@@ -54,6 +60,19 @@ def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: 
         error_code=error.code if error else "", error=error.message[:2000] if error else "",
         rate_limited=int(bool(error and error.code == "platform.rate_limited")), seconds=seconds, created_at=now,
     )  # fmt: skip
+
+
+def record_call_failures(shop: Shop, failures: Iterable[CallFailure], *, now: datetime) -> int:
+    """Persist the failed platform calls an adapter reported, also those a retry got through: sync health counts
+    them by API and code."""
+    rows = [
+        PlatformCallFailure(shop=shop, api=f.api[:64], code=f.code[:32], message=f.message, retried=f.retried,
+                            rate_limited=f.rate_limited, occurred_at=now)  # fmt: skip
+        for f in failures
+    ]
+    with transaction.atomic():
+        PlatformCallFailure.objects.bulk_create(rows)
+    return len(rows)
 
 
 def advance_cursor(shop: Shop, stream: str, expected: datetime | None, end: datetime, *, now: datetime) -> bool:
@@ -95,12 +114,16 @@ class Window:
     report: object
     fetched: int
     end: datetime | None  # None: another sync of this shop moved the cursor first, this window was dropped
+    quarantined: int = 0
 
 
-def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch, store, *, now: datetime,
+def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable[[datetime, datetime], Fetched],
+               store, key: Callable[[object], tuple[str, datetime | None]], *, now: datetime,
                settings: SyncSettings = DEFAULTS) -> Window | None:  # fmt: skip
-    """Fetch the next window of ``stream`` (``fetch(start, end)``, outside any transaction), then store it
-    (``store(items)``), advance the cursor and log it in one transaction. None when caught up."""
+    """Fetch the next window of ``stream`` (``fetch(start, end)``, outside any transaction), then in one
+    transaction store what mapped (``store(items)``), set aside what did not (quarantine, resolving earlier
+    unreadable copies of what now mapped, ``key(item)`` naming each), advance the cursor and log it. None when
+    caught up."""
     cursor = SyncCursor.objects.filter(shop=shop, stream=stream).values_list("position", flat=True).first()
     window = next_window(cursor, platform.platform_now(), settings)
     if window is None:
@@ -108,19 +131,25 @@ def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch, store, *
     start, end = window
     began = time.perf_counter()
     try:
-        items = list(fetch(start, end))
+        fetched = fetch(start, end)
     except PlatformError as error:
         with transaction.atomic(durable=True):
             log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, error=error)
         raise
     with transaction.atomic(durable=True):
-        report = store(items)
+        report = store(fetched.items)
+        set_aside(shop, stream, fetched.unmapped, source="sync", now=now)
+        resolve_mapped(shop, stream, [key(item) for item in fetched.items], now=now)
         if not advance_cursor(shop, stream, cursor, end, now=now):
             transaction.set_rollback(True)  # another sync of this shop committed first: this window is dropped
             return Window(report, 0, None)
-        log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(items),
+        log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(fetched),
                    report=report)  # fmt: skip
-    return Window(report, len(items), end)
+    return Window(report, len(fetched), end, len(fetched.unmapped))
+
+
+def order_key(order: CanonicalOrder) -> tuple[str, datetime | None]:
+    return order.order_sn, order.updated_at
 
 
 def sync_orders_window(
@@ -129,14 +158,15 @@ def sync_orders_window(
     """Fetch and store one window of orders; None when the cursor is already at the platform's settled present."""
     done = run_window(
         shop, platform, ORDERS, platform.orders_updated,
-        lambda orders: upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now),
+        lambda orders: upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now), order_key,
         now=now, settings=settings,
     )  # fmt: skip
     if done is None:
         return None
     if done.end is None:
         return SyncReport()
-    return SyncReport(windows=1, fetched=done.fetched, ingest=done.report, position=done.end)
+    return SyncReport(windows=1, fetched=done.fetched, ingest=done.report, position=done.end,
+                      quarantined=done.quarantined)  # fmt: skip
 
 
 def sync_orders(
@@ -154,6 +184,7 @@ def sync_orders(
         total.fetched += step.fetched
         total.ingest.add(step.ingest)
         total.position = step.position
+        total.quarantined += step.quarantined
     return total
 
 
@@ -164,6 +195,7 @@ class ReconcileReport:
     missing: list[str] = field(default_factory=list)  # orders the platform has and we did not
     changed: int = 0  # orders we held an older copy of
     ingest: IngestReport = field(default_factory=IngestReport)
+    quarantined: int = 0  # orders that could not be mapped, set aside (services.quarantine)
 
 
 def _confirm_windows(start: datetime, end: datetime):
@@ -186,7 +218,8 @@ def reconcile_orders(
         raise InvalidInput(field="--from", reason="the platform serves orders of the last 90 days only")
     result = ReconcileReport()
     for window_start, window_end in _confirm_windows(start, end):
-        orders = platform.orders_confirmed(window_start, window_end)
+        fetched = platform.orders_confirmed(window_start, window_end)
+        orders = fetched.items
         known = set(
             Order.objects.filter(shop=shop, order_sn__in=[o.order_sn for o in orders]).values_list(
                 "order_sn", flat=True
@@ -194,11 +227,14 @@ def reconcile_orders(
         )
         with transaction.atomic(durable=True):
             report = upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now)
+            set_aside(shop, ORDERS, fetched.unmapped, source="backfill", now=now)
+            resolve_mapped(shop, ORDERS, [order_key(order) for order in orders], now=now)
             log_window(
-                shop, "reconcile", window_start, window_end, now=now, seconds=0, fetched=len(orders), report=report
+                shop, "reconcile", window_start, window_end, now=now, seconds=0, fetched=len(fetched), report=report
             )
         result.windows += 1
-        result.checked += len(orders)
+        result.checked += len(fetched)
+        result.quarantined += len(fetched.unmapped)
         result.missing += sorted(o.order_sn for o in orders if o.order_sn not in known)
         result.changed += report.updated
         result.ingest.add(report)

@@ -19,7 +19,7 @@ from kuaifa.persistence.models.platform import (
     ShopCredential,
     SyncLog,
 )
-from kuaifa.persistence.models.sync import ImportBatch, SyncCursor
+from kuaifa.persistence.models.sync import ImportBatch, PlatformCallFailure, QuarantinedRecord, SyncCursor
 from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
@@ -34,9 +34,11 @@ __all__ = [
     "OrderLine",
     "OutboxEntry",
     "PackRecord",
+    "PlatformCallFailure",
     "PlatformSku",
     "PrintLog",
     "PushMessage",
+    "QuarantinedRecord",
     "Reservation",
     "ReturnToStockTask",
     "Shipment",

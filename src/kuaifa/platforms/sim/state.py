@@ -93,7 +93,7 @@ class RefundDecisionRecord:
 class Fault:
     """Something to go wrong on a coming call: an ``error_response`` code, an HTTP status, or a delay."""
 
-    kind: str  # "error" | "http" | "delay" (before the API runs) | "delay_after" (after it ran)
+    kind: str  # "error" | "http" | "delay" (before the API runs) | "delay_after" | "truncate" (after it ran)
     api: str | None = None  # only calls of this type; None = any call
     code: int = 0
     http_status: int = 0
@@ -442,6 +442,10 @@ class SimState:
         """The next ``count`` matching calls are answered only after ``seconds`` of real time: before the API runs,
         or with ``after_handling`` after it ran (its effect is done, only the answer is late: a "lost" answer)."""
         self._queue(count, Fault("delay_after" if after_handling else "delay", api, seconds=seconds))
+
+    def truncate_next(self, count: int = 1, *, api: str | None = None) -> None:
+        """The next ``count`` matching calls run, then answer HTTP 200 with only the first half of their JSON."""
+        self._queue(count, Fault("truncate", api))
 
     def rate_limit_next(self, count: int = 1, *, api: str | None = None) -> None:
         """The next ``count`` matching calls are throttled with 70031."""
