@@ -71,7 +71,13 @@ def cli() -> None:
     translation.activate(os.environ.get("KUAIFA_LANG", "zh-hans"))
 
 
-from kuaifa.cli import commands, fulfilment_commands, platform_commands, waybill_commands  # noqa: E402,F401 (registers them)
+from kuaifa.cli import (  # noqa: E402,F401 (registers them)
+    commands,
+    fulfilment_commands,
+    platform_commands,
+    quarantine_commands,
+    waybill_commands,
+)
 
 
 def main() -> None:

@@ -99,6 +99,10 @@ class SalesPlatform(Protocol):
         """The platform's clock (aware UTC): sync windows must end a few minutes before it."""
         ...
 
+    def calibrate(self) -> None:
+        """Measure the platform's clock against ours, before a sync lays out its windows."""
+        ...
+
     def orders_updated(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
         """Every order updated in [start, end] (≤ 30 min), one copy each, the newest; unreadable ones apart."""
         ...

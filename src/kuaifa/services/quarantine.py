@@ -34,7 +34,9 @@ def set_aside(shop: Shop, stream: str, records: Iterable[Unmapped], *, source: s
                 last_seen_at=now,
             )  # fmt: skip
             continue
-        newer = held.platform_updated_at is None or (record.updated_at and record.updated_at >= held.platform_updated_at)
+        newer = held.platform_updated_at is None or (
+            record.updated_at and record.updated_at >= held.platform_updated_at
+        )
         values: dict = {"last_seen_at": now, "attempts": F("attempts") + 1}
         if newer:
             values |= {"raw": record.raw, "reason_code": record.code, "reason": record.message,

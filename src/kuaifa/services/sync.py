@@ -66,8 +66,15 @@ def record_call_failures(shop: Shop, failures: Iterable[CallFailure], *, now: da
     """Persist the failed platform calls an adapter reported, also those a retry got through: sync health counts
     them by API and code."""
     rows = [
-        PlatformCallFailure(shop=shop, api=f.api[:64], code=f.code[:32], message=f.message, retried=f.retried,
-                            rate_limited=f.rate_limited, occurred_at=now)  # fmt: skip
+        PlatformCallFailure(
+            shop=shop,
+            api=f.api[:64],
+            code=f.code[:32],
+            message=f.message,
+            retried=f.retried,
+            rate_limited=f.rate_limited,
+            occurred_at=now,
+        )
         for f in failures
     ]
     with transaction.atomic():
@@ -216,6 +223,14 @@ def reconcile_orders(
         raise InvalidInput(field="--to", reason="the end must be after the start")
     if end - start > timedelta(days=90):
         raise InvalidInput(field="--from", reason="the platform serves orders of the last 90 days only")
+    try:
+        return _reconcile(shop, platform, start, end, actor=actor, now=now)
+    finally:
+        record_call_failures(shop, platform.call_failures(), now=now)
+
+
+def _reconcile(shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: str,
+               now: datetime) -> ReconcileReport:  # fmt: skip
     result = ReconcileReport()
     for window_start, window_end in _confirm_windows(start, end):
         fetched = platform.orders_confirmed(window_start, window_end)

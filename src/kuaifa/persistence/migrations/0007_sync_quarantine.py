@@ -5,49 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaifa', '0006_carrier_tariffs'),
+        ("kuaifa", "0006_carrier_tariffs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlatformCallFailure',
+            name="PlatformCallFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('api', models.CharField(max_length=64)),
-                ('code', models.CharField(max_length=32)),
-                ('message', models.TextField(blank=True, default='')),
-                ('retried', models.BooleanField()),
-                ('rate_limited', models.BooleanField()),
-                ('occurred_at', models.DateTimeField()),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='call_failures', to='kuaifa.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("api", models.CharField(max_length=64)),
+                ("code", models.CharField(max_length=32)),
+                ("message", models.TextField(blank=True, default="")),
+                ("retried", models.BooleanField()),
+                ("rate_limited", models.BooleanField()),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="call_failures", to="kuaifa.shop"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['shop', 'occurred_at'], name='kuaifa_plat_shop_id_392a04_idx')],
+                "indexes": [models.Index(fields=["shop", "occurred_at"], name="kuaifa_plat_shop_id_392a04_idx")],
             },
         ),
         migrations.CreateModel(
-            name='QuarantinedRecord',
+            name="QuarantinedRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stream', models.CharField(choices=[('orders', '订单'), ('refunds', '售后')], max_length=16)),
-                ('platform_key', models.CharField(max_length=64)),
-                ('raw', models.JSONField()),
-                ('reason_code', models.CharField(max_length=64)),
-                ('reason', models.TextField()),
-                ('source', models.CharField(max_length=16)),
-                ('platform_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('attempts', models.PositiveIntegerField(default=1)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.CharField(blank=True, default='', max_length=32)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quarantined', to='kuaifa.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stream", models.CharField(choices=[("orders", "订单"), ("refunds", "售后")], max_length=16)),
+                ("platform_key", models.CharField(max_length=64)),
+                ("raw", models.JSONField()),
+                ("reason_code", models.CharField(max_length=64)),
+                ("reason", models.TextField()),
+                ("source", models.CharField(max_length=16)),
+                ("platform_updated_at", models.DateTimeField(blank=True, null=True)),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                ("attempts", models.PositiveIntegerField(default=1)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution", models.CharField(blank=True, default="", max_length=32)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quarantined", to="kuaifa.shop"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['shop', 'resolved_at'], name='kuaifa_quar_shop_id_b21504_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('shop', 'stream', 'platform_key'), name='quarantine_open_unique')],
+                "indexes": [models.Index(fields=["shop", "resolved_at"], name="kuaifa_quar_shop_id_b21504_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("resolved_at__isnull", True)),
+                        fields=("shop", "stream", "platform_key"),
+                        name="quarantine_open_unique",
+                    )
+                ],
             },
         ),
     ]

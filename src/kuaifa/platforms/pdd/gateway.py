@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.orders.canonical import CanonicalOrder
 from kuaifa.domain.platform import CallFailure, Carrier, Fetched, PlatformError, RecordUnreadable, ShipAck, Unmapped
+from kuaifa.platforms.pdd.beijing_time import parse_beijing
 from kuaifa.platforms.pdd.client import MAX_PAGE_SIZE, PddClient, ShipmentConflict
 from kuaifa.platforms.pdd.errors import (
     PddAuthError,
@@ -26,7 +27,6 @@ from kuaifa.platforms.pdd.errors import (
     PddRateLimited,
     PddTokenExpired,
 )
-from kuaifa.platforms.pdd.beijing_time import parse_beijing
 from kuaifa.platforms.pdd.increment import fetch_window, newest_per_order
 from kuaifa.platforms.pdd.mapping import OrderMappingError, order_from_pdd
 from kuaifa.platforms.pdd.refund_mapping import RefundMappingError, case_from_detail, case_from_list, merge
