@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kuaifa.platforms.sim.clock import SimClock, beijing, epoch_of_beijing
-from kuaifa.platforms.sim.generator import generate_shop
+from kuaifa.platforms.sim.generator import generate_shop, poison
 from kuaifa.platforms.sim.return_addresses import SimReturnAddress, return_addresses_for
 from kuaifa.platforms.sim.shop import DAY, OrderVersion, RefundCase, ShopConfig, SimShop, copy_order
 
@@ -227,6 +227,21 @@ class SimState:
             self._orders[order_sn].append(OrderVersion(now, order))
             self._orders[order_sn].sort(key=lambda v: v.updated_at)
             return copy_order(order)
+
+    def poison_order(self, order_sn: str, **changes: Any) -> dict[str, Any]:
+        """A new version of a visible order, at the simulator's now, that cannot be mapped: its first line's
+        goods_count is not a number (or ``changes`` break it another way, e.g. ``goods_amount="12.345"``)."""
+        with self.lock:
+            version = self._visible(order_sn)
+            if version is None:
+                raise KeyError(order_sn)
+            broken = copy_order(version.order)
+        if changes:
+            broken.update(changes)
+        else:
+            poison(broken)
+        broken.pop("order_sn")
+        return self.update_order(order_sn, **broken)
 
     def record_shipment(self, shipment: ShipmentRecord) -> dict[str, Any]:
         """Apply an accepted online.send: a new version, 已发货, carrier and number set, receiver ciphertext gone
