@@ -59,7 +59,9 @@ def test_a_window_with_a_poison_order_stores_the_rest_quarantines_it_and_moves_t
     good = set(state.visible_order_sns()) - poisoned
     assert poisoned and len(good) > 100
 
-    report = sync_orders(shop, _gateway(sim)(shop), actor=ACTOR, clock=lambda: sim_now(state), settings=_settings(state))
+    report = sync_orders(
+        shop, _gateway(sim)(shop), actor=ACTOR, clock=lambda: sim_now(state), settings=_settings(state)
+    )
 
     assert report.caught_up
     assert set(Order.objects.filter(shop=shop).values_list("order_sn", flat=True)) == good
