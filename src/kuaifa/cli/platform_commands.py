@@ -270,30 +270,20 @@ def worker(once, interval, sync_every) -> None:
 def ship(order_sns, shop_name, logistics_id, tracking_number, offline, as_json) -> None:
     """Mark orders shipped: consumes their stock and queues the tracking-number upload (refused if intercepted).
     Several orders share one parcel (合单) only when they go to one buyer at one address of one shop."""
-    from kuaifa.domain.platform import PlatformError
-    from kuaifa.persistence.models import ShopCredential
-    from kuaifa.services.shipping import ShipRefused, ship_merged_parcel, ship_order
+    from kuaifa.services.shipping import ship_merged_parcel, ship_order
     from kuaifa.tasks.jobs import deliver_outbox_entry
-    from kuaifa.tasks.platforms import platform_for
 
     orders = [_order(sn, shop_name) for sn in order_sns]
-    shop = orders[0].shop
-    if not offline and ShopCredential.objects.filter(shop=shop).exists():
-        try:  # the platform knows of a refund before our next sync does
-            open_refunds = platform_for(shop).orders_with_open_refund([o.order_sn for o in orders])
-            if open_refunds:
-                raise ShipRefused(
-                    order_sn=",".join(sorted(open_refunds)), reason="the platform reports a refund request"
-                )
-        except PlatformError as error:
-            click.secho(_("Platform not reachable (%(code)s); shipping on what Kuaifa knows.") % {"code": error.code},
-                        fg="yellow", err=True)  # fmt: skip
     if len(orders) == 1:
         results = [ship_order(orders[0].id, logistics_id=logistics_id, tracking_number=tracking_number,
-                              actor=actor(), now=now())]  # fmt: skip
+                              actor=actor(), now=now(), check_platform=not offline)]  # fmt: skip
     else:
         results = ship_merged_parcel([o.id for o in orders], logistics_id=logistics_id,
-                                     tracking_number=tracking_number, actor=actor(), now=now())  # fmt: skip
+                                     tracking_number=tracking_number, actor=actor(), now=now(),
+                                     check_platform=not offline)  # fmt: skip
+    if results[0].refund_check_skipped not in ("", "offline"):
+        click.secho(_("Platform not reachable (%(code)s); shipping on what Kuaifa knows.")
+                    % {"code": results[0].refund_check_skipped}, fg="yellow", err=True)  # fmt: skip
     for shipped in results:
         if shipped.outbox_entry_id:
             deliver_outbox_entry.enqueue(shipped.outbox_entry_id)
