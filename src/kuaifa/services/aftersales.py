@@ -39,7 +39,11 @@ class CaseReport:
     unchanged: int = 0
     refunds_recorded: int = 0
     case_ids: list[str] = field(default_factory=list)
-    quarantined: int = 0  # records that could not be mapped, set aside (services.quarantine)
+    quarantined_keys: set[str] = field(default_factory=set)  # records that could not be mapped, set aside
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.quarantined_keys)
 
 
 def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: datetime) -> CaseReport:
@@ -105,7 +109,7 @@ def sync_cases_window(
         return None
     if done.end is None:
         return CaseReport()
-    done.report.quarantined = done.quarantined
+    done.report.quarantined_keys = set(done.quarantined)
     return done.report
 
 
@@ -117,7 +121,7 @@ def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
         total.updated += step.updated
         total.unchanged += step.unchanged
         total.refunds_recorded += step.refunds_recorded
-        total.quarantined += step.quarantined
+        total.quarantined_keys |= step.quarantined_keys
         total.case_ids += step.case_ids
     return total
 

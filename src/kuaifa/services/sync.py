@@ -48,7 +48,11 @@ class SyncReport:
     ingest: IngestReport = field(default_factory=IngestReport)
     caught_up: bool = False
     position: datetime | None = None
-    quarantined: int = 0  # records of these windows that could not be mapped, set aside (services.quarantine)
+    quarantined_keys: set[str] = field(default_factory=set)  # records that could not be mapped, set aside
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.quarantined_keys)
 
 
 # report: anything with created / updated counts (an IngestReport, a CaseReport)
@@ -121,7 +125,7 @@ class Window:
     report: object
     fetched: int
     end: datetime | None  # None: another sync of this shop moved the cursor first, this window was dropped
-    quarantined: int = 0
+    quarantined: frozenset[str] = frozenset()  # keys of the records set aside
 
 
 def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable[[datetime, datetime], Fetched],
@@ -152,7 +156,7 @@ def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable
             return Window(report, 0, None)
         log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(fetched),
                    report=report)  # fmt: skip
-    return Window(report, len(fetched), end, len(fetched.unmapped))
+    return Window(report, len(fetched), end, frozenset(record.key for record in fetched.unmapped))
 
 
 def order_key(order: CanonicalOrder) -> tuple[str, datetime | None]:
@@ -173,7 +177,7 @@ def sync_orders_window(
     if done.end is None:
         return SyncReport()
     return SyncReport(windows=1, fetched=done.fetched, ingest=done.report, position=done.end,
-                      quarantined=done.quarantined)  # fmt: skip
+                      quarantined_keys=set(done.quarantined))  # fmt: skip
 
 
 def sync_orders(
@@ -191,7 +195,7 @@ def sync_orders(
         total.fetched += step.fetched
         total.ingest.add(step.ingest)
         total.position = step.position
-        total.quarantined += step.quarantined
+        total.quarantined_keys |= step.quarantined_keys
     return total
 
 
@@ -202,7 +206,11 @@ class ReconcileReport:
     missing: list[str] = field(default_factory=list)  # orders the platform has and we did not
     changed: int = 0  # orders we held an older copy of
     ingest: IngestReport = field(default_factory=IngestReport)
-    quarantined: int = 0  # orders that could not be mapped, set aside (services.quarantine)
+    quarantined_keys: set[str] = field(default_factory=set)  # orders that could not be mapped, set aside
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.quarantined_keys)
 
 
 def _confirm_windows(start: datetime, end: datetime):
@@ -249,7 +257,7 @@ def _reconcile(shop: Shop, platform: SalesPlatform, start: datetime, end: dateti
             )
         result.windows += 1
         result.checked += len(fetched)
-        result.quarantined += len(fetched.unmapped)
+        result.quarantined_keys |= {record.key for record in fetched.unmapped}
         result.missing += sorted(o.order_sn for o in orders if o.order_sn not in known)
         result.changed += report.updated
         result.ingest.add(report)
