@@ -330,7 +330,9 @@ def sim() -> None:
 @click.option("--days", type=click.IntRange(1, 30), default=1, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8780, show_default=True)
-def sim_serve(seed, orders_per_hour, days, host, port) -> None:
+@click.option("--poison-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of orders sent in a shape that cannot be mapped (to watch the quarantine work).")  # fmt: skip
+def sim_serve(seed, orders_per_hour, days, host, port, poison_share) -> None:
     """Serve a simulated shop whose orders arrive in real time from today (China time), until interrupted."""
     from kuaifa.domain.sla.deadlines import CHINA
     from kuaifa.platforms.sim import (
@@ -343,7 +345,8 @@ def sim_serve(seed, orders_per_hour, days, host, port) -> None:
     )
 
     today = now().astimezone(CHINA).date()
-    shop = generate_shop(ShopConfig(seed=seed, start=today, days=days, orders_per_day=orders_per_hour * 24))
+    shop = generate_shop(ShopConfig(seed=seed, start=today, days=days, orders_per_day=orders_per_hour * 24,
+                                    poison_share=poison_share))  # fmt: skip
     state = SimState(shop, now=now().timestamp())
     state.clock.run()
     server, thread = serve(host, port, state=state)
