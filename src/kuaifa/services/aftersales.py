@@ -98,12 +98,15 @@ def case_key(case: CanonicalCase) -> tuple[str, datetime | None]:
 
 
 def sync_cases_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
-) -> CaseReport | None:
-    """One window of after-sales cases, stored with the cursor advance in one transaction; None when caught up."""
+    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    group: int = 1,
+) -> CaseReport | None:  # fmt: skip
+    """The next window of after-sales cases (up to ``group`` windows), stored with the cursor advance in one
+    transaction; None when caught up."""
     done = run_window(
         shop, platform, REFUNDS, platform.cases_updated,
         lambda cases: upsert_cases(shop, cases, actor=actor, now=now), case_key, now=now, settings=settings,
+        group=group,
     )  # fmt: skip
     if done is None:
         return None
@@ -116,7 +119,8 @@ def sync_cases_window(
 def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
                settings: SyncSettings = DEFAULTS) -> CaseReport:  # fmt: skip
     total = CaseReport()
-    while (step := sync_cases_window(shop, platform, actor=actor, now=clock(), settings=settings)) is not None:
+    while (step := sync_cases_window(shop, platform, actor=actor, now=clock(), settings=settings,
+                                     group=settings.catch_up_group)) is not None:  # fmt: skip
         total.created += step.created
         total.updated += step.updated
         total.unchanged += step.unchanged

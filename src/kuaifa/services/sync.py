@@ -36,6 +36,7 @@ class SyncSettings:
     settle: timedelta = timedelta(minutes=3)  # window end ≤ platform time − settle
     first_lookback: timedelta = timedelta(days=1)  # where a shop's first sync starts
     min_advance: timedelta = timedelta(minutes=1)  # at the live edge, wait until a window gains at least this
+    catch_up_group: int = 4  # behind the live edge, this many windows are fetched, then committed together
 
 
 DEFAULTS = SyncSettings()
@@ -120,43 +121,80 @@ def next_window(
 
 @dataclass(frozen=True)
 class Window:
-    """One stored window: what the store step reported, how many items came, where the cursor now stands."""
+    """Stored windows: what the store step reported, how many items came, where the cursor now stands."""
 
     report: object
     fetched: int
-    end: datetime | None  # None: another sync of this shop moved the cursor first, this window was dropped
+    end: datetime | None  # None: another sync of this shop moved the cursor first, these windows were dropped
     quarantined: frozenset[str] = frozenset()  # keys of the records set aside
+    windows: int = 1
+
+
+def _newest(items: list, key: Callable[[object], tuple[str, datetime | None]]) -> list:
+    """One copy per platform key, the newest (overlapping windows of a group return some records twice)."""
+    newest: dict[str, object] = {}
+    for item in items:
+        name, updated_at = key(item)
+        held = newest.get(name)
+        if held is None or (updated_at and (key(held)[1] is None or updated_at >= key(held)[1])):  # type: ignore[operator]
+            newest[name] = item
+    return list(newest.values())
 
 
 def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable[[datetime, datetime], Fetched],
                store, key: Callable[[object], tuple[str, datetime | None]], *, now: datetime,
-               settings: SyncSettings = DEFAULTS) -> Window | None:  # fmt: skip
-    """Fetch the next window of ``stream`` (``fetch(start, end)``, outside any transaction), then in one
-    transaction store what mapped (``store(items)``), set aside what did not (quarantine, resolving earlier
-    unreadable copies of what now mapped, ``key(item)`` naming each), advance the cursor and log it. None when
-    caught up."""
+               settings: SyncSettings = DEFAULTS, group: int = 1) -> Window | None:  # fmt: skip
+    """Fetch the next windows of ``stream`` (``fetch(start, end)``, outside any transaction; up to ``group`` of
+    them when behind), then in one transaction store what mapped (``store(items)``), set aside what did not
+    (quarantine, resolving earlier unreadable copies of what now mapped, ``key(item)`` naming each), advance the
+    cursor to the last window's end and log each window. None when caught up.
+
+    A group commits as one: the cursor is never ahead of what is stored. A fetch that fails mid-group commits the
+    windows fetched before it, then logs the failure and raises.
+    """
     cursor = SyncCursor.objects.filter(shop=shop, stream=stream).values_list("position", flat=True).first()
-    window = next_window(cursor, platform.platform_now(), settings)
-    if window is None:
-        return None
-    start, end = window
-    began = time.perf_counter()
-    try:
-        fetched = fetch(start, end)
-    except PlatformError as error:
+    platform_now = platform.platform_now()
+    taken: list[tuple[datetime, datetime, Fetched, float]] = []
+    position, failure = cursor, None
+    while len(taken) < max(group, 1):
+        window = next_window(position, platform_now, settings)
+        if window is None:
+            break
+        start, end = window
+        began = time.perf_counter()
+        try:
+            taken.append((start, end, fetch(start, end), time.perf_counter() - began))
+        except PlatformError as error:
+            failure = (start, end, error, time.perf_counter() - began)
+            break
+        position = end
+    done = _commit(shop, stream, cursor, taken, store, key, now=now) if taken else None
+    if failure is not None:
+        start, end, error, seconds = failure
         with transaction.atomic(durable=True):
-            log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, error=error)
-        raise
+            log_window(shop, stream, start, end, now=now, seconds=seconds, error=error)
+        raise error
+    return done
+
+
+def _commit(shop: Shop, stream: str, cursor: datetime | None, taken: list[tuple[datetime, datetime, Fetched, float]],
+            store, key, *, now: datetime) -> Window:  # fmt: skip
+    items = _newest([item for _, _, fetched, _ in taken for item in fetched.items], key)
+    unmapped = {record.key: record for _, _, fetched, _ in taken for record in fetched.unmapped}
+    end = taken[-1][1]
     with transaction.atomic(durable=True):
-        report = store(fetched.items)
-        set_aside(shop, stream, fetched.unmapped, source="sync", now=now)
-        resolve_mapped(shop, stream, [key(item) for item in fetched.items], now=now)
+        report = store(items)
+        set_aside(shop, stream, unmapped.values(), source="sync", now=now)
+        resolve_mapped(shop, stream, [key(item) for item in items], now=now)
         if not advance_cursor(shop, stream, cursor, end, now=now):
-            transaction.set_rollback(True)  # another sync of this shop committed first: this window is dropped
-            return Window(report, 0, None)
-        log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(fetched),
-                   report=report)  # fmt: skip
-    return Window(report, len(fetched), end, frozenset(record.key for record in fetched.unmapped))
+            transaction.set_rollback(True)  # another sync of this shop committed first: these windows are dropped
+            return Window(report, 0, None, windows=0)
+        for index, (start, window_end, fetched, seconds) in enumerate(taken):
+            last = index == len(taken) - 1
+            log_window(shop, stream, start, window_end, now=now, seconds=seconds, fetched=len(fetched),
+                       report=report if last else None)  # fmt: skip
+    fetched_count = sum(len(fetched) for _, _, fetched, _ in taken)
+    return Window(report, fetched_count, end, frozenset(unmapped), windows=len(taken))
 
 
 def order_key(order: CanonicalOrder) -> tuple[str, datetime | None]:
@@ -164,19 +202,21 @@ def order_key(order: CanonicalOrder) -> tuple[str, datetime | None]:
 
 
 def sync_orders_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
-) -> SyncReport | None:
-    """Fetch and store one window of orders; None when the cursor is already at the platform's settled present."""
+    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    group: int = 1,
+) -> SyncReport | None:  # fmt: skip
+    """Fetch and store the next window of orders (up to ``group`` windows, committed together); None when the
+    cursor is already at the platform's settled present."""
     done = run_window(
         shop, platform, ORDERS, platform.orders_updated,
         lambda orders: upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now), order_key,
-        now=now, settings=settings,
+        now=now, settings=settings, group=group,
     )  # fmt: skip
     if done is None:
         return None
     if done.end is None:
         return SyncReport()
-    return SyncReport(windows=1, fetched=done.fetched, ingest=done.report, position=done.end,
+    return SyncReport(windows=done.windows, fetched=done.fetched, ingest=done.report, position=done.end,
                       quarantined_keys=set(done.quarantined))  # fmt: skip
 
 
@@ -184,10 +224,13 @@ def sync_orders(
     shop: Shop, platform: SalesPlatform, *, actor: str, clock, settings: SyncSettings = DEFAULTS,
     max_windows: int | None = None,
 ) -> SyncReport:  # fmt: skip
-    """Sync window after window until caught up (or ``max_windows``); ``clock()`` gives the local time."""
+    """Sync window after window until caught up (or ``max_windows``), committing ``settings.catch_up_group``
+    windows at a time while behind; ``clock()`` gives the local time."""
     total = SyncReport()
     while max_windows is None or total.windows < max_windows:
-        step = sync_orders_window(shop, platform, actor=actor, now=clock(), settings=settings)
+        group = settings.catch_up_group if max_windows is None else min(settings.catch_up_group,
+                                                                        max_windows - total.windows)  # fmt: skip
+        step = sync_orders_window(shop, platform, actor=actor, now=clock(), settings=settings, group=group)
         if step is None:
             total.caught_up = True
             break
