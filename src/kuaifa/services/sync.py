@@ -15,7 +15,7 @@ and repairs what increments missed. Network calls happen outside transactions.
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -27,6 +27,7 @@ from kuaifa.services.intake import IngestReport, upsert_orders
 from kuaifa.services.quarantine import resolve_mapped, set_aside
 
 ORDERS = "orders"
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -132,13 +133,13 @@ class Window:
 
 def _newest(items: list, key: Callable[[object], tuple[str, datetime | None]]) -> list:
     """One copy per platform key, the newest (overlapping windows of a group return some records twice)."""
-    newest: dict[str, object] = {}
+    newest: dict[str, tuple[object, datetime]] = {}
     for item in items:
         name, updated_at = key(item)
-        held = newest.get(name)
-        if held is None or (updated_at and (key(held)[1] is None or updated_at >= key(held)[1])):  # type: ignore[operator]
-            newest[name] = item
-    return list(newest.values())
+        moment = updated_at or _EARLIEST
+        if name not in newest or moment >= newest[name][1]:
+            newest[name] = (item, moment)
+    return [item for item, _ in newest.values()]
 
 
 def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable[[datetime, datetime], Fetched],
