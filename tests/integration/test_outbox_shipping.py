@@ -411,3 +411,23 @@ def test_an_accepted_order_the_platform_stops_is_refused_at_shipping_and_keeps_i
     assert set(Reservation.objects.filter(order=order).values_list("state", flat=True)) == {"released"}
     assert state.shipments == []
     assert ledger_problems() == []
+
+
+def test_a_truncated_answer_leaves_the_delivery_due_again_never_failed(db, sim):
+    state = sim.state
+    _, accepted = _ready_to_ship(sim)
+    order = accepted[0]
+    [entry] = _ship_all([order], sim)
+    state.truncate_next(1, api=SEND)  # the platform ships it; its answer is cut in half
+    platforms = _platform_for(sim, max_retries=0)
+    now = sim_now(state)
+
+    first = deliver(entry, platforms, now=now)
+
+    assert first.outcome == "retry" and "not JSON" in first.detail
+    assert OutboxEntry.objects.get(id=entry).state == OutboxEntry.State.PENDING
+    assert Shipment.objects.get(order=order).upload_state != "failed"
+    second = deliver(entry, platforms, now=now + timedelta(seconds=31))
+    assert second.outcome == "done"
+    assert OutboxEntry.objects.get(id=entry).result == {"already": True}
+    _assert_told_once([order], sim)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kuaifa.domain.shared.errors import DomainError, IllegalTransition, InvalidMoney, InvalidRuleConfig
-from kuaifa.domain.shared.money import fen_to_yuan, yuan_to_fen
+from kuaifa.domain.shared.money import fen_to_yuan, platform_yuan_to_fen, yuan_to_fen
 
 # --- yuan_to_fen: accepted inputs -------------------------------------------------------------------------------
 
@@ -216,3 +216,37 @@ def test_a_domain_error_accepts_a_template_of_its_own() -> None:
 def test_every_domain_error_is_a_domain_error_with_a_stable_code(error_class: type[DomainError], code: str) -> None:
     assert issubclass(error_class, DomainError)
     assert error_class.code == code
+
+
+# --- platform_yuan_to_fen: the float noise of a platform's computed amounts -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "fen"),
+    [
+        (269.70000000000005, 26970),
+        (89.9 * 3, 26970),
+        (0.1 + 0.2, 30),
+        (19.9 * 7, 13930),
+        (1.15, 115),
+        (269.69999999999999, 26970),
+        (12.340000999, 1234),
+        (-0.30000000000000004, -30),
+        (0.0, 0),
+        ("19.90", 1990),
+        (25, 2500),
+    ],
+)
+def test_a_platform_double_within_a_millionth_of_a_whole_fen_is_that_fen(value, fen) -> None:
+    assert platform_yuan_to_fen(value) == fen
+
+
+@pytest.mark.parametrize("value", [19.995, 12.341, 12.3400011, float("nan"), float("inf"), "19.995", "abc"])
+def test_a_platform_amount_further_from_a_whole_fen_is_refused(value) -> None:
+    with pytest.raises(InvalidMoney):
+        platform_yuan_to_fen(value)
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=999))
+def test_price_times_quantity_as_doubles_maps_to_the_exact_fen_product(price_fen, quantity) -> None:
+    assert platform_yuan_to_fen(price_fen / 100 * quantity) == price_fen * quantity

@@ -582,11 +582,7 @@ def order_add(shop_name, items, name, phone, province, city, town, address, orde
     from kuaifa.domain.orders.canonical import Receiver
     from kuaifa.services.orders import create_manual_order
 
-    receiver = Receiver(
-        province=province, city=city, town=town, name=name, phone=phone, address=address,
-        name_mask=name[:1] + "*" * max(len(name) - 1, 1), phone_mask=f"{phone[:3]}****{phone[-4:]}",
-        address_mask=address[:4] + "***", is_plaintext=True,
-    )  # fmt: skip
+    receiver = Receiver(province=province, city=city, town=town, name=name, phone=phone, address=address)
     order = create_manual_order(
         _shop(shop_name),
         _items(items, with_price=True),

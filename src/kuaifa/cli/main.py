@@ -141,6 +141,7 @@ from kuaifa.cli import (  # noqa: E402,F401 (registers them)
     commands,
     fulfilment_commands,
     platform_commands,
+    quarantine_commands,
     setup_commands,
     waybill_commands,
 )

@@ -46,25 +46,19 @@ def _pdd_shops(shop_name):
     return list(Shop.objects.filter(credential__isnull=False).order_by("name"))
 
 
-def _sync_once(shop, *, windows):
-    """Orders, then after-sales cases, then push triggers that are due, then review what came in."""
-    from kuaifa.services.aftersales import sync_cases
-    from kuaifa.services.push import process_due_pushes
-    from kuaifa.services.review import review_orders
-    from kuaifa.services.sync import sync_orders
+def _sync_once(shop, *, one_window):
+    """One whole-shop sync (services.shop_sync): orders, after-sales, due pushes, then review."""
+    from kuaifa.services.shop_sync import sync_shop
     from kuaifa.tasks.platforms import platform_for
 
-    gateway = platform_for(shop)
-    gateway.calibrate()
-    report = sync_orders(shop, gateway, actor=actor(), clock=now, max_windows=windows)
-    cases = sync_cases(shop, gateway, actor=actor(), clock=now) if windows is None else None
-    pushes = process_due_pushes(shop, gateway, actor=actor(), now=now())
-    reviewed = review_orders(actor=actor(), now=now(), shop_id=shop.id)
-    return {"shop": shop.name, "windows": report.windows, "fetched": report.fetched,
-            "created": report.ingest.created, "updated": report.ingest.updated,
-            "unchanged": report.ingest.unchanged, "caught_up": report.caught_up, "position": report.position,
-            "cases_created": cases.created if cases else 0, "cases_updated": cases.updated if cases else 0,
-            "pushes_handled": pushes.handled, "accepted": reviewed.accepted, "held": reviewed.held}  # fmt: skip
+    r = sync_shop(shop, platform_for(shop), actor=actor(), clock=now, one_window=one_window)
+    return {"shop": shop.name, "windows": r.orders.windows, "fetched": r.orders.fetched,
+            "created": r.orders.ingest.created, "updated": r.orders.ingest.updated,
+            "unchanged": r.orders.ingest.unchanged, "caught_up": r.orders.caught_up, "position": r.orders.position,
+            "quarantined": r.orders.quarantined + r.cases.quarantined + r.pushes.quarantined,
+            "cases_created": r.cases.created, "cases_updated": r.cases.updated, "pushes_handled": r.pushes.handled,
+            "accepted": r.review.accepted, "held": r.review.held,
+            "errors": {stage: {"code": e.code, "message": e.message} for stage, e in r.errors.items()}}  # fmt: skip
 
 
 def _push_consumers(shops, push_url: str):
@@ -94,9 +88,15 @@ def _push_consumers(shops, push_url: str):
     return consumers
 
 
+def _stage_name(stage: str) -> str:
+    names = {"clock": _("clock"), "orders": _("orders"), "refunds": _("after-sales"), "pushes": _("push messages")}
+    return names.get(stage, stage)
+
+
 @command(cli, "sync")
 @click.option("--shop", "shop_name", default=None)
-@click.option("--once", is_flag=True, help="One window per shop, then stop.")
+@click.option("--once", is_flag=True, help="Catch each shop up to now, then stop (the default without --follow).")
+@click.option("--one-window", is_flag=True, help="Only one window of orders and of after-sales per shop, then stop.")
 @click.option("--follow", is_flag=True, help="Keep syncing every --interval seconds until interrupted.")
 @click.option("--interval", type=click.IntRange(5, 3600), default=60, show_default=True)
 @click.option(
@@ -106,33 +106,35 @@ def _push_consumers(shops, push_url: str):
     "(wss://message-api.pinduoduo.com, or the one `kuaifa sim serve` prints).",
 )
 @json_option
-def sync(shop_name, once, follow, interval, push_url, as_json) -> None:
-    """Pull orders and after-sales from the platform in overlapping ≤30-minute windows, then review them."""
-    from kuaifa.domain.platform import PlatformError
+def sync(shop_name, once, one_window, follow, interval, push_url, as_json) -> None:
+    """Pull orders and after-sales from the platform in overlapping ≤30-minute windows, then review them.
+    A stage that fails (say after-sales without permission) is reported and the others still run; the exit
+    status is 1 when order sync failed."""
+    if follow and (once or one_window):
+        from kuaifa.services.errors import InvalidInput
 
+        raise InvalidInput(field="--follow", reason="--follow keeps syncing; it does not go with --once/--one-window")
     if push_url and follow:
         _push_consumers(_pdd_shops(shop_name), push_url)
     while True:
-        results = []
-        for shop in _pdd_shops(shop_name):
-            try:
-                results.append(_sync_once(shop, windows=1 if once else None))
-            except PlatformError as error:
-                results.append({"shop": shop.name, "error": error.code, "message": error.message})
+        results = [_sync_once(shop, one_window=one_window) for shop in _pdd_shops(shop_name)]
 
         def human(rows=results) -> None:
             for r in rows:
-                if "error" in r:
-                    click.secho(f"{r['shop']}: [{r['error']}] {r['message']}", fg="red", err=True)
-                else:
-                    click.echo(_("%(shop)s: %(windows)s window(s), %(fetched)s fetched, %(created)s new, %(updated)s "
-                                 "updated, %(cases_created)s new after-sales cases; reviewed: %(accepted)s "
-                                 "accepted, %(held)s held; synced to %(at)s")
-                               % (r | {"at": show_time(r["position"])}))  # fmt: skip
+                click.echo(_("%(shop)s: %(windows)s window(s), %(fetched)s fetched, %(created)s new, %(updated)s "
+                             "updated, %(cases_created)s new after-sales cases; reviewed: %(accepted)s "
+                             "accepted, %(held)s held; synced to %(at)s")
+                           % (r | {"at": show_time(r["position"])}))  # fmt: skip
+                if r["quarantined"]:
+                    waiting = _("%(n)s record(s) could not be read and wait in quarantine (kuaifa quarantine list).")
+                    click.secho("  " + waiting % {"n": r["quarantined"]}, fg="yellow")
+                for stage, e in r["errors"].items():
+                    click.secho("  " + _("%(stage)s failed: [%(code)s] %(message)s")
+                                % {"stage": _stage_name(stage), **e}, fg="red", err=True)  # fmt: skip
 
         emit(as_json, results, human)
         if not follow:
-            if any("error" in r for r in results):
+            if any({"clock", "orders"} & r["errors"].keys() for r in results):
                 raise SystemExit(1)
             return
         time.sleep(interval)
@@ -158,17 +160,25 @@ def sync_backfill(shop_name, start, end, as_json) -> None:
     shop = _shop(shop_name)
     report = reconcile_orders(shop, platform_for(shop), _date(start), _date(end), actor=actor(), now=now())
     data = {"windows": report.windows, "checked": report.checked, "missing": report.missing,
-            "changed": report.changed, "created": report.ingest.created}  # fmt: skip
-    emit(as_json, data, lambda: click.echo(
-        _("%(checked)s orders checked in %(windows)s day(s): %(n)s missing were added, "
-          "%(changed)s older copies updated.") % (data | {"n": len(report.missing)})))  # fmt: skip
+            "changed": report.changed, "created": report.ingest.created,
+            "quarantined": report.quarantined}  # fmt: skip
+
+    def human() -> None:
+        click.echo(_("%(checked)s orders checked in %(windows)s day(s): %(n)s missing were added, "
+                     "%(changed)s older copies updated.") % (data | {"n": len(report.missing)}))  # fmt: skip
+        if report.quarantined:
+            click.secho(_("%(n)s record(s) could not be read and wait in quarantine (kuaifa quarantine list).")
+                        % {"n": report.quarantined}, fg="yellow")  # fmt: skip
+
+    emit(as_json, data, human)
 
 
 @command(cli, "sync-status")
 @json_option
 def sync_status(as_json) -> None:
-    """Sync health per shop: last good window, lag, errors by code, rate limits, token, outbox and push backlog."""
-    from kuaifa.persistence.queries import sync_health
+    """Sync health per shop: last good window, lag, failed calls by API and code (also those a retry got through),
+    rate limits, failing streams, quarantined records, token, outbox and push backlog."""
+    from kuaifa.persistence.sync_queries import sync_health
 
     current = now()
     rows = sync_health(since=current - timedelta(hours=24))
@@ -179,9 +189,19 @@ def sync_status(as_json) -> None:
             click.echo(f"{r['shop']}: {_('synced to')} {show_time(r['cursor'])} ({_('lag')} "
                        f"{int(lag.total_seconds() // 60) if lag else '—'} min), {_('last success')} "
                        f"{show_time(r['last_success_at'])}")  # fmt: skip
-            click.echo(f"  24h: {r['windows']} {_('windows')}, {_('errors')} {r['errors'] or 0}, "
-                       f"{_('rate limited')} {r['rate_limited']}; {_('outbox')} {r['outbox'] or 0}; "
-                       f"{_('pushes pending')} {r['pushes_pending']}")  # fmt: skip
+            click.echo(f"  24h: {r['windows']} {_('windows')}, {_('failed windows')} {r['errors'] or 0}, "
+                       f"{_('failed calls')} {sum(sum(c.values()) for c in r['call_errors'].values())} "
+                       f"({_('retried')} {r['calls_retried']}), {_('rate limited')} {r['rate_limited']}; "
+                       f"{_('outbox')} {r['outbox'] or 0}; {_('pushes pending')} {r['pushes_pending']}")  # fmt: skip
+            for api, codes in r["call_errors"].items():
+                click.echo(f"    {api}: " + ", ".join(f"{code} ×{n}" for code, n in codes.items()))
+            for stream, e in r["failing"].items():
+                click.secho("  " + _("%(stage)s sync failing: [%(code)s] %(message)s")
+                            % {"stage": _stage_name(stream), "code": e["code"], "message": e["message"]},
+                            fg="red")  # fmt: skip
+            if r["quarantined"]:
+                click.secho("  " + _("In quarantine: %(n)s record(s) (kuaifa quarantine list).")
+                            % {"n": sum(r["quarantined"].values())}, fg="yellow")  # fmt: skip
             if r["needs_authorization"]:
                 click.secho("  " + _("The platform no longer accepts this shop's token: authorise the app again."),
                             fg="red")  # fmt: skip
@@ -217,18 +237,25 @@ def outbox(retry, as_json) -> None:
 
 
 @command(cli, "worker")
-@click.option("--once", is_flag=True, help="Run what is queued and due, then stop.")
+@click.option("--once", is_flag=True, help="Run what is queued and due (and one sync of every shop), then stop.")
 @click.option("--interval", type=click.IntRange(1, 3600), default=30, show_default=True)
-def worker(once, interval) -> None:
-    """Run background work: queued tasks (Django Tasks, database queue) and a sweep of the outbox every interval."""
+@click.option("--sync-every", type=click.IntRange(0, 86_400), default=300, show_default=True,
+              help="Seconds between whole-shop syncs of every connected shop; 0 turns them off.")  # fmt: skip
+def worker(once, interval, sync_every) -> None:
+    """Run background work: queued tasks (Django Tasks, database queue), a sweep of the outbox every interval,
+    and a whole-shop sync of every connected shop every --sync-every seconds."""
     from django.core.management import call_command
 
     from kuaifa.tasks.alerting import sweep_sla
-    from kuaifa.tasks.jobs import sweep_outbox
+    from kuaifa.tasks.jobs import enqueue_shop_syncs, sweep_outbox
 
+    last_sync = None
     while True:
         sweep_outbox.enqueue()
         sweep_sla.enqueue()
+        if sync_every and (last_sync is None or time.monotonic() - last_sync >= sync_every):
+            enqueue_shop_syncs()
+            last_sync = time.monotonic()
         call_command("db_worker", batch=True, interval=0.1, verbosity=0)
         if once:
             return
@@ -245,30 +272,20 @@ def worker(once, interval) -> None:
 def ship(order_sns, shop_name, logistics_id, tracking_number, offline, as_json) -> None:
     """Mark orders shipped: consumes their stock and queues the tracking-number upload (refused if intercepted).
     Several orders share one parcel (合单) only when they go to one buyer at one address of one shop."""
-    from kuaifa.domain.platform import PlatformError
-    from kuaifa.persistence.models import ShopCredential
-    from kuaifa.services.shipping import ShipRefused, ship_merged_parcel, ship_order
+    from kuaifa.services.shipping import ship_merged_parcel, ship_order
     from kuaifa.tasks.jobs import deliver_outbox_entry
-    from kuaifa.tasks.platforms import platform_for
 
     orders = [_order(sn, shop_name) for sn in order_sns]
-    shop = orders[0].shop
-    if not offline and ShopCredential.objects.filter(shop=shop).exists():
-        try:  # the platform knows of a refund before our next sync does
-            open_refunds = platform_for(shop).orders_with_open_refund([o.order_sn for o in orders])
-            if open_refunds:
-                raise ShipRefused(
-                    order_sn=",".join(sorted(open_refunds)), reason="the platform reports a refund request"
-                )
-        except PlatformError as error:
-            click.secho(_("Platform not reachable (%(code)s); shipping on what Kuaifa knows.") % {"code": error.code},
-                        fg="yellow", err=True)  # fmt: skip
     if len(orders) == 1:
         results = [ship_order(orders[0].id, logistics_id=logistics_id, tracking_number=tracking_number,
-                              actor=actor(), now=now())]  # fmt: skip
+                              actor=actor(), now=now(), check_platform=not offline)]  # fmt: skip
     else:
         results = ship_merged_parcel([o.id for o in orders], logistics_id=logistics_id,
-                                     tracking_number=tracking_number, actor=actor(), now=now())  # fmt: skip
+                                     tracking_number=tracking_number, actor=actor(), now=now(),
+                                     check_platform=not offline)  # fmt: skip
+    if results[0].refund_check_skipped not in ("", "offline"):
+        click.secho(_("Platform not reachable (%(code)s); shipping on what Kuaifa knows.")
+                    % {"code": results[0].refund_check_skipped}, fg="yellow", err=True)  # fmt: skip
     for shipped in results:
         if shipped.outbox_entry_id:
             deliver_outbox_entry.enqueue(shipped.outbox_entry_id)
@@ -315,7 +332,9 @@ def sim() -> None:
 @click.option("--days", type=click.IntRange(1, 30), default=1, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8780, show_default=True)
-def sim_serve(seed, orders_per_hour, days, host, port) -> None:
+@click.option("--poison-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of orders sent in a shape that cannot be mapped (to watch the quarantine work).")  # fmt: skip
+def sim_serve(seed, orders_per_hour, days, host, port, poison_share) -> None:
     """Serve a simulated shop whose orders arrive in real time from today (China time), until interrupted."""
     from kuaifa.domain.sla.deadlines import CHINA
     from kuaifa.platforms.sim import (
@@ -328,7 +347,8 @@ def sim_serve(seed, orders_per_hour, days, host, port) -> None:
     )
 
     today = now().astimezone(CHINA).date()
-    shop = generate_shop(ShopConfig(seed=seed, start=today, days=days, orders_per_day=orders_per_hour * 24))
+    shop = generate_shop(ShopConfig(seed=seed, start=today, days=days, orders_per_day=orders_per_hour * 24,
+                                    poison_share=poison_share))  # fmt: skip
     state = SimState(shop, now=now().timestamp())
     state.clock.run()
     server, thread = serve(host, port, state=state)

@@ -8,9 +8,9 @@ against the real gateway and the simulator, and services never import a platform
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.orders.canonical import CanonicalOrder
@@ -29,6 +29,54 @@ class PlatformError(DomainError):
         self.code = code
         self.retryable = retryable
         self.platform_code = platform_code
+
+
+@dataclass(frozen=True, slots=True)
+class Unmapped:
+    """A record the platform sent that could not be read, kept whole so nothing is dropped (quarantine).
+
+    ``key`` names it on the platform (an order_sn, an after-sales id; a digest of the record when not even that
+    could be read); ``raw`` is the record as received (JSON), mapped again by the same adapter after a fix.
+    """
+
+    key: str
+    raw: Any
+    code: str
+    message: str
+    updated_at: datetime | None = None
+
+
+class RecordUnreadable(PlatformError):
+    """The platform answered, but its record could not be mapped; ``record`` holds it raw for the quarantine."""
+
+    def __init__(self, record: Unmapped) -> None:
+        super().__init__(record.message, code="platform.bad_payload", retryable=False)
+        self.record = record
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """What one fetch brought: the records that mapped, and those that did not (each on its own)."""
+
+    items: list[T] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items) + len(self.unmapped)
+
+
+@dataclass(frozen=True, slots=True)
+class CallFailure:
+    """One failed platform call, whether or not a retry then got through (``retried``); sync health counts them."""
+
+    api: str
+    code: str  # the platform's error code, an HTTP status ("http_429"), or "transport"
+    message: str
+    retried: bool
+    rate_limited: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +99,33 @@ class SalesPlatform(Protocol):
         """The platform's clock (aware UTC): sync windows must end a few minutes before it."""
         ...
 
-    def orders_updated(self, start: datetime, end: datetime) -> Sequence[CanonicalOrder]:
-        """Every order updated in [start, end] (≤ 30 min), one copy each, the newest."""
+    def calibrate(self) -> None:
+        """Measure the platform's clock against ours, before a sync lays out its windows."""
         ...
 
-    def orders_confirmed(self, start: datetime, end: datetime) -> Sequence[CanonicalOrder]:
+    def orders_updated(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
+        """Every order updated in [start, end] (≤ 30 min), one copy each, the newest; unreadable ones apart."""
+        ...
+
+    def orders_confirmed(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
         """Every order confirmed (成交) in [start, end] (≤ 24 h): backfill and reconciliation."""
         ...
 
     def order(self, order_sn: str) -> CanonicalOrder | None:
-        """One order, or None when the platform does not know it (yet)."""
+        """One order, or None when the platform does not know it (yet); :class:`RecordUnreadable` if it does not
+        map."""
+        ...
+
+    def map_order(self, raw: Any) -> CanonicalOrder:
+        """Map a stored raw order record again (a quarantine retry); raises :class:`RecordUnreadable`."""
+        ...
+
+    def map_case(self, raw: Any) -> CanonicalCase:
+        """Map a stored raw after-sales record again; raises :class:`RecordUnreadable`."""
+        ...
+
+    def call_failures(self) -> list[CallFailure]:
+        """The failed calls since the last time this was asked (retried or not), for sync health; clears them."""
         ...
 
     def ship(self, order_sn: str, logistics_id: int, tracking_number: str, *, correction: bool = False) -> ShipAck:
@@ -73,7 +138,7 @@ class SalesPlatform(Protocol):
 
     def carriers(self) -> Sequence[Carrier]: ...
 
-    def cases_updated(self, start: datetime, end: datetime) -> Sequence[CanonicalCase]:
+    def cases_updated(self, start: datetime, end: datetime) -> Fetched[CanonicalCase]:
         """Every after-sales case updated in [start, end] (≤ 30 min); cases waiting on the merchant carry their
         ``expire_time`` (read from the case detail)."""
         ...

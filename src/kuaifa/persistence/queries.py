@@ -224,43 +224,6 @@ def sku_specs() -> list[SkuSpec]:
     ]
 
 
-def sync_health(*, since) -> list[dict]:
-    """Per shop with platform credentials: cursor, last good window, errors by code, rate limits, token, backlog."""
-    from kuaifa.persistence.models import OutboxEntry, PushMessage, ShopCredential, SyncCursor, SyncLog
-
-    out = []
-    for cred in ShopCredential.objects.select_related("shop").order_by("shop__name"):
-        shop = cred.shop
-        logs = SyncLog.objects.filter(shop=shop, created_at__gte=since)
-        last_ok = SyncLog.objects.filter(shop=shop, stream="orders", error_code="").order_by("-id").first()
-        out.append(
-            {
-                "shop": shop.name,
-                "cursor": SyncCursor.objects.filter(shop=shop, stream="orders")
-                .values_list("position", flat=True)
-                .first(),
-                "last_success_at": last_ok.created_at if last_ok else None,
-                "last_window_end": last_ok.window_end if last_ok else None,
-                "windows": logs.filter(error_code="").count(),
-                "errors": dict(
-                    logs.exclude(error_code="").values_list("error_code").annotate(n=Count("id")).order_by()
-                ),
-                "rate_limited": logs.aggregate(n=Sum("rate_limited"))["n"] or 0,
-                "token_expires_at": cred.access_expires_at,
-                "needs_authorization": cred.needs_authorization,
-                "outbox": dict(
-                    OutboxEntry.objects.filter(shop=shop)
-                    .exclude(state=OutboxEntry.State.DONE)
-                    .values_list("state")
-                    .annotate(n=Count("id"))
-                    .order_by()
-                ),
-                "pushes_pending": PushMessage.objects.filter(shop=shop, handled_at__isnull=True).count(),
-            }
-        )
-    return out
-
-
 def outbox_entries(*, states: list[str], limit: int = 50) -> list[dict]:
     from kuaifa.persistence.models import OutboxEntry
 

@@ -39,6 +39,11 @@ class CaseReport:
     unchanged: int = 0
     refunds_recorded: int = 0
     case_ids: list[str] = field(default_factory=list)
+    quarantined_keys: set[str] = field(default_factory=set)  # records that could not be mapped, set aside
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.quarantined_keys)
 
 
 def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: datetime) -> CaseReport:
@@ -88,27 +93,39 @@ def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: dat
     return report
 
 
+def case_key(case: CanonicalCase) -> tuple[str, datetime | None]:
+    return case.after_sales_id, case.updated_at
+
+
 def sync_cases_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
-) -> CaseReport | None:
-    """One window of after-sales cases, stored with the cursor advance in one transaction; None when caught up."""
+    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    group: int = 1,
+) -> CaseReport | None:  # fmt: skip
+    """The next window of after-sales cases (up to ``group`` windows), stored with the cursor advance in one
+    transaction; None when caught up."""
     done = run_window(
         shop, platform, REFUNDS, platform.cases_updated,
-        lambda cases: upsert_cases(shop, cases, actor=actor, now=now), now=now, settings=settings,
+        lambda cases: upsert_cases(shop, cases, actor=actor, now=now), case_key, now=now, settings=settings,
+        group=group,
     )  # fmt: skip
     if done is None:
         return None
-    return done.report if done.end is not None else CaseReport()
+    if done.end is None:
+        return CaseReport()
+    done.report.quarantined_keys = set(done.quarantined)
+    return done.report
 
 
 def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
                settings: SyncSettings = DEFAULTS) -> CaseReport:  # fmt: skip
     total = CaseReport()
-    while (step := sync_cases_window(shop, platform, actor=actor, now=clock(), settings=settings)) is not None:
+    while (step := sync_cases_window(shop, platform, actor=actor, now=clock(), settings=settings,
+                                     group=settings.catch_up_group)) is not None:  # fmt: skip
         total.created += step.created
         total.updated += step.updated
         total.unchanged += step.unchanged
         total.refunds_recorded += step.refunds_recorded
+        total.quarantined_keys |= step.quarantined_keys
         total.case_ids += step.case_ids
     return total
 

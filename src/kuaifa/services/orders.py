@@ -2,12 +2,13 @@
 (manual orders 手工单, reissues 补发单). Each is one transaction with an audit event."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
 
+from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder, Receiver
 from kuaifa.domain.orders.review import WAIVABLE, HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
@@ -122,8 +123,14 @@ def create_manual_order(
     actor: str,
     now: datetime,
 ) -> Order:
-    """An order taken by phone or chat (手工单). It follows the same review and allocation as platform orders."""
+    """An order taken by phone or chat (手工单). It follows the same review and allocation as platform orders.
+
+    ``receiver`` holds the plaintext the merchant typed; the masks shown on screens are the domain's masking of it
+    (``domain.fulfilment.masking``), the same rule as printed documents, whatever masks the caller passed.
+    """
     canonical_lines = _manual_lines(lines)
+    receiver = replace(receiver, name_mask=mask_name(receiver.name), phone_mask=mask_phone(receiver.phone),
+                       address_mask=mask_address(receiver.address), is_plaintext=True)  # fmt: skip
     order_sn = order_sn.strip() or f"M{now.astimezone(CHINA):%y%m%d%H%M%S%f}"
     if Order.objects.filter(shop=shop, order_sn=order_sn).exists():
         raise InvalidInput(field="order_sn", reason=f"{order_sn} already exists in shop {shop.name}")

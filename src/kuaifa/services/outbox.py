@@ -92,6 +92,15 @@ def _send(entry: OutboxEntry, platform: SalesPlatform) -> dict:
     raise PlatformError(f"unknown outbox kind {entry.kind!r}", code="outbox.unknown_kind")
 
 
+#: failures that pass by themselves (the platform busy or unreachable, an answer cut short or not JSON): the entry
+#: stays due and is tried again; it is never parked as failed for one of these
+TRANSIENT_CODES = frozenset({"platform.unavailable", "platform.rate_limited"})
+
+
+def is_transient(error: PlatformError) -> bool:
+    return error.retryable or error.code in TRANSIENT_CODES
+
+
 def _shipment_ids(entry: OutboxEntry) -> list[int]:
     p = entry.payload
     return list(p.get("shipment_ids", [])) + ([p["shipment_id"]] if "shipment_id" in p else [])
@@ -113,7 +122,7 @@ def _finish(
             )
             return "done"
         reason = f"[{error.code}] {error.message}"[:2000]
-        if error.retryable and token < MAX_ATTEMPTS:  # after a person's retry (token past the limit): one try
+        if is_transient(error) and token < MAX_ATTEMPTS:  # after a person's retry (token past the limit): one try
             moved = mine.update(state=OutboxEntry.State.PENDING, next_attempt_at=now + backoff(token),
                                 claimed_until=None, last_error=reason)  # fmt: skip
             return "retry" if moved else "superseded"

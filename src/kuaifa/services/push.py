@@ -4,7 +4,8 @@ A message is recorded (deduplicated on shop, topic and business key while one is
 the configured delay (10 minutes by default: the platform's API lags its messages, and asking earlier gets
 "order not found") is the order or case fetched and stored through the same upserts as sync. An order the platform
 still does not know is asked for again after another delay; after a few tries the message is closed and the next
-incremental sync, which covers every order anyway, is relied upon.
+incremental sync, which covers every order anyway, is relied upon. A record that cannot be mapped is set aside in
+the quarantine (``services.quarantine``) with the message closed as "quarantined", never dropped.
 """
 
 from dataclasses import dataclass
@@ -13,10 +14,12 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.domain.platform import PlatformError, RecordUnreadable, SalesPlatform
 from kuaifa.persistence.models import Order, PushMessage, Shop
-from kuaifa.services.aftersales import upsert_cases
+from kuaifa.services.aftersales import REFUNDS, case_key, upsert_cases
 from kuaifa.services.intake import upsert_orders
+from kuaifa.services.quarantine import resolve_mapped, set_aside
+from kuaifa.services.sync import ORDERS, order_key
 
 DELAY = timedelta(minutes=10)
 MAX_TRIES = 3
@@ -43,6 +46,7 @@ class PushReport:
     handled: int = 0
     postponed: int = 0
     gave_up: int = 0
+    quarantined: int = 0
 
 
 def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime,
@@ -50,12 +54,21 @@ def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: 
     report = PushReport()
     due = list(PushMessage.objects.filter(shop=shop, handled_at__isnull=True, fetch_after__lte=now).order_by("id"))
     for message in due:
+        stream = REFUNDS if message.topic.startswith("pdd_refund_") else ORDERS
         try:
-            if message.topic.startswith("pdd_refund_"):
+            if stream == REFUNDS:
                 item = platform.case(message.order_sn, message.business_key)
             else:
                 item = platform.order(message.order_sn)
             found = [item] if item is not None else []
+        except RecordUnreadable as unreadable:
+            with transaction.atomic(durable=True):
+                set_aside(shop, stream, [unreadable.record], source="push", now=now)
+                PushMessage.objects.filter(id=message.id).update(
+                    handled_at=now, result=f"quarantined: [{unreadable.record.code}]"[:200]
+                )
+            report.quarantined += 1
+            continue
         except PlatformError as error:
             if error.retryable:
                 report.postponed += 1
@@ -75,11 +88,13 @@ def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: 
             if not found:
                 result = "not visible yet; left to incremental sync"
                 report.gave_up += 1
-            elif message.topic.startswith("pdd_refund_"):
+            elif stream == REFUNDS:
                 upsert_cases(shop, found, actor=actor, now=now)
+                resolve_mapped(shop, stream, [case_key(case) for case in found], now=now)
                 result = "case stored"
             else:
                 upsert_orders(shop, found, source=Order.Source.API, actor=actor, now=now)
+                resolve_mapped(shop, stream, [order_key(order) for order in found], now=now)
                 result = "order stored"
             PushMessage.objects.filter(id=message.id).update(handled_at=now, result=result)
             report.handled += 1

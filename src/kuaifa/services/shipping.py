@@ -4,6 +4,11 @@ The tracking number is checked first (``domain.carriers.tracking``): an impossib
 characters, too short or long) is refused; one that does not match its carrier's usual shape is shipped, with the
 warning recorded in the ``shipped`` event, because the shapes are heuristics.
 
+Before that transaction, the platform is asked whether a refund is open right now (``pdd.refund.status.check``): it
+knows of a refund before our next sync does. Every path that ships goes through here (``kuaifa ship``, ``waybill
+ship``, merged parcels, scan-to-ship), so none skips the check. An unreachable platform does not stop the warehouse:
+the order ships on what Kuaifa knows, the warning recorded on the ``shipped`` event.
+
 Then one transaction: refuse loudly if, since it was picked, the order was cancelled, got a refund request, entered the
 platform's risk review or got ship_hold (拦截) — the parcel must come back to stock instead; refuse a tracking
 number another order already uses with the same carrier; then record the shipment, consume the reservations into
@@ -14,15 +19,18 @@ the same order (a double click, two packing stations) finds the primary shipment
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.module_loading import import_string
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.carriers.tracking import Level, TrackingCheck, check_tracking_number
 from kuaifa.domain.orders.canonical import PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus, transition
+from kuaifa.domain.platform import PlatformError, SalesPlatform
 from kuaifa.domain.shared.errors import DomainError
-from kuaifa.persistence.models import LogisticsCompany, Order, Shipment, Shop
+from kuaifa.persistence.models import LogisticsCompany, Order, Shipment, Shop, ShopCredential
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.merging import one_parcel
@@ -35,6 +43,12 @@ class Shipped:
     shipment: Shipment
     outbox_entry_id: int | None  # the upload owed to the platform, None when nothing is uploaded
     tracking_warning: str = ""  # the number does not look like this carrier's (shipped anyway, recorded)
+    refund_check_skipped: str = ""  # why the platform was not asked about refunds: "offline" or its error code
+
+
+#: the edge that builds a shop's platform adapter; services name no concrete adapter, so it is looked up by name
+#: (settings.KUAIFA_PLATFORM_FACTORY overrides it)
+PLATFORM_FACTORY = "kuaifa.tasks.platforms.platform_for"
 
 
 class ShipRefused(DomainError):
@@ -61,6 +75,31 @@ def interception_reason(order: Order) -> str | None:
     return None
 
 
+def _platform_of(shop: Shop) -> SalesPlatform:
+    return import_string(getattr(settings, "KUAIFA_PLATFORM_FACTORY", PLATFORM_FACTORY))(shop)
+
+
+def live_refund_check(order_ids: list[int], *, check_platform: bool = True) -> str:
+    """Ask the platform whether any of these orders has a refund open right now; refuse to ship them if so.
+
+    Only orders uploaded to a connected platform are asked about. Returns why the platform could not be asked (its
+    error code; the parcel ships on what Kuaifa knows, recorded on the event), "offline" when the person said it is
+    unreachable (``check_platform=False``), "" when it was asked.
+    """
+    orders = [o for o in Order.objects.select_related("shop").filter(id__in=order_ids) if uploads_to_platform(o)]
+    if not orders or not ShopCredential.objects.filter(shop=orders[0].shop).exists():
+        return ""
+    if not check_platform:
+        return "offline"
+    try:
+        open_refunds = _platform_of(orders[0].shop).orders_with_open_refund([o.order_sn for o in orders])
+    except PlatformError as error:
+        return error.code
+    if open_refunds:
+        raise ShipRefused(order_sn=",".join(sorted(open_refunds)), reason="the platform reports a refund request")
+    return ""
+
+
 def check_tracking(logistics_id: int, tracking_number: str) -> TrackingCheck:
     """The tracking-number check for the carrier PDD knows as ``logistics_id`` (its code from the built-in table,
     else from the carrier list fetched from the platform; an unknown carrier gets the format checks only)."""
@@ -77,17 +116,20 @@ def check_tracking(logistics_id: int, tracking_number: str) -> TrackingCheck:
 
 
 def ship_order(
-    order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime, upload: bool = True
-) -> Shipped:
+    order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime, upload: bool = True,
+    check_platform: bool = True,
+) -> Shipped:  # fmt: skip
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise InvalidInput(field="tracking_number", reason="a shipment needs a tracking number")
     check = check_tracking(logistics_id, tracking_number)
     if check.blocks:
         raise InvalidInput(field="tracking_number", reason=f"{tracking_number}: {check.reason}")
+    refund_warning = live_refund_check([order_id], check_platform=check_platform) if upload else ""
     try:
         with transaction.atomic(durable=True):
-            return _ship(order_id, logistics_id, tracking_number, actor=actor, now=now, upload=upload, check=check)
+            return _ship(order_id, logistics_id, tracking_number, actor=actor, now=now, upload=upload, check=check,
+                         refund_warning=refund_warning)  # fmt: skip
     except IntegrityError:
         order_sn = Order.objects.filter(id=order_id).values_list("order_sn", flat=True).first()
         raise ShipRefused(order_sn=order_sn, reason="it was shipped meanwhile (a second attempt)") from None
@@ -102,6 +144,7 @@ def _ship(
     now: datetime,
     upload: bool,
     check: TrackingCheck | None = None,
+    refund_warning: str = "",
 ):
     order = Order.objects.select_for_update().select_related("shop").filter(id=order_id).first()
     if order is None:
@@ -137,6 +180,8 @@ def _ship(
     )  # fmt: skip
     warning = check.reason if check is not None and check.level is Level.WARNING else ""
     flagged = {"tracking_check": check.code.value, "tracking_warning": warning} if warning and check else {}
+    if refund_warning:
+        flagged["refund_check_skipped"] = refund_warning
     event(order.id, "shipped", actor=actor, now=now, from_status=order.status, to_status=target,
           logistics_id=logistics_id, tracking_number=tracking_number, units=consumed, **flagged).save()  # fmt: skip
     entry = None
@@ -147,12 +192,13 @@ def _ship(
              "shipment_id": shipment.id},
             now=now,
         )  # fmt: skip
-    return Shipped(shipment, entry.id if entry else None, warning)
+    return Shipped(shipment, entry.id if entry else None, warning, refund_warning)
 
 
 def ship_merged_parcel(
-    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: str, now: datetime
-) -> list[Shipped]:
+    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: str, now: datetime,
+    check_platform: bool = True,
+) -> list[Shipped]:  # fmt: skip
     """Ship several orders as one parcel (合单) with one tracking number, all or none: every order is checked as
     if shipped alone, the orders must be one parcel (one shop, one destination, all mergeable), and each order's
     shipment is uploaded with the same number."""
@@ -167,10 +213,20 @@ def ship_merged_parcel(
     if not one_parcel(order_ids):
         raise InvalidInput(field="orders", reason="these orders are not one parcel: different shops, destinations, "
                            "or platform handling that forbids merging")  # fmt: skip
+    refund_warning = live_refund_check(order_ids, check_platform=check_platform)
     try:
         with transaction.atomic(durable=True):
             return [
-                _ship(i, logistics_id, tracking_number, actor=actor, now=now, upload=True, check=check)
+                _ship(
+                    i,
+                    logistics_id,
+                    tracking_number,
+                    actor=actor,
+                    now=now,
+                    upload=True,
+                    check=check,
+                    refund_warning=refund_warning,
+                )
                 for i in order_ids
             ]
     except IntegrityError:

@@ -4,24 +4,30 @@ Incremental sync walks ``updated_at`` windows of at most 30 minutes, each ending
 clock minus 3 minutes (orders still being written there are not yet visible) and starting 10 minutes before the
 previous window ended, so an order written late into an earlier window is still caught. One window is one
 transaction: its orders, the cursor advance and the log row commit together, so a crash anywhere loses nothing
-(the window is fetched again) and duplicates nothing (upserts are idempotent, newest copy wins).
+(the window is fetched again) and duplicates nothing (upserts are idempotent, newest copy wins). An order that
+cannot be mapped is set aside raw in the quarantine in that same transaction (``services.quarantine``): it never
+stops its window, and a later copy that maps resolves it.
 
 Backfill and the daily reconciliation read orders by confirm (成交) time in 24 h windows; reconciliation counts
 and repairs what increments missed. Network calls happen outside transactions.
 """
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from kuaifa.domain.platform import PlatformError, SalesPlatform
-from kuaifa.persistence.models import Order, Shop, SyncCursor, SyncLog
+from kuaifa.domain.orders.canonical import CanonicalOrder
+from kuaifa.domain.platform import CallFailure, Fetched, PlatformError, SalesPlatform
+from kuaifa.persistence.models import Order, PlatformCallFailure, Shop, SyncCursor, SyncLog
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import IngestReport, upsert_orders
+from kuaifa.services.quarantine import resolve_mapped, set_aside
 
 ORDERS = "orders"
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class SyncSettings:
     settle: timedelta = timedelta(minutes=3)  # window end ≤ platform time − settle
     first_lookback: timedelta = timedelta(days=1)  # where a shop's first sync starts
     min_advance: timedelta = timedelta(minutes=1)  # at the live edge, wait until a window gains at least this
+    catch_up_group: int = 4  # behind the live edge, this many windows are fetched, then committed together
 
 
 DEFAULTS = SyncSettings()
@@ -43,6 +50,11 @@ class SyncReport:
     ingest: IngestReport = field(default_factory=IngestReport)
     caught_up: bool = False
     position: datetime | None = None
+    quarantined_keys: set[str] = field(default_factory=set)  # records that could not be mapped, set aside
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.quarantined_keys)
 
 
 # report: anything with created / updated counts (an IngestReport, a CaseReport)
@@ -54,6 +66,26 @@ def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: 
         error_code=error.code if error else "", error=error.message[:2000] if error else "",
         rate_limited=int(bool(error and error.code == "platform.rate_limited")), seconds=seconds, created_at=now,
     )  # fmt: skip
+
+
+def record_call_failures(shop: Shop, failures: Iterable[CallFailure], *, now: datetime) -> int:
+    """Persist the failed platform calls an adapter reported, also those a retry got through: sync health counts
+    them by API and code."""
+    rows = [
+        PlatformCallFailure(
+            shop=shop,
+            api=f.api[:64],
+            code=f.code[:32],
+            message=f.message,
+            retried=f.retried,
+            rate_limited=f.rate_limited,
+            occurred_at=now,
+        )
+        for f in failures
+    ]
+    with transaction.atomic():
+        PlatformCallFailure.objects.bulk_create(rows)
+    return len(rows)
 
 
 def advance_cursor(shop: Shop, stream: str, expected: datetime | None, end: datetime, *, now: datetime) -> bool:
@@ -90,63 +122,116 @@ def next_window(
 
 @dataclass(frozen=True)
 class Window:
-    """One stored window: what the store step reported, how many items came, where the cursor now stands."""
+    """Stored windows: what the store step reported, how many items came, where the cursor now stands."""
 
     report: object
     fetched: int
-    end: datetime | None  # None: another sync of this shop moved the cursor first, this window was dropped
+    end: datetime | None  # None: another sync of this shop moved the cursor first, these windows were dropped
+    quarantined: frozenset[str] = frozenset()  # keys of the records set aside
+    windows: int = 1
 
 
-def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch, store, *, now: datetime,
-               settings: SyncSettings = DEFAULTS) -> Window | None:  # fmt: skip
-    """Fetch the next window of ``stream`` (``fetch(start, end)``, outside any transaction), then store it
-    (``store(items)``), advance the cursor and log it in one transaction. None when caught up."""
+def _newest(items: list, key: Callable[[object], tuple[str, datetime | None]]) -> list:
+    """One copy per platform key, the newest (overlapping windows of a group return some records twice)."""
+    newest: dict[str, tuple[object, datetime]] = {}
+    for item in items:
+        name, updated_at = key(item)
+        moment = updated_at or _EARLIEST
+        if name not in newest or moment >= newest[name][1]:
+            newest[name] = (item, moment)
+    return [item for item, _ in newest.values()]
+
+
+def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable[[datetime, datetime], Fetched],
+               store, key: Callable[[object], tuple[str, datetime | None]], *, now: datetime,
+               settings: SyncSettings = DEFAULTS, group: int = 1) -> Window | None:  # fmt: skip
+    """Fetch the next windows of ``stream`` (``fetch(start, end)``, outside any transaction; up to ``group`` of
+    them when behind), then in one transaction store what mapped (``store(items)``), set aside what did not
+    (quarantine, resolving earlier unreadable copies of what now mapped, ``key(item)`` naming each), advance the
+    cursor to the last window's end and log each window. None when caught up.
+
+    A group commits as one: the cursor is never ahead of what is stored. A fetch that fails mid-group commits the
+    windows fetched before it, then logs the failure and raises.
+    """
     cursor = SyncCursor.objects.filter(shop=shop, stream=stream).values_list("position", flat=True).first()
-    window = next_window(cursor, platform.platform_now(), settings)
-    if window is None:
-        return None
-    start, end = window
-    began = time.perf_counter()
-    try:
-        items = list(fetch(start, end))
-    except PlatformError as error:
+    platform_now = platform.platform_now()
+    taken: list[tuple[datetime, datetime, Fetched, float]] = []
+    position, failure = cursor, None
+    while len(taken) < max(group, 1):
+        window = next_window(position, platform_now, settings)
+        if window is None:
+            break
+        start, end = window
+        began = time.perf_counter()
+        try:
+            taken.append((start, end, fetch(start, end), time.perf_counter() - began))
+        except PlatformError as error:
+            failure = (start, end, error, time.perf_counter() - began)
+            break
+        position = end
+    done = _commit(shop, stream, cursor, taken, store, key, now=now) if taken else None
+    if failure is not None:
+        start, end, error, seconds = failure
         with transaction.atomic(durable=True):
-            log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, error=error)
-        raise
+            log_window(shop, stream, start, end, now=now, seconds=seconds, error=error)
+        raise error
+    return done
+
+
+def _commit(shop: Shop, stream: str, cursor: datetime | None, taken: list[tuple[datetime, datetime, Fetched, float]],
+            store, key, *, now: datetime) -> Window:  # fmt: skip
+    items = _newest([item for _, _, fetched, _ in taken for item in fetched.items], key)
+    unmapped = {record.key: record for _, _, fetched, _ in taken for record in fetched.unmapped}
+    end = taken[-1][1]
     with transaction.atomic(durable=True):
         report = store(items)
+        set_aside(shop, stream, unmapped.values(), source="sync", now=now)
+        resolve_mapped(shop, stream, [key(item) for item in items], now=now)
         if not advance_cursor(shop, stream, cursor, end, now=now):
-            transaction.set_rollback(True)  # another sync of this shop committed first: this window is dropped
-            return Window(report, 0, None)
-        log_window(shop, stream, start, end, now=now, seconds=time.perf_counter() - began, fetched=len(items),
-                   report=report)  # fmt: skip
-    return Window(report, len(items), end)
+            transaction.set_rollback(True)  # another sync of this shop committed first: these windows are dropped
+            return Window(report, 0, None, windows=0)
+        for index, (start, window_end, fetched, seconds) in enumerate(taken):
+            last = index == len(taken) - 1
+            log_window(shop, stream, start, window_end, now=now, seconds=seconds, fetched=len(fetched),
+                       report=report if last else None)  # fmt: skip
+    fetched_count = sum(len(fetched) for _, _, fetched, _ in taken)
+    return Window(report, fetched_count, end, frozenset(unmapped), windows=len(taken))
+
+
+def order_key(order: CanonicalOrder) -> tuple[str, datetime | None]:
+    return order.order_sn, order.updated_at
 
 
 def sync_orders_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS
-) -> SyncReport | None:
-    """Fetch and store one window of orders; None when the cursor is already at the platform's settled present."""
+    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    group: int = 1,
+) -> SyncReport | None:  # fmt: skip
+    """Fetch and store the next window of orders (up to ``group`` windows, committed together); None when the
+    cursor is already at the platform's settled present."""
     done = run_window(
         shop, platform, ORDERS, platform.orders_updated,
-        lambda orders: upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now),
-        now=now, settings=settings,
+        lambda orders: upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now), order_key,
+        now=now, settings=settings, group=group,
     )  # fmt: skip
     if done is None:
         return None
     if done.end is None:
         return SyncReport()
-    return SyncReport(windows=1, fetched=done.fetched, ingest=done.report, position=done.end)
+    return SyncReport(windows=done.windows, fetched=done.fetched, ingest=done.report, position=done.end,
+                      quarantined_keys=set(done.quarantined))  # fmt: skip
 
 
 def sync_orders(
     shop: Shop, platform: SalesPlatform, *, actor: str, clock, settings: SyncSettings = DEFAULTS,
     max_windows: int | None = None,
 ) -> SyncReport:  # fmt: skip
-    """Sync window after window until caught up (or ``max_windows``); ``clock()`` gives the local time."""
+    """Sync window after window until caught up (or ``max_windows``), committing ``settings.catch_up_group``
+    windows at a time while behind; ``clock()`` gives the local time."""
     total = SyncReport()
     while max_windows is None or total.windows < max_windows:
-        step = sync_orders_window(shop, platform, actor=actor, now=clock(), settings=settings)
+        group = settings.catch_up_group if max_windows is None else min(settings.catch_up_group,
+                                                                        max_windows - total.windows)  # fmt: skip
+        step = sync_orders_window(shop, platform, actor=actor, now=clock(), settings=settings, group=group)
         if step is None:
             total.caught_up = True
             break
@@ -154,6 +239,7 @@ def sync_orders(
         total.fetched += step.fetched
         total.ingest.add(step.ingest)
         total.position = step.position
+        total.quarantined_keys |= step.quarantined_keys
     return total
 
 
@@ -164,6 +250,11 @@ class ReconcileReport:
     missing: list[str] = field(default_factory=list)  # orders the platform has and we did not
     changed: int = 0  # orders we held an older copy of
     ingest: IngestReport = field(default_factory=IngestReport)
+    quarantined_keys: set[str] = field(default_factory=set)  # orders that could not be mapped, set aside
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.quarantined_keys)
 
 
 def _confirm_windows(start: datetime, end: datetime):
@@ -184,9 +275,18 @@ def reconcile_orders(
         raise InvalidInput(field="--to", reason="the end must be after the start")
     if end - start > timedelta(days=90):
         raise InvalidInput(field="--from", reason="the platform serves orders of the last 90 days only")
+    try:
+        return _reconcile(shop, platform, start, end, actor=actor, now=now)
+    finally:
+        record_call_failures(shop, platform.call_failures(), now=now)
+
+
+def _reconcile(shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: str,
+               now: datetime) -> ReconcileReport:  # fmt: skip
     result = ReconcileReport()
     for window_start, window_end in _confirm_windows(start, end):
-        orders = platform.orders_confirmed(window_start, window_end)
+        fetched = platform.orders_confirmed(window_start, window_end)
+        orders = fetched.items
         known = set(
             Order.objects.filter(shop=shop, order_sn__in=[o.order_sn for o in orders]).values_list(
                 "order_sn", flat=True
@@ -194,11 +294,14 @@ def reconcile_orders(
         )
         with transaction.atomic(durable=True):
             report = upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now)
+            set_aside(shop, ORDERS, fetched.unmapped, source="backfill", now=now)
+            resolve_mapped(shop, ORDERS, [order_key(order) for order in orders], now=now)
             log_window(
-                shop, "reconcile", window_start, window_end, now=now, seconds=0, fetched=len(orders), report=report
+                shop, "reconcile", window_start, window_end, now=now, seconds=0, fetched=len(fetched), report=report
             )
         result.windows += 1
-        result.checked += len(orders)
+        result.checked += len(fetched)
+        result.quarantined_keys |= {record.key for record in fetched.unmapped}
         result.missing += sorted(o.order_sn for o in orders if o.order_sn not in known)
         result.changed += report.updated
         result.ingest.add(report)

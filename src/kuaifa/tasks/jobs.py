@@ -5,8 +5,7 @@ from django_tasks import task
 
 from kuaifa.persistence.models import OutboxEntry, Shop
 from kuaifa.services import outbox
-from kuaifa.services.review import review_orders
-from kuaifa.services.sync import sync_orders
+from kuaifa.services.shop_sync import sync_shop as sync_whole_shop
 from kuaifa.tasks.platforms import platform_for
 
 ACTOR = "worker"
@@ -33,11 +32,17 @@ def sweep_outbox() -> int:
 
 @task()
 def sync_shop(shop_id: int) -> dict:
-    """Sync a shop's orders until caught up, then review what came in."""
+    """Sync a shop until caught up (orders, after-sales, due pushes), then review: ``services.shop_sync``."""
     shop = Shop.objects.get(id=shop_id)
-    platform = platform_for(shop)
-    platform.calibrate()  # windows must end before the platform's clock, not ours
-    report = sync_orders(shop, platform, actor=ACTOR, clock=timezone.now)
-    reviewed = review_orders(actor=ACTOR, now=timezone.now(), shop_id=shop_id)
-    return {"windows": report.windows, "fetched": report.fetched, "created": report.ingest.created,
-            "accepted": reviewed.accepted, "held": reviewed.held}  # fmt: skip
+    report = sync_whole_shop(shop, platform_for(shop), actor=ACTOR, clock=timezone.now)
+    return {"windows": report.orders.windows, "fetched": report.orders.fetched, "created": report.orders.ingest.created,
+            "quarantined": report.orders.quarantined + report.cases.quarantined, "accepted": report.review.accepted,
+            "held": report.review.held, "errors": {stage: e.code for stage, e in report.errors.items()}}  # fmt: skip
+
+
+def enqueue_shop_syncs() -> list[int]:
+    """Queue a whole-shop sync for every shop with platform credentials (the worker's periodic schedule)."""
+    ids = list(Shop.objects.filter(credential__isnull=False).order_by("id").values_list("id", flat=True))
+    for shop_id in ids:
+        sync_shop.enqueue(shop_id)
+    return ids

@@ -65,3 +65,28 @@ def fen_to_yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, part = divmod(abs(fen), 100)
     return f"{sign}{whole}.{part:02d}"
+
+
+#: how far from a whole fen a platform's yuan double may be and still be that fen (float noise of price × qty)
+PLATFORM_TOLERANCE_YUAN = Decimal("0.000001")
+
+
+def platform_yuan_to_fen(value: str | float | int | Decimal) -> int:
+    """A yuan amount as a platform's JSON sends it: a double within 1e-6 yuan of a whole fen is that fen.
+
+    Platforms compute amounts in binary floating point (``89.9 * 3`` is ``269.70000000000005``); the nearest fen
+    is taken exactly, through the float's shortest decimal repr and :class:`~decimal.Decimal`, never by float
+    rounding. A value further from a whole fen (``19.995``) is not an amount and raises. Strings, ints and
+    Decimals are read exactly as :func:`yuan_to_fen` reads them.
+    """
+    if not isinstance(value, float):
+        return yuan_to_fen(value)
+    amount = Decimal(repr(value))
+    if not amount.is_finite():
+        raise InvalidMoney(value=value)
+    with localcontext() as exact:
+        exact.prec = max(exact.prec, len(amount.as_tuple().digits) + 4)
+        fen = (amount * _FEN_PER_YUAN).to_integral_value(rounding="ROUND_HALF_EVEN")
+        if abs(amount - fen / _FEN_PER_YUAN) > PLATFORM_TOLERANCE_YUAN:
+            raise InvalidMoney(value=value)
+    return int(fen)

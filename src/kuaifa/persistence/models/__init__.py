@@ -20,7 +20,7 @@ from kuaifa.persistence.models.platform import (
     ShopCredential,
     SyncLog,
 )
-from kuaifa.persistence.models.sync import ImportBatch, SyncCursor
+from kuaifa.persistence.models.sync import ImportBatch, PlatformCallFailure, QuarantinedRecord, SyncCursor
 from kuaifa.persistence.models.tracking import ParcelTrace
 from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
@@ -40,9 +40,11 @@ __all__ = [
     "OutboxEntry",
     "PackRecord",
     "ParcelTrace",
+    "PlatformCallFailure",
     "PlatformSku",
     "PrintLog",
     "PushMessage",
+    "QuarantinedRecord",
     "ReplyRule",
     "Reservation",
     "ReturnToStockTask",

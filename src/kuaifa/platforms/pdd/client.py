@@ -25,12 +25,14 @@ from typing import Any
 
 import httpx
 
+from kuaifa.domain.platform import CallFailure
 from kuaifa.platforms.pdd.backoff import FullJitterBackoff
 from kuaifa.platforms.pdd.beijing_time import epoch_seconds, parse_beijing
 from kuaifa.platforms.pdd.errors import (
     PddBusinessError,
     PddError,
     PddParamError,
+    PddRateLimited,
     PddTokenExpired,
     PddTransportError,
     error_from_response,
@@ -150,6 +152,7 @@ class PddClient:
         self._sleep = sleep
         self._token_refresher = token_refresher
         self._token_lock = threading.Lock()
+        self._failure_hooks: list[Callable[[CallFailure], None]] = []
         self._backoff = FullJitterBackoff(base=backoff_base, cap=backoff_cap, rng=rng or random.Random())
         self._limiter = SlidingWindowLimiter(
             DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits, clock=clock, sleep=sleep
@@ -171,6 +174,21 @@ class PddClient:
     ) -> None:
         self.close()
 
+    def add_failure_hook(self, hook: Callable[[CallFailure], None]) -> None:
+        """Call ``hook`` with every failed call, also those a retry or a token refresh then got through."""
+        self._failure_hooks.append(hook)
+
+    def _report(self, type_: str, error: PddError, *, retried: bool) -> None:
+        http_status = getattr(error, "http_status", None)
+        if isinstance(error, PddTransportError):
+            code = f"http_{http_status}" if http_status else "transport"
+        else:
+            code = str(error.code)
+        failure = CallFailure(type_, code, str(error)[:500], retried,
+                              isinstance(error, PddRateLimited) or http_status == 429)  # fmt: skip
+        for hook in self._failure_hooks:
+            hook(failure)
+
     # --- the gateway call -------------------------------------------------------------------------------------
 
     def call(self, type_: str, **params: object) -> dict[str, Any]:
@@ -189,14 +207,18 @@ class PddClient:
             token = None if type_ in TOKENLESS_TYPES else self.access_token
             try:
                 return self._call_once(type_, params, token)
-            except PddTokenExpired:
+            except PddTokenExpired as exc:
                 if self._token_refresher is None or refreshed or token is None:
+                    self._report(type_, exc, retried=False)
                     raise
+                self._report(type_, exc, retried=True)
                 refreshed = True
                 self._refresh_after_expiry(token)
             except PddError as exc:
                 if not exc.retryable or attempt >= self.max_retries:
+                    self._report(type_, exc, retried=False)
                     raise
+                self._report(type_, exc, retried=True)
                 delay = self._backoff.delay(attempt)
                 attempt += 1
                 logger.warning("PDD %s failed (%s); retry %d/%d in %.2fs", type_, exc, attempt, self.max_retries, delay)
@@ -229,7 +251,8 @@ class PddClient:
         try:
             body = response.json()
         except ValueError as exc:
-            raise PddTransportError(f"{type_} answered with a body that is not JSON", retryable=False) from exc
+            # a truncated or garbled answer (a proxy's error page, a cut connection) is passing: ask again
+            raise PddTransportError(f"{type_} answered with a body that is not JSON", retryable=True) from exc
         if not isinstance(body, dict):
             raise PddTransportError(f"{type_} answered with JSON that is not an object", retryable=False)
         if "error_response" in body:

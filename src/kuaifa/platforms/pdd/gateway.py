@@ -7,14 +7,17 @@ and every PDD error turned into a :class:`PlatformError` whose ``code`` and ``re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.orders.canonical import CanonicalOrder
-from kuaifa.domain.platform import Carrier, PlatformError, ShipAck
+from kuaifa.domain.platform import CallFailure, Carrier, Fetched, PlatformError, RecordUnreadable, ShipAck, Unmapped
+from kuaifa.platforms.pdd.beijing_time import parse_beijing
 from kuaifa.platforms.pdd.client import MAX_PAGE_SIZE, PddClient, ShipmentConflict
 from kuaifa.platforms.pdd.errors import (
     PddAuthError,
@@ -57,8 +60,60 @@ def _translated() -> Iterator[None]:
         raise PlatformError(str(error), code="platform.bad_payload", retryable=False) from error
 
 
-def _map_all(objects: Sequence[dict]) -> list[CanonicalOrder]:
-    return [order_from_pdd(obj) for obj in objects]
+def _record_key(record: object, *names: str) -> str:
+    """The platform's key of a raw record (``order_sn``, ``id``), or a digest of it when it has none."""
+    if isinstance(record, Mapping):
+        for name in names:
+            value = record.get(name)
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+                return str(value).strip()[:64]
+    digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    return f"sha256:{digest[:24]}"
+
+
+def _record_time(record: object) -> datetime | None:
+    try:
+        return parse_beijing(record.get("updated_at")) if isinstance(record, Mapping) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def unmapped_order(raw: Any, error: OrderMappingError) -> Unmapped:
+    return Unmapped(_record_key(raw, "order_sn"), raw, error.code, str(error), _record_time(raw))
+
+
+def map_order(raw: Any) -> CanonicalOrder:
+    """One raw PDD order mapped, or :class:`RecordUnreadable` carrying it for the quarantine."""
+    try:
+        return order_from_pdd(raw)
+    except OrderMappingError as error:
+        raise RecordUnreadable(unmapped_order(raw, error)) from error
+
+
+def map_case(raw: Any) -> CanonicalCase:
+    """A stored after-sales record mapped again: ``{"list": …, "detail": …}``, either part optional."""
+    try:
+        if not isinstance(raw, Mapping) or not ({"list", "detail"} & raw.keys()):
+            raise RefundMappingError("", "<record>", "expected a stored list and/or detail record")
+        if "list" not in raw:
+            return case_from_detail(raw["detail"])
+        case = case_from_list(raw["list"])
+        return merge(case, case_from_detail(raw["detail"])) if raw.get("detail") is not None else case
+    except RefundMappingError as error:
+        part = raw.get("list") or raw.get("detail") if isinstance(raw, Mapping) else raw
+        key = error.after_sales_id or _record_key(part, "id", "after_sales_id")
+        raise RecordUnreadable(Unmapped(key, raw, error.code, str(error), None)) from error
+
+
+def _map_all(objects: Sequence[dict]) -> Fetched[CanonicalOrder]:
+    """Each order on its own: one that does not map is set apart whole, the others are kept."""
+    fetched: Fetched[CanonicalOrder] = Fetched()
+    for obj in objects:
+        try:
+            fetched.items.append(map_order(obj))
+        except RecordUnreadable as unreadable:
+            fetched.unmapped.append(unreadable.record)
+    return fetched
 
 
 class PddGateway:
@@ -66,6 +121,18 @@ class PddGateway:
 
     def __init__(self, client: PddClient) -> None:
         self.client = client
+        self._failures: list[CallFailure] = []
+        client.add_failure_hook(self._failures.append)
+
+    def call_failures(self) -> list[CallFailure]:
+        taken, self._failures[:] = list(self._failures), []
+        return taken
+
+    def map_order(self, raw: Any) -> CanonicalOrder:
+        return map_order(raw)
+
+    def map_case(self, raw: Any) -> CanonicalCase:
+        return map_case(raw)
 
     def _call(self, fn: Callable[[], T]) -> T:
         with _translated():
@@ -77,11 +144,11 @@ class PddGateway:
     def calibrate(self) -> None:
         self._call(self.client.calibrate)
 
-    def orders_updated(self, start: datetime, end: datetime) -> list[CanonicalOrder]:
+    def orders_updated(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
         return self._call(lambda: _map_all(fetch_window(self.client, int(start.timestamp()), int(end.timestamp()))))
 
-    def orders_confirmed(self, start: datetime, end: datetime) -> list[CanonicalOrder]:
-        def walk() -> list[CanonicalOrder]:
+    def orders_confirmed(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
+        def walk() -> Fetched[CanonicalOrder]:
             collected: list[dict] = []
             page = 1
             while True:
@@ -95,7 +162,7 @@ class PddGateway:
 
     def order(self, order_sn: str) -> CanonicalOrder | None:
         try:
-            return self._call(lambda: order_from_pdd(self.client.order_information(order_sn)))
+            return self._call(lambda: map_order(self.client.order_information(order_sn)))
         except PlatformError as error:
             if error.code == "platform.not_found":
                 return None
@@ -114,8 +181,8 @@ class PddGateway:
         companies = self._call(self.client.logistics_companies)
         return [Carrier(c.id, c.name, c.code, c.available) for c in companies]
 
-    def cases_updated(self, start: datetime, end: datetime) -> list[CanonicalCase]:
-        def walk() -> list[CanonicalCase]:
+    def cases_updated(self, start: datetime, end: datetime) -> Fetched[CanonicalCase]:
+        def walk() -> Fetched[CanonicalCase]:
             records: list[dict] = []
             page = 1
             while True:
@@ -125,23 +192,35 @@ class PddGateway:
                     break
                 page += 1
             newest: dict[str, CanonicalCase] = {}
+            unmapped: dict[str, Unmapped] = {}
             for record in records:
-                case = case_from_list(record)
+                try:
+                    case = map_case({"list": record})
+                except RecordUnreadable as unreadable:
+                    unmapped[unreadable.record.key] = unreadable.record
+                    continue
                 if case.after_sales_id not in newest or case.updated_at >= newest[case.after_sales_id].updated_at:
                     newest[case.after_sales_id] = case
+            fetched: Fetched[CanonicalCase] = Fetched(unmapped=list(unmapped.values()))
             # the deadline to act (expire_time) is only in the detail, and only while the case waits on us
-            return [
-                merge(case, case_from_detail(self.client.refund_information(case.order_sn, case.after_sales_id)))
-                if case.waiting_on_merchant
-                else case
-                for case in newest.values()
-            ]
+            for case in newest.values():
+                if not case.waiting_on_merchant:
+                    fetched.items.append(case)
+                    continue
+                detail = self.client.refund_information(case.order_sn, case.after_sales_id)
+                try:
+                    fetched.items.append(merge(case, case_from_detail(detail)))
+                except RefundMappingError as error:
+                    listed = next(r for r in records if _record_key(r, "id") == case.after_sales_id)
+                    fetched.unmapped.append(Unmapped(case.after_sales_id, {"list": listed, "detail": detail},
+                                                     error.code, str(error), case.updated_at))  # fmt: skip
+            return fetched
 
         return self._call(walk)
 
     def case(self, order_sn: str, after_sales_id: str) -> CanonicalCase | None:
         try:
-            return self._call(lambda: case_from_detail(self.client.refund_information(order_sn, after_sales_id)))
+            return self._call(lambda: map_case({"detail": self.client.refund_information(order_sn, after_sales_id)}))
         except PlatformError as error:
             if error.code == "platform.not_found":
                 return None

@@ -52,11 +52,18 @@ def fetch_window(client: PddClient, start: int, end: int, *, page_size: int = MA
 def newest_per_order(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One copy per ``order_sn``, the one with the latest ``updated_at``, in (updated_at, order_sn) order.
 
-    PDD time strings are fixed-width ``yyyy-MM-dd HH:mm:ss``, so they compare correctly as text.
+    PDD time strings are fixed-width ``yyyy-MM-dd HH:mm:ss``, so they compare correctly as text. A record without
+    a readable ``order_sn`` is kept as it came (its mapping sets it apart), never dropped.
     """
-    newest: dict[str, dict[str, Any]] = {}
-    for order in orders:
-        held = newest.get(order["order_sn"])
-        if held is None or str(order.get("updated_at") or "") >= str(held.get("updated_at") or ""):
-            newest[order["order_sn"]] = order
-    return sorted(newest.values(), key=lambda order: (str(order.get("updated_at") or ""), order["order_sn"]))
+    newest: dict[object, dict[str, Any]] = {}
+    for index, order in enumerate(orders):
+        sn = order.get("order_sn") if isinstance(order, dict) else None
+        key: object = sn if isinstance(sn, str) and sn else ("", index)
+        held = newest.get(key)
+        if held is None or _text(order, "updated_at") >= _text(held, "updated_at"):
+            newest[key] = order
+    return sorted(newest.values(), key=lambda order: (_text(order, "updated_at"), _text(order, "order_sn")))
+
+
+def _text(order: object, key: str) -> str:
+    return str(order.get(key) or "") if isinstance(order, dict) else ""

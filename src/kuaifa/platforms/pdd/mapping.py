@@ -1,9 +1,9 @@
 """PDD order object → :class:`~kuaifa.domain.orders.canonical.CanonicalOrder` (pdd-reference §2.2).
 
 What the platform says, normalised, nothing decided: the three status axes and the review flags as given;
-amounts from yuan floats to integer fen exactly (refused, not rounded, if a value has more than two decimals);
-Beijing time strings to aware UTC, an empty string meaning "not yet"; the receiver as the platform hands it out
-(ciphertext only while 待发货 and not under review, otherwise empty) with the masked values for display;
+amounts from yuan floats to integer fen exactly (a double within 1e-6 of a whole fen is that fen, anything else
+refused); Beijing time strings to aware UTC, an empty string meaning "not yet"; the receiver as the platform hands
+it out (ciphertext only while 待发货 and not under review, otherwise empty) with the masked values for display;
 ``order_tag_list`` entries with value 1 as tags, ``ship_hold`` among them. ids become strings (the 2026 doc
 types them STRING, older SDKs long).
 
@@ -27,7 +27,7 @@ from kuaifa.domain.orders.canonical import (
     Receiver,
 )
 from kuaifa.domain.shared.errors import InvalidMoney
-from kuaifa.domain.shared.money import yuan_to_fen
+from kuaifa.domain.shared.money import platform_yuan_to_fen
 from kuaifa.platforms.pdd.beijing_time import parse_beijing
 
 SHIP_HOLD_TAG = "ship_hold"
@@ -147,7 +147,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
             raise self.fail(field, f"expected a yuan amount, got {type(value).__name__} {value!r}")
         try:
-            return yuan_to_fen(value)
+            return platform_yuan_to_fen(value)
         except InvalidMoney as exc:
             raise self.fail(field, exc.message) from None
 

@@ -12,7 +12,7 @@ The two refund APIs describe the same case in two dialects, and each has its own
 
 Times are read in any of the platform's forms: a Beijing time string, or an epoch number (int or digit string)
 in seconds or milliseconds (≥ 10¹¹ is milliseconds: as seconds that would be after the year 5000). Empty, null
-and 0 mean "not happened". Amounts are exact: yuan through :func:`~kuaifa.domain.shared.money.yuan_to_fen`, fen
+and 0 mean "not happened". Amounts are exact: yuan through :func:`~kuaifa.domain.shared.money.platform_yuan_to_fen`, fen
 as integers only (a fractional detail amount is refused as a likely yuan value).
 
 A record that does not fit raises :class:`RefundMappingError` naming the case and the field.
@@ -28,7 +28,7 @@ from typing import Any
 from kuaifa.domain.aftersales.canonical import CanonicalCase, CaseGoods, CaseType
 from kuaifa.domain.aftersales.errors import InvalidCase
 from kuaifa.domain.shared.errors import InvalidMoney
-from kuaifa.domain.shared.money import yuan_to_fen
+from kuaifa.domain.shared.money import platform_yuan_to_fen
 from kuaifa.platforms.pdd.aftersales import AfterSalesType, type_from_detail_code, type_from_list_code
 from kuaifa.platforms.pdd.beijing_time import parse_beijing
 from kuaifa.platforms.pdd.mapping import parse_integer
@@ -212,7 +212,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
             raise self.fail(key, f"expected a yuan amount, got {type(value).__name__} {value!r}")
         try:
-            fen = yuan_to_fen(value)
+            fen = platform_yuan_to_fen(value)
         except InvalidMoney as exc:
             raise self.fail(key, exc.message) from None
         if fen < 0:

@@ -81,7 +81,10 @@ def handle(state: SimState, raw: Mapping[str, object]) -> Reply:
     late = state.take_fault(api_name, kinds=("delay_after",))
     if late is not None:
         time.sleep(late.seconds)
-    return _json(answer if api.response_name is None else {api.response_name: answer})
+    reply = _json(answer if api.response_name is None else {api.response_name: answer})
+    if state.take_fault(api_name, kinds=("truncate",)) is not None:  # the API ran; its answer is cut short
+        return Reply(200, reply.body[: len(reply.body) // 2], reply.content_type)
+    return reply
 
 
 def _admit(state: SimState, params: dict[str, str], api_name: str) -> tuple[SimApi, Caller]:

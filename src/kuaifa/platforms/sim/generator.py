@@ -149,14 +149,14 @@ class _OrderBuilder:
             "updated_at": beijing(confirm),
             "urge_shipping_time": "",
             "promise_delivery_time": "",
-            "goods_amount": _yuan(goods_fen),
+            "goods_amount": self._goods_amount(lines, goods_fen),
             "discount_amount": _yuan(discount_fen),
             "platform_discount": _yuan(platform_fen),
             "seller_discount": _yuan(seller_fen),
             "capital_free_discount": 0.0,
             "order_change_amount": 0.0,
             "postage": _yuan(postage_fen),
-            "pay_amount": _yuan(pay_fen),
+            "pay_amount": self._pay_amount(lines, pay_fen, discount_fen, postage_fen),
             "duo_duo_pay_reduction": 0.0,
             "pay_type": "",
             "pay_no": "",
@@ -207,9 +207,22 @@ class _OrderBuilder:
             "order_tag_list": [{"name": name, "value": 1 if name == "ship_hold" and hold else 0} for name in TAG_NAMES],
         }
         set_receiver(order, buyer, config.seed, 0)
+        if config.poison_share and rng.random() < config.poison_share:
+            poison(order)
         timeline = _Timeline(order, confirm)
         self._plan(timeline, order_sn, confirm, lines, buyer, risk, hold, pre_sale_ts, pay_fen, discount_fen)
         self.shop.orders[order_sn] = timeline.versions()
+
+    def _goods_amount(self, lines: list[tuple[SimSku, int]], goods_fen: int) -> float:
+        """The goods total as the platform's doubles make it: each price × its count, summed in floating point."""
+        if not self.config.computed_amounts:
+            return _yuan(goods_fen)
+        return sum((_yuan(sku.price_fen) * count for sku, count in lines), 0.0)
+
+    def _pay_amount(self, lines: list[tuple[SimSku, int]], pay_fen: int, discount_fen: int, postage_fen: int) -> float:
+        if not self.config.computed_amounts:
+            return _yuan(pay_fen)
+        return self._goods_amount(lines, 0) - _yuan(discount_fen) + _yuan(postage_fen)
 
     # --- later changes ----------------------------------------------------------------------------------------
 
@@ -444,6 +457,11 @@ def _set_tag(order: dict[str, Any], name: str, value: int) -> None:
 def _with_deadline(case: RefundCase) -> RefundCase:
     deadline = case.updated_at + MERCHANT_RESPONSE_S if case.status in WAITING_ON_MERCHANT else None
     return replace(case, expire_at=deadline)
+
+
+def poison(order: dict[str, Any]) -> None:
+    """Make ``order`` unmappable the way an odd gateway does: its first line's goods_count is not a number."""
+    order["item_list"][0]["goods_count"] = "三件"
 
 
 def _yuan(fen: int) -> float:

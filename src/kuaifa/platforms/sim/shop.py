@@ -45,6 +45,10 @@ class ShopConfig:
     repeat_buyer_share: float = 0.06
     mall_id: int = 880_001
     mall_name: str = "快发模拟旗舰店"
+    #: amounts as the platform computes them, in binary doubles (``89.9 * 3`` → ``269.70000000000005``)
+    computed_amounts: bool = True
+    #: orders whose record cannot be mapped (a goods_count that is not a number), as an odd gateway sends them
+    poison_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kuaifa.platforms.sim.clock import SimClock, beijing, epoch_of_beijing
-from kuaifa.platforms.sim.generator import generate_shop
+from kuaifa.platforms.sim.generator import generate_shop, poison
 from kuaifa.platforms.sim.return_addresses import SimReturnAddress, return_addresses_for
 from kuaifa.platforms.sim.shop import DAY, OrderVersion, RefundCase, ShopConfig, SimShop, copy_order
 
@@ -93,7 +93,7 @@ class RefundDecisionRecord:
 class Fault:
     """Something to go wrong on a coming call: an ``error_response`` code, an HTTP status, or a delay."""
 
-    kind: str  # "error" | "http" | "delay" (before the API runs) | "delay_after" (after it ran)
+    kind: str  # "error" | "http" | "delay" (before the API runs) | "delay_after" | "truncate" (after it ran)
     api: str | None = None  # only calls of this type; None = any call
     code: int = 0
     http_status: int = 0
@@ -227,6 +227,21 @@ class SimState:
             self._orders[order_sn].append(OrderVersion(now, order))
             self._orders[order_sn].sort(key=lambda v: v.updated_at)
             return copy_order(order)
+
+    def poison_order(self, order_sn: str, **changes: Any) -> dict[str, Any]:
+        """A new version of a visible order, at the simulator's now, that cannot be mapped: its first line's
+        goods_count is not a number (or ``changes`` break it another way, e.g. ``goods_amount="12.345"``)."""
+        with self.lock:
+            version = self._visible(order_sn)
+            if version is None:
+                raise KeyError(order_sn)
+            broken = copy_order(version.order)
+        if changes:
+            broken.update(changes)
+        else:
+            poison(broken)
+        broken.pop("order_sn")
+        return self.update_order(order_sn, **broken)
 
     def record_shipment(self, shipment: ShipmentRecord) -> dict[str, Any]:
         """Apply an accepted online.send: a new version, 已发货, carrier and number set, receiver ciphertext gone
@@ -442,6 +457,10 @@ class SimState:
         """The next ``count`` matching calls are answered only after ``seconds`` of real time: before the API runs,
         or with ``after_handling`` after it ran (its effect is done, only the answer is late: a "lost" answer)."""
         self._queue(count, Fault("delay_after" if after_handling else "delay", api, seconds=seconds))
+
+    def truncate_next(self, count: int = 1, *, api: str | None = None) -> None:
+        """The next ``count`` matching calls run, then answer HTTP 200 with only the first half of their JSON."""
+        self._queue(count, Fault("truncate", api))
 
     def rate_limit_next(self, count: int = 1, *, api: str | None = None) -> None:
         """The next ``count`` matching calls are throttled with 70031."""
