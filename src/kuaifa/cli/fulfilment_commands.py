@@ -220,8 +220,14 @@ def _packing_target(order_ref: str, shop_name: str | None):
 @click.option("--weight", "weight_g", type=click.IntRange(1), default=None, help="Scale reading in grams.")
 @click.option("--box", "box_code", default=None, help="The box used; default: the smallest in stock that fits.")
 @click.option("--force-weight", is_flag=True, help="Accept a weight outside the tolerance (recorded).")
+@click.option(
+    "--box-override-reason",
+    default="",
+    help="Use the named --box although the items are not shown to fit it; the reason is recorded.",
+)
 @json_option
-def pack(order_ref, shop_name, scans, enclosures, weight_g, box_code, force_weight, as_json) -> None:
+def pack(order_ref, shop_name, scans, enclosures, weight_g, box_code, force_weight, box_override_reason,
+         as_json) -> None:  # fmt: skip
     """Seal a parcel: every unit scanned, every enclosure confirmed, box chosen, weight checked (验货打包)."""
     from dataclasses import asdict
 
@@ -229,7 +235,8 @@ def pack(order_ref, shop_name, scans, enclosures, weight_g, box_code, force_weig
 
     order_id, _sn = _packing_target(order_ref, shop_name)
     result = pack_order(order_id, scans=list(scans), enclosures=list(enclosures), measured_weight_g=weight_g,
-                        box_code=box_code, actor=actor(), now=now(), force=force_weight)  # fmt: skip
+                        box_code=box_code, actor=actor(), now=now(), force=force_weight,
+                        box_override_reason=box_override_reason)  # fmt: skip
     data = asdict(result)
 
     def human() -> None:

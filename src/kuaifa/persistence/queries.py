@@ -306,6 +306,8 @@ class OrderContents(NamedTuple):
 
 _UNIT_FIELDS = ("id", "code", "name", "spec", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
                 "bin_location", "enclosures")  # fmt: skip
+
+
 def order_contents(order_ids) -> dict[int, OrderContents]:
     """Contents of many orders with a fixed number of queries. ``order_ids``: ids, or a subquery of order ids
     (``Order.objects.filter(…).values("id")``), which keeps a 10,000-order wave out of a parameter list."""

@@ -266,7 +266,8 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
         short_skus = {sku for missing in plan.short.values() for sku in missing}
         code_of = dict(Sku.objects.filter(id__in=short_skus).values_list("id", "code")) if short_skus else {}
         short = {
-            order: {code_of.get(sku, f"#{sku}"): n for sku, n in missing.items()} for order, missing in plan.short.items()
+            order: {code_of.get(sku, f"#{sku}"): n for sku, n in missing.items()}
+            for order, missing in plan.short.items()
         }
         _write_outcomes(rows, set(plan.reserved_orders), held, short, problems, report, actor=actor, now=now)
     return report

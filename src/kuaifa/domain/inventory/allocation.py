@@ -3,7 +3,8 @@
 Orders are served most urgent first: earliest ship-by deadline, then earliest payment, then order number (orders
 without a deadline come last). By default an order takes all it needs or nothing, so stock is never tied up by an
 order that cannot ship anyway and the next order in line gets its chance. Bundles (组合装) are expanded to their
-leaf components first (``domain.inventory.bundles``, the one expansion every use of a bundle shares). Within a SKU, warehouses are drawn in priority order.
+leaf components first (``domain.inventory.bundles``, the one expansion every use of a bundle shares). Within a
+SKU, warehouses are drawn in priority order.
 
 The result is a plan: the reservations to write, and the orders left short with the missing quantity per SKU.
 The caller persists it under a lock on the stock rows, so the availability it was computed from is the truth.
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 
 from kuaifa.domain.inventory.bundles import MAX_BUNDLE_DEPTH, BundleCycle, BundleTooDeep, expand
 
-__all__ = ["MAX_BUNDLE_DEPTH", "BundleCycle", "BundleTooDeep", "expand_bundles", "allocate"]
+__all__ = ["MAX_BUNDLE_DEPTH", "BundleCycle", "BundleTooDeep", "allocate", "expand_bundles"]
 
 _LAST = datetime.max.replace(tzinfo=UTC)
 
