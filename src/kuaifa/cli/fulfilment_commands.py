@@ -161,15 +161,10 @@ def wave_pdf(wave_code, file, warehouse, as_json) -> None:
     """Print the wave's pick list (拣货单) to a PDF, in bin order; orders cancelled or held meanwhile are dropped."""
     from kuaifa.documents.model import PickListData, PickRow
     from kuaifa.documents.pick_list import render_pick_list
-    from kuaifa.persistence.queries import wave_by_code
-    from kuaifa.services.errors import NotFound
     from kuaifa.services.labels import log_print, pick_list_data
-    from kuaifa.services.waves import drop_stale_orders
+    from kuaifa.services.waves import ready_for_pick_list
 
-    found = wave_by_code(wave_code)
-    if found is None:
-        raise NotFound(kind="wave", key=wave_code)
-    dropped = drop_stale_orders(found.id, actor=actor(), now=now())
+    found, dropped = ready_for_pick_list(wave_code, actor=actor(), now=now())
     info = pick_list_data(found.code)
     rows = tuple(PickRow(r.bin_location, r.sku_code, r.name, r.quantity, r.slots) for r in info.rows)
     file.write_bytes(render_pick_list(PickListData(info.wave_code, info.created_at, rows, info.order_count,
