@@ -38,7 +38,9 @@ def test_a_pick_list_for_a_wave_whose_orders_all_left_is_refused_and_the_wave_st
 
 
 def test_a_wave_with_an_order_left_is_ready_and_drops_the_cancelled_ones(floor):
-    accept(floor, make_order("keep", ("TEA-001", 1), ship_in_hours=1), make_order("gone", ("CUP-002", 1), ship_in_hours=2))
+    accept(
+        floor, make_order("keep", ("TEA-001", 1), ship_in_hours=1), make_order("gone", ("CUP-002", 1), ship_in_hours=2)
+    )
     (wave,) = create_waves(DAY, actor=ACTOR, now=NOW)
     cancel_order(WaveOrder.objects.get(order__order_sn="gone").order_id, actor=ACTOR, now=NOW)
 
