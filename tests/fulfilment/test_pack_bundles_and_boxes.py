@@ -24,8 +24,8 @@ def pack(order_id, *scans, enclosures=(), box=None, reason=""):
 @pytest.fixture
 def deluxe(floor):
     """DELUXE = 1 × GIFT-SET (2 tea + 1 cup, 发票) + 1 × LID-003, with a 贺卡 for the parcel."""
-    upsert_skus([SkuSpec("DELUXE", name="豪华礼盒", enclosures=("贺卡",), components=(("GIFT-SET", 1), ("LID-003", 1)))],
-                now=NOW)  # fmt: skip
+    deluxe = SkuSpec("DELUXE", name="豪华礼盒", enclosures=("贺卡",), components=(("GIFT-SET", 1), ("LID-003", 1)))
+    upsert_skus([deluxe], now=NOW)
     return floor
 
 

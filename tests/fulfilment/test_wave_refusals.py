@@ -51,8 +51,8 @@ def test_a_wave_with_an_order_left_is_ready_and_drops_the_cancelled_ones(floor):
 
 
 def test_a_packing_slip_of_a_bundle_of_bundles_lists_its_leaf_units_and_every_bundle_enclosure(floor):
-    upsert_skus([SkuSpec("DELUXE", name="豪华礼盒", enclosures=("贺卡",), components=(("GIFT-SET", 2), ("LID-003", 1)))],
-                now=NOW)  # fmt: skip
+    deluxe = SkuSpec("DELUXE", name="豪华礼盒", enclosures=("贺卡",), components=(("GIFT-SET", 2), ("LID-003", 1)))
+    upsert_skus([deluxe], now=NOW)
     ids = accept(floor, make_order("deluxe", ("DELUXE", 1)))
 
     (slip,) = slip_data([ids["deluxe"]])
