@@ -85,16 +85,17 @@ def wave() -> None:
 @click.option("--horizon-hours", type=click.FloatRange(0), default=24, show_default=True,
               help="Take orders due before now + this many hours (overdue ones included).")  # fmt: skip
 @click.option("--shop", "shop_names", multiple=True, help="Only this shop (repeat for several).")
-@click.option("--carrier", "carriers", multiple=True, help="Only orders for this carrier code (repeatable).")
+@click.option("--carrier", "carriers", multiple=True,
+              help="Only orders for this carrier, by code or id (repeatable).")  # fmt: skip
 @click.option("--kind", type=click.Choice(["single", "multi", "any"]), default="any", show_default=True,
               help="single: one unit per order; multi: two or more (sorted into slots); any: both.")  # fmt: skip
 @click.option("--max-orders", type=click.IntRange(1, 100_000), default=200, show_default=True)
 @json_option
 def wave_create(horizon_hours, shop_names, carriers, kind, max_orders, as_json) -> None:
     """Wave every accepted order the rule takes; the waved orders move to PICKING."""
-    from kuaifa.domain.carriers.catalog import canonical_code
     from kuaifa.domain.fulfilment.waves import WaveKind, WaveRule
     from kuaifa.persistence.queries import wave_members
+    from kuaifa.services.carriers import resolve_carrier
     from kuaifa.services.waves import create_waves
 
     rule = WaveRule(
@@ -102,7 +103,7 @@ def wave_create(horizon_hours, shop_names, carriers, kind, max_orders, as_json) 
         max_orders=max_orders,
         kind=WaveKind(kind),
         shop_ids=frozenset(_shop(name).id for name in shop_names) if shop_names else None,
-        carrier_codes=frozenset(canonical_code(c) for c in carriers) if carriers else None,
+        carrier_codes=frozenset(resolve_carrier(c).code for c in carriers) if carriers else None,
     )
     created = create_waves(rule, actor=actor(), now=now())
     data = []

@@ -63,7 +63,8 @@ def _orders_by_shop(wave_code: str | None, order_sns: tuple[str, ...], shop_name
 
 @command(waybill, "issue")
 @click.argument("order_sns", nargs=-1)
-@click.option("--carrier", "carrier_code", required=True, help="Carrier code (wp_code), e.g. ZTO = 中通, YTO = 圆通.")
+@click.option("--carrier", "carrier_code", required=True,
+              help="Carrier code or id, e.g. ZTO or 115 = 中通, YTO or 85 = 圆通.")  # fmt: skip
 @click.option("--wave", "wave_code", default=None, help="Every order of this wave still to ship, in slot order.")
 @click.option("--shop", "shop_name", default=None)
 @_sender_options

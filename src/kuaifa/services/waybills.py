@@ -28,6 +28,7 @@ from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import Order, Shipment, Waybill
 from kuaifa.services.audit import event
+from kuaifa.services.carriers import resolve_carrier
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.shipping import Shipped, interception_reason, ship_order
 
@@ -49,11 +50,13 @@ class WaybillIssued:
     reused: bool  # the order already held it; the platform was not asked
 
 
-def _carrier(carrier_code: str) -> tuple[str, int]:
-    carrier = carrier_by_code(carrier_code)
-    if carrier is None or not carrier.active:
-        raise InvalidInput(field="carrier", reason=f"{carrier_code!r} is not a carrier code PDD ships with")
-    return carrier.code, carrier.id
+def _carrier(carrier_ref: str) -> tuple[str, int]:
+    """The waybill code and platform id of the carrier named by id or code (refused when the catalogue does not know
+    it, or it has no e-waybill code)."""
+    carrier = resolve_carrier(carrier_ref)
+    if carrier_by_code(carrier.code) is None:
+        raise InvalidInput(field="carrier", reason=f"{carrier_ref!r} has no e-waybill code PDD issues numbers for")
+    return carrier.code, carrier.platform_id
 
 
 def _request(order: Order) -> WaybillRequest:
@@ -82,7 +85,8 @@ def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> str | Non
 def issue_waybills(
     order_ids: Sequence[int], carrier_code: str, provider: WaybillProvider, *, actor: str, now: datetime
 ) -> list[WaybillIssued]:
-    """A waybill of ``carrier_code`` for each order (in the order given): reused when held, else from ``provider``."""
+    """A waybill of ``carrier_code`` (or the carrier's id) for each order (in the order given): reused when held,
+    else from ``provider``."""
     code, logistics_id = _carrier(carrier_code)
     ids = list(dict.fromkeys(order_ids))
     if not ids:
