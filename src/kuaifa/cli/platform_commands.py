@@ -220,13 +220,15 @@ def outbox(retry, as_json) -> None:
 @click.option("--once", is_flag=True, help="Run what is queued and due, then stop.")
 @click.option("--interval", type=click.IntRange(1, 3600), default=30, show_default=True)
 def worker(once, interval) -> None:
-    """Run background work: queued tasks (Django Tasks, database queue) and a sweep of the outbox every interval."""
+    """Run background work: queued tasks (Django Tasks, database queue), a sweep of the outbox and the return of
+    intercepted orders' unused e-waybills every interval."""
     from django.core.management import call_command
 
-    from kuaifa.tasks.jobs import sweep_outbox
+    from kuaifa.tasks.jobs import give_back_intercepted_waybills, sweep_outbox
 
     while True:
         sweep_outbox.enqueue()
+        give_back_intercepted_waybills.enqueue()
         call_command("db_worker", batch=True, interval=0.1, verbosity=0)
         if once:
             return
