@@ -91,3 +91,24 @@ def test_a_named_box_that_fits_needs_no_reason(floor):
     packed = OrderEvent.objects.get(order_id=ids["cup"], kind="packed")
     assert packed.details["box_fits"] is True
     assert "box_override_reason" not in packed.details
+
+
+def test_an_accepted_bundle_order_whose_bundle_broke_is_neither_waved_nor_packed_and_the_others_are(floor):
+    from datetime import timedelta
+
+    from kuaifa.domain.fulfilment.waves import WaveRule
+    from kuaifa.persistence.models import BundleComponent, Sku, WaveOrder
+    from kuaifa.services.packing import PackRefused
+    from kuaifa.services.waves import create_waves
+
+    ids = accept(floor, make_order("gift", ("GIFT-SET", 1), ship_in_hours=1), make_order("cup", ("CUP-002", 1)))
+    gift = Sku.objects.get(code="GIFT-SET")
+    BundleComponent.objects.create(bundle=gift, component=gift, quantity=1)  # what the import refuses
+
+    with pytest.raises(PackRefused) as refused:
+        pack(ids["gift"], TEA_BARCODE, TEA_BARCODE, CUP_BARCODE, enclosures=["说明书", "气泡膜", "发票"])
+    (wave,) = create_waves(WaveRule(horizon=timedelta(hours=48)), actor=ACTOR, now=NOW)
+
+    assert "GIFT-SET → GIFT-SET" in refused.value.message
+    assert list(WaveOrder.objects.filter(wave=wave).values_list("order__order_sn", flat=True)) == ["cup"]
+    assert status_of("gift") == OrderStatus.ACCEPTED

@@ -296,12 +296,15 @@ class ParcelUnit(NamedTuple):
 
 class OrderContents(NamedTuple):
     """What goes into an order's parcel: physical units per SKU in line order, the enclosures a bundle asks for
-    (they go in once per parcel), what the buyer bought as sold (bundle codes kept), and lines mapped to no SKU."""
+    (they go in once per parcel), what the buyer bought as sold (bundle codes kept), and lines mapped to no SKU.
+    ``problem``: why a bundle line could not be expanded (a cycle, nested too deep); the units are then incomplete
+    and the order must not be picked or packed."""
 
     units: tuple[ParcelUnit, ...]
     parcel_enclosures: tuple[str, ...]
     sold: tuple[tuple[str, int], ...]
     unmapped: tuple[str, ...]
+    problem: str = ""
 
 
 _UNIT_FIELDS = ("id", "code", "name", "spec", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
@@ -324,12 +327,21 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
         for row in Sku.objects.filter(id__in=sku_ids).values_list(*_UNIT_FIELDS)
     }
 
-    def expand(sku_id: int, quantity: int, into: dict[int, int], parcel: list[str]) -> None:
-        expansion = expand_bundle(sku_id, quantity, components)  # BundleCycle / BundleTooDeep: the order's data
+    def expand(sku_id: int, quantity: int, into: dict[int, int], parcel: list[str]) -> str:
+        try:
+            expansion = expand_bundle(sku_id, quantity, components)
+        except (BundleCycle, BundleTooDeep):  # said again with SKU codes, for a person
+            by_code = {base[b][1]: [(base[c][1], q) for c, q in parts] for b, parts in components.items()}
+            try:
+                expand_bundle(base[sku_id][1], quantity, by_code)
+            except (BundleCycle, BundleTooDeep) as error:
+                return error.message
+            return f"bundle {base[sku_id][1]} cannot be expanded"
         for leaf, units in expansion.units:
             into[leaf] = into.get(leaf, 0) + units
         for bundle in expansion.bundles:
             parcel.extend(base[bundle][10])
+        return ""
 
     out: dict[int, OrderContents] = {}
     order_id = None
@@ -337,6 +349,7 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
     parcel: list[str] = []
     sold: list[tuple[str, int]] = []
     unmapped: list[str] = []
+    problem = ""
     for line in (*lines, (None, None, 0, "", "")):  # a sentinel closes the last order
         if line[0] != order_id:
             if order_id is not None:
@@ -345,8 +358,9 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
                     tuple(dict.fromkeys(parcel)),
                     tuple(sold),
                     tuple(unmapped),
+                    problem,
                 )
-            order_id, units, parcel, sold, unmapped = line[0], {}, [], [], []
+            order_id, units, parcel, sold, unmapped, problem = line[0], {}, [], [], [], ""
         _, sku_id, quantity, outer_id, goods_name = line
         if order_id is None:
             break
@@ -355,7 +369,7 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
             sold.append((outer_id or goods_name, quantity))
         elif sku_id in components:
             sold.append((base[sku_id][1], quantity))
-            expand(sku_id, quantity, units, parcel)
+            problem = problem or expand(sku_id, quantity, units, parcel)
         else:
             sold.append((base[sku_id][1], quantity))
             units[sku_id] = units.get(sku_id, 0) + quantity

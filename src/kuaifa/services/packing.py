@@ -294,6 +294,8 @@ def pack_order(
     if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING):
         raise PackRefused(order_sn=order.order_sn, reason=f"it is {order.status}, not waiting to be packed")
     contents = order_contents([order.id]).get(order.id)
+    if contents is not None and contents.problem:
+        raise PackRefused(order_sn=order.order_sn, reason=contents.problem)
     if contents is None or not contents.units or contents.unmapped:
         raise PackRefused(order_sn=order.order_sn, reason="some of its lines are not mapped to a SKU")
 

@@ -126,7 +126,7 @@ def _create(rule: WaveRule, *, actor: str, now: datetime) -> list[Wave]:
 def _candidates(rows, contents) -> Iterable[WaveCandidate]:
     for order_id, order_sn, shop_id, ship_by, logistics_id, created_at, ship_by_hours in rows:
         found = contents.get(order_id)
-        if found is None or found.unmapped or not found.units:
+        if found is None or found.unmapped or found.problem or not found.units:
             continue  # review never accepts such an order; if one slipped through it is not picked blind
         carrier = carrier_by_id(logistics_id) if logistics_id else None
         yield WaveCandidate(
