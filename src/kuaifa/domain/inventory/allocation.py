@@ -79,11 +79,13 @@ def expand_bundles(
 ) -> tuple[DemandLine, ...]:
     """Turn ``(line_id, sku_id, quantity)`` into leaf demand lines; a bundle line keeps its line id. Raises
     ``BundleCycle`` or ``BundleTooDeep`` (see ``domain.inventory.bundles``)."""
-    return tuple(
-        DemandLine(line_id, leaf, units)
-        for line_id, sku_id, quantity in lines
-        for leaf, units in expand(sku_id, quantity, bundles).units
-    )
+    out: list[DemandLine] = []
+    for line_id, sku_id, quantity in lines:
+        if not bundles.get(sku_id):  # a plain SKU: the common case, without building an expansion
+            out.append(DemandLine(line_id, sku_id, quantity))
+        else:
+            out.extend(DemandLine(line_id, leaf, units) for leaf, units in expand(sku_id, quantity, bundles).units)
+    return tuple(out)
 
 
 def allocate(
