@@ -6,9 +6,9 @@ transaction: load orders, lines, rules, bundles and stock rows with a handful of
 in the domain, write statuses, reservations and events in bulk. Chunks run in deadline order, so the earliest
 deadlines are served first across the whole run. Concurrent reviewers never oversell: see ``services.locking``.
 
-Runs do not interleave: a run takes the review lock before it lists its candidates (PostgreSQL: a session advisory
-lock held across the run's chunks; SQLite serialises writers anyway), so two overlapping reviews still serve the
-earliest deadline first across both.
+Two overlapping reviews still serve the earliest deadline first across both. PostgreSQL: a run takes the review lock
+(a session advisory lock held across its chunks) before it lists its candidates, so runs never interleave. SQLite:
+writers are serialised and each chunk sees every earlier commit, which keeps the same order.
 
 One order's broken data never stops the run: an order whose bundle cannot be expanded (``bundle_invalid``) or whose
 stored data cannot be reviewed (``data_invalid``) is held with that reason and the problem in its event; every other
@@ -53,7 +53,7 @@ from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.locking import add_reserved, lock_levels
 
 CHUNK = 5000
-#: pg_advisory_lock key of a review run ("kuaifa review", any constant shared by every reviewer)
+#: pg_advisory_lock key of a review run (any constant shared by every reviewer)
 REVIEW_LOCK_KEY = 0x6B7566_726576
 
 
@@ -228,6 +228,8 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
                 rules_of[shop_id] = parse_rules(raw)
             except DomainError as error:  # one shop's broken rules hold that shop's orders, nobody else's
                 rules_of[shop_id] = error
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                rules_of[shop_id] = DomainError("%(problem)s", problem=f"{type(error).__name__}: {error}")
 
         held: dict[int, tuple[HoldReason, ...]] = {}
         problems: dict[int, dict[str, str]] = {}
@@ -241,7 +243,7 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
                 held[row["id"]] = (HoldReason.BUNDLE_INVALID,)
                 named = _named_by_code(error, lines_by_order[row["id"]], bundles)
                 problems[row["id"]] = {"code": named.code, "message": named.message}
-            except (DomainError, ValueError, KeyError, TypeError) as error:
+            except (DomainError, ValueError, KeyError, TypeError, AttributeError) as error:
                 held[row["id"]] = (HoldReason.DATA_INVALID,)
                 problems[row["id"]] = {"code": getattr(error, "code", type(error).__name__), "message": str(error)}
             else:
