@@ -102,3 +102,25 @@ def test_ship_takes_the_carrier_code_and_refuses_a_weak_number_until_confirmed(f
     kuaifa("ship", "o1", "--carrier", "yto", "--tracking", "ABC123456", "--offline", "--confirm-weak-tracking")
 
     assert list(Shipment.objects.values_list("logistics_id", "tracking_number")) == [(85, "ABC123456")]
+
+
+def test_ship_fix_and_ship_extra_take_codes_and_refuse_weak_numbers_until_confirmed(floor, kuaifa):
+    accept(floor, make_order("o1", ("CUP-002", 1)))
+    kuaifa("ship", "o1", "--carrier", "ZTO", "--tracking", "773100000001", "--offline")
+
+    fix = kuaifa("ship-fix", "o1", "--carrier", "yto", "--tracking", "ABC123456", "--json", ok=False)
+    extra = kuaifa("ship-extra", "o1", "--parcel", "YTO:ABC123457", "--json", ok=False)
+    unknown = kuaifa("ship-extra", "o1", "--parcel", "999:773100000002", "--json", ok=False)
+
+    assert [json.loads(r.output)["error"] for r in (fix, extra, unknown)] == [
+        "carrier.weak_tracking",
+        "carrier.weak_tracking",
+        "carrier.unknown",
+    ]
+    assert list(Shipment.objects.values_list("logistics_id", "tracking_number")) == [(115, "773100000001")]
+    kuaifa("ship-fix", "o1", "--carrier", "yto", "--tracking", "ABC123456", "--confirm-weak-tracking")
+    kuaifa("ship-extra", "o1", "--parcel", "ZTO:773100000002")
+    assert sorted(Shipment.objects.values_list("logistics_id", "tracking_number")) == [
+        (85, "ABC123456"),
+        (115, "773100000002"),
+    ]

@@ -455,10 +455,11 @@ def carriers(shop_name, refresh, as_json) -> None:
 @click.option("--parcel", "parcels", multiple=True, required=True,
               help="CARRIER:TRACKING (carrier id or code), e.g. 115:753123456789 or ZTO:753123456789")  # fmt: skip
 @click.option("--kind", type=click.Choice(["split", "resend", "gift"]), default="split", show_default=True)
+@click.option("--confirm-weak-tracking", is_flag=True, help="Record numbers the carrier's rules only weakly match.")
 @json_option
-def ship_extra(order_sn, shop_name, parcels, kind, as_json) -> None:
+def ship_extra(order_sn, shop_name, parcels, kind, confirm_weak_tracking, as_json) -> None:
     """Record more parcels of a shipped order (拆单 / 补发 / 赠品) and upload them as extra logistics."""
-    from kuaifa.services.carriers import resolve_carrier
+    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.errors import InvalidInput
     from kuaifa.services.parcels import ExtraKind, ship_extra_parcels
 
@@ -468,6 +469,7 @@ def ship_extra(order_sn, shop_name, parcels, kind, as_json) -> None:
         if not carrier.strip() or not tracking.strip():
             raise InvalidInput(field=f"--parcel {number}", reason=f"{text!r}: expected CARRIER:TRACKING")
         pairs.append((resolve_carrier(carrier).platform_id, tracking.strip()))
+        confirm_tracking(*pairs[-1], confirmed=confirm_weak_tracking)
     order = _order(order_sn, shop_name)
     created = ship_extra_parcels(order.id, pairs, kind=ExtraKind[kind.upper()], actor=actor(), now=now())
     emit(
@@ -482,13 +484,15 @@ def ship_extra(order_sn, shop_name, parcels, kind, as_json) -> None:
 @click.option("--shop", "shop_name", default=None)
 @click.option("--carrier", "carrier_ref", required=True, help="Carrier id or code.")
 @click.option("--tracking", "tracking_number", required=True)
+@click.option("--confirm-weak-tracking", is_flag=True, help="Use a number the carrier's rules only weakly match.")
 @json_option
-def ship_fix(order_sn, shop_name, carrier_ref, tracking_number, as_json) -> None:
+def ship_fix(order_sn, shop_name, carrier_ref, tracking_number, confirm_weak_tracking, as_json) -> None:
     """Correct the carrier or tracking number of a shipped order; the platform's record is overwritten."""
-    from kuaifa.services.carriers import resolve_carrier
+    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.parcels import correct_shipment
 
     logistics_id = resolve_carrier(carrier_ref).platform_id
+    confirm_tracking(logistics_id, tracking_number, confirmed=confirm_weak_tracking)
     order = _order(order_sn, shop_name)
     shipment = correct_shipment(order.id, logistics_id=logistics_id, tracking_number=tracking_number, actor=actor(),
                                 now=now())  # fmt: skip
