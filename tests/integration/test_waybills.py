@@ -291,7 +291,7 @@ def test_the_waybill_commands_issue_cancel_and_ship_with_json_and_refuse_with_ex
 
     Order.objects.filter(id=accepted[2].id).update(risk_control_status=1)
     assert run("issue", "--carrier", "YTO", accepted[2].order_sn, ok=False)["error"] == "waybill.refused"
-    assert run("issue", "--carrier", "XX", first, ok=False)["error"] == "invalid_input"
+    assert run("issue", "--carrier", "XX", first, ok=False)["error"] == "carrier.unknown"
 
     shipped = run("ship", first)
     assert (shipped["logistics_id"], shipped["tracking_number"]) == (YTO, rows[0]["waybill_code"])

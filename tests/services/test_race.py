@@ -1,7 +1,6 @@
 """Eight OS processes review the same scarce stock at the same moment: nothing is oversold, nothing is reserved
 twice, every order ends ACCEPTED with exactly its needs or ON_HOLD for stock with nothing, no held order could be
-served from what is left, and the earliest deadlines win (within each review transaction everywhere; across all
-workers on SQLite, see the fairness comment for why not on PostgreSQL).
+served from what is left, and the earliest deadlines win across all workers, on SQLite and on PostgreSQL.
 
 The processes are real (``tests/services/race_worker.py``), each with its own connection to the test database
 (SQLite file or PostgreSQL, whatever the settings select); they wait behind a file barrier so their reviews overlap.
@@ -137,7 +136,7 @@ def _run_workers(folder: Path, chunk: int | None) -> list[dict]:
     [
         # the default: each worker reviews all its candidates in one transaction
         pytest.param(None, id="one-transaction-per-worker"),
-        # many small transactions per worker, interleaving with the other workers' (fairness is then not asserted)
+        # many small transactions per worker: the review lock keeps one worker's run whole, so fairness still holds
         pytest.param(20, id="chunks-of-20"),
     ],
 )
@@ -208,23 +207,18 @@ def test_eight_concurrent_reviewers_never_oversell_and_serve_the_earliest_deadli
     # --- fairness, among orders that need exactly the same units (e.g. 1 × TEA-001): the accepted ones come first
     # by (ship_by, paid_at, order_sn), the order review sorts candidates in and allocation serves them in.
     #
-    # SQLite, whatever the chunk size: it must hold across all workers. Writers are serialised (BEGIN IMMEDIATE) and
-    # each transaction sees every earlier commit; a worker's chunks follow its candidate list, which is sorted by that
-    # key, so an earlier order was either accepted already or reviewed in the same or an earlier transaction, where
-    # being short means it is short for good (availability only falls here) and so is every later twin.
-    # With one transaction per worker, the first to commit also read every order as NEW (nothing had committed before
-    # its candidate query), so it decides all 400 and no other worker can accept anything.
-    #
-    # PostgreSQL: reviewers lock orders with SKIP LOCKED. Two workers can split a chunk's orders between them, and the
-    # one that wins the stock lock first serves *its* orders first, so a later deadline locked by one worker can get
-    # the units an earlier deadline locked by another worker needed (seen with chunks of 20). Across workers that is
-    # therefore not asserted; what must hold is fairness within each review transaction, checked with one transaction
-    # per worker (the worker's actor on the "reviewed" events names the transaction; a re-review that holds an order
-    # for the same reason writes no event, so held orders are attributed to the worker that first held them).
+    # It must hold across all workers, whatever the chunk size, on both databases:
+    # - PostgreSQL: a run takes the review lock (an advisory lock held across its chunks) before it lists its
+    #   candidates, so runs do not interleave: the first decides every order in deadline order, and a later run only
+    #   sees orders already short, which stay short (availability only falls here). Without the lock, two runs split
+    #   a chunk's orders (SKIP LOCKED) and the one that wins the stock lock serves its later deadlines first.
+    # - SQLite: writers are serialised (BEGIN IMMEDIATE) and each transaction sees every earlier commit; a run's
+    #   chunks follow its sorted candidate list, so an earlier order was either accepted already or reviewed in the
+    #   same or an earlier transaction, where being short means short for good, and so is every later twin.
+    # With one transaction per worker, the first run read every order as NEW and decides all 400: it alone accepts.
     priority = {o.id: (o.ship_by, o.paid_at, o.order_sn) for o in orders}
     shape = {o.id: tuple(sorted(_needs((c, q) for _, c, q in lines_of[o.id]).items())) for o in orders}
-    if connection.vendor == "sqlite":
-        _assert_accepted_first([o.id for o in accepted], [o.id for o in held], shape, priority, "all workers")
+    _assert_accepted_first([o.id for o in accepted], [o.id for o in held], shape, priority, "all workers")
     if chunk is None:
         by_worker: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for order_id, actor, to_status in OrderEvent.objects.filter(kind="reviewed").values_list(
@@ -233,9 +227,8 @@ def test_eight_concurrent_reviewers_never_oversell_and_serve_the_earliest_deadli
             by_worker[actor][to_status].append(order_id)
         for actor, decided in by_worker.items():
             _assert_accepted_first(decided[OrderStatus.ACCEPTED], decided[OrderStatus.ON_HOLD], shape, priority, actor)
-        if connection.vendor == "sqlite":
-            deciders = {actor for actor, decided in by_worker.items() if decided[OrderStatus.ACCEPTED]}
-            assert len(deciders) == 1, f"SQLite serialises reviews, yet several workers accepted orders: {deciders}"
+        deciders = {actor for actor, decided in by_worker.items() if decided[OrderStatus.ACCEPTED]}
+        assert len(deciders) == 1, f"review runs are serialised, yet several workers accepted orders: {deciders}"
 
 
 def _assert_accepted_first(accepted_ids, held_ids, shape, priority, who: str) -> None:

@@ -14,6 +14,7 @@ from kuaifa.domain.inventory.allocation import (
     MAX_BUNDLE_DEPTH,
     AllocationPlan,
     BundleCycle,
+    BundleTooDeep,
     Demand,
     DemandLine,
     PlannedReservation,
@@ -321,8 +322,10 @@ def test_a_bundle_that_contains_itself_is_refused(bundles: dict[int, list[tuple[
         expand_bundles([(11, GIFT_SET, 1)], bundles)
     assert isinstance(caught.value, DomainError)
     assert caught.value.code == "inventory.bundle_cycle"
-    assert set(caught.value.params) == {"sku_id"}
-    assert caught.value.params["sku_id"] in {GIFT_SET, DELUXE_SET}
+    assert caught.value.params["cycle"] in {
+        f"{GIFT_SET} → {GIFT_SET}",
+        f"{GIFT_SET} → {DELUXE_SET} → {GIFT_SET}",
+    }
 
 
 def test_bundles_nest_up_to_the_maximum_depth() -> None:
@@ -333,13 +336,12 @@ def test_bundles_nest_up_to_the_maximum_depth() -> None:
     assert expand_bundles([(11, 1000, 1)], chain) == (DemandLine(11, TEA, 2),)
 
 
-def test_bundles_nested_deeper_than_the_maximum_are_refused_as_a_cycle() -> None:
-    # current behaviour: depth is how cycles are detected, so an acyclic chain one level too deep is refused too
+def test_bundles_nested_deeper_than_the_maximum_are_refused_as_too_deep_not_as_a_cycle() -> None:
     chain = {1000 + level: [(1000 + level + 1, 1)] for level in range(MAX_BUNDLE_DEPTH)}
     chain[1000 + MAX_BUNDLE_DEPTH] = [(TEA, 2)]
-    with pytest.raises(BundleCycle) as caught:
+    with pytest.raises(BundleTooDeep) as caught:
         expand_bundles([(11, 1000, 1)], chain)
-    assert caught.value.params == {"sku_id": 1000 + MAX_BUNDLE_DEPTH}
+    assert caught.value.params == {"path": "1000 → 1001 → 1002 → 1003 → 1004", "limit": MAX_BUNDLE_DEPTH}
 
 
 def test_a_bundle_order_reserves_its_components() -> None:

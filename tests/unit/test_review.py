@@ -67,7 +67,7 @@ def test_mandatory_and_waivable_rules_split_the_review_rules_between_them() -> N
 def test_platform_reasons_are_mandatory_and_self_clearing_but_never_waivable() -> None:
     assert frozenset({R.PLATFORM_RISK, R.SHIP_HOLD, R.AFTER_SALES_OPEN}) == PLATFORM_REASONS
     assert PLATFORM_REASONS <= MANDATORY
-    assert PLATFORM_REASONS | {R.SKU_UNMAPPED, R.STOCK_INSUFFICIENT} == SELF_CLEARING
+    assert PLATFORM_REASONS | {R.SKU_UNMAPPED, R.STOCK_INSUFFICIENT, R.BUNDLE_INVALID, R.DATA_INVALID} == SELF_CLEARING
     assert not SELF_CLEARING & WAIVABLE
 
 

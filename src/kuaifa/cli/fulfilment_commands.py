@@ -85,16 +85,17 @@ def wave() -> None:
 @click.option("--horizon-hours", type=click.FloatRange(0), default=24, show_default=True,
               help="Take orders due before now + this many hours (overdue ones included).")  # fmt: skip
 @click.option("--shop", "shop_names", multiple=True, help="Only this shop (repeat for several).")
-@click.option("--carrier", "carriers", multiple=True, help="Only orders for this carrier code (repeatable).")
+@click.option("--carrier", "carriers", multiple=True,
+              help="Only orders for this carrier, by code or id (repeatable).")  # fmt: skip
 @click.option("--kind", type=click.Choice(["single", "multi", "any"]), default="any", show_default=True,
               help="single: one unit per order; multi: two or more (sorted into slots); any: both.")  # fmt: skip
 @click.option("--max-orders", type=click.IntRange(1, 100_000), default=200, show_default=True)
 @json_option
 def wave_create(horizon_hours, shop_names, carriers, kind, max_orders, as_json) -> None:
     """Wave every accepted order the rule takes; the waved orders move to PICKING."""
-    from kuaifa.domain.carriers.catalog import canonical_code
     from kuaifa.domain.fulfilment.waves import WaveKind, WaveRule
     from kuaifa.persistence.queries import wave_members
+    from kuaifa.services.carriers import resolve_carrier
     from kuaifa.services.waves import create_waves
 
     rule = WaveRule(
@@ -102,7 +103,7 @@ def wave_create(horizon_hours, shop_names, carriers, kind, max_orders, as_json) 
         max_orders=max_orders,
         kind=WaveKind(kind),
         shop_ids=frozenset(_shop(name).id for name in shop_names) if shop_names else None,
-        carrier_codes=frozenset(canonical_code(c) for c in carriers) if carriers else None,
+        carrier_codes=frozenset(resolve_carrier(c).code for c in carriers) if carriers else None,
     )
     created = create_waves(rule, actor=actor(), now=now())
     data = []
@@ -161,15 +162,10 @@ def wave_pdf(wave_code, file, warehouse, as_json) -> None:
     """Print the wave's pick list (拣货单) to a PDF, in bin order; orders cancelled or held meanwhile are dropped."""
     from kuaifa.documents.model import PickListData, PickRow
     from kuaifa.documents.pick_list import render_pick_list
-    from kuaifa.persistence.queries import wave_by_code
-    from kuaifa.services.errors import NotFound
     from kuaifa.services.labels import log_print, pick_list_data
-    from kuaifa.services.waves import drop_stale_orders
+    from kuaifa.services.waves import ready_for_pick_list
 
-    found = wave_by_code(wave_code)
-    if found is None:
-        raise NotFound(kind="wave", key=wave_code)
-    dropped = drop_stale_orders(found.id, actor=actor(), now=now())
+    found, dropped = ready_for_pick_list(wave_code, actor=actor(), now=now())
     info = pick_list_data(found.code)
     rows = tuple(PickRow(r.bin_location, r.sku_code, r.name, r.quantity, r.slots, r.spec) for r in info.rows)
     file.write_bytes(render_pick_list(PickListData(info.wave_code, info.created_at, rows, info.order_count,
@@ -220,8 +216,14 @@ def _packing_target(order_ref: str, shop_name: str | None):
 @click.option("--weight", "weight_g", type=click.IntRange(1), default=None, help="Scale reading in grams.")
 @click.option("--box", "box_code", default=None, help="The box used; default: the smallest in stock that fits.")
 @click.option("--force-weight", is_flag=True, help="Accept a weight outside the tolerance (recorded).")
+@click.option(
+    "--box-override-reason",
+    default="",
+    help="Use the named --box although the items are not shown to fit it; the reason is recorded.",
+)
 @json_option
-def pack(order_ref, shop_name, scans, enclosures, weight_g, box_code, force_weight, as_json) -> None:
+def pack(order_ref, shop_name, scans, enclosures, weight_g, box_code, force_weight, box_override_reason,
+         as_json) -> None:  # fmt: skip
     """Seal a parcel: every unit scanned, every enclosure confirmed, box chosen, weight checked (验货打包)."""
     from dataclasses import asdict
 
@@ -229,7 +231,8 @@ def pack(order_ref, shop_name, scans, enclosures, weight_g, box_code, force_weig
 
     order_id, _sn = _packing_target(order_ref, shop_name)
     result = pack_order(order_id, scans=list(scans), enclosures=list(enclosures), measured_weight_g=weight_g,
-                        box_code=box_code, actor=actor(), now=now(), force=force_weight)  # fmt: skip
+                        box_code=box_code, actor=actor(), now=now(), force=force_weight,
+                        box_override_reason=box_override_reason)  # fmt: skip
     data = asdict(result)
 
     def human() -> None:

@@ -243,16 +243,18 @@ def outbox(retry, as_json) -> None:
               help="Seconds between whole-shop syncs of every connected shop; 0 turns them off.")  # fmt: skip
 def worker(once, interval, sync_every) -> None:
     """Run background work: queued tasks (Django Tasks, database queue), a sweep of the outbox every interval,
-    and a whole-shop sync of every connected shop every --sync-every seconds."""
+    the return of intercepted orders' unused e-waybills, and a whole-shop sync of every connected shop
+    every --sync-every seconds."""
     from django.core.management import call_command
 
     from kuaifa.tasks.alerting import sweep_sla
-    from kuaifa.tasks.jobs import enqueue_shop_syncs, sweep_outbox
+    from kuaifa.tasks.jobs import enqueue_shop_syncs, give_back_intercepted_waybills, sweep_outbox
 
     last_sync = None
     while True:
         sweep_outbox.enqueue()
         sweep_sla.enqueue()
+        give_back_intercepted_waybills.enqueue()
         if sync_every and (last_sync is None or time.monotonic() - last_sync >= sync_every):
             enqueue_shop_syncs()
             last_sync = time.monotonic()
@@ -265,16 +267,20 @@ def worker(once, interval, sync_every) -> None:
 @command(cli, "ship")
 @click.argument("order_sns", nargs=-1, required=True)
 @click.option("--shop", "shop_name", default=None)
-@click.option("--carrier", "logistics_id", type=int, required=True, help="Platform carrier id, e.g. 85 = 圆通.")
+@click.option("--carrier", "carrier_ref", required=True, help="Carrier id or code: 85 or YTO = 圆通.")
 @click.option("--tracking", "tracking_number", required=True)
 @click.option("--offline", is_flag=True, help="Skip the platform's refund check (it is unreachable).")
+@click.option("--confirm-weak-tracking", is_flag=True, help="Ship a number the carrier's rules only weakly match.")
 @json_option
-def ship(order_sns, shop_name, logistics_id, tracking_number, offline, as_json) -> None:
+def ship(order_sns, shop_name, carrier_ref, tracking_number, offline, confirm_weak_tracking, as_json) -> None:
     """Mark orders shipped: consumes their stock and queues the tracking-number upload (refused if intercepted).
     Several orders share one parcel (合单) only when they go to one buyer at one address of one shop."""
+    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.shipping import ship_merged_parcel, ship_order
     from kuaifa.tasks.jobs import deliver_outbox_entry
 
+    logistics_id = resolve_carrier(carrier_ref).platform_id
+    confirm_tracking(logistics_id, tracking_number, confirmed=confirm_weak_tracking)
     orders = [_order(sn, shop_name) for sn in order_sns]
     if len(orders) == 1:
         results = [ship_order(orders[0].id, logistics_id=logistics_id, tracking_number=tracking_number,
@@ -441,9 +447,11 @@ def aftersales_decide(after_sales_id, decision, shop_name, return_address_id, wa
 @click.option("--refresh", is_flag=True, help="Fetch the catalogue from the platform first.")
 @json_option
 def carriers(shop_name, refresh, as_json) -> None:
-    """The platform's carriers (ids to ship with, codes for waybills), cached from pdd.logistics.companies.get."""
-    from kuaifa.persistence.models import LogisticsCompany
-    from kuaifa.services.carriers import store_carriers
+    """The carriers (ids to ship with, codes for waybills): the built-in catalogue, offline, overlaid by the list
+    fetched from the platform (pdd.logistics.companies.get, --refresh)."""
+    from dataclasses import asdict
+
+    from kuaifa.services.carriers import carrier_catalogue, store_carriers
     from kuaifa.tasks.platforms import platform_for
 
     if refresh:
@@ -453,11 +461,11 @@ def carriers(shop_name, refresh, as_json) -> None:
 
             raise InvalidInput(field="--shop", reason="no shop with platform credentials to fetch carriers with")
         store_carriers(platform_for(shops[0]).carriers(), now=now())
-    rows = list(LogisticsCompany.objects.order_by("platform_id").values("platform_id", "name", "code", "available"))
+    rows = [asdict(row) for row in carrier_catalogue()]
 
     def human() -> None:
         for r in rows:
-            click.echo(f"{r['platform_id']:>5}  {r['code']:<10} {r['name']}" + ("" if r["available"] else "  ✗"))
+            click.echo(f"{r['platform_id']:>5}  {r['code']:<12} {r['name']}" + ("" if r["available"] else "  ✗"))
         click.echo(_("%(n)s carriers.") % {"n": len(rows)})
 
     emit(as_json, rows, human)
@@ -466,20 +474,24 @@ def carriers(shop_name, refresh, as_json) -> None:
 @command(cli, "ship-extra")
 @click.argument("order_sn")
 @click.option("--shop", "shop_name", default=None)
-@click.option("--parcel", "parcels", multiple=True, required=True, help="CARRIER_ID:TRACKING, e.g. 115:753123456789")
+@click.option("--parcel", "parcels", multiple=True, required=True,
+              help="CARRIER:TRACKING (carrier id or code), e.g. 115:753123456789 or ZTO:753123456789")  # fmt: skip
 @click.option("--kind", type=click.Choice(["split", "resend", "gift"]), default="split", show_default=True)
+@click.option("--confirm-weak-tracking", is_flag=True, help="Record numbers the carrier's rules only weakly match.")
 @json_option
-def ship_extra(order_sn, shop_name, parcels, kind, as_json) -> None:
+def ship_extra(order_sn, shop_name, parcels, kind, confirm_weak_tracking, as_json) -> None:
     """Record more parcels of a shipped order (拆单 / 补发 / 赠品) and upload them as extra logistics."""
+    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.errors import InvalidInput
     from kuaifa.services.parcels import ExtraKind, ship_extra_parcels
 
     pairs = []
     for number, text in enumerate(parcels, start=1):
         carrier, _sep, tracking = text.partition(":")
-        if not carrier.isdigit() or not tracking.strip():
-            raise InvalidInput(field=f"--parcel {number}", reason=f"{text!r}: expected CARRIER_ID:TRACKING")
-        pairs.append((int(carrier), tracking.strip()))
+        if not carrier.strip() or not tracking.strip():
+            raise InvalidInput(field=f"--parcel {number}", reason=f"{text!r}: expected CARRIER:TRACKING")
+        pairs.append((resolve_carrier(carrier).platform_id, tracking.strip()))
+        confirm_tracking(*pairs[-1], confirmed=confirm_weak_tracking)
     order = _order(order_sn, shop_name)
     created = ship_extra_parcels(order.id, pairs, kind=ExtraKind[kind.upper()], actor=actor(), now=now())
     emit(
@@ -492,13 +504,17 @@ def ship_extra(order_sn, shop_name, parcels, kind, as_json) -> None:
 @command(cli, "ship-fix")
 @click.argument("order_sn")
 @click.option("--shop", "shop_name", default=None)
-@click.option("--carrier", "logistics_id", type=int, required=True)
+@click.option("--carrier", "carrier_ref", required=True, help="Carrier id or code.")
 @click.option("--tracking", "tracking_number", required=True)
+@click.option("--confirm-weak-tracking", is_flag=True, help="Use a number the carrier's rules only weakly match.")
 @json_option
-def ship_fix(order_sn, shop_name, logistics_id, tracking_number, as_json) -> None:
+def ship_fix(order_sn, shop_name, carrier_ref, tracking_number, confirm_weak_tracking, as_json) -> None:
     """Correct the carrier or tracking number of a shipped order; the platform's record is overwritten."""
+    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.parcels import correct_shipment
 
+    logistics_id = resolve_carrier(carrier_ref).platform_id
+    confirm_tracking(logistics_id, tracking_number, confirmed=confirm_weak_tracking)
     order = _order(order_sn, shop_name)
     shipment = correct_shipment(order.id, logistics_id=logistics_id, tracking_number=tracking_number, actor=actor(),
                                 now=now())  # fmt: skip

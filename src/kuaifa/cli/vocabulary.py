@@ -13,6 +13,8 @@ HOLD_REASONS = [
     gettext_noop("buyer_memo"),
     gettext_noop("stock_insufficient"),
     gettext_noop("manual"),
+    gettext_noop("bundle_invalid"),
+    gettext_noop("data_invalid"),
 ]
 RISK_LEVELS = [gettext_noop("ok"), gettext_noop("due_soon"), gettext_noop("urgent"), gettext_noop("overdue")]
 ACTIONS = [gettext_noop("hold"), gettext_noop("release"), gettext_noop("cancel")]
@@ -26,7 +28,23 @@ ERROR_TEMPLATES = [
     gettext_noop("%(field)s: %(reason)s"),
     gettext_noop("SKU %(sku)s in %(warehouse)s: %(on_hand)s on hand would be fewer than the %(reserved)s reserved."),
     gettext_noop("Order %(order_sn)s: %(reason)s"),
-    gettext_noop("Bundle SKU %(sku_id)s contains itself (directly or through other bundles)."),
+    gettext_noop(
+        "Bundle %(cycle)s contains itself: a bundle cannot contain itself, directly or through other bundles."
+    ),
+    gettext_noop("Bundle %(path)s nests more than %(limit)s bundles deep."),
+    gettext_noop(
+        "SKU %(sku)s has %(on_hand)s unit(s) on hand and %(reserved)s reserved: it cannot become a bundle, which "
+        "holds no stock of its own. Move its stock out first, or give the bundle a new code."
+    ),
+    gettext_noop(
+        "Order %(order_sn)s does not fit box %(box)s (%(failure)s). Choose another box, or give the reason to "
+        "use it anyway (--box-override-reason)."
+    ),
+    gettext_noop("Wave %(wave)s has no order left to pick: no pick list was printed and the wave stays as it was."),
+    gettext_noop("%(carrier)s is not a carrier id or code in the catalogue (kuaifa carriers lists them)."),
+    gettext_noop(
+        "%(tracking)s for %(carrier)s: %(reason)s Check it; if it is right, confirm it (--confirm-weak-tracking)."
+    ),
     gettext_noop("%(file)s was not imported: %(n)s problem(s). Fix them, or use --skip-invalid."),
     gettext_noop("Dry run, nothing changed: "),
     gettext_noop(

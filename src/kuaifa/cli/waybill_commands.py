@@ -72,7 +72,8 @@ def _orders_by_shop(wave_code: str | None, order_sns: tuple[str, ...], shop_name
 
 @command(waybill, "issue")
 @click.argument("order_sns", nargs=-1)
-@click.option("--carrier", "carrier_code", required=True, help="Carrier code (wp_code), e.g. ZTO = 中通, YTO = 圆通.")
+@click.option("--carrier", "carrier_code", required=True,
+              help="Carrier code or id, e.g. ZTO or 115 = 中通, YTO or 85 = 圆通.")  # fmt: skip
 @click.option("--wave", "wave_code", default=None, help="Every order of this wave still to ship, in slot order.")
 @click.option("--shop", "shop_name", default=None)
 @_sender_options
@@ -145,3 +146,36 @@ def waybill_ship(order_sn, shop_name, as_json) -> None:
     emit(as_json, data, lambda: click.echo(_("%(sn)s shipped with %(no)s; upload %(state)s.")
                                            % {"sn": order_sn, "no": shipment.tracking_number,
                                               "state": shipment.upload_state}))  # fmt: skip
+
+
+@command(waybill, "cancel-intercepted")
+@click.option("--shop", "shop_name", default=None)
+@json_option
+def waybill_cancel_intercepted(shop_name, as_json) -> None:
+    """Give back every unused waybill of an intercepted order now (the worker does it every interval)."""
+    from kuaifa.services.waybills import cancel_intercepted_waybills
+    from kuaifa.tasks.platforms import waybill_provider_for
+
+    opened = []
+
+    def provider_for(shop):
+        provider = waybill_provider_for(shop)
+        opened.append(provider)
+        return provider
+
+    try:
+        sweep = cancel_intercepted_waybills(provider_for, shop_id=_shop(shop_name).id if shop_name else None,
+                                            actor=actor(), now=now())  # fmt: skip
+    finally:
+        for provider in opened:
+            provider.client.close()
+    data = {"cancelled": sweep.cancelled, "failed": sweep.failed}
+
+    def human() -> None:
+        for line in sweep.cancelled:
+            click.echo(_("Cancelled: %(waybill)s") % {"waybill": line})
+        for line in sweep.failed:
+            click.secho(_("Not cancelled yet (tried again next time): %(why)s") % {"why": line}, fg="yellow")
+        click.echo(_("%(n)s waybill(s) given back.") % {"n": len(sweep.cancelled)})
+
+    emit(as_json, data, human)

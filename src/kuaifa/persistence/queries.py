@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from kuaifa.domain.inventory.bundles import BundleCycle, BundleTooDeep
+from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.domain.inventory.catalog import SkuSpec
 from kuaifa.domain.orders.status import RESERVING
+from kuaifa.persistence.bundles import load_bundle_graph
 from kuaifa.persistence.models import (
     BundleComponent,
     Order,
@@ -77,23 +80,20 @@ class LineStock:
     bundle: str = ""  # the bundle this component row belongs to
 
 
-def _components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
-    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for bundle_id, component_id, quantity in BundleComponent.objects.filter(bundle_id__in=sku_ids).values_list(
-        "bundle_id", "component_id", "quantity"
-    ):
-        out[bundle_id].append((component_id, quantity))
-    return out
-
-
 def line_stock(order: Order) -> list[LineStock]:
-    """Per line (bundles per component): reserved for this order, on the shelf, and held by others first."""
+    """Per line (bundles per leaf unit, bundles of bundles followed): reserved for this order, on the shelf, and
+    held by others first. A bundle line whose structure is broken (a cycle, too deep) is shown as the bundle itself,
+    which holds no stock; review holds such an order (``bundle_invalid``)."""
     lines = list(OrderLine.objects.filter(order=order).select_related("sku").order_by("id"))
-    components = _components({line.sku_id for line in lines if line.sku_id})
+    components = load_bundle_graph({line.sku_id for line in lines if line.sku_id})
     needs: list[tuple[OrderLine, int | None, int, str]] = []
     for line in lines:
         if line.sku_id in components:
-            needs += [(line, cid, qty * line.quantity, line.sku.code) for cid, qty in components[line.sku_id]]
+            try:
+                units = expand_bundle(line.sku_id, line.quantity, components).units
+            except (BundleCycle, BundleTooDeep):
+                units = ((line.sku_id, line.quantity),)
+            needs += [(line, leaf, quantity, line.sku.code) for leaf, quantity in units]
         else:
             needs.append((line, line.sku_id, line.quantity, ""))
     sku_ids = {sku_id for _, sku_id, _, _ in needs if sku_id}
@@ -259,32 +259,19 @@ class ParcelUnit(NamedTuple):
 
 class OrderContents(NamedTuple):
     """What goes into an order's parcel: physical units per SKU in line order, the enclosures a bundle asks for
-    (they go in once per parcel), what the buyer bought as sold (bundle codes kept), and lines mapped to no SKU."""
+    (they go in once per parcel), what the buyer bought as sold (bundle codes kept), and lines mapped to no SKU.
+    ``problem``: why a bundle line could not be expanded (a cycle, nested too deep); the units are then incomplete
+    and the order must not be picked or packed."""
 
     units: tuple[ParcelUnit, ...]
     parcel_enclosures: tuple[str, ...]
     sold: tuple[tuple[str, int], ...]
     unmapped: tuple[str, ...]
+    problem: str = ""
 
 
 _UNIT_FIELDS = ("id", "code", "name", "spec", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
                 "bin_location", "enclosures")  # fmt: skip
-_MAX_BUNDLE_DEPTH = 4
-
-
-def _bundle_components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
-    """bundle sku_id → [(component sku_id, units per bundle)], following bundles of bundles; adds to ``sku_ids``."""
-    components: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    frontier = set(sku_ids)
-    while frontier:
-        rows = list(
-            BundleComponent.objects.filter(bundle_id__in=frontier).values_list("bundle_id", "component_id", "quantity")
-        )
-        for bundle_id, component_id, quantity in rows:
-            components[bundle_id].append((component_id, quantity))
-        frontier = {component_id for _, component_id, _ in rows} - sku_ids
-        sku_ids |= frontier
-    return dict(components)
 
 
 def order_contents(order_ids) -> dict[int, OrderContents]:
@@ -296,19 +283,28 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
         .values_list("order_id", "sku_id", "quantity", "outer_id", "goods_name")
     )
     sku_ids = {line[1] for line in lines if line[1] is not None}
-    components = _bundle_components(sku_ids)
+    components = load_bundle_graph(sku_ids)
+    sku_ids |= {component for parts in components.values() for component, _ in parts}
     base = {
         row[0]: (*row[:10], tuple(name for name in (row[10] or ()) if name.strip()))
         for row in Sku.objects.filter(id__in=sku_ids).values_list(*_UNIT_FIELDS)
     }
 
-    def expand(sku_id: int, quantity: int, depth: int, into: dict[int, int], parcel: list[str]) -> None:
-        if sku_id in components and depth < _MAX_BUNDLE_DEPTH:
-            parcel.extend(base[sku_id][10])
-            for component_id, per_bundle in components[sku_id]:
-                expand(component_id, quantity * per_bundle, depth + 1, into, parcel)
-        else:
-            into[sku_id] = into.get(sku_id, 0) + quantity
+    def expand(sku_id: int, quantity: int, into: dict[int, int], parcel: list[str]) -> str:
+        try:
+            expansion = expand_bundle(sku_id, quantity, components)
+        except (BundleCycle, BundleTooDeep):  # said again with SKU codes, for a person
+            by_code = {base[b][1]: [(base[c][1], q) for c, q in parts] for b, parts in components.items()}
+            try:
+                expand_bundle(base[sku_id][1], quantity, by_code)
+            except (BundleCycle, BundleTooDeep) as error:
+                return error.message
+            return f"bundle {base[sku_id][1]} cannot be expanded"
+        for leaf, units in expansion.units:
+            into[leaf] = into.get(leaf, 0) + units
+        for bundle in expansion.bundles:
+            parcel.extend(base[bundle][10])
+        return ""
 
     out: dict[int, OrderContents] = {}
     order_id = None
@@ -316,6 +312,7 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
     parcel: list[str] = []
     sold: list[tuple[str, int]] = []
     unmapped: list[str] = []
+    problem = ""
     for line in (*lines, (None, None, 0, "", "")):  # a sentinel closes the last order
         if line[0] != order_id:
             if order_id is not None:
@@ -324,8 +321,9 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
                     tuple(dict.fromkeys(parcel)),
                     tuple(sold),
                     tuple(unmapped),
+                    problem,
                 )
-            order_id, units, parcel, sold, unmapped = line[0], {}, [], [], []
+            order_id, units, parcel, sold, unmapped, problem = line[0], {}, [], [], [], ""
         _, sku_id, quantity, outer_id, goods_name = line
         if order_id is None:
             break
@@ -334,7 +332,7 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
             sold.append((outer_id or goods_name, quantity))
         elif sku_id in components:
             sold.append((base[sku_id][1], quantity))
-            expand(sku_id, quantity, 0, units, parcel)
+            problem = problem or expand(sku_id, quantity, units, parcel)
         else:
             sold.append((base[sku_id][1], quantity))
             units[sku_id] = units.get(sku_id, 0) + quantity
@@ -488,14 +486,6 @@ def aftersales_cases(*, states: list[str] | None = None, shop_id: int | None = N
 
 
 def bundle_components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
-    """Bundle id → its direct components (id, units per bundle), following bundles of bundles: one query a level."""
-    bundles: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    frontier = set(sku_ids)
-    while frontier:
-        rows = list(
-            BundleComponent.objects.filter(bundle_id__in=frontier).values_list("bundle_id", "component_id", "quantity")
-        )
-        for bundle_id, component_id, quantity in rows:
-            bundles[bundle_id].append((component_id, quantity))
-        frontier = {component for _, component, _ in rows} - set(bundles)
-    return dict(bundles)
+    """Bundle id → its direct components (id, units per bundle), following bundles of bundles (see
+    ``persistence.bundles``, the one loader)."""
+    return load_bundle_graph(sku_ids)

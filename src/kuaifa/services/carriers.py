@@ -1,14 +1,21 @@
 """The platform's carrier catalogue, cached: shipping must name an available carrier id (pdd.logistics.companies.get).
 
-Ids are stable; codes and availability change, so the catalogue is fetched at run time and replaced whole."""
+Ids are stable; codes and availability change, so the catalogue is fetched at run time and replaced whole. Offline,
+the built-in table (``domain.carriers.catalog``) is the catalogue; every command names a carrier by id or code and
+an unknown one is refused (``resolve_carrier``)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 
+from kuaifa.domain.carriers.catalog import CARRIERS, carrier_by_code, carrier_by_id
+from kuaifa.domain.carriers.tracking import Level, TrackingCheck
 from kuaifa.domain.platform import Carrier
+from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import LogisticsCompany
+from kuaifa.services.shipping import check_tracking
 
 
 @transaction.atomic(durable=True)
@@ -23,3 +30,71 @@ def store_carriers(carriers: Sequence[Carrier], *, platform: str = "pdd", now: d
     gone = known - {c.platform_id for c in carriers}
     LogisticsCompany.objects.filter(platform=platform, platform_id__in=gone).update(available=False, fetched_at=now)
     return len(carriers)
+
+
+class UnknownCarrier(DomainError):
+    code = "carrier.unknown"
+    template = "%(carrier)s is not a carrier id or code in the catalogue (kuaifa carriers lists them)."
+
+
+class WeakTrackingNumber(DomainError):
+    code = "carrier.weak_tracking"
+    template = (
+        "%(tracking)s for %(carrier)s: %(reason)s Check it; if it is right, confirm it (--confirm-weak-tracking)."
+    )
+
+
+@dataclass(frozen=True)
+class CarrierRow:
+    """One carrier as Kuaifa knows it: the built-in table, overlaid by the list fetched from the platform."""
+
+    platform_id: int
+    code: str
+    name: str
+    available: bool
+    source: str  # "built-in" or "platform"
+
+
+def carrier_catalogue(*, platform: str = "pdd") -> list[CarrierRow]:
+    """Every known carrier by id, offline: the built-in table, with the fetched list's names, codes and
+    availability where it has them (the live list wins), plus fetched carriers the table does not know."""
+    rows = {c.id: CarrierRow(c.id, c.code, c.name, c.active, "built-in") for c in CARRIERS}
+    for platform_id, code, name, available in LogisticsCompany.objects.filter(platform=platform).values_list(
+        "platform_id", "code", "name", "available"
+    ):
+        builtin = rows.get(platform_id)
+        code = code or (builtin.code if builtin else "")
+        rows[platform_id] = CarrierRow(
+            platform_id, code, name or (builtin.name if builtin else ""), available, "platform"
+        )
+    return [rows[key] for key in sorted(rows)]
+
+
+def resolve_carrier(ref: str | int, *, platform: str = "pdd") -> CarrierRow:
+    """The carrier a person named by id (85) or code (YTO, a former code, any case); refused when neither the
+    built-in table nor the fetched list knows it, or it is listed as unavailable."""
+    text = str(ref).strip()
+    catalogue = carrier_catalogue(platform=platform)
+    if text.isascii() and text.isdigit():
+        found = next((row for row in catalogue if row.platform_id == int(text)), None)
+    else:
+        builtin = carrier_by_code(text)
+        wanted = {text.upper(), *([builtin.code.upper()] if builtin else [])}
+        found = next((row for row in catalogue if builtin and row.platform_id == builtin.id), None) or next(
+            (row for row in catalogue if row.code.upper() in wanted), None
+        )
+    if found is None or not found.available:
+        raise UnknownCarrier(carrier=repr(text))
+    return found
+
+
+def confirm_tracking(logistics_id: int, tracking_number: str, *, confirmed: bool) -> TrackingCheck:
+    """A number the carrier's rules only weakly match (a WARNING) needs a person's explicit confirmation; an
+    impossible one (ERROR) is left to the shipping service, which refuses it."""
+    check = check_tracking(logistics_id, tracking_number.strip())
+    if check.level is Level.WARNING and not confirmed:
+        carrier = carrier_by_id(logistics_id)
+        raise WeakTrackingNumber(
+            tracking=tracking_number.strip(), carrier=carrier.code if carrier else logistics_id, reason=check.reason
+        )
+    return check

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kuaifa.domain.inventory.bundles import check_graph
 from kuaifa.domain.inventory.catalog import SkuSpec
 from kuaifa.domain.orders.review import parse_rules
-from kuaifa.persistence.models import BundleComponent, PlatformSku, Shop, Sku, Warehouse
+from kuaifa.domain.shared.errors import DomainError
+from kuaifa.persistence.models import BundleComponent, PlatformSku, Reservation, Shop, Sku, StockLevel, Warehouse
 from kuaifa.services.errors import InvalidInput, NotFound
 
 DEFAULT_WAREHOUSE = "MAIN"
@@ -39,6 +41,14 @@ def ensure_warehouse(code: str = DEFAULT_WAREHOUSE, *, name: str = "") -> Wareho
     return warehouse
 
 
+class StockedSkuCannotBecomeBundle(DomainError):
+    code = "catalog.stocked_sku_cannot_become_bundle"
+    template = (
+        "SKU %(sku)s has %(on_hand)s unit(s) on hand and %(reserved)s reserved: it cannot become a bundle, which "
+        "holds no stock of its own. Move its stock out first, or give the bundle a new code."
+    )
+
+
 @dataclass(frozen=True)
 class SkuImportReport:
     created: int
@@ -54,8 +64,13 @@ def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
     """Create or update SKUs from the merchant's master sheet, all or nothing.
 
     A SKU written by the merchant is complete (no longer flagged as auto-created). Bundle components must name
-    SKUs in the sheet or already known; a bundle cannot contain itself.
+    SKUs in the sheet or already known; a row without components is a plain SKU. The catalogue the sheet leaves
+    behind (sheet + what is already stored) is checked as a whole: a bundle that contains itself, directly or
+    through other bundles (``A → B → A``), or nests deeper than the bundle rule allows is refused, and so is a SKU
+    with stock or reservations that the sheet would turn into a bundle.
     """
+    _check_bundle_graph(specs)
+    _refuse_stocked_skus_becoming_bundles(specs)
     codes = [spec.code for spec in specs]
     existing = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
     created = updated = unchanged = 0
@@ -83,9 +98,8 @@ def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
         existing |= {sku.code: sku for sku in Sku.objects.filter(code__in=missing)}
     for spec in specs:
         if not spec.components:
+            BundleComponent.objects.filter(bundle=existing[spec.code]).delete()  # the row says: a plain SKU now
             continue
-        if any(code == spec.code for code, _ in spec.components):
-            raise InvalidInput(field="组合明细", reason=f"bundle {spec.code} cannot contain itself")
         bundle = existing[spec.code]
         wanted = {existing[code].id: qty for code, qty in spec.components}
         have = dict(BundleComponent.objects.filter(bundle=bundle).values_list("component_id", "quantity"))
@@ -95,6 +109,46 @@ def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
                 BundleComponent(bundle=bundle, component_id=cid, quantity=qty) for cid, qty in wanted.items()
             )
     return SkuImportReport(created, updated, unchanged)
+
+
+def _check_bundle_graph(specs: Sequence[SkuSpec]) -> None:
+    """The bundle structure after this sheet (its rows replace what is stored for their codes) has no cycle and no
+    bundle nested too deep; raises ``BundleCycle`` / ``BundleTooDeep`` naming the codes."""
+    sheet = {spec.code: list(spec.components) for spec in specs}
+    graph: dict[str, list[tuple[str, int]]] = {}
+    for bundle, component, quantity in BundleComponent.objects.order_by("bundle_id", "id").values_list(
+        "bundle__code", "component__code", "quantity"
+    ):
+        if bundle not in sheet:
+            graph.setdefault(bundle, []).append((component, quantity))
+    graph |= {code: components for code, components in sheet.items() if components}
+    check_graph(graph, roots=[*(spec.code for spec in specs if spec.components), *sorted(graph)])
+
+
+def _refuse_stocked_skus_becoming_bundles(specs: Sequence[SkuSpec]) -> None:
+    becoming = {spec.code for spec in specs if spec.components}
+    if not becoming:
+        return
+    plain = dict(Sku.objects.filter(code__in=becoming, is_bundle=False).values_list("id", "code"))
+    if not plain:
+        return
+    held: dict[int, list[int]] = {}
+    for sku_id, on_hand, reserved in StockLevel.objects.filter(sku_id__in=plain).values_list(
+        "sku_id", "on_hand", "reserved"
+    ):
+        totals = held.setdefault(sku_id, [0, 0])
+        totals[0] += on_hand
+        totals[1] += reserved
+    open_reserved = set(
+        Reservation.objects.filter(sku_id__in=plain, state=Reservation.State.OPEN).values_list("sku_id", flat=True)
+    )
+    for spec in specs:
+        sku_id = next((i for i, code in plain.items() if code == spec.code), None)
+        if sku_id is None:
+            continue
+        on_hand, reserved = held.get(sku_id, (0, 0))
+        if on_hand or reserved or sku_id in open_reserved:
+            raise StockedSkuCannotBecomeBundle(sku=spec.code, on_hand=on_hand, reserved=reserved)
 
 
 @transaction.atomic(durable=True)

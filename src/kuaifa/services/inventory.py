@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Sum
 
+from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.domain.inventory.catalog import StockCount
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
@@ -189,19 +190,8 @@ def stocktake(counts: Sequence[StockCount], *, actor: str, now: datetime, note: 
 
 
 def _expanded(sku_id: int, quantity: int) -> list[tuple[int, int]]:
-    """A SKU's units on the shelf: a bundle is its components (bundles of bundles followed)."""
-    bundles = bundle_components({sku_id})
-    out: list[tuple[int, int]] = []
-
-    def add(sku: int, units: int) -> None:
-        if sku in bundles:
-            for component, per in bundles[sku]:
-                add(component, units * per)
-        else:
-            out.append((sku, units))
-
-    add(sku_id, quantity)
-    return out
+    """A SKU's units on the shelf: a bundle is its leaf components (the one bundle expansion and depth rule)."""
+    return list(expand_bundle(sku_id, quantity, bundle_components({sku_id})).units)
 
 
 def put_back(

@@ -6,7 +6,10 @@ SKU, one too many, unknown barcode) refuses the whole parcel with that barcode a
 The parcel closes only when every unit and every enclosure is accounted for; the refusal lists what is missing.
 
 The box is the one the packer names, else the smallest box in stock the items are shown to fit (rotation allowed,
-``domain.fulfilment.boxes.choose_box``); one box leaves the packing-material stock. The scale reading is checked
+``domain.fulfilment.boxes.choose_box``); a named box is checked for fit the same way and refused when the items do
+not fit, unless the packer gives a reason to override (recorded). One box leaves the packing-material stock.
+Bundles count as their leaf units (bundles of bundles followed, ``domain.inventory.bundles``): a scan of a bundle's
+own barcode counts as every unit of that bundle. The scale reading is checked
 against units + box (``domain.fulfilment.weighing``): outside the tolerance the parcel is refused unless a person
 overrides it (``force``), which is recorded. An order the platform stopped since picking (cancelled, refund, risk
 review, ship_hold) is refused. The order moves PICKING → PACKED; an order packed straight from ACCEPTED (single
@@ -17,13 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from kuaifa.domain.fulfilment.boxes import Box, FitResult, PackItem, check_fit, choose_box
 from kuaifa.domain.fulfilment.packing import PARCEL, ExpectedItem, PackingSession, clean_barcode
 from kuaifa.domain.fulfilment.weighing import WeighedItem, WeighResult, WeighTolerance, check_weight, expected_weight
+from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.shared.errors import DomainError
+from kuaifa.persistence.bundles import load_bundle_graph
 from kuaifa.persistence.models import BoxType, Order, OrderEvent, PackRecord, Sku, WaveOrder
 from kuaifa.persistence.queries import OrderContents, ParcelUnit, order_contents
 from kuaifa.services.audit import event
@@ -56,6 +61,14 @@ class ParcelIncomplete(DomainError):
 class NoBoxFits(DomainError):
     code = "pack.no_box_fits"
     template = "Order %(order_sn)s: no box in stock fits (%(tried)s)."
+
+
+class BoxDoesNotFit(DomainError):
+    code = "pack.box_does_not_fit"
+    template = (
+        "Order %(order_sn)s does not fit box %(box)s (%(failure)s). Choose another box, or give the reason to "
+        "use it anyway (--box-override-reason)."
+    )
 
 
 class BoxOutOfStock(DomainError):
@@ -122,6 +135,39 @@ def expected_items(contents: OrderContents) -> list[ExpectedItem]:
     return [ExpectedItem(u.sku_code, u.barcode, u.quantity, u.enclosures, u.name) for u in contents.units]
 
 
+def unbundle_scans(scans: list[str]) -> list[str]:
+    """A scan of a bundle's own barcode (or code, when it has none) becomes one scan per leaf unit of the bundle
+    (each leaf's barcode, else its code); every other scan is kept as it was."""
+    wanted = {clean_barcode(raw) for raw in scans} - {""}
+    if not wanted:
+        return scans
+    bundles = {
+        key: sku_id
+        for sku_id, code, barcode in Sku.objects.filter(is_bundle=True)
+        .filter(Q(barcode__in=wanted) | Q(code__in=wanted, barcode=""))
+        .values_list("id", "code", "barcode")
+        for key in (barcode or code,)
+    }
+    if not bundles:
+        return scans
+    graph = load_bundle_graph(set(bundles.values()))
+    leaves = {sku_id: expand_bundle(sku_id, 1, graph).units for sku_id in bundles.values()}
+    token = {
+        sku_id: barcode or code
+        for sku_id, code, barcode in Sku.objects.filter(
+            id__in={leaf for units in leaves.values() for leaf, _ in units}
+        ).values_list("id", "code", "barcode")
+    }
+    out: list[str] = []
+    for raw in scans:
+        sku_id = bundles.get(clean_barcode(raw))
+        if sku_id is None:
+            out.append(raw)
+        else:
+            out += [token[leaf] for leaf, units in leaves[sku_id] for _ in range(units)]
+    return out
+
+
 def start_session(contents: OrderContents, scans: list[str]) -> PackingSession:
     """A fresh session that also knows which SKU any scanned barcode belongs to (for "not in this parcel")."""
     wanted = {clean_barcode(raw) for raw in scans} - {""}
@@ -169,13 +215,19 @@ def _box(row: BoxType) -> Box:
                row.name)  # fmt: skip
 
 
-def _choose(order_sn: str, units: tuple[ParcelUnit, ...], box_code: str | None) -> tuple[BoxType, FitResult | None]:
+def _choose(
+    order_sn: str, units: tuple[ParcelUnit, ...], box_code: str | None, override_reason: str = ""
+) -> tuple[BoxType, FitResult | None]:
     items = _pack_items(units)
     if box_code:
         row = BoxType.objects.filter(code=box_code.strip()).first()
         if row is None:
             raise NotFound(kind="box type", key=box_code)
-        return row, (check_fit(items, _box(row)) if items else None)
+        fit = check_fit(items, _box(row)) if items else None
+        if fit is not None and not fit.fits and not override_reason:
+            failure = fit.failure.value if fit.failure else ""
+            raise BoxDoesNotFit(order_sn=order_sn, box=row.code, failure=f"{failure} {fit.detail}".strip())
+        return row, fit
     if items is None:
         unknown = ", ".join(u.sku_code for u in units if min(u.length_mm, u.width_mm, u.height_mm) == 0)
         raise PackRefused(order_sn=order_sn, reason=f"no dimensions for {unknown} in the SKU master: name the box")
@@ -223,13 +275,16 @@ def pack_order(
     actor: str,
     now: datetime,
     force: bool = False,
+    box_override_reason: str = "",
     tolerance: WeighTolerance = DEFAULT_TOLERANCE,
 ) -> PackResult:
     """Seal one order's parcel after verifying every unit and enclosure; see the module docstring for the rules.
 
     ``enclosures`` are names (说明书) or ``SKU:name`` when several SKUs need the same name. ``force`` accepts a
     weight outside the tolerance; only a person at the station may give it, and it is recorded.
+    ``box_override_reason`` lets a named box be used although the items are not shown to fit (recorded).
     """
+    box_override_reason = box_override_reason.strip()
     order = Order.objects.select_for_update().filter(id=order_id).first()
     if order is None:
         raise NotFound(kind="order", key=order_id)
@@ -239,9 +294,12 @@ def pack_order(
     if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING):
         raise PackRefused(order_sn=order.order_sn, reason=f"it is {order.status}, not waiting to be packed")
     contents = order_contents([order.id]).get(order.id)
+    if contents is not None and contents.problem:
+        raise PackRefused(order_sn=order.order_sn, reason=contents.problem)
     if contents is None or not contents.units or contents.unmapped:
         raise PackRefused(order_sn=order.order_sn, reason="some of its lines are not mapped to a SKU")
 
+    scans = unbundle_scans(scans)
     session = start_session(contents, scans)
     for position, raw in enumerate(scans, start=1):
         result = session.scan(raw)
@@ -252,7 +310,7 @@ def pack_order(
     if not session.can_close():
         raise ParcelIncomplete(order_sn=order.order_sn, missing=_missing_text(session))
 
-    box, fit = _choose(order.order_sn, contents.units, box_code)
+    box, fit = _choose(order.order_sn, contents.units, box_code, box_override_reason)
     expected_g, unknown, weighed = _weigh(order.order_sn, contents.units, box, measured_weight_g, tolerance, force)
     forced = weighed is not None and not weighed.ok
     if not BoxType.objects.filter(id=box.id, stock__gt=0).update(stock=F("stock") - 1, updated_at=now):
@@ -268,6 +326,7 @@ def pack_order(
         "box": box.code, "box_chosen_by": "packer" if box_code else "rule", "box_fits": fit.fits if fit else None,
         "expected_g": expected_g, "measured_g": measured_weight_g, "verdict": verdict, "forced": forced,
         "unknown_weight_skus": list(unknown), "pack_record": record.id,
+        **({"box_override_reason": box_override_reason} if fit is not None and not fit.fits else {}),
     })  # fmt: skip
     member = WaveOrder.objects.select_related("wave").filter(order=order, active=True).first()
     if member is not None:

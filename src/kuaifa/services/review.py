@@ -5,10 +5,19 @@ flags). They are taken most urgent first (ship-by, payment time, order number) i
 transaction: load orders, lines, rules, bundles and stock rows with a handful of queries (stock rows locked), decide
 in the domain, write statuses, reservations and events in bulk. Chunks run in deadline order, so the earliest
 deadlines are served first across the whole run. Concurrent reviewers never oversell: see ``services.locking``.
+
+Two overlapping reviews still serve the earliest deadline first across both. PostgreSQL: a run takes the review lock
+(a session advisory lock held across its chunks) before it lists its candidates, so runs never interleave. SQLite:
+writers are serialised and each chunk sees every earlier commit, which keeps the same order.
+
+One order's broken data never stops the run: an order whose bundle cannot be expanded (``bundle_invalid``) or whose
+stored data cannot be reviewed (``data_invalid``) is held with that reason and the problem in its event; every other
+order is reviewed.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from kuaifa.domain.inventory.allocation import Demand, StockSlot, allocate, expand_bundles
+from kuaifa.domain.inventory.bundles import BundleCycle, BundleTooDeep, expand
 from kuaifa.domain.orders.intake import only_self_clearing
 from kuaifa.domain.orders.review import (
     HoldReason,
@@ -26,6 +36,7 @@ from kuaifa.domain.orders.review import (
     review,
 )
 from kuaifa.domain.orders.status import OrderStatus, transition
+from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import (
     Order,
@@ -42,6 +53,32 @@ from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.locking import add_reserved, lock_levels
 
 CHUNK = 5000
+#: pg_advisory_lock key of a review run (any constant shared by every reviewer)
+REVIEW_LOCK_KEY = 0x6B7566_726576
+
+
+@contextmanager
+def review_lock() -> Iterator[None]:
+    """Hold the review lock for a whole run (several transactions). PostgreSQL: a session advisory lock, released
+    when the run ends or its connection closes. SQLite: nothing to take, writers are serialised by the database."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [REVIEW_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [REVIEW_LOCK_KEY])
+
+
+def _self_clearing(raw_reasons) -> bool:
+    """A stored hold review may lift; a reason this version does not know is left for a person."""
+    try:
+        return only_self_clearing(tuple(HoldReason(r) for r in raw_reasons))
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -79,7 +116,7 @@ def candidate_ids(*, shop_id: int | None = None, only_held: bool = False, order_
     return [  # streamed: only the ids are kept, memory stays flat in the number of orders
         order_id
         for order_id, status, reasons in rows.values_list("id", "status", "hold_reasons").iterator(chunk_size=5000)
-        if status == OrderStatus.NEW or only_self_clearing(tuple(HoldReason(r) for r in reasons))
+        if status == OrderStatus.NEW or _self_clearing(reasons)
     ]
 
 
@@ -93,14 +130,16 @@ def review_orders(
     chunk: int = CHUNK,
     progress=None,
 ) -> ReviewReport:
-    """Review and allocate every candidate; ``progress(n)`` is called after each chunk with its size."""
-    ids = candidate_ids(shop_id=shop_id, only_held=only_held, order_ids=order_ids)
+    """Review and allocate every candidate under the review lock; ``progress(n)`` is called after each chunk with
+    its size."""
     report = ReviewReport()
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        report.add(review_chunk(part, actor=actor, now=now))
-        if progress is not None:
-            progress(len(part))
+    with review_lock():
+        ids = candidate_ids(shop_id=shop_id, only_held=only_held, order_ids=order_ids)
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            report.add(review_chunk(part, actor=actor, now=now))
+            if progress is not None:
+                progress(len(part))
     return report
 
 
@@ -169,7 +208,8 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
         rows = [
             row
             for row in query.values(*_ORDER_FIELDS)
-            if row["status"] == OrderStatus.NEW or only_self_clearing(tuple(HoldReason(r) for r in row["hold_reasons"]))
+            # checked again under the row lock: a person may have held the order since the candidates were listed
+            if row["status"] == OrderStatus.NEW or _self_clearing(row["hold_reasons"])
         ]
         if not rows:
             return report
@@ -182,27 +222,33 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
         _map_unmapped(lines, {r["id"]: r["shop_id"] for r in rows})
         for line in lines:
             lines_by_order[line["order_id"]].append(line)
-        rules_of: dict[int, tuple[RuleConfig, ...]] = {
-            shop_id: parse_rules(raw)
-            for shop_id, raw in Shop.objects.filter(id__in={r["shop_id"] for r in rows}).values_list(
-                "id", "review_rules"
-            )
-        }
+        rules_of: dict[int, tuple[RuleConfig, ...] | DomainError] = {}
+        for shop_id, raw in Shop.objects.filter(id__in={r["shop_id"] for r in rows}).values_list("id", "review_rules"):
+            try:
+                rules_of[shop_id] = parse_rules(raw)
+            except DomainError as error:  # one shop's broken rules hold that shop's orders, nobody else's
+                rules_of[shop_id] = error
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                rules_of[shop_id] = DomainError("%(problem)s", problem=f"{type(error).__name__}: {error}")
 
         held: dict[int, tuple[HoldReason, ...]] = {}
+        problems: dict[int, dict[str, str]] = {}
         demands: list[Demand] = []
         sku_ids = {line["sku_id"] for line in lines if line["sku_id"] is not None}
         bundles = bundle_components(sku_ids)
         for row in rows:
-            order_lines = lines_by_order[row["id"]]
-            outcome = review(_subject(row, order_lines), rules_of[row["shop_id"]], explain=False)
-            if not outcome.passed:
-                held[row["id"]] = outcome.reasons
-                continue
-            demand_lines = expand_bundles(
-                ((line["id"], line["sku_id"], line["quantity"]) for line in order_lines), bundles
-            )
-            demands.append(Demand(row["id"], row["order_sn"], row["ship_by"], row["paid_at"], demand_lines))
+            try:
+                demand = _decide(row, lines_by_order[row["id"]], rules_of[row["shop_id"]], bundles, held)
+            except (BundleCycle, BundleTooDeep) as error:
+                held[row["id"]] = (HoldReason.BUNDLE_INVALID,)
+                named = _named_by_code(error, lines_by_order[row["id"]], bundles)
+                problems[row["id"]] = {"code": named.code, "message": named.message}
+            except (DomainError, ValueError, KeyError, TypeError, AttributeError) as error:
+                held[row["id"]] = (HoldReason.DATA_INVALID,)
+                problems[row["id"]] = {"code": getattr(error, "code", type(error).__name__), "message": str(error)}
+            else:
+                if demand is not None:
+                    demands.append(demand)
 
         plan = allocate(demands, _stock_slots({line.sku_id for d in demands for line in d.lines}))
         for order_id, missing in plan.short.items():
@@ -221,9 +267,47 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
         add_reserved(plan.reserved_by_level())
         short_skus = {sku for missing in plan.short.values() for sku in missing}
         code_of = dict(Sku.objects.filter(id__in=short_skus).values_list("id", "code")) if short_skus else {}
-        short = {order: {code_of[sku]: n for sku, n in missing.items()} for order, missing in plan.short.items()}
-        _write_outcomes(rows, set(plan.reserved_orders), held, short, report, actor=actor, now=now)
+        short = {
+            order: {code_of.get(sku, f"#{sku}"): n for sku, n in missing.items()}
+            for order, missing in plan.short.items()
+        }
+        _write_outcomes(rows, set(plan.reserved_orders), held, short, problems, report, actor=actor, now=now)
     return report
+
+
+def _named_by_code(
+    error: DomainError, order_lines: list[dict], bundles: dict[int, list[tuple[int, int]]]
+) -> DomainError:
+    """The same bundle problem with SKU codes instead of ids ("GIFT-SET → DUO → GIFT-SET"), for the person."""
+    ids = set(bundles) | {c for parts in bundles.values() for c, _ in parts}
+    code_of = dict(Sku.objects.filter(id__in=ids).values_list("id", "code"))
+    graph = {code_of.get(b, f"#{b}"): [(code_of.get(c, f"#{c}"), q) for c, q in parts] for b, parts in bundles.items()}
+    for line in order_lines:
+        if line["sku_id"] is not None:
+            try:
+                expand(code_of.get(line["sku_id"], f"#{line['sku_id']}"), line["quantity"], graph)
+            except (BundleCycle, BundleTooDeep) as named:
+                return named
+    return error
+
+
+def _decide(
+    row: dict,
+    order_lines: list[dict],
+    rules: tuple[RuleConfig, ...] | DomainError,
+    bundles: dict[int, list[tuple[int, int]]],
+    held: dict[int, tuple[HoldReason, ...]],
+) -> Demand | None:
+    """One order's review and leaf demand; a held order is recorded in ``held`` and has no demand. Raises on
+    broken data (the caller holds this order alone)."""
+    if isinstance(rules, DomainError):
+        raise rules
+    outcome = review(_subject(row, order_lines), rules, explain=False)
+    if not outcome.passed:
+        held[row["id"]] = outcome.reasons
+        return None
+    demand_lines = expand_bundles(((line["id"], line["sku_id"], line["quantity"]) for line in order_lines), bundles)
+    return Demand(row["id"], row["order_sn"], row["ship_by"], row["paid_at"], demand_lines)
 
 
 def _write_outcomes(
@@ -231,6 +315,7 @@ def _write_outcomes(
     accepted: set[int],
     held: dict[int, tuple[HoldReason, ...]],
     short,
+    problems: dict[int, dict[str, str]],
     report: ReviewReport,
     *,
     actor: str,
@@ -256,6 +341,8 @@ def _write_outcomes(
         details: dict = {"reasons": list(reasons)}
         if order_id in short:
             details["missing"] = short[order_id]
+        if order_id in problems:
+            details["problem"] = problems[order_id]
         events.append((order_id, "reviewed", current, target, actor, details, now))
         by_reasons[reasons].append(order_id)
     if accepted:

@@ -8,7 +8,8 @@ An order leaves its wave when it is cancelled or held (the platform or a person 
 its slot and the pick list no longer counts its units; the other orders keep their slots, because the sorting wall
 is physical. ``drop_stale_orders`` does the same for every order that left the flow since it was waved; it runs
 before a pick list is printed and before new waves are planned, so a pick list never asks for a cancelled order's
-units. A wave closes once none of its orders is left to pack (``settle_waves``).
+units. A wave closes once none of its orders is left to pack (``settle_waves``). A pick list for a wave with no
+order left to pick is refused (``ready_for_pick_list``), and the wave is left exactly as it was.
 """
 
 from collections import defaultdict
@@ -50,6 +51,11 @@ class NotInAWave(DomainError):
 class OrderStillInFlow(DomainError):
     code = "wave.order_in_flow"
     template = "Order %(order_sn)s is %(status)s in wave %(wave)s: hold or cancel it first, then remove it."
+
+
+class EmptyWave(DomainError):
+    code = "wave.empty"
+    template = "Wave %(wave)s has no order left to pick: no pick list was printed and the wave stays as it was."
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ def _create(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | 
 def _candidates(rows, contents) -> Iterable[WaveCandidate]:
     for order_id, order_sn, shop_id, ship_by, logistics_id, created_at, ship_by_hours in rows:
         found = contents.get(order_id)
-        if found is None or found.unmapped or not found.units:
+        if found is None or found.unmapped or found.problem or not found.units:
             continue  # review never accepts such an order; if one slipped through it is not picked blind
         carrier = carrier_by_id(logistics_id) if logistics_id else None
         yield WaveCandidate(
@@ -161,6 +167,20 @@ def remove_order(order_id: int, *, actor: str, now: datetime) -> Removed:
     )
     settle_waves([member.wave_id])
     return removed[0]
+
+
+@transaction.atomic(durable=True)
+def ready_for_pick_list(wave_code: str, *, actor: str, now: datetime) -> tuple[Wave, list[Removed]]:
+    """Before a pick list is printed: drop the wave's orders that left the flow, and refuse (changing nothing) when
+    no order is left to pick."""
+    wave = Wave.objects.select_for_update().filter(code=wave_code.strip()).first()
+    if wave is None:
+        raise NotFound(kind="wave", key=wave_code)
+    removed = _drop_stale(WaveOrder.objects.filter(active=True, wave=wave), actor=actor, now=now)
+    if not WaveOrder.objects.filter(wave=wave, active=True, order__status__in=list(IN_FLOW)).exists():
+        raise EmptyWave(wave=wave.code)  # the whole transaction rolls back: the wave keeps its state and members
+    wave.refresh_from_db()
+    return wave, removed
 
 
 @transaction.atomic(durable=True)

@@ -9,14 +9,18 @@ outside any transaction; what it gave is then recorded with an event per order. 
 impossible is not recorded.
 
 Cancel: only an issued waybill of an order not shipped; the platform is told first, then it is marked cancelled.
+An intercepted order's unused number is given back by itself: every issued waybill of an order that was cancelled,
+held by a person, or stopped by the platform (refund asked, risk review, ship_hold) is the queue that
+``cancel_intercepted_waybills`` works off (the worker runs it every interval; a platform failure leaves the
+waybill issued, so the next run tries again).
 
 Ship: :func:`kuaifa.services.shipping.ship_order` with the waybill's carrier id and number (all its checks and the
 outbox upload), then the waybill is marked used. If the order already shipped with exactly this waybill (a crash
 between the two steps) the waybill is just marked used.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -24,10 +28,13 @@ from django.db import transaction
 from kuaifa.domain.carriers.catalog import carrier_by_code
 from kuaifa.domain.carriers.tracking import check_tracking_number
 from kuaifa.domain.carriers.waybills import IssuedWaybill, WaybillItem, WaybillProvider, WaybillRequest
+from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.platform import PlatformError
 from kuaifa.domain.shared.errors import DomainError
-from kuaifa.persistence.models import Order, Shipment, Waybill
+from kuaifa.persistence.models import Order, Shipment, Shop, Waybill
 from kuaifa.services.audit import event
+from kuaifa.services.carriers import resolve_carrier
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.shipping import Shipped, interception_reason, ship_order
 
@@ -49,11 +56,13 @@ class WaybillIssued:
     reused: bool  # the order already held it; the platform was not asked
 
 
-def _carrier(carrier_code: str) -> tuple[str, int]:
-    carrier = carrier_by_code(carrier_code)
-    if carrier is None or not carrier.active:
-        raise InvalidInput(field="carrier", reason=f"{carrier_code!r} is not a carrier code PDD ships with")
-    return carrier.code, carrier.id
+def _carrier(carrier_ref: str) -> tuple[str, int]:
+    """The waybill code and platform id of the carrier named by id or code (refused when the catalogue does not know
+    it, or it has no e-waybill code)."""
+    carrier = resolve_carrier(carrier_ref)
+    if carrier_by_code(carrier.code) is None:
+        raise InvalidInput(field="carrier", reason=f"{carrier_ref!r} has no e-waybill code PDD issues numbers for")
+    return carrier.code, carrier.platform_id
 
 
 def _request(order: Order) -> WaybillRequest:
@@ -82,7 +91,8 @@ def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> str | Non
 def issue_waybills(
     order_ids: Sequence[int], carrier_code: str, provider: WaybillProvider, *, actor: str, now: datetime
 ) -> list[WaybillIssued]:
-    """A waybill of ``carrier_code`` for each order (in the order given): reused when held, else from ``provider``."""
+    """A waybill of ``carrier_code`` (or the carrier's id) for each order (in the order given): reused when held,
+    else from ``provider``."""
     code, logistics_id = _carrier(carrier_code)
     ids = list(dict.fromkeys(order_ids))
     if not ids:
@@ -181,3 +191,42 @@ def ship_with_waybill(order_id: int, *, actor: str, now: datetime) -> Shipped:
             event(order.id, "waybill_used", actor=actor, now=now, carrier_code=waybill.carrier_code,
                   waybill_code=waybill.waybill_code, shipment_id=shipped.shipment.id).save()  # fmt: skip
     return shipped
+
+
+def intercepted(order: Order) -> bool:
+    """The order will not ship with the number it holds: cancelled, held by a person, or stopped by the platform."""
+    return (
+        order.status == OrderStatus.CANCELLED
+        or (order.status == OrderStatus.ON_HOLD and HoldReason.MANUAL in order.hold_reasons)
+        or interception_reason(order) is not None
+    )
+
+
+@dataclass
+class WaybillSweep:
+    cancelled: list[str] = field(default_factory=list)  # "order_sn carrier number"
+    failed: list[str] = field(default_factory=list)  # "order_sn: why" (tried again on the next run)
+
+
+def cancel_intercepted_waybills(
+    provider_for: Callable[[Shop], WaybillProvider], *, shop_id: int | None = None, actor: str, now: datetime
+) -> WaybillSweep:
+    """Give back every unused waybill of an intercepted order (one platform call each, outside any transaction)."""
+    live = Waybill.objects.filter(state=Waybill.State.ISSUED, order__shipped_at__isnull=True).select_related(
+        "order", "order__shop"
+    )
+    if shop_id is not None:
+        live = live.filter(order__shop_id=shop_id)
+    due = [w for w in live.order_by("id") if intercepted(w.order) and w.order.status != OrderStatus.SHIPPED]
+    sweep = WaybillSweep()
+    providers: dict[int, WaybillProvider] = {}
+    for waybill in due:
+        shop = waybill.order.shop
+        try:
+            provider = providers.get(shop.id) or providers.setdefault(shop.id, provider_for(shop))
+            cancel_waybill(waybill.order_id, provider, actor=actor, now=now)
+        except (PlatformError, DomainError) as error:
+            sweep.failed.append(f"{waybill.order.order_sn}: {error}")
+            continue
+        sweep.cancelled.append(f"{waybill.order.order_sn} {waybill.carrier_code} {waybill.waybill_code}")
+    return sweep

@@ -6,7 +6,8 @@ from django_tasks import task
 from kuaifa.persistence.models import OutboxEntry, Shop
 from kuaifa.services import outbox
 from kuaifa.services.shop_sync import sync_shop as sync_whole_shop
-from kuaifa.tasks.platforms import platform_for
+from kuaifa.services.waybills import cancel_intercepted_waybills
+from kuaifa.tasks.platforms import platform_for, waybill_provider_for
 
 ACTOR = "worker"
 
@@ -28,6 +29,24 @@ def sweep_outbox() -> int:
     for entry_id in ids:  # the clock read per delivery: a lease taken minutes into the sweep must not be stale
         outbox.deliver(entry_id, platform_for, now=timezone.now())
     return len(ids)
+
+
+@task()
+def give_back_intercepted_waybills() -> dict:
+    """Cancel every unused e-waybill of an intercepted order on the platform (what failed is tried next time)."""
+    opened = []
+
+    def provider_for(shop: Shop):
+        provider = waybill_provider_for(shop)
+        opened.append(provider)
+        return provider
+
+    try:
+        sweep = cancel_intercepted_waybills(provider_for, actor=ACTOR, now=timezone.now())
+    finally:
+        for provider in opened:
+            provider.client.close()
+    return {"cancelled": sweep.cancelled, "failed": sweep.failed}
 
 
 @task()

@@ -3,7 +3,8 @@
 Orders are served most urgent first: earliest ship-by deadline, then earliest payment, then order number (orders
 without a deadline come last). By default an order takes all it needs or nothing, so stock is never tied up by an
 order that cannot ship anyway and the next order in line gets its chance. Bundles (组合装) are expanded to their
-components first. Within a SKU, warehouses are drawn in priority order.
+leaf components first (``domain.inventory.bundles``, the one expansion every use of a bundle shares). Within a
+SKU, warehouses are drawn in priority order.
 
 The result is a plan: the reservations to write, and the orders left short with the missing quantity per SKU.
 The caller persists it under a lock on the stock rows, so the availability it was computed from is the truth.
@@ -16,15 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.inventory.bundles import MAX_BUNDLE_DEPTH, BundleCycle, BundleTooDeep, expand
+
+__all__ = ["MAX_BUNDLE_DEPTH", "BundleCycle", "BundleTooDeep", "allocate", "expand_bundles"]
 
 _LAST = datetime.max.replace(tzinfo=UTC)
-MAX_BUNDLE_DEPTH = 4
-
-
-class BundleCycle(DomainError):
-    code = "inventory.bundle_cycle"
-    template = "Bundle SKU %(sku_id)s contains itself (directly or through other bundles)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,21 +77,14 @@ class AllocationPlan:
 def expand_bundles(
     lines: Iterable[tuple[int, int, int]], bundles: Mapping[int, Sequence[tuple[int, int]]]
 ) -> tuple[DemandLine, ...]:
-    """Turn ``(line_id, sku_id, quantity)`` into component demand lines; a bundle line keeps its line id."""
+    """Turn ``(line_id, sku_id, quantity)`` into leaf demand lines; a bundle line keeps its line id. Raises
+    ``BundleCycle`` or ``BundleTooDeep`` (see ``domain.inventory.bundles``)."""
     out: list[DemandLine] = []
-
-    def add(line_id: int, sku_id: int, quantity: int, depth: int) -> None:
-        components = bundles.get(sku_id)
-        if not components:
-            out.append(DemandLine(line_id, sku_id, quantity))
-            return
-        if depth >= MAX_BUNDLE_DEPTH:
-            raise BundleCycle(sku_id=sku_id)
-        for component_id, per_bundle in components:
-            add(line_id, component_id, quantity * per_bundle, depth + 1)
-
     for line_id, sku_id, quantity in lines:
-        add(line_id, sku_id, quantity, 0)
+        if not bundles.get(sku_id):  # a plain SKU: the common case, without building an expansion
+            out.append(DemandLine(line_id, sku_id, quantity))
+        else:
+            out.extend(DemandLine(line_id, leaf, units) for leaf, units in expand(sku_id, quantity, bundles).units)
     return tuple(out)
 
 

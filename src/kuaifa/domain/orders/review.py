@@ -34,6 +34,8 @@ class HoldReason(StrEnum):
     BUYER_MEMO = "buyer_memo"
     STOCK_INSUFFICIENT = "stock_insufficient"
     MANUAL = "manual"
+    BUNDLE_INVALID = "bundle_invalid"  # a bundle line that cannot be expanded (a cycle, nested too deep)
+    DATA_INVALID = "data_invalid"  # the order's stored data cannot be reviewed (the event names the problem)
 
 
 R = HoldReason
@@ -57,7 +59,13 @@ PLATFORM_REASONS: frozenset[HoldReason] = frozenset({R.PLATFORM_RISK, R.SHIP_HOL
 #: reasons a person may waive by releasing the order.
 WAIVABLE: frozenset[HoldReason] = frozenset({R.ADDRESS_INCOMPLETE, R.AMOUNT_ANOMALY, R.BUYER_MEMO})
 #: reasons that clear by themselves (platform, mapping added, stock arrived): such holds are reviewed again.
-SELF_CLEARING: frozenset[HoldReason] = PLATFORM_REASONS | {R.SKU_UNMAPPED, R.STOCK_INSUFFICIENT}
+#: (broken data is reviewed again too: once the catalogue is fixed, the order goes through)
+SELF_CLEARING: frozenset[HoldReason] = PLATFORM_REASONS | {
+    R.SKU_UNMAPPED,
+    R.STOCK_INSUFFICIENT,
+    R.BUNDLE_INVALID,
+    R.DATA_INVALID,
+}
 
 DEFAULT_PARAMS: Mapping[HoldReason, Mapping[str, Any]] = {
     R.AMOUNT_ANOMALY: {"min_pay_fen": 1, "max_pay_fen": 500_000},
