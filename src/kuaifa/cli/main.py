@@ -71,7 +71,7 @@ def cli() -> None:
     translation.activate(os.environ.get("KUAIFA_LANG", "zh-hans"))
 
 
-from kuaifa.cli import commands, fulfilment_commands, platform_commands, waybill_commands  # noqa: E402,F401 (registers them)
+from kuaifa.cli import commands, floor_commands, fulfilment_commands, platform_commands, waybill_commands  # noqa: E402, F401
 
 
 def main() -> None:
