@@ -73,6 +73,7 @@ class PrintComponent:
     out_dir: Path
     printers: dict[str, PrinterConfig] = field(default_factory=dict)
     printed: list[Path] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)  # {cmd, requestID, taskID, documents} per request
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -93,6 +94,13 @@ class PrintComponent:
         if not isinstance(request, dict):
             return [{"cmd": "", "requestID": "", "status": "failed", "msg": "请求应为JSON对象"}]
         header = {"cmd": request.get("cmd", ""), "requestID": request.get("requestID", "")}
+        task = request.get("task") if isinstance(request.get("task"), dict) else {}
+        documents = task.get("documents")
+        with self.lock:
+            self.received.append(
+                header
+                | {"taskID": task.get("taskID"), "documents": len(documents) if isinstance(documents, list) else 0}
+            )
         try:
             if not isinstance(header["requestID"], str | int) or header["requestID"] in ("", None):
                 raise BadRequest("缺少requestID")
