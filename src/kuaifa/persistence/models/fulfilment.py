@@ -151,6 +151,9 @@ class PrintLog(models.Model):
             models.CheckConstraint(
                 condition=models.Q(order__isnull=False) | models.Q(wave__isnull=False), name="print_log_has_subject"
             ),
+            models.UniqueConstraint(
+                fields=["task_id", "document_id"], condition=models.Q(kind="e_waybill"), name="print_result_once"
+            ),
         ]
         indexes = [models.Index(fields=["kind", "order"]), models.Index(fields=["kind", "wave"])]
 
