@@ -10,8 +10,8 @@ Business rules:
   consumed, the upload queued in the outbox). The scan is recorded once per order: scanning the same label again
   answers "already scanned" and never ships twice; a parcel shipped some other way is counted when scanned.
 - :func:`dispatch_progress` tells per carrier how many parcels were scanned out on a (China) day against how many
-  are expected — those scanned that day plus those packed with a waybill and not yet scanned — and lists the ones
-  still on the floor, so nothing is left behind at pickup.
+  are expected — those scanned that day plus those packed with a waybill, not intercepted and not yet scanned — and
+  lists the ones still on the floor, so nothing is left behind at pickup.
 """
 
 from __future__ import annotations
@@ -140,10 +140,11 @@ def dispatch_progress(day: date) -> list[CarrierProgress]:
     waiting: dict[str, list[str]] = {}
     rows = (
         Waybill.objects.filter(state=Waybill.State.ISSUED, order__status=OrderStatus.PACKED)
-        .order_by("order__ship_by", "order__order_sn").values_list("carrier_code", "order__order_sn")
+        .select_related("order").order_by("order__ship_by", "order__order_sn")
     )  # fmt: skip
-    for carrier_code, order_sn in rows:
-        waiting.setdefault(carrier_code, []).append(order_sn)
+    for waybill in rows:
+        if interception_reason(waybill.order) is None:  # an intercepted parcel goes back to stock, not out
+            waiting.setdefault(waybill.carrier_code, []).append(waybill.order.order_sn)
     out = []
     for code in sorted(set(scanned) | set(waiting)):
         carrier = carrier_by_code(code)
