@@ -1,0 +1,127 @@
+"""Benchmark: server time per scan at the packing station, in a wave of 2,000 parcels.
+
+    python bench/station.py [--orders 2000] [--parcels 300] [--database-url postgres://…]
+
+Setup (not timed): the shop, SKUs and orders of ``bench/fulfilment.py`` (200 SKUs with barcodes and a 说明书 each,
+N orders accepted), one wave of all N orders.
+
+Timed, through the services a station page calls: for ``--parcels`` slots spread over the wave, ``open_parcel`` by
+wave slot, then one ``scan_unit`` per unit and per enclosure, and one refused scan (a SKU not in the parcel) — each
+call timed alone; the parcel is then put aside (not timed). p50 / p99 / max per scan are printed.
+
+The ceiling is measured in the same run on the same database: per scan, the raw SELECT of what a scan must read —
+the open parcel row, the order's lines joined with their SKUs, and the scanned barcode's SKU — with the driver's own
+cursor, no ORM. Ratio = ceiling p50 / Kuaifa p50. Goal on 2 cores: p99 ≤ 50 ms per scan. Not a test.
+"""
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fulfilment import ACTOR, NOW, SKUS, setup, setup_django  # noqa: E402  (the same floor as bench/fulfilment.py)
+
+RAW_SQL = """
+SELECT p.id, p.scans, p.enclosures FROM kuaifa_stationparcel p WHERE p.station = 'B1' AND p.state = 'open';
+SELECT l.sku_id, l.quantity, s.code, s.barcode, s.name, s.enclosures
+FROM kuaifa_orderline l JOIN kuaifa_sku s ON s.id = l.sku_id WHERE l.order_id = {order_id};
+SELECT code FROM kuaifa_sku WHERE barcode = '{barcode}';
+"""
+
+
+def raw_scan_seconds(cursor, order_id: int, barcode: str) -> float:
+    start = time.perf_counter()
+    for statement in RAW_SQL.format(order_id=order_id, barcode=barcode).split(";"):
+        if statement.strip():
+            cursor.execute(statement)
+            cursor.fetchall()
+    return time.perf_counter() - start
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def run(n: int, parcels: int) -> dict:
+    from django.db import connection
+
+    from kuaifa.domain.fulfilment.waves import WaveRule
+    from kuaifa.persistence.models import Sku, WaveOrder
+    from kuaifa.persistence.queries import order_contents
+    from kuaifa.services.station import StationRefused, open_parcel, put_aside, scan_unit
+    from kuaifa.services.waves import create_waves
+
+    (wave,) = create_waves(WaveRule(horizon=timedelta(hours=24), max_orders=n), actor=ACTOR, now=NOW)
+    members = list(WaveOrder.objects.filter(wave=wave).order_by("slot").values_list("slot", "order_id"))
+    assert len(members) == n, len(members)
+    chosen = random.Random(11).sample(members, min(parcels, n))
+    barcodes = dict(Sku.objects.values_list("code", "barcode"))
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    opens, scans, raws, refused = [], [], [], 0
+    for slot, order_id in chosen:
+        units = order_contents([order_id])[order_id].units
+        start = time.perf_counter()
+        open_parcel("B1", f"{wave.code}/{slot}", actor=ACTOR, now=NOW)
+        opens.append(time.perf_counter() - start)
+        inside = {u.sku_code for u in units}
+        stranger = next(barcodes[f"SKU-{i:04d}"] for i in range(SKUS) if f"SKU-{i:04d}" not in inside)
+        wanted = [barcodes[u.sku_code] for u in units for _ in range(u.quantity)] + [stranger, "说明书"]
+        for barcode in wanted:
+            start = time.perf_counter()
+            try:
+                scan_unit("B1", barcode, actor=ACTOR, now=NOW)
+            except StationRefused:
+                refused += 1
+            scans.append(time.perf_counter() - start)
+            raws.append(raw_scan_seconds(cursor, order_id, barcode))
+        put_aside("B1", actor=ACTOR, now=NOW)
+    cursor.close()
+    return {"opens": opens, "scans": scans, "raws": raws, "refused": refused}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=2_000)
+    parser.add_argument("--parcels", type=int, default=300, help="parcels packed (slots spread over the wave)")
+    parser.add_argument("--database-url", default=None, help="run on PostgreSQL instead of the embedded SQLite")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kuaifa-bench-station-"))
+    try:
+        setup_django(work, args.database_url)
+        import os
+
+        from django.db import connection
+
+        t0 = time.perf_counter()
+        setup(args.orders)
+        setup_s = time.perf_counter() - t0
+        result = run(args.orders, args.parcels)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        ms = lambda seconds: seconds * 1000  # noqa: E731
+        scans, raws, opens = result["scans"], result["raws"], result["opens"]
+        print(f"database               {connection.vendor} ({os.cpu_count()} CPUs); setup {setup_s:.1f} s (not timed)")
+        print(f"wave of {args.orders:,} parcels, {len(opens)} packed, {len(scans):,} scans "
+              f"({result['refused']} refused on purpose)")  # fmt: skip
+        print(f"scan (server)          p50 {ms(statistics.median(scans)):6.1f} ms  p99 {ms(percentile(scans, 99)):6.1f} ms"
+              f"  max {ms(max(scans)):6.1f} ms  (goal p99 ≤ 50 ms)")  # fmt: skip
+        print(f"  raw SELECT ceiling   p50 {ms(statistics.median(raws)):6.2f} ms  p99 {ms(percentile(raws, 99)):6.2f} ms;"
+              f"  ratio p50 {statistics.median(raws) / statistics.median(scans):.1%}")  # fmt: skip
+        print(f"open parcel by slot    p50 {ms(statistics.median(opens)):6.1f} ms  p99 {ms(percentile(opens, 99)):6.1f} ms")
+        print(f"peak RSS               {rss_mb:>7.0f} MiB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
