@@ -29,7 +29,7 @@ from kuaifa.services.packing import pack_order, upsert_box_type
 from kuaifa.services.printing import E_WAYBILL, KUAIFA_LABEL, PrintRefused, print_jobs_for, record_print_result
 from kuaifa.services.waybills import issue_waybills
 from kuaifa.tasks.platforms import platform_for
-from tests.integration.platform_fixtures import ACTOR, Sleeps, sim_now
+from tests.integration.platform_fixtures import ACTOR, Sleeps, run_together, sim_now
 from tests.integration.test_waybills import _accepted, _provider, sim  # noqa: F401 (the fixture)
 
 ZTO = 115
@@ -166,3 +166,17 @@ def test_progress_counts_scanned_against_expected_per_carrier_and_lists_what_is_
     assert (people["packer:li"].packed, people["dispatch:wang"].errors) == (4, 1)
     kinds = [(e.kind, e.code) for e in floor_exceptions(day)]
     assert kinds == [("refused_scan", "dispatch.not_packed")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_desks_scanning_the_same_label_at_once_ship_it_once(floor):
+    _shop, orders, now = floor
+    code = _code(orders[2])
+
+    results = run_together(4, lambda n: dispatch_scan(code, station=f"D{n}", actor=f"dispatch:{n}", now=now))
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(r.already for r in results) == [False, True, True, True]
+    assert Shipment.objects.filter(order=orders[2]).count() == 1
+    assert OutboxEntry.objects.filter(kind="ship").count() == 1 and DispatchScan.objects.count() == 1
+    assert OrderEvent.objects.filter(order=orders[2], kind="shipped").count() == 1

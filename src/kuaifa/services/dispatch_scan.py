@@ -30,7 +30,7 @@ from kuaifa.domain.shared.errors import DomainError
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import DispatchScan, FloorRefusal, Order, Waybill
 from kuaifa.services.shipping import ShipRefused, interception_reason
-from kuaifa.services.waybills import ship_with_waybill
+from kuaifa.services.waybills import WaybillRefused, ship_with_waybill
 
 
 class DispatchRefused(DomainError):
@@ -110,16 +110,16 @@ def dispatch_scan(barcode: str, *, station: str = "", actor: str, now: datetime)
                            station, actor=actor, now=now)  # fmt: skip
         try:
             shipped = ship_with_waybill(order.id, actor=actor, now=now)
-        except ShipRefused as error:
+        except (ShipRefused, WaybillRefused) as error:
             order.refresh_from_db()
             if not (order.status == OrderStatus.SHIPPED and order.tracking_number == waybill.waybill_code):
                 raise _refused("dispatch.ship_refused", str(error), code, order, station, actor=actor,
                                now=now) from None  # fmt: skip
             shipped = None  # a second scan shipped it meanwhile
-        recorded = _record(order, waybill, actor=actor, now=now)
+        _record(order, waybill, actor=actor, now=now)  # once: a second scan meanwhile may have recorded it
         entry = shipped.outbox_entry_id if shipped is not None else None
         return DispatchResult(order.order_sn, waybill.carrier_code, waybill.waybill_code,
-                              already=shipped is None or not recorded, outbox_entry_id=entry)  # fmt: skip
+                              already=shipped is None, outbox_entry_id=entry)  # fmt: skip
     recorded = _record(order, waybill, actor=actor, now=now)
     return DispatchResult(order.order_sn, waybill.carrier_code, waybill.waybill_code, not recorded, None)
 
