@@ -113,3 +113,36 @@ def test_bad_tasks_are_refused_whole_and_print_nothing(db, sim, tmp_path):  # no
     assert (note["taskStatus"], note["printStatus"][0]["status"]) == ("failed", "failed")
     assert "无法解密" in note["printStatus"][0]["msg"]
     assert list(tmp_path.glob("*.pdf")) == []
+
+
+def test_the_cli_serves_the_component_until_interrupted(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    kuaifa = os.path.join(os.path.dirname(sys.executable), "kuaifa")
+    process = subprocess.Popen([kuaifa, "sim", "print-component", "--port", str(port), "--out", str(tmp_path / "out"),
+                                "--printer", "台式机A"], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        banner = process.stdout.readline()
+        assert f"ws://127.0.0.1:{port}" in banner and "台式机A" in banner
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                ws = connect(f"ws://127.0.0.1:{port}")
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        with ws:
+            assert _ask(ws, 1, "getPrinters")["printers"] == [{"name": "台式机A"}]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(10)
+    assert process.returncode == 0
