@@ -54,6 +54,7 @@ def test_a_parcel_opens_by_wave_slot_and_each_scan_answers_the_running_checklist
     assert (view.order_sn, view.slot, view.verdict) == ("A-1", 2, OPENED)
     assert view.lines == (ChecklistLine("TEA-001", "绿茶", 2, 0),)
     assert view.enclosures == (EnclosureLine("TEA-001", "说明书", False),)
+    assert view.suggested_box == "M"  # two tea tins, 150 mm tall: S is too low
 
     first = scan(TEA_BARCODE)
     assert (first.verdict, first.lines[0].scanned, first.reason) == (RIGHT, 1, "TEA-001：已扫 1 / 2。")

@@ -26,10 +26,20 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from kuaifa.domain.fulfilment.boxes import Box, PackItem, choose_box
 from kuaifa.domain.fulfilment.packing import PARCEL, Outcome, PackingSession, clean_barcode
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.errors import DomainError
-from kuaifa.persistence.models import BundleComponent, FloorRefusal, Order, Sku, StationParcel, WaveOrder, Waybill
+from kuaifa.persistence.models import (
+    BoxType,
+    BundleComponent,
+    FloorRefusal,
+    Order,
+    Sku,
+    StationParcel,
+    WaveOrder,
+    Waybill,
+)
 from kuaifa.persistence.queries import OrderContents, order_contents
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput
@@ -83,6 +93,7 @@ class StationView:
     verdict: str  # OPENED, RIGHT, WRONG, COMPLETE
     code: str  # the stable code of the verdict (pack.accepted, pack.sku_not_in_order, …)
     reason: str  # one sentence for the packer
+    suggested_box: str = ""  # the smallest box in stock the units fit; "" when a size is unknown or none fits
 
     @property
     def complete(self) -> bool:
@@ -326,8 +337,20 @@ def _view(parcel: StationParcel, order: Order, session: PackingSession, verdict:
                     for sku, qty in session.expected.items()),
         enclosures=tuple(EnclosureLine(r.sku_code if r.sku_code != PARCEL else "", r.name, r in session.confirmed)
                          for r in session.requirements),
-        verdict=verdict, code=code, reason=reason,
+        verdict=verdict, code=code, reason=reason, suggested_box=suggested_box(contents),
     )  # fmt: skip
+
+
+def suggested_box(contents: OrderContents) -> str:
+    """The box the packing service would choose by rule: the smallest in stock the units are shown to fit."""
+    units = contents.units
+    if not units or any(min(u.length_mm, u.width_mm, u.height_mm) == 0 for u in units):
+        return ""
+    items = [PackItem(u.sku_code, u.length_mm, u.width_mm, u.height_mm, u.weight_g, u.quantity) for u in units]
+    boxes = [Box(r.code, r.length_mm, r.width_mm, r.height_mm, r.max_load_g, r.price_fen, r.weight_g, r.name)
+             for r in BoxType.objects.filter(stock__gt=0)]  # fmt: skip
+    choice = choose_box(items, boxes)
+    return choice.box.code if choice.box else ""
 
 
 def current_parcel(station: str) -> StationView | None:
