@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_waves_own_orders_print_kuaifas_label_in_slot_order_with_the_custom_area(floor):
-    accept(floor, make_order("M-1", ("TEA-001", 1), ship_in_hours=30), make_order("M-2", ("GIFT-SET", 1),
-           ship_in_hours=3), make_order("M-3", ("LID-003", 2), ship_in_hours=10), source=Order.Source.MANUAL)  # fmt: skip
+    orders = [make_order("M-1", ("TEA-001", 1), ship_in_hours=30), make_order("M-2", ("GIFT-SET", 1), ship_in_hours=3),
+              make_order("M-3", ("LID-003", 2), ship_in_hours=10)]  # fmt: skip
+    accept(floor, *orders, source=Order.Source.MANUAL)
     (wave,) = create_waves(WaveRule(horizon=timedelta(hours=48)), actor=ACTOR, now=NOW)
 
     jobs = print_jobs_for(wave=wave.code, station="P1")
