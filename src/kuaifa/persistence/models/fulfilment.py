@@ -138,13 +138,14 @@ class PrintLog(models.Model):
     reprint = models.BooleanField(default=False)
     actor = models.CharField(max_length=64)
     at = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PRINTED)
-    printer = models.CharField(max_length=128, blank=True, default="")
-    station = models.CharField(max_length=32, blank=True, default="")
-    task_id = models.CharField(max_length=64, blank=True, default="")
-    document_id = models.CharField(max_length=64, blank=True, default="")
-    waybill_code = models.CharField(max_length=64, blank=True, default="")
-    message = models.CharField(max_length=200, blank=True, default="")
+    # database defaults: the label service inserts its rows in bulk naming only the columns above
+    status = models.CharField(max_length=16, choices=Status.choices, db_default=Status.PRINTED)
+    printer = models.CharField(max_length=128, blank=True, db_default="")
+    station = models.CharField(max_length=32, blank=True, db_default="")
+    task_id = models.CharField(max_length=64, blank=True, db_default="")
+    document_id = models.CharField(max_length=64, blank=True, db_default="")
+    waybill_code = models.CharField(max_length=64, blank=True, db_default="")
+    message = models.CharField(max_length=200, blank=True, db_default="")
 
     class Meta:
         constraints = [
