@@ -147,3 +147,30 @@ def test_one_open_parcel_per_station_and_per_order_and_intercepted_orders_do_not
     assert unknown.value.code == "station.nothing_found"
     assert StationParcel.objects.filter(state="open").count() == 1
     assert FloorRefusal.objects.count() == 4
+
+
+def test_an_order_intercepted_while_open_refuses_further_scans_and_a_lost_seal_mark_is_repaired(floor):
+    accept(floor, make_order("G-1", ("TEA-001", 2)), make_order("G-2", ("CUP-002", 1)))
+    open_parcel("P1", "G-1", actor=ACTOR, now=NOW)
+    scan(TEA_BARCODE)
+    Order.objects.filter(order_sn="G-1").update(risk_control_status=1)
+
+    with pytest.raises(StationRefused) as refused:
+        scan(TEA_BARCODE)
+    assert refused.value.code == "station.intercepted"
+    assert refused.value.params["reason"] == "订单 G-1 不能打包（平台风控审核中），请把商品放回。"
+    assert parcel_state() == ([TEA_BARCODE], [])
+    put_aside("P1", actor=ACTOR, now=NOW)
+
+    open_parcel("P1", "G-2", actor=ACTOR, now=NOW)
+    scan(CUP_BARCODE)
+    scan("气泡膜")
+    from kuaifa.services.packing import pack_order
+
+    parcel = StationParcel.objects.get(station="P1", state="open")
+    pack_order(parcel.order_id, scans=parcel.scans, enclosures=parcel.enclosures, measured_weight_g=None,
+               box_code="S", actor=ACTOR, now=NOW)  # sealed, but the station never heard back  # fmt: skip
+    with pytest.raises(StationRefused) as packed:
+        seal_parcel("P1", weight_g=None, box_code="S", actor=ACTOR, now=NOW)
+    assert packed.value.code == "station.already_packed"
+    assert current_parcel("P1") is None and PackRecord.objects.count() == 1

@@ -237,8 +237,11 @@ def scan_unit(station: str, barcode: str, *, actor: str, now: datetime) -> Stati
             error = _refuse(station, None, barcode, "station.no_parcel",
                             _("No parcel is open here: scan a wave slot, order number or label first."),
                             actor=actor, now=now)  # fmt: skip
+        elif reason := interception_reason(order := Order.objects.get(id=parcel.order_id)):
+            error = _refuse(station, order, barcode, "station.intercepted",
+                            _("Order %(order_sn)s must not be packed (%(reason)s): put the goods back.")
+                            % {"order_sn": order.order_sn, "reason": _(reason)}, actor=actor, now=now)  # fmt: skip
         else:
-            order = Order.objects.get(id=parcel.order_id)
             contents = order_contents([order.id])[order.id]
             parts = _bundle_parts(barcode) if barcode else None
             units = parts or [barcode]
@@ -372,6 +375,12 @@ def seal_parcel(
     if parcel is None:
         raise StationRefused("station.no_parcel",
                              _("No parcel is open here: scan a wave slot, order number or label first."))  # fmt: skip
+    order = Order.objects.get(id=parcel.order_id)
+    if order.status == OrderStatus.PACKED:  # sealed already, the station's mark was lost: close it
+        StationParcel.objects.filter(id=parcel.id, state=StationParcel.State.OPEN).update(
+            state=StationParcel.State.PACKED, updated_at=now)  # fmt: skip
+        raise StationRefused("station.already_packed", _("Order %(order_sn)s is packed already: open the next "
+                             "parcel.") % {"order_sn": order.order_sn})  # fmt: skip
     try:
         result = pack_order(parcel.order_id, scans=list(parcel.scans), enclosures=list(parcel.enclosures),
                             measured_weight_g=weight_g, box_code=box_code, actor=actor, now=now,
