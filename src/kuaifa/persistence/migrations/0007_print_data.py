@@ -5,126 +5,154 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaifa', '0006_carrier_tariffs'),
+        ("kuaifa", "0006_carrier_tariffs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DispatchScan',
+            name="DispatchScan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('carrier_code', models.CharField(max_length=32)),
-                ('waybill_code', models.CharField(max_length=64)),
-                ('actor', models.CharField(max_length=64)),
-                ('at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("carrier_code", models.CharField(max_length=32)),
+                ("waybill_code", models.CharField(max_length=64)),
+                ("actor", models.CharField(max_length=64)),
+                ("at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='FloorRefusal',
+            name="FloorRefusal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('where', models.CharField(choices=[('pack', '打包验货'), ('dispatch', '出库扫描')], max_length=16)),
-                ('station', models.CharField(blank=True, default='', max_length=32)),
-                ('barcode', models.CharField(max_length=128)),
-                ('code', models.CharField(max_length=64)),
-                ('reason', models.CharField(max_length=300)),
-                ('actor', models.CharField(max_length=64)),
-                ('at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("where", models.CharField(choices=[("pack", "打包验货"), ("dispatch", "出库扫描")], max_length=16)),
+                ("station", models.CharField(blank=True, default="", max_length=32)),
+                ("barcode", models.CharField(max_length=128)),
+                ("code", models.CharField(max_length=64)),
+                ("reason", models.CharField(max_length=300)),
+                ("actor", models.CharField(max_length=64)),
+                ("at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='StationParcel',
+            name="StationParcel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('station', models.CharField(max_length=32)),
-                ('state', models.CharField(choices=[('open', '打包中'), ('packed', '已打包'), ('closed', '已放下')], default='open', max_length=16)),
-                ('scans', models.JSONField(blank=True, default=list)),
-                ('enclosures', models.JSONField(blank=True, default=list)),
-                ('actor', models.CharField(max_length=64)),
-                ('opened_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("station", models.CharField(max_length=32)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "打包中"), ("packed", "已打包"), ("closed", "已放下")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("scans", models.JSONField(blank=True, default=list)),
+                ("enclosures", models.JSONField(blank=True, default=list)),
+                ("actor", models.CharField(max_length=64)),
+                ("opened_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
             ],
         ),
         migrations.AddField(
-            model_name='printlog',
-            name='document_id',
-            field=models.CharField(blank=True, db_default='', max_length=64),
+            model_name="printlog",
+            name="document_id",
+            field=models.CharField(blank=True, db_default="", max_length=64),
         ),
         migrations.AddField(
-            model_name='printlog',
-            name='message',
-            field=models.CharField(blank=True, db_default='', max_length=200),
+            model_name="printlog",
+            name="message",
+            field=models.CharField(blank=True, db_default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='printlog',
-            name='printer',
-            field=models.CharField(blank=True, db_default='', max_length=128),
+            model_name="printlog",
+            name="printer",
+            field=models.CharField(blank=True, db_default="", max_length=128),
         ),
         migrations.AddField(
-            model_name='printlog',
-            name='station',
-            field=models.CharField(blank=True, db_default='', max_length=32),
+            model_name="printlog",
+            name="station",
+            field=models.CharField(blank=True, db_default="", max_length=32),
         ),
         migrations.AddField(
-            model_name='printlog',
-            name='status',
-            field=models.CharField(choices=[('printed', '已打印'), ('success', '打印成功'), ('failed', '打印失败')], db_default='printed', max_length=16),
+            model_name="printlog",
+            name="status",
+            field=models.CharField(
+                choices=[("printed", "已打印"), ("success", "打印成功"), ("failed", "打印失败")],
+                db_default="printed",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='printlog',
-            name='task_id',
-            field=models.CharField(blank=True, db_default='', max_length=64),
+            model_name="printlog",
+            name="task_id",
+            field=models.CharField(blank=True, db_default="", max_length=64),
         ),
         migrations.AddField(
-            model_name='printlog',
-            name='waybill_code',
-            field=models.CharField(blank=True, db_default='', max_length=64),
+            model_name="printlog",
+            name="waybill_code",
+            field=models.CharField(blank=True, db_default="", max_length=64),
         ),
         migrations.AddField(
-            model_name='waybill',
-            name='print_data',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="waybill",
+            name="print_data",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AlterField(
-            model_name='printlog',
-            name='kind',
-            field=models.CharField(choices=[('label', '面单'), ('pick_list', '拣货单'), ('packing_slip', '发货单'), ('e_waybill', '电子面单')], max_length=16),
+            model_name="printlog",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("label", "面单"),
+                    ("pick_list", "拣货单"),
+                    ("packing_slip", "发货单"),
+                    ("e_waybill", "电子面单"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='printlog',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'e_waybill')), fields=('task_id', 'document_id'), name='print_result_once'),
+            model_name="printlog",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "e_waybill")), fields=("task_id", "document_id"), name="print_result_once"
+            ),
         ),
         migrations.AddField(
-            model_name='dispatchscan',
-            name='order',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='kuaifa.order'),
+            model_name="dispatchscan",
+            name="order",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="kuaifa.order"
+            ),
         ),
         migrations.AddField(
-            model_name='floorrefusal',
-            name='order',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='kuaifa.order'),
+            model_name="floorrefusal",
+            name="order",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="kuaifa.order"
+            ),
         ),
         migrations.AddField(
-            model_name='stationparcel',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='kuaifa.order'),
+            model_name="stationparcel",
+            name="order",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="kuaifa.order"),
         ),
         migrations.AddIndex(
-            model_name='dispatchscan',
-            index=models.Index(fields=['at', 'carrier_code'], name='kuaifa_disp_at_dd46bf_idx'),
+            model_name="dispatchscan",
+            index=models.Index(fields=["at", "carrier_code"], name="kuaifa_disp_at_dd46bf_idx"),
         ),
         migrations.AddIndex(
-            model_name='floorrefusal',
-            index=models.Index(fields=['at'], name='kuaifa_floo_at_da8476_idx'),
+            model_name="floorrefusal",
+            index=models.Index(fields=["at"], name="kuaifa_floo_at_da8476_idx"),
         ),
         migrations.AddConstraint(
-            model_name='stationparcel',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('station',), name='station_one_open'),
+            model_name="stationparcel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "open")), fields=("station",), name="station_one_open"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stationparcel',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('order',), name='order_open_once'),
+            model_name="stationparcel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "open")), fields=("order",), name="order_open_once"
+            ),
         ),
     ]
