@@ -17,7 +17,7 @@ Printing: the first ``--prints`` orders of the wave get e-waybills whose print d
 seals it (setup, not timed: a provider in this file stands in for the platform). Timed: ``print_jobs_for`` the wave
 (slot order), handing every task of 10 documents to the simulator's stand-in component over a WebSocket and
 waiting for each task's results before the next (as the browser client does; the stand-in renders one PDF per
-document), and ``record_print_result`` per document. Ceiling: the raw SELECT of those waybills' print data. Not a
+document), and ``record_print_results`` per task. Ceiling: the raw SELECT of those waybills' print data. Not a
 test.
 """
 
@@ -127,7 +127,7 @@ def run_printing(count: int) -> dict:
 
     from kuaifa.persistence.models import Wave, WaveOrder
     from kuaifa.platforms.sim.print_component import running_print_component
-    from kuaifa.services.printing import print_jobs_for, record_print_result
+    from kuaifa.services.printing import DocumentResult, print_jobs_for, record_print_results
     from kuaifa.services.waybills import issue_waybills
 
     wave = Wave.objects.order_by("id").first()
@@ -151,12 +151,14 @@ def run_printing(count: int) -> dict:
                                 "task": {"taskID": f"t{n}", "printer": "", "documents": documents}}))  # fmt: skip
             answer = json.loads(ws.recv(timeout=30))
             assert answer["status"] == "success", answer
-            results += [(f"t{n}", json.loads(ws.recv(timeout=30))) for _ in batch]
+            results.append((f"t{n}", [json.loads(ws.recv(timeout=30)) for _ in batch]))
         handed = time.perf_counter()
-        for task_id, note in results:
-            (status,) = note["printStatus"]
-            record_print_result(document_id=status["documentID"], task_id=task_id, status=status["status"],
-                                printer=note["printer"], station="B1", actor=ACTOR, now=NOW)  # fmt: skip
+        for task_id, notes in results:  # the browser reports each task's results in one call
+            documents = [
+                DocumentResult(s["documentID"], s["status"], s["msg"]) for n in notes for s in n["printStatus"]
+            ]
+            record_print_results(documents, task_id=task_id, printer=notes[0]["printer"], station="B1", actor=ACTOR,
+                                 now=NOW)  # fmt: skip
         done = time.perf_counter()
     printed = len(list(out.glob("*.pdf")))
     shutil.rmtree(out, ignore_errors=True)

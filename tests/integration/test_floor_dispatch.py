@@ -23,10 +23,19 @@ from kuaifa.persistence.models import (
 )
 from kuaifa.persistence.queries import order_contents
 from kuaifa.services.dispatch_scan import DispatchRefused, dispatch_progress, dispatch_scan
+from kuaifa.services.errors import NotFound
 from kuaifa.services.floor_report import floor_exceptions, people_counts
 from kuaifa.services.outbox import deliver
 from kuaifa.services.packing import pack_order, upsert_box_type
-from kuaifa.services.printing import E_WAYBILL, KUAIFA_LABEL, PrintRefused, print_jobs_for, record_print_result
+from kuaifa.services.printing import (
+    E_WAYBILL,
+    KUAIFA_LABEL,
+    DocumentResult,
+    PrintRefused,
+    print_jobs_for,
+    record_print_result,
+    record_print_results,
+)
 from kuaifa.services.waybills import issue_waybills
 from kuaifa.tasks.platforms import platform_for
 from tests.integration.platform_fixtures import ACTOR, Sleeps, run_together, sim_now
@@ -180,3 +189,20 @@ def test_four_desks_scanning_the_same_label_at_once_ship_it_once(floor):
     assert Shipment.objects.filter(order=orders[2]).count() == 1
     assert OutboxEntry.objects.filter(kind="ship").count() == 1 and DispatchScan.objects.count() == 1
     assert OrderEvent.objects.filter(order=orders[2], kind="shipped").count() == 1
+
+
+def test_a_tasks_results_are_recorded_together_or_not_at_all(floor):
+    _shop, orders, now = floor
+    first, second = _code(orders[0]), _code(orders[1])
+
+    with pytest.raises(NotFound):
+        record_print_results([DocumentResult(first, "success"), DocumentResult("78999999999999", "success")],
+                             task_id="T9", printer="模拟面单打印机-1", station="P1", actor=ACTOR, now=now)  # fmt: skip
+    assert not PrintLog.objects.exists()
+
+    results = [DocumentResult(first, "success"), DocumentResult(second, "failed", "卡纸")]
+    recorded = record_print_results(results, task_id="T9", printer="模拟面单打印机-1", station="P1", actor=ACTOR,
+                                    now=now)  # fmt: skip
+    assert [(r.order_sn, r.status, r.reprint) for r in recorded] == [
+        (orders[0].order_sn, "success", False), (orders[1].order_sn, "failed", False)]  # fmt: skip
+    assert PrintLog.objects.filter(kind="e_waybill", task_id="T9").count() == 2

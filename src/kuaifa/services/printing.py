@@ -146,6 +146,47 @@ def record_print_result(
     now: datetime,
 ) -> PrintResultRecorded:
     """Record the component's result for one e-waybill document (its waybill number); see the module rules."""
+    return _record(document_id=document_id, task_id=task_id, status=status, printer=printer, station=station,
+                   message=message, wave=wave, actor=actor, now=now)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """One document's status in a ``notifyPrintResult``."""
+
+    document_id: str
+    status: str
+    message: str = ""
+
+
+@transaction.atomic(durable=True)
+def record_print_results(
+    results: Sequence[DocumentResult],
+    *,
+    task_id: str,
+    printer: str,
+    station: str,
+    wave: str | None = None,
+    actor: str,
+    now: datetime,
+) -> list[PrintResultRecorded]:
+    """Record a whole task's results at once (all or nothing), as :func:`record_print_result` would one by one."""
+    return [_record(document_id=r.document_id, task_id=task_id, status=r.status, printer=printer, station=station,
+                    message=r.message, wave=wave, actor=actor, now=now) for r in results]  # fmt: skip
+
+
+def _record(
+    *,
+    document_id: str,
+    task_id: str,
+    status: str,
+    printer: str,
+    station: str,
+    message: str,
+    wave: str | None,
+    actor: str,
+    now: datetime,
+) -> PrintResultRecorded:
     if status not in (PrintLog.Status.SUCCESS, PrintLog.Status.FAILED):
         raise InvalidInput(field="status", reason=f"a print result is success or failed, not {status!r}")
     document_id, task_id = document_id.strip(), task_id.strip()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -204,7 +205,7 @@ def _replay(contents: OrderContents, parcel: StationParcel, extra: list[str] = (
 
 def _bundle_parts(barcode: str) -> list[str] | None:
     """A bundle's barcode (or code) as its components' barcodes, one per unit; None when it is no bundle."""
-    bundle = Sku.objects.filter(barcode=barcode).first() or Sku.objects.filter(code=barcode, barcode="").first()
+    bundle = Sku.objects.filter(Q(barcode=barcode) | Q(code=barcode, barcode="")).order_by("-barcode").first()
     if bundle is None:
         return None
     parts = list(BundleComponent.objects.filter(bundle=bundle).values_list("component_id", "quantity"))
@@ -243,7 +244,8 @@ def scan_unit(station: str, barcode: str, *, actor: str, now: datetime) -> Stati
                             % {"order_sn": order.order_sn, "reason": _(reason)}, actor=actor, now=now)  # fmt: skip
         else:
             contents = order_contents([order.id])[order.id]
-            parts = _bundle_parts(barcode) if barcode else None
+            own = {u.barcode or u.sku_code for u in contents.units}  # physical units: never a bundle
+            parts = _bundle_parts(barcode) if barcode and barcode not in own else None
             units = parts or [barcode]
             session = _replay(contents, parcel, units)
             enclosure = _enclosure_named(session, barcode)
