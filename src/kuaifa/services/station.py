@@ -41,7 +41,7 @@ from kuaifa.persistence.models import (
     WaveOrder,
     Waybill,
 )
-from kuaifa.persistence.queries import OrderContents, order_contents
+from kuaifa.persistence.queries import OrderContents, ParcelUnit, order_contents
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.packing import PackResult, WeightOutOfTolerance, expected_items, pack_order
@@ -145,14 +145,15 @@ def open_parcel(station: str, scanned: str, *, actor: str, now: datetime) -> Sta
                 try:
                     with transaction.atomic():
                         parcel = StationParcel.objects.create(station=station, order=order, actor=actor,
-                                                              opened_at=now, updated_at=now)  # fmt: skip
+                                                              opened_at=now, updated_at=now,
+                                                              snapshot=_snapshot(order))  # fmt: skip
                 except IntegrityError:
                     error = _refuse(station, order, scanned, "station.open_elsewhere",
                                     _("Order %(order_sn)s was opened at another station just now.")
                                     % {"order_sn": order.order_sn}, actor=actor, now=now)  # fmt: skip
                     parcel = None
             if parcel is not None:
-                contents = order_contents([order.id])[order.id]
+                contents = _contents(parcel)
                 opened = _("Parcel %(order_sn)s is open: scan its units.") % {"order_sn": order.order_sn}
                 return _view(parcel, order, _replay(contents, parcel), OPENED, "station.opened", opened, contents)
     raise error
@@ -185,9 +186,12 @@ def _open_refusal(station: str, order: Order | None, scanned: str) -> tuple[str,
 
 
 def _session(contents: OrderContents, barcodes: list[str]) -> PackingSession:
-    wanted = {clean_barcode(b) for b in barcodes} - {""}
-    catalogue = dict(Sku.objects.filter(barcode__in=wanted).values_list("barcode", "code"))
-    catalogue |= {c: c for c in Sku.objects.filter(code__in=wanted, barcode="").values_list("code", flat=True)}
+    own = {clean_barcode(u.barcode) or clean_barcode(u.sku_code) for u in contents.units}
+    wanted = {clean_barcode(b) for b in barcodes} - {""} - own  # only a stranger needs the catalogue
+    catalogue: dict[str, str] = {}
+    if wanted:
+        catalogue = dict(Sku.objects.filter(barcode__in=wanted).values_list("barcode", "code"))
+        catalogue |= {c: c for c in Sku.objects.filter(code__in=wanted, barcode="").values_list("code", flat=True)}
     return PackingSession.start(expected_items(contents), parcel_enclosures=contents.parcel_enclosures,
                                 catalogue_barcodes=catalogue)  # fmt: skip
 
@@ -243,7 +247,7 @@ def scan_unit(station: str, barcode: str, *, actor: str, now: datetime) -> Stati
                             _("Order %(order_sn)s must not be packed (%(reason)s): put the goods back.")
                             % {"order_sn": order.order_sn, "reason": _(reason)}, actor=actor, now=now)  # fmt: skip
         else:
-            contents = order_contents([order.id])[order.id]
+            contents = _contents(parcel)
             own = {u.barcode or u.sku_code for u in contents.units}  # physical units: never a bundle
             parts = _bundle_parts(barcode) if barcode and barcode not in own else None
             units = parts or [barcode]
@@ -309,7 +313,7 @@ def _confirm_named(station: str, name: str, *, actor: str, now: datetime) -> Sta
                             actor=actor, now=now)  # fmt: skip
         else:
             order = Order.objects.get(id=parcel.order_id)
-            session = _replay(order_contents([order.id])[order.id], parcel)
+            session = _replay(_contents(parcel), parcel)
             result = session.confirm_enclosure(wanted.strip(), sku.strip())
             if result.accepted:
                 parcel.enclosures = [*parcel.enclosures, f"{sku.strip()}:{wanted.strip()}"]
@@ -330,19 +334,32 @@ def _after(parcel: StationParcel, order: Order, session: PackingSession, message
     return _view(parcel, order, session, RIGHT, "pack.accepted", message, contents)
 
 
+def _snapshot(order: Order) -> dict:
+    """What the station needs of the parcel while it is open, read once."""
+    contents = order_contents([order.id])[order.id]
+    member = WaveOrder.objects.filter(order=order, active=True).select_related("wave").first()
+    return {"units": [list(u) for u in contents.units], "parcel_enclosures": list(contents.parcel_enclosures),
+            "wave_code": member.wave.code if member else "", "slot": member.slot if member else None,
+            "suggested_box": suggested_box(contents)}  # fmt: skip
+
+
+def _contents(parcel: StationParcel) -> OrderContents:
+    units = tuple(ParcelUnit(*row[:10], tuple(row[10]), row[11]) for row in parcel.snapshot["units"])
+    return OrderContents(units, tuple(parcel.snapshot["parcel_enclosures"]), (), ())
+
+
 def _view(parcel: StationParcel, order: Order, session: PackingSession, verdict: str, code: str,
           reason: str, contents: OrderContents | None = None) -> StationView:  # fmt: skip
-    contents = contents or order_contents([order.id])[order.id]
+    contents = contents or _contents(parcel)
     names = {u.sku_code: u.name for u in contents.units}
-    member = WaveOrder.objects.filter(order=order, active=True).select_related("wave").first()
     return StationView(
         station=parcel.station, parcel_id=parcel.id, order_id=order.id, order_sn=order.order_sn,
-        wave_code=member.wave.code if member else "", slot=member.slot if member else None,
+        wave_code=parcel.snapshot["wave_code"], slot=parcel.snapshot["slot"],
         lines=tuple(ChecklistLine(sku, names.get(sku, ""), qty, session.scanned.get(sku, 0))
                     for sku, qty in session.expected.items()),
         enclosures=tuple(EnclosureLine(r.sku_code if r.sku_code != PARCEL else "", r.name, r in session.confirmed)
                          for r in session.requirements),
-        verdict=verdict, code=code, reason=reason, suggested_box=suggested_box(contents),
+        verdict=verdict, code=code, reason=reason, suggested_box=parcel.snapshot["suggested_box"],
     )  # fmt: skip
 
 
@@ -364,7 +381,7 @@ def current_parcel(station: str) -> StationView | None:
     if parcel is None:
         return None
     order = Order.objects.get(id=parcel.order_id)
-    session = _replay(order_contents([order.id])[order.id], parcel)
+    session = _replay(_contents(parcel), parcel)
     return _view(parcel, order, session, COMPLETE if session.can_close().ok else OPENED, "station.open", "")
 
 

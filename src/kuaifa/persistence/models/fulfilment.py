@@ -177,6 +177,9 @@ class StationParcel(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     scans = models.JSONField(default=list, blank=True)  # accepted barcodes, in scan order (bundles expanded)
     enclosures = models.JSONField(default=list, blank=True)  # confirmed enclosure names ("SKU:name" when ambiguous)
+    #: what the parcel holds, read once when it opened (units, enclosures, wave slot, suggested box); sealing
+    #: verifies against the order as it is then
+    snapshot = models.JSONField(default=dict, blank=True)
     actor = models.CharField(max_length=64)
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
