@@ -25,7 +25,7 @@ from django.db import transaction
 
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.errors import DomainError
-from kuaifa.persistence.models import Order, PrintLog, Waybill
+from kuaifa.persistence.models import Order, OrderEvent, PrintLog, Waybill
 from kuaifa.persistence.queries import order_contents, wave_by_code, wave_members
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -132,6 +132,15 @@ def _enclosures(found) -> list[str]:
     return list(dict.fromkeys([*names, *found.parcel_enclosures]))
 
 
+@dataclass(frozen=True)
+class DocumentResult:
+    """One document's status in a ``notifyPrintResult``."""
+
+    document_id: str
+    status: str
+    message: str = ""
+
+
 @transaction.atomic(durable=True)
 def record_print_result(
     *,
@@ -146,17 +155,9 @@ def record_print_result(
     now: datetime,
 ) -> PrintResultRecorded:
     """Record the component's result for one e-waybill document (its waybill number); see the module rules."""
-    return _record(document_id=document_id, task_id=task_id, status=status, printer=printer, station=station,
-                   message=message, wave=wave, actor=actor, now=now)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class DocumentResult:
-    """One document's status in a ``notifyPrintResult``."""
-
-    document_id: str
-    status: str
-    message: str = ""
+    (recorded,) = _record([DocumentResult(document_id, status, message)], task_id=task_id, printer=printer,
+                          station=station, wave=wave, actor=actor, now=now)  # fmt: skip
+    return recorded
 
 
 @transaction.atomic(durable=True)
@@ -171,53 +172,77 @@ def record_print_results(
     now: datetime,
 ) -> list[PrintResultRecorded]:
     """Record a whole task's results at once (all or nothing), as :func:`record_print_result` would one by one."""
-    return [_record(document_id=r.document_id, task_id=task_id, status=r.status, printer=printer, station=station,
-                    message=r.message, wave=wave, actor=actor, now=now) for r in results]  # fmt: skip
+    return _record(results, task_id=task_id, printer=printer, station=station, wave=wave, actor=actor, now=now)
+
+
+def _clean(results: Sequence[DocumentResult], task_id: str) -> list[DocumentResult]:
+    if not task_id:
+        raise InvalidInput(field="task_id", reason="a print result names its task")
+    if not results:
+        raise InvalidInput(field="results", reason="no document result to record")
+    cleaned = []
+    for result in results:
+        if result.status not in (PrintLog.Status.SUCCESS, PrintLog.Status.FAILED):
+            raise InvalidInput(field="status", reason=f"a print result is success or failed, not {result.status!r}")
+        if not result.document_id.strip():
+            raise InvalidInput(field="document_id", reason="a print result names its document")
+        cleaned.append(DocumentResult(result.document_id.strip(), result.status, result.message))
+    return cleaned
 
 
 def _record(
+    results: Sequence[DocumentResult],
     *,
-    document_id: str,
     task_id: str,
-    status: str,
     printer: str,
     station: str,
-    message: str,
     wave: str | None,
     actor: str,
     now: datetime,
-) -> PrintResultRecorded:
-    if status not in (PrintLog.Status.SUCCESS, PrintLog.Status.FAILED):
-        raise InvalidInput(field="status", reason=f"a print result is success or failed, not {status!r}")
-    document_id, task_id = document_id.strip(), task_id.strip()
-    if not document_id or not task_id:
-        raise InvalidInput(field="document_id" if not document_id else "task_id", reason="a print result names both")
-    waybill = (
-        Waybill.objects.select_related("order").filter(waybill_code=document_id)
-        .exclude(state=Waybill.State.CANCELLED).first()
-    )  # fmt: skip
-    if waybill is None:
-        raise NotFound(kind="e-waybill", key=document_id)
-    order = Order.objects.select_for_update().get(id=waybill.order_id)
-    same = PrintLog.objects.filter(kind=PrintLog.Kind.E_WAYBILL, task_id=task_id, document_id=document_id).first()
-    if same is not None:
-        return PrintResultRecorded(order.order_sn, document_id, same.status, same.reprint, duplicate=True)
+) -> list[PrintResultRecorded]:
+    task_id = task_id.strip()
+    cleaned = _clean(results, task_id)
+    documents = list(dict.fromkeys(r.document_id for r in cleaned))
+    waybills = {w.waybill_code: w for w in Waybill.objects.filter(waybill_code__in=documents).exclude(
+        state=Waybill.State.CANCELLED)}  # fmt: skip
+    missing = [d for d in documents if d not in waybills]
+    if missing:
+        raise NotFound(kind="e-waybill", key=missing[0])
+    order_ids = sorted({w.order_id for w in waybills.values()})
+    orders = {o.id: o for o in Order.objects.select_for_update().filter(id__in=order_ids).order_by("id")}
     wave_id = None
     if wave:
         found = wave_by_code(wave)
         if found is None:
             raise NotFound(kind="wave", key=wave)
         wave_id = found.id
-    before = PrintLog.objects.filter(
-        order=order, kind__in=[PrintLog.Kind.E_WAYBILL, PrintLog.Kind.LABEL], status__in=[
-            PrintLog.Status.SUCCESS, PrintLog.Status.PRINTED]).exists()  # fmt: skip
-    reprint = status == PrintLog.Status.SUCCESS and before
-    PrintLog.objects.create(
-        kind=PrintLog.Kind.E_WAYBILL, order=order, wave_id=wave_id, reprint=reprint, actor=actor, at=now,
-        status=status, printer=printer[:128], station=station[:32], task_id=task_id[:64], document_id=document_id,
-        waybill_code=waybill.waybill_code, message=message[:200],
-    )  # fmt: skip
-    event(order.id, "e_waybill_reprinted" if reprint else f"e_waybill_print_{status}", actor=actor, now=now,
-          waybill_code=waybill.waybill_code, printer=printer, station=station, task_id=task_id,
-          message=message).save()  # fmt: skip
-    return PrintResultRecorded(order.order_sn, document_id, status, reprint, duplicate=False)
+    seen = {d: (st, rp) for d, st, rp in PrintLog.objects.filter(
+        kind=PrintLog.Kind.E_WAYBILL, task_id=task_id, document_id__in=documents).values_list(
+        "document_id", "status", "reprint")}  # fmt: skip
+    printed = set(PrintLog.objects.filter(order_id__in=order_ids, kind__in=[PrintLog.Kind.E_WAYBILL,
+        PrintLog.Kind.LABEL], status__in=[PrintLog.Status.SUCCESS, PrintLog.Status.PRINTED]).values_list(
+        "order_id", flat=True))  # fmt: skip
+    logs, events, out = [], [], []
+    for result in cleaned:
+        waybill = waybills[result.document_id]
+        order = orders[waybill.order_id]
+        if result.document_id in seen:  # the same notification again
+            status, reprint = seen[result.document_id]
+            out.append(PrintResultRecorded(order.order_sn, result.document_id, status, reprint, duplicate=True))
+            continue
+        reprint = result.status == PrintLog.Status.SUCCESS and order.id in printed
+        if result.status == PrintLog.Status.SUCCESS:
+            printed.add(order.id)
+        seen[result.document_id] = (result.status, reprint)
+        logs.append(PrintLog(
+            kind=PrintLog.Kind.E_WAYBILL, order=order, wave_id=wave_id, reprint=reprint, actor=actor, at=now,
+            status=result.status, printer=printer[:128], station=station[:32], task_id=task_id[:64],
+            document_id=result.document_id, waybill_code=waybill.waybill_code, message=result.message[:200],
+        ))  # fmt: skip
+        events.append(event(order.id, "e_waybill_reprinted" if reprint else f"e_waybill_print_{result.status}",
+                            actor=actor, now=now, waybill_code=waybill.waybill_code, printer=printer,
+                            station=station, task_id=task_id, message=result.message))  # fmt: skip
+        out.append(PrintResultRecorded(order.order_sn, result.document_id, result.status, reprint, duplicate=False))
+    PrintLog.objects.bulk_create(logs)
+    OrderEvent.objects.bulk_create(events)
+    return out
