@@ -146,3 +146,15 @@ def test_the_cli_serves_the_component_until_interrupted(tmp_path):
         process.send_signal(signal.SIGINT)
         process.wait(10)
     assert process.returncode == 0
+
+
+def test_a_preview_writes_the_documents_aside_and_prints_nothing(db, sim, tmp_path):  # noqa: F811
+    waybills = _issued(sim, 2)
+    with running_print_component(tmp_path) as component, connect(f"ws://127.0.0.1:{component.port}") as ws:
+        answer = _ask(ws, "p1", "print", task=_task("TP", waybills) | {"preview": True})
+        assert _ask(ws, "p2", "getPrinters")["requestID"] == "p2"  # no notification came in between
+        printed = list(component.component.printed)
+
+    assert answer["status"] == "success"
+    assert answer["previewURL"] == [(tmp_path / "preview" / f"TP-{w.waybill_code}.pdf").as_uri() for w in waybills]
+    assert printed == [] and list(tmp_path.glob("*.pdf")) == []
