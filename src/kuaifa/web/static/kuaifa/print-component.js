@@ -150,6 +150,7 @@ export class PrintComponentClient {
   notified(frame) {
     const task = this.tasks.get(String(frame.taskID));
     if (!task) return;
+    if (frame.requestID !== undefined && String(frame.requestID) !== task.requestID) return; // another request's
     for (const status of frame.printStatus || []) {
       const documentID = String(status.documentID);
       if (!task.waiting.has(documentID)) continue;
