@@ -137,7 +137,8 @@ def _record(order: Order, issued: IssuedWaybill, logistics_id: int, *, actor: st
             raise WaybillRefused(reason=f"{order.order_sn} got waybill {held.waybill_code} meanwhile")
         return held
     waybill = Waybill.objects.create(order=locked, carrier_code=issued.carrier_code, logistics_id=logistics_id,
-                                     waybill_code=issued.waybill_code, issued_at=now, actor=actor,
+                                     waybill_code=issued.waybill_code, print_data=issued.print_data,
+                                     issued_at=now, actor=actor,
                                      updated_at=now)  # fmt: skip
     event(order.id, "waybill_issued", actor=actor, now=now, carrier_code=issued.carrier_code,
           logistics_id=logistics_id, waybill_code=issued.waybill_code).save()  # fmt: skip

@@ -73,11 +73,14 @@ class WaybillRequest:
 
 @dataclass(frozen=True, slots=True)
 class IssuedWaybill:
-    """A waybill number the platform gave an order for a carrier (by carrier code)."""
+    """A waybill number the platform gave an order for a carrier (by carrier code), with its ``print_data``: the
+    platform's encrypted cloud-print payload (encrypted data, signature, template) that only the platform's print
+    component can turn into a label (pdd-reference §3.4). Kept as the platform sent it; empty when none came."""
 
     order_sn: str
     carrier_code: str
     waybill_code: str
+    print_data: str = ""
 
     def __post_init__(self) -> None:
         if not self.order_sn.strip() or not self.carrier_code.strip():

@@ -115,12 +115,22 @@ class PrintLog(models.Model):
 
     A second print of the same document is a reprint (补打): it is marked, so a label printed twice — two parcels
     with one tracking number — can be found.
+
+    An e-waybill (``e_waybill``) is printed by the platform's print component, which reports each document's result
+    (``notifyPrintResult``): ``status`` is then ``success`` or ``failed`` with the component's ``message``, on
+    ``printer``, for the waybill ``waybill_code`` in task ``task_id``. Documents Kuaifa renders itself are ``printed``.
     """
 
     class Kind(models.TextChoices):
         LABEL = "label", "面单"
         PICK_LIST = "pick_list", "拣货单"
         PACKING_SLIP = "packing_slip", "发货单"
+        E_WAYBILL = "e_waybill", "电子面单"
+
+    class Status(models.TextChoices):
+        PRINTED = "printed", "已打印"
+        SUCCESS = "success", "打印成功"
+        FAILED = "failed", "打印失败"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -128,14 +138,91 @@ class PrintLog(models.Model):
     reprint = models.BooleanField(default=False)
     actor = models.CharField(max_length=64)
     at = models.DateTimeField()
+    # database defaults: the label service inserts its rows in bulk naming only the columns above
+    status = models.CharField(max_length=16, choices=Status.choices, db_default=Status.PRINTED)
+    printer = models.CharField(max_length=128, blank=True, db_default="")
+    station = models.CharField(max_length=32, blank=True, db_default="")
+    task_id = models.CharField(max_length=64, blank=True, db_default="")
+    document_id = models.CharField(max_length=64, blank=True, db_default="")
+    waybill_code = models.CharField(max_length=64, blank=True, db_default="")
+    message = models.CharField(max_length=200, blank=True, db_default="")
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(order__isnull=False) | models.Q(wave__isnull=False), name="print_log_has_subject"
             ),
+            models.UniqueConstraint(
+                fields=["task_id", "document_id"], condition=models.Q(kind="e_waybill"), name="print_result_once"
+            ),
         ]
         indexes = [models.Index(fields=["kind", "order"]), models.Index(fields=["kind", "wave"])]
+
+
+class StationParcel(models.Model):
+    """A parcel open at a packing station (打包台): the units scanned so far, one accepted scan at a time.
+
+    A station has at most one open parcel and an order is open at one station at most. Only accepted scans are kept
+    (a refused scan leaves the row as it was and goes to :class:`FloorRefusal`); ``packed`` once the packing service
+    sealed it, ``closed`` when the packer put it aside unpacked.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "打包中"
+        PACKED = "packed", "已打包"
+        CLOSED = "closed", "已放下"
+
+    station = models.CharField(max_length=32)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    scans = models.JSONField(default=list, blank=True)  # accepted barcodes, in scan order (bundles expanded)
+    enclosures = models.JSONField(default=list, blank=True)  # confirmed enclosure names ("SKU:name" when ambiguous)
+    #: what the parcel holds, read once when it opened (units, enclosures, wave slot, suggested box); sealing
+    #: verifies against the order as it is then
+    snapshot = models.JSONField(default=dict, blank=True)
+    actor = models.CharField(max_length=64)
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["station"], condition=models.Q(state="open"), name="station_one_open"),
+            models.UniqueConstraint(fields=["order"], condition=models.Q(state="open"), name="order_open_once"),
+        ]
+
+
+class FloorRefusal(models.Model):
+    """A scan the floor refused (wrong unit at the packing station, intercepted or unpacked parcel at dispatch):
+    what was scanned, by whom, and the reason shown. Recording it is all a refusal changes."""
+
+    class Where(models.TextChoices):
+        PACK = "pack", "打包验货"
+        DISPATCH = "dispatch", "出库扫描"
+
+    where = models.CharField(max_length=16, choices=Where.choices)
+    station = models.CharField(max_length=32, blank=True, default="")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    barcode = models.CharField(max_length=128)
+    code = models.CharField(max_length=64)
+    reason = models.CharField(max_length=300)
+    actor = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["at"])]
+
+
+class DispatchScan(models.Model):
+    """A parcel handed to the courier (出库扫描): scanned once, shipped once — the order is unique here."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="+")
+    carrier_code = models.CharField(max_length=32)
+    waybill_code = models.CharField(max_length=64)
+    actor = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["at", "carrier_code"])]
 
 
 class ReturnToStockTask(models.Model):

@@ -21,6 +21,8 @@ class Waybill(models.Model):
     carrier_code = models.CharField(max_length=32)
     logistics_id = models.IntegerField()
     waybill_code = models.CharField(max_length=64)
+    #: the platform's encrypted cloud-print payload, handed unchanged to its print component (never decrypted here)
+    print_data = models.TextField(blank=True, default="", db_default="")
     state = models.CharField(max_length=16, choices=State.choices, default=State.ISSUED)
     issued_at = models.DateTimeField()
     actor = models.CharField(max_length=64)

@@ -99,7 +99,8 @@ def _modules(answer: dict[str, Any], code: str, asked: set[str]) -> list[IssuedW
         if order_sn not in asked:
             raise PlatformError(f"{GET} answered for {order_sn!r}, not asked for", code="platform.bad_payload")
         try:
-            issued.append(IssuedWaybill(order_sn, code, str(module.get("waybill_code") or "")))
+            issued.append(IssuedWaybill(order_sn, code, str(module.get("waybill_code") or ""),
+                                        str(module.get("print_data") or "")))  # fmt: skip
         except ValueError as error:
             raise PlatformError(f"{GET}: {error}", code="platform.bad_payload") from error
     return issued

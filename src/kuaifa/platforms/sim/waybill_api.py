@@ -19,18 +19,29 @@ The rules, each a simulator choice where PDD publishes none:
   the same; an unknown number is refused (``WAYBILL_NOT_FOUND``), one the order already shipped with too
   (``WAYBILL_USED``).
 
+Each module's ``print_data`` is the cloud-print payload the platform's print component needs (§3.4): a JSON string
+``{encryptedData, signature, templateUrl, ver}``. ``encryptedData`` is really encrypted (Fernet, with a key only the
+simulator and its stand-in print component hold: :func:`print_cipher`); it holds the waybill number, carrier,
+order, sender and receiver (the simulator keeps no plaintext receiver, so its masks and region stand in), and
+``signature`` is an HMAC over it. Kuaifa stores and forwards it and can read none of it.
+
 Numbers are recorded per :class:`SimState` in a :class:`WaybillBook` (:func:`waybills`): every number issued, with
 the order, carrier and whether it was cancelled.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
+import os
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
 from weakref import WeakKeyDictionary
+
+from cryptography.fernet import Fernet
 
 from kuaifa.platforms.sim.api_spec import Caller, SimApi
 from kuaifa.platforms.sim.logistics_api import LOGISTICS_COMPANIES
@@ -57,6 +68,11 @@ NUMBER_SHAPES: dict[str, tuple[str, int]] = {
     "YMDD": ("60", 10),
     "ZTOKY": ("20", 10),
 }
+#: the stand-in template the print component lays the standard area out with
+TEMPLATE_URL = "https://sim.kuaifa.local/cloudprint/template/standard_76x130.xml"
+PRINT_DATA_VERSION = "3"
+#: the simulator's print key; ``KUAIFA_SIM_PRINT_SECRET`` sets another one for the server and component alike
+_DEFAULT_PRINT_SECRET = "kuaifa-simulator-print-secret"
 _COMPANIES = {code: available for _, _, code, available in LOGISTICS_COMPANIES}
 
 
@@ -132,11 +148,62 @@ def waybill_get(state: SimState, params: Params, caller: Caller) -> dict[str, An
             if record is None:
                 record = WaybillRecord(order_sn, wp_code, book.new_number(wp_code), object_id, int(state.now()))
                 book.records.append(record)
-            print_data = {"waybill_code": record.waybill_code, "wp_code": wp_code, "encrypted": True,
-                          "signature": hashlib.md5(record.waybill_code.encode()).hexdigest()}  # fmt: skip
+            package = next(d for d in dtos if d.text("object_id") == object_id).raw.get("package_info", "")
+            content = _label_content(state, record, request.raw.get("sender", ""), package)
+            print_data = seal_print_data(content)
             modules.append({"object_id": object_id, "waybill_code": record.waybill_code,
-                            "print_data": json.dumps(print_data, separators=(",", ":"))})  # fmt: skip
+                            "print_data": print_data})  # fmt: skip
     return {"modules": modules}
+
+
+def _print_secret() -> bytes:
+    return (os.environ.get("KUAIFA_SIM_PRINT_SECRET") or _DEFAULT_PRINT_SECRET).encode()
+
+
+def print_cipher() -> Fernet:
+    """The simulator's print-data cipher, shared with its stand-in print component and nobody else."""
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"fernet|" + _print_secret()).digest()))
+
+
+def _sign(encrypted: str) -> str:
+    return hmac.new(hashlib.sha256(b"sign|" + _print_secret()).digest(), encrypted.encode(), "sha256").hexdigest()
+
+
+def seal_print_data(content: dict[str, Any]) -> str:
+    """``content`` as the platform's print_data: encrypted, signed, with the template it prints on."""
+    encrypted = print_cipher().encrypt(json.dumps(content, ensure_ascii=False).encode()).decode()
+    return json.dumps({"encryptedData": encrypted, "signature": _sign(encrypted), "templateUrl": TEMPLATE_URL,
+                       "ver": PRINT_DATA_VERSION}, separators=(",", ":"))  # fmt: skip
+
+
+class PrintDataInvalid(ValueError):
+    """Print data the simulator did not issue, or altered on the way."""
+
+
+def open_print_data(encrypted: str, signature: str) -> dict[str, Any]:
+    """The label content inside one standard area; raises :class:`PrintDataInvalid` when forged or altered."""
+    if not hmac.compare_digest(_sign(encrypted), signature or ""):
+        raise PrintDataInvalid("signature does not match the encrypted data")
+    try:
+        return json.loads(print_cipher().decrypt(encrypted.encode()))
+    except Exception as error:  # InvalidToken, or not JSON inside
+        raise PrintDataInvalid(f"cannot decrypt: {type(error).__name__}") from None
+
+
+def _label_content(state: SimState, record: WaybillRecord, sender: str, package: str) -> dict[str, Any]:
+    order = state.order(record.order_sn) or {}
+    try:
+        items = (json.loads(package) if package else {}).get("items") or []
+    except (ValueError, AttributeError):
+        items = []
+    return {
+        "waybill_code": record.waybill_code, "wp_code": record.wp_code, "order_sn": record.order_sn,
+        "sender": json.loads(sender),
+        "recipient": {"name": order.get("receiver_name_mask", ""), "mobile": order.get("receiver_phone_mask", ""),
+                      "province": order.get("province", ""), "city": order.get("city", ""),
+                      "district": order.get("town", ""), "detail": order.get("receiver_address_mask", "")},
+        "items": items,
+    }  # fmt: skip
 
 
 def waybill_cancel(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
