@@ -30,6 +30,15 @@ SHEET_HEAD = (
 )
 
 
+@pytest.fixture(autouse=True)
+def chinese():
+    """Refusals are read in Chinese, whatever an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 def xlsx_with_sheet(path: Path, sheet_xml: bytes, *, extra: dict[str, bytes] | None = None) -> Path:
     """A real workbook written by openpyxl, with its first sheet's XML (and any other part) replaced."""
     write_table(path.with_suffix(".base.xlsx"), ["订单号"], [])

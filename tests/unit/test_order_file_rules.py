@@ -20,6 +20,15 @@ HEADER = ["订单号", "订单状态", "商品数量(件)", "商品总价(元)",
 NOT_IMPORTED = "order not imported: row {} has a problem"
 
 
+@pytest.fixture(autouse=True)
+def chinese():
+    """Refusals are read in Chinese, whatever an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 def row(sn: str = SN, qty: str = "1", total: str = "10.00", pay: str = "10.00", **extra: str) -> dict[str, str]:
     values = {"订单号": sn, "订单状态": "待发货", "商品数量(件)": qty, "商品总价(元)": total, "用户实付金额(元)": pay,
               "商家编码-规格维度": "TEA-001"}  # fmt: skip
@@ -151,3 +160,15 @@ def test_an_amount_that_would_overflow_the_amount_column_is_refused():
 
     assert result.orders == []
     assert {p.reason for p in result.problems} == {"金额大于 10000000000.00 元"}
+
+
+def test_an_order_with_more_rows_than_the_limit_is_refused_whole(monkeypatch):
+    from kuaifa.platforms.pdd_export import parser
+
+    monkeypatch.setattr(parser, "MAX_ORDER_ROWS", 2)
+    lines = [row(total="1.00", pay="3.00", **{"商家编码-规格维度": f"C-{n}"}) for n in range(3)]
+
+    result = parse(*lines, row(OTHER))
+
+    assert [order.order_sn for order in result.orders] == [OTHER]
+    assert result.problems == [RowProblem(n, "订单号", SN, f"订单 {SN} 超过 2 行") for n in (2, 3, 4)]

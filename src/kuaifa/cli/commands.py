@@ -86,34 +86,37 @@ def shop_add(name: str, platform: str, ship_by_hours: int, as_json: bool) -> Non
 @json_option
 def import_orders(file: Path, shop_name: str, skip_invalid: bool, dry_run: bool, as_json: bool) -> None:
     """Import a Pinduoduo back-office order export (CSV or XLSX)."""
-    from kuaifa.cli.files import load_orders, write_rejected
+    from kuaifa.cli.files import open_orders, write_rejected
     from kuaifa.services.imports import import_order_file
 
     target = _shop(shop_name)
-    table, parsed = load_orders(file)
-    problems = [asdict(p) for p in parsed.problems]
-    header_broken = any(p.row == 1 for p in parsed.problems)  # a missing column: no row can be read right
-    if problems and (not skip_invalid or header_broken):
-        emit(as_json, {"imported": False, "problems": problems}, lambda: _print_problems(parsed.problems, file))
-        raise SystemExit(1)
-    rejected_file = write_rejected(file, table, parsed.problems) if problems and not dry_run else None
-    orders = parsed.orders
+    with file.open("rb") as handle:
+        file_sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    source = open_orders(file, skip_invalid=skip_invalid)
     outcome = import_order_file(
         target,
-        orders,
+        source.orders(),
         file_name=file.name,
-        file_sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
-        rows=parsed.rows,
-        rejected=len({p.row for p in parsed.problems}),
+        file_sha256=file_sha256,
+        summary=source.summary,
         dry_run=dry_run,
         actor=actor(),
         now=now(),
+    )
+    parsed = source.stream
+    problems = [asdict(p) for p in parsed.problems]
+    if outcome.refused:
+        emit(as_json, {"imported": False, "problems": problems}, lambda: _print_problems(parsed.problems, file))
+        raise SystemExit(1)
+    rejected_file = (
+        write_rejected(file, source.header, parsed.rejected_rows, parsed.problems) if problems and not dry_run else None
     )
     r = outcome.report
     data = {
         "dry_run": dry_run,
         "rows": parsed.rows,
-        "orders": len(orders),
+        "orders": r.created + r.updated + r.unchanged + r.stale,
+        "duplicate_rows": parsed.duplicates,
         "created": r.created,
         "updated": r.updated,
         "unchanged": r.unchanged,
@@ -139,6 +142,8 @@ def import_orders(file: Path, shop_name: str, skip_invalid: bool, dry_run: bool,
                 _("New SKUs created from the file and flagged incomplete: %(codes)s")
                 % {"codes": ", ".join(r.skus_created)}
             )
+        if parsed.duplicates:
+            click.echo(_("%(n)s identical duplicate rows counted once.") % {"n": parsed.duplicates})
         if rejected_file:
             click.echo(
                 _("%(n)s invalid rows skipped; see %(file)s") % {"n": data["rejected_rows"], "file": rejected_file}

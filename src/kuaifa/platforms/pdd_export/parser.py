@@ -109,6 +109,8 @@ TEXT_LIMIT = 1000
 """Characters of a free-text field stored as TEXT (buyer memo, merchant remark)."""
 MAX_QUANTITY = 99_999
 """Units of one line: more is a typo, and far below what the quantity column holds."""
+MAX_ORDER_ROWS = 1000
+"""Rows (lines) of one order; a PDD order has one or a few. Bounds what one order holds in memory."""
 MAX_AMOUNT_FEN = 10**12
 """Any amount, in fen (¥10 billion): a typo long before it overflows the amount columns (64-bit)."""
 
@@ -240,6 +242,7 @@ class OrderStream:
     rows: int = 0
     duplicates: int = 0
     rejected_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+    _overflowed: bool = False
 
     def orders(self) -> Iterator[CanonicalOrder]:
         columns = {f: find_column(self.table.header, *f) for f in (*REQUIRED, *ORDER_LEVEL, *LINE_LEVEL, *FEES,
@@ -257,11 +260,15 @@ class OrderStream:
             self.rows += 1
             order_sn = row[sn_column]
             if group and order_sn == group[0][1][sn_column]:
-                group.append((number, row))
+                if len(group) < MAX_ORDER_ROWS:
+                    group.append((number, row))
+                else:
+                    self._overflowed = True
+                    self._reject(number, row, [self._too_many_rows(number, order_sn)])
                 continue
             if group:
                 yield from self._order(group, columns, zone, sn_column)
-            group = []
+            group, self._overflowed = [], False
             if not order_sn:
                 self._reject(number, row, [RowProblem(number, sn_column, "", "order number is empty")])
             elif order_sn in seen:
@@ -276,11 +283,20 @@ class OrderStream:
             yield from self._order(group, columns, zone, sn_column)
         self.problems.sort(key=lambda problem: problem.row)
 
+    def _too_many_rows(self, number: int, order_sn: str) -> RowProblem:
+        reason = _("order %(order_sn)s has more than %(limit)s rows") % {"order_sn": order_sn, "limit": MAX_ORDER_ROWS}
+        return RowProblem(number, find_column(self.table.header, *ORDER_SN) or "", order_sn, reason)
+
     def _reject(self, number: int, row: dict[str, str], problems: list[RowProblem]) -> None:
         self.problems += problems
         self.rejected_rows[number] = row
 
     def _order(self, rows, columns, zone: tzinfo, sn_column: str) -> Iterator[CanonicalOrder]:
+        order_sn = rows[0][1][sn_column]
+        if self._overflowed:  # the rows past the limit are refused already; the order goes whole
+            for number, row in rows:
+                self._reject(number, row, [self._too_many_rows(number, order_sn)])
+            return
         distinct: list[tuple[int, dict[str, str]]] = []
         for number, row in rows:
             if any(row == kept for _, kept in distinct):
