@@ -213,15 +213,16 @@ def export_skus(file: Path, as_json: bool) -> None:
 
 @command(cli, "import-stock")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--create-warehouse", is_flag=True, help="Create warehouses the sheet names that do not exist yet.")
 @json_option
-def import_stock(file: Path, as_json: bool) -> None:
+def import_stock(file: Path, create_warehouse: bool, as_json: bool) -> None:
     """Import counted stock (商家编码, 仓库, 数量) as a stocktake: the counts become on-hand, all rows or none."""
     from kuaifa.cli.files import load_stock
     from kuaifa.services.inventory import stocktake
 
     counts, problems = load_stock(file)
     refuse_if_problems(problems, file, as_json)
-    changes = stocktake(counts, actor=actor(), now=now(), note=f"import {file.name}")
+    changes = stocktake(counts, actor=actor(), now=now(), note=f"import {file.name}", create_warehouse=create_warehouse)
     emit(
         as_json,
         [asdict(c) for c in changes],
@@ -277,25 +278,30 @@ def _stock_change(change, as_json: bool) -> None:
 @click.argument("quantity", type=int)
 @click.option("--warehouse", default="MAIN", show_default=True)
 @click.option("--note", default="")
+@click.option("--create-warehouse", is_flag=True, help="Create the warehouse if no warehouse has that name yet.")
 @json_option
-def stock_receive(sku: str, quantity: int, warehouse: str, note: str, as_json: bool) -> None:
+def stock_receive(sku: str, quantity: int, warehouse: str, note: str, create_warehouse: bool, as_json: bool) -> None:
     """Goods arrived (入库); orders waiting for them are reviewed again."""
     from kuaifa.services.inventory import receive_stock
 
-    _stock_change(receive_stock(sku, quantity, warehouse=warehouse, actor=actor(), now=now(), note=note), as_json)
+    change = receive_stock(sku, quantity, warehouse=warehouse, actor=actor(), now=now(), note=note,
+                           create_warehouse=create_warehouse)  # fmt: skip
+    _stock_change(change, as_json)
 
 
 @command(stock, "set")
 @click.argument("sku")
 @click.argument("quantity", type=int)
 @click.option("--warehouse", default="MAIN", show_default=True)
+@click.option("--create-warehouse", is_flag=True, help="Create the warehouse if no warehouse has that name yet.")
 @json_option
-def stock_set(sku: str, quantity: int, warehouse: str, as_json: bool) -> None:
+def stock_set(sku: str, quantity: int, warehouse: str, create_warehouse: bool, as_json: bool) -> None:
     """Set the counted quantity (盘点)."""
     from kuaifa.domain.inventory.catalog import StockCount
     from kuaifa.services.inventory import stocktake
 
-    _stock_change(stocktake([StockCount(sku, warehouse, quantity)], actor=actor(), now=now())[0], as_json)
+    counts = [StockCount(sku, warehouse, quantity)]
+    _stock_change(stocktake(counts, actor=actor(), now=now(), create_warehouse=create_warehouse)[0], as_json)
 
 
 @command(stock, "adjust")
@@ -303,12 +309,15 @@ def stock_set(sku: str, quantity: int, warehouse: str, as_json: bool) -> None:
 @click.argument("delta", type=int)
 @click.option("--warehouse", default="MAIN", show_default=True)
 @click.option("--note", default="")
+@click.option("--create-warehouse", is_flag=True, help="Create the warehouse if no warehouse has that name yet.")
 @json_option
-def stock_adjust(sku: str, delta: int, warehouse: str, note: str, as_json: bool) -> None:
+def stock_adjust(sku: str, delta: int, warehouse: str, note: str, create_warehouse: bool, as_json: bool) -> None:
     """Correct stock by a signed number of units (调整)."""
     from kuaifa.services.inventory import adjust_stock
 
-    _stock_change(adjust_stock(sku, delta, warehouse=warehouse, actor=actor(), now=now(), note=note), as_json)
+    change = adjust_stock(sku, delta, warehouse=warehouse, actor=actor(), now=now(), note=note,
+                          create_warehouse=create_warehouse)  # fmt: skip
+    _stock_change(change, as_json)
 
 
 @command(stock, "list")
@@ -528,7 +537,7 @@ def demo() -> None:
         "import-skus",
         str(samples / "skus.csv"),
     )
-    step(_("Count the opening stock"), "import-stock", str(samples / "stock.csv"))
+    step(_("Count the opening stock"), "import-stock", str(samples / "stock.csv"), "--create-warehouse")
     step(
         _("Import the back-office order export"),
         "import-orders",
