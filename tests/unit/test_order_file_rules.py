@@ -89,13 +89,20 @@ def test_discounts_and_postage_are_part_of_what_the_buyer_paid():
     )  # fmt: skip
 
 
-def test_an_order_number_that_comes_back_after_another_order_is_refused_on_its_rows():
+def test_an_order_that_comes_back_with_different_rows_is_refused_on_the_returning_rows():
     result = parse(row(), row(OTHER), row(**{"商家编码-规格维度": "CUP-002"}))
 
     assert [order.order_sn for order in result.orders] == [SN, OTHER]
-    assert result.problems == [
-        RowProblem(4, "订单号", SN, f"同一订单的各行必须相邻；订单 {SN} 在前面已出现"),
-    ]
+    assert result.problems == [RowProblem(4, "订单号", SN, f"订单 {SN} 在文件前面已出现，且内容不同")]
+
+
+def test_an_order_that_comes_back_row_for_row_the_same_counts_once():
+    stream = OrderStream(Table(header=HEADER, rows=[(2, row()), (3, row(OTHER)), (4, row())]))
+
+    orders = list(stream.orders())
+
+    assert [order.order_sn for order in orders] == [SN, OTHER]
+    assert (stream.duplicates, stream.problems) == (1, [])
 
 
 @pytest.mark.parametrize(

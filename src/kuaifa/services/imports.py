@@ -67,7 +67,7 @@ def import_order_file(
     )
     with transaction.atomic(durable=True):
         report = IngestReport()
-        for chunk in chunks(orders):
+        for chunk in chunks(orders, CHUNK):
             report.add(
                 upsert_orders(shop, chunk, source=Order.Source.EXPORT, actor=actor, now=now, create_missing_skus=True)
             )

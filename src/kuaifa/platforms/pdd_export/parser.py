@@ -25,11 +25,12 @@ Business rules (pdd-reference §8, §2.2):
 
 Hostile and careless files (issue 7):
 
-- The rows of one order are adjacent, as the export writes them; the file is read as a stream, one order at a time,
-  so memory does not grow with its length. An order number that comes back after other orders is a problem on
-  the returning rows (the earlier rows stand on their own).
-- Rows of one order that are identical in every column are one line, counted once (an export saved twice into one
-  sheet, a copy-paste); :attr:`OrderStream.duplicates` says how many were folded.
+- The file is read as a stream, one order at a time (an order's rows are adjacent, as the export writes them), so
+  memory does not grow with the rows; only a digest per order number is kept.
+- Rows of one order that are identical in every column are one line, counted once (a copy-paste). An order that
+  comes back later in the file row for row the same (two exports pasted into one sheet) is counted once too;
+  coming back with different rows is a problem on the returning rows (the earlier rows stand on their own).
+  :attr:`OrderStream.duplicates` says how many rows were folded.
 - Rows of one order that disagree — a different status, amount or any other order-level value — are refused,
   naming the rows, and so is an order whose line totals do not add up to what the buyer paid
   (商品总价 − 店铺优惠 − 平台优惠 + 邮费 + the service fees = 用户实付, 多多支付立减 allowed for). Refused, not held:
@@ -243,6 +244,7 @@ class OrderStream:
     duplicates: int = 0
     rejected_rows: dict[int, dict[str, str]] = field(default_factory=dict)
     _overflowed: bool = False
+    _seen: dict[str, int] = field(default_factory=dict)  # order number → digest of its rows, for orders read
 
     def orders(self) -> Iterator[CanonicalOrder]:
         columns = {f: find_column(self.table.header, *f) for f in (*REQUIRED, *ORDER_LEVEL, *LINE_LEVEL, *FEES,
@@ -254,7 +256,7 @@ class OrderStream:
             return
         zone = ZoneInfo(self.tz)
         sn_column = columns[ORDER_SN] or ""
-        seen: set[str] = set()
+        self._seen: dict[str, int] = {}
         group: list[tuple[int, dict[str, str]]] = []
         for number, row in self.table.rows:
             self.rows += 1
@@ -271,13 +273,7 @@ class OrderStream:
             group, self._overflowed = [], False
             if not order_sn:
                 self._reject(number, row, [RowProblem(number, sn_column, "", "order number is empty")])
-            elif order_sn in seen:
-                reason = _("the rows of an order must be next to each other; order %(order_sn)s came earlier") % {
-                    "order_sn": order_sn
-                }
-                self._reject(number, row, [RowProblem(number, sn_column, order_sn, reason)])
             else:
-                seen.add(order_sn)
                 group = [(number, row)]
         if group:
             yield from self._order(group, columns, zone, sn_column)
@@ -303,6 +299,17 @@ class OrderStream:
                 self.duplicates += 1
             else:
                 distinct.append((number, row))
+        content = hash(tuple(sorted(tuple(row.values()) for _, row in distinct)))
+        earlier = self._seen.get(order_sn)
+        if earlier == content:  # the same order again, row for row (two exports pasted together): counted once
+            self.duplicates += len(distinct)
+            return
+        if earlier is not None:
+            reason = _("order %(order_sn)s came earlier in the file with different rows") % {"order_sn": order_sn}
+            for number, row in rows:
+                self._reject(number, row, [RowProblem(number, sn_column, order_sn, reason)])
+            return
+        self._seen[order_sn] = content
         reader = _OrderReader(distinct[0][1][sn_column], distinct, columns, zone)
         order = reader.build()
         if reader.problems:
