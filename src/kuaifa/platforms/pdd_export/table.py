@@ -376,11 +376,14 @@ def _cell_text(value: object) -> str:
 def _write_xlsx(file: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
 
     def text(value: str) -> Any:
+        # XML cannot hold most control characters: they are written visibly (\x1f), never dropped or fatal
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda found: f"\\x{ord(found[0]):02x}", value)
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
         return cell
