@@ -25,9 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-HEADER = ["订单成交时间", "商品", "订单号", "订单状态", "商品总价(元)", "邮费(元)", "店铺优惠折扣(元)", "平台优惠折扣(元)",
-          "用户实付金额(元)", "商品数量(件)", "承诺发货时间", "商品id", "商品规格", "样式ID", "商家编码-规格维度",
-          "收货人", "手机", "省", "市", "区", "街道", "是否审核中", "买家留言", "售后状态"]  # fmt: skip
+HEADER = [
+    "订单成交时间", "商品", "订单号", "订单状态", "商品总价(元)", "邮费(元)",
+    "店铺优惠折扣(元)", "平台优惠折扣(元)", "用户实付金额(元)", "商品数量(件)",
+    "承诺发货时间", "商品id", "商品规格", "样式ID", "商家编码-规格维度",
+    "收货人", "手机", "省", "市", "区", "街道", "是否审核中", "买家留言", "售后状态",
+]  # fmt: skip
 SKUS = 200
 CHUNK = 2000
 
@@ -48,8 +51,9 @@ def generate(path: Path, rows: int, seed: int = 7) -> int:
             for i, total in enumerate(totals):
                 sku = rng.randrange(SKUS)
                 writer.writerow([
-                    "2026-11-11 10:00:00", "西湖龙井", sn, "待发货", f"{total / 100:.2f}", "0.00", f"{discount / 100:.2f}",
-                    "0.00", f"{pay / 100:.2f}", "1", "2026-11-13 10:00:00", str(1000 + sku), "250g", str(50_000 + sku),
+                    "2026-11-11 10:00:00", "西湖龙井", sn, "待发货", f"{total / 100:.2f}",
+                    "0.00", f"{discount / 100:.2f}", "0.00", f"{pay / 100:.2f}", "1", "2026-11-13 10:00:00",
+                    str(1000 + sku), "250g", str(50_000 + sku),
                     f"SKU-{sku:04d}", "张**", "138****0000", "广东省", "深圳市", "南山区", "科技园**号", "否",
                     "请发顺丰" if rng.random() < 0.02 else "", "无售后或售后取消",
                 ] if i == 0 else [
@@ -201,8 +205,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         rows, file, work = args.child
-        one(int(rows), Path(file), args.database_url and args.database_url.rsplit("/", 1)[0] + "/kb" + str(os.getppid()),
-            Path(work))  # fmt: skip
+        server = args.database_url and args.database_url.rsplit("/", 1)[0]
+        one(int(rows), Path(file), server and f"{server}/kb{os.getppid()}", Path(work))
         return
 
     print(f"{'rows':>9} {'orders':>8} {'kuaifa':>9} {'rows/s':>8} {'raw':>8} {'rows/s':>8} {'ratio':>6} "

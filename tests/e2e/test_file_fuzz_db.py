@@ -30,7 +30,10 @@ COMMANDS = {
     "orders": (("import-orders", "{file}", "--shop", "茶叶店"), ORDER_HEADER),
     "skus": (("import-skus", "{file}"), ["商家编码", "名称", "规格", "条码", "重量(g)", "库位", "组合明细"]),
     "stock": (("import-stock", "{file}"), ["商家编码", "仓库", "数量"]),
-    "tariffs": (("carrier", "tariffs", "{file}"), ["快递公司", "省份", "首重(g)", "首重费(元)", "续重(g)", "续重费(元)"]),
+    "tariffs": (
+        ("carrier", "tariffs", "{file}"),
+        ["快递公司", "省份", "首重(g)", "首重费(元)", "续重(g)", "续重费(元)"],
+    ),
 }
 
 

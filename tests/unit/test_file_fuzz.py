@@ -83,13 +83,17 @@ def test_structured_but_wrong_xlsx_is_read_with_row_problems_or_refused(tmp_path
     import openpyxl
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    def cell(value):  # what openpyxl can store: no XML-illegal characters, integers within a double
+        if isinstance(value, str):
+            return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return str(value) if isinstance(value, int) and abs(value) >= 2**53 else value
+
     path = tmp_path / "wrong.xlsx"
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(header)
     for row in rows:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str)
-                      else value if not isinstance(value, int) or abs(value) < 2**53 else str(value) for value in row])  # fmt: skip
+        sheet.append([cell(value) for value in row])
     workbook.save(path)
 
     read_or_refuse(path)
@@ -102,6 +106,6 @@ def test_a_real_workbook_with_corrupted_bytes_is_read_or_refused(tmp_path, data,
     write_table(path, ORDER_HEADER, [["240626-1", "1", "10.00", "10.00", "TEA-001", "茶"]])
     original = path.read_bytes()
     at = cut % len(original)
-    path.write_bytes(original[:at] + data + original[at + len(data):])
+    path.write_bytes(original[:at] + data + original[at + len(data) :])
 
     read_or_refuse(path)

@@ -63,16 +63,17 @@ def far_right_bomb(path: Path, rows: int) -> Path:
 
 
 def refused_quickly(path: Path, message: str, *, reader=read_table) -> None:
-    """Refused with ``message`` in well under a second (timed alone), and under 30 MB traced (measured apart)."""
+    """Refused with ``message`` in well under a second of CPU (timed alone: the machine may be shared), and under
+    30 MB traced (measured apart)."""
 
     def read() -> None:
         with pytest.raises(TableError, match=re.escape(message)):
             for _ in reader(path).rows:
                 pass
 
-    started = time.perf_counter()
+    started = time.process_time()
     read()
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     tracemalloc.start()
     try:
         read()
@@ -104,10 +105,10 @@ def test_a_stated_dimension_of_the_whole_sheet_does_not_drive_the_reading(tmp_pa
     sheet = f'{SHEET_HEAD}<dimension ref="A1:XFD1048576"/><sheetData>{body}</sheetData></worksheet>'
     path = xlsx_with_sheet(tmp_path / "dimension.xlsx", sheet.encode())
 
-    started = time.perf_counter()
+    started = time.process_time()
     table = read_table(path)
 
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert table == Table(header=["商家编码", "数量"], rows=[(2, {"商家编码": "TEA-001", "数量": "3"})])
 
 
@@ -197,6 +198,8 @@ def test_control_characters_in_xlsx_text_are_written_visibly_not_fatal(tmp_path)
 def test_csv_cells_that_a_spreadsheet_would_run_get_a_quote_and_numbers_stay_numbers(tmp_path):
     path = tmp_path / "out.csv"
 
-    write_table(path, ["a", "b", "c", "d", "e", "f", "g", "h"], [["=1+1", "+x", "-x", "@SUM(A1)", "\tA", "\rB", -5, "-5.50"]])
+    write_table(
+        path, ["a", "b", "c", "d", "e", "f", "g", "h"], [["=1+1", "+x", "-x", "@SUM(A1)", "\tA", "\rB", -5, "-5.50"]]
+    )
 
     assert path.read_bytes().decode("utf-8-sig").split("\r\n")[1] == "'=1+1,'+x,'-x,'@SUM(A1),'\tA,\"'\rB\",-5,-5.50"

@@ -143,7 +143,12 @@ def test_a_nul_character_is_refused_with_row_and_column():
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("商品数量(件)", "２"), ("商品数量(件)", "٢"), ("用户实付金额(元)", "１０.００"), ("支付时间", "２０２４-06-26 10:00:00")],
+    [
+        ("商品数量(件)", "２"),
+        ("商品数量(件)", "٢"),
+        ("用户实付金额(元)", "１０.００"),
+        ("支付时间", "２０２４-06-26 10:00:00"),
+    ],
 )
 def test_digits_other_than_ascii_are_refused(column, value):
     result = parse(row(**{column: value}))

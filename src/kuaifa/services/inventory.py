@@ -167,7 +167,10 @@ def receive_stock(
         change = _move(
             _level_for(sku_code, warehouse, create_warehouse=create_warehouse),
             StockMove.Kind.RECEIPT,
-            delta=quantity, actor=actor, now=now, note=note
+            delta=quantity,
+            actor=actor,
+            now=now,
+            note=note,
         )
         _after_commit_retry_holds(now, actor)
     return change
@@ -190,7 +193,10 @@ def adjust_stock(
         change = _move(
             _level_for(sku_code, warehouse, create_warehouse=create_warehouse),
             StockMove.Kind.ADJUSTMENT,
-            delta=delta, actor=actor, now=now, note=note
+            delta=delta,
+            actor=actor,
+            now=now,
+            note=note,
         )
         if delta > 0:
             _after_commit_retry_holds(now, actor)
@@ -250,8 +256,8 @@ def put_back(
         raise InvalidInput(field="quantity", reason=f"a return must be a positive number of units, not {quantity}")
     codes = dict(Sku.objects.values_list("id", "code").filter(id__in=[s for s, _ in _expanded(sku.id, 1)]))
     changes = [
-        _move(_level_for(codes[component], warehouse, create_warehouse=True), StockMove.Kind.RETURN, delta=units, actor=actor, now=now,
-              note=note, order_id=order_id)
+        _move(_level_for(codes[component], warehouse, create_warehouse=True), StockMove.Kind.RETURN, delta=units,
+              actor=actor, now=now, note=note, order_id=order_id)
         for component, units in _expanded(sku.id, quantity)
     ]  # fmt: skip
     _after_commit_retry_holds(now, actor)

@@ -48,7 +48,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -146,6 +147,7 @@ def field_limits() -> dict[tuple[str, ...], int]:
         for field, (model, column) in _STORED_AS.items()
     }
 
+
 LINE_LEVEL = (QUANTITY, GOODS_AMOUNT, GOODS_ID, SKU_ID, OUTER_ID, OUTER_GOODS_ID, GOODS_NAME, GOODS_SPEC)
 
 ORDER_LEVEL = (
@@ -240,12 +242,12 @@ class OrderStream:
 
     table: Table
     tz: str = "Asia/Shanghai"
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[RowProblem] = dataclass_field(default_factory=list)
     rows: int = 0
     duplicates: int = 0
-    rejected_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+    rejected_rows: dict[int, dict[str, str]] = dataclass_field(default_factory=dict)
     _overflowed: bool = False
-    _seen: dict[str, int] = field(default_factory=dict)  # order number → digest of its rows, for orders read
+    _seen: dict[str, int] = dataclass_field(default_factory=dict)  # order number → digest of its rows, for orders read
 
     def orders(self) -> Iterator[CanonicalOrder]:
         columns = {f: find_column(self.table.header, *f) for f in (*REQUIRED, *ORDER_LEVEL, *LINE_LEVEL, *FEES,
@@ -598,7 +600,7 @@ class _OrderReader:
         return line, total
 
 
-def _ASCII_DIGITS() -> str:  # noqa: N802 - a message, translated when used
+def _ASCII_DIGITS() -> str:  # a message, translated when used
     return _("write numbers with the digits 0-9 (half-width), not full-width or other digits")
 
 

@@ -72,7 +72,6 @@ def max_lengths() -> dict[str, int]:
     return {**stored, ENCLOSURES: LIST_LIMIT, COMPONENTS: LIST_LIMIT}
 
 
-
 _ENCLOSURE_SEPARATORS = re.compile(r"[/／,，;；]")
 _COMPONENT_SEPARATORS = re.compile(r"[;；,，\n]")
 _COMPONENT = re.compile(r"(?P<code>[^\s*＊×]+)\s*(?:[*＊×]\s*(?P<count>[0-9]+))?")

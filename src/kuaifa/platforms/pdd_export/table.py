@@ -208,7 +208,10 @@ def _bounded(file: Path, records: Iterator[tuple[int, list[str]]], max_rows: int
         for index, value in enumerate(row):
             if len(value) > MAX_CELL_CHARS:
                 raise TableError(
-                    _("%(file)s: row %(row)s, column %(column)s has more than %(limit)s characters; the file is refused")
+                    _(
+                        "%(file)s: row %(row)s, column %(column)s has more than %(limit)s characters; "
+                        "the file is refused"
+                    )
                     % {"file": file.name, "row": number, "column": index + 1, "limit": MAX_CELL_CHARS}
                 )
         yield number, row
@@ -231,9 +234,7 @@ def _csv_encoding(file: Path) -> str:
         except OSError as error:
             raise TableError(f"{file.name}: cannot be read ({error.strerror or error})") from error
         return encoding
-    raise TableError(
-        f"{file.name}: the text is neither UTF-8 nor GB18030; save it from Excel as 'CSV UTF-8' and retry"
-    )
+    raise TableError(f"{file.name}: the text is neither UTF-8 nor GB18030; save it from Excel as 'CSV UTF-8' and retry")
 
 
 def _csv_records(file: Path) -> Iterator[tuple[int, list[str]]]:

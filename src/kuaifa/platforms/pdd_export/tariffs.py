@@ -49,7 +49,7 @@ class _Row:
 
     def check_text(self) -> None:
         """NUL characters and over-long cells, in every column the sheet is read from."""
-        for name, column in self.columns.items():
+        for name in self.columns:
             value = self.text(name)
             if "\x00" in value:
                 self.problems.append(RowProblem(self.number, name, value.replace("\x00", "\\0"),
