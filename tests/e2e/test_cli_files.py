@@ -172,3 +172,14 @@ def test_rejected_rows_file_neutralises_buyer_text(kuaifa, merchant):
         (row,) = list(csv.DictReader(handle))
     assert row["买家留言"] == "'=cmd|' /C calc'!A0"
     assert row["行号"] == "2"
+
+
+def test_a_limit_broken_deep_in_the_file_rolls_back_the_orders_already_ingested(kuaifa, merchant, monkeypatch):
+    monkeypatch.setattr("kuaifa.services.imports.CHUNK", 2)
+    lines = export_lines()
+    source = write(merchant / "deep.csv", [*lines, "240628-9," + "长" * 10_001])
+
+    result = kuaifa("import-orders", source, "--shop", "茶叶店", ok=False)
+
+    assert result.output == "错误 [invalid_input]: deep.csv：第 15 行第 2 列超过 10000 个字符，文件未导入\n"
+    assert (Order.objects.count(), ImportBatch.objects.count()) == (0, 0)

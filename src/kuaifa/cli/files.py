@@ -18,11 +18,17 @@ from kuaifa.services.errors import InvalidInput
 from kuaifa.services.imports import FileSummary
 
 
+def _refusal(file: Path, err: TableError) -> InvalidInput:
+    """The table's sentence, named once by the file (the error's message already starts with it)."""
+    reason = str(err).removeprefix(f"{file.name}: ").removeprefix(f"{file.name}：")
+    return InvalidInput(field=file.name, reason=reason)
+
+
 def _read(file: Path) -> Table:
     try:
         return read_table(file)
     except TableError as err:
-        raise InvalidInput(field=file.name, reason=str(err)) from None
+        raise _refusal(file, err) from None
 
 
 @dataclass
@@ -43,7 +49,7 @@ class OrderFile:
                 if not self.refused():
                     yield order
         except TableError as err:
-            raise InvalidInput(field=self.file.name, reason=str(err)) from None
+            raise _refusal(self.file, err) from None
 
     def refused(self) -> bool:
         problems = self.stream.problems
@@ -58,7 +64,7 @@ def open_orders(file: Path, *, skip_invalid: bool) -> OrderFile:
     try:
         table = stream_table(file)
     except TableError as err:
-        raise InvalidInput(field=file.name, reason=str(err)) from None
+        raise _refusal(file, err) from None
     return OrderFile(file, table.header, OrderStream(table), skip_invalid)
 
 
