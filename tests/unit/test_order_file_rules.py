@@ -184,3 +184,15 @@ def test_an_order_with_more_rows_than_the_limit_is_refused_whole(monkeypatch):
 
     assert [order.order_sn for order in result.orders] == [OTHER]
     assert result.problems == [RowProblem(n, "订单号", SN, f"订单 {SN} 超过 2 行") for n in (2, 3, 4)]
+
+
+def test_an_order_with_a_problem_that_comes_back_the_same_is_refused_again_not_counted_as_a_duplicate():
+    bad = row(qty="0")
+
+    result = parse(bad, row(OTHER), bad)
+
+    assert [order.order_sn for order in result.orders] == [OTHER]
+    assert [(p.row, p.reason) for p in result.problems] == [
+        (2, "quantity must be a positive whole number"),
+        (4, f"订单 {SN} 在文件前面已出现，但未能导入"),
+    ]

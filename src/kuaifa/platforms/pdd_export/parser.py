@@ -247,7 +247,8 @@ class OrderStream:
     duplicates: int = 0
     rejected_rows: dict[int, dict[str, str]] = dataclass_field(default_factory=dict)
     _overflowed: bool = False
-    _seen: dict[str, int] = dataclass_field(default_factory=dict)  # order number → digest of its rows, for orders read
+    _seen: dict[str, int] = dataclass_field(default_factory=dict)  # order number → digest of its rows, orders read
+    _refused: set[str] = dataclass_field(default_factory=set)  # order numbers whose first rows had a problem
 
     def orders(self) -> Iterator[CanonicalOrder]:
         columns = {f: find_column(self.table.header, *f) for f in (*REQUIRED, *ORDER_LEVEL, *LINE_LEVEL, *FEES,
@@ -259,7 +260,6 @@ class OrderStream:
             return
         zone = ZoneInfo(self.tz)
         sn_column = columns[ORDER_SN] or ""
-        self._seen: dict[str, int] = {}
         group: list[tuple[int, dict[str, str]]] = []
         for number, row in self.table.rows:
             self.rows += 1
@@ -298,14 +298,17 @@ class OrderStream:
             return
         distinct: list[tuple[int, dict[str, str]]] = []
         for number, row in rows:
-            if any(row == kept for _, kept in distinct):
-                self.duplicates += 1
-            else:
+            if not any(row == kept for _, kept in distinct):
                 distinct.append((number, row))
+        if order_sn in self._refused:
+            reason = _("order %(order_sn)s came earlier in the file and was not imported") % {"order_sn": order_sn}
+            for number, row in rows:
+                self._reject(number, row, [RowProblem(number, sn_column, order_sn, reason)])
+            return
         content = hash(tuple(sorted(tuple(row.values()) for _, row in distinct)))
         earlier = self._seen.get(order_sn)
         if earlier == content:  # the same order again, row for row (two exports pasted together): counted once
-            self.duplicates += len(distinct)
+            self.duplicates += len(rows)
             return
         if earlier is not None:
             reason = _("order %(order_sn)s came earlier in the file with different rows") % {"order_sn": order_sn}
@@ -316,6 +319,7 @@ class OrderStream:
         reader = _OrderReader(distinct[0][1][sn_column], distinct, columns, zone)
         order = reader.build()
         if reader.problems:
+            self._refused.add(order_sn)
             self.problems.extend(reader.problems)
             bad_rows = {problem.row for problem in reader.problems}
             first_bad = min(bad_rows)
@@ -325,6 +329,7 @@ class OrderStream:
                     reason = f"order not imported: row {first_bad} has a problem"
                     self.problems.append(RowProblem(number, sn_column, reader.order_sn, reason))
         elif order is not None:
+            self.duplicates += len(rows) - len(distinct)
             yield order
 
 
