@@ -203,3 +203,19 @@ def test_csv_cells_that_a_spreadsheet_would_run_get_a_quote_and_numbers_stay_num
     )
 
     assert path.read_bytes().decode("utf-8-sig").split("\r\n")[1] == "'=1+1,'+x,'-x,'@SUM(A1),'\tA,\"'\rB\",-5,-5.50"
+
+
+def test_a_shared_strings_table_too_big_to_hold_is_refused_before_parsing(tmp_path, monkeypatch):
+    from kuaifa.platforms.pdd_export import table
+
+    monkeypatch.setattr(table, "MAX_SHARED_STRINGS", 1000)
+    strings = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + "".join(f"<si><t>{n:08d}</t></si>" for n in range(200))
+        + "</sst>"
+    )
+    sheet = f'{SHEET_HEAD}<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+    path = xlsx_with_sheet(tmp_path / "strings.xlsx", sheet.encode(), extra={"xl/sharedStrings.xml": strings.encode()})
+
+    with pytest.raises(TableError, match=re.escape("strings.xlsx：工作簿解压后远大于文件本身")):
+        read_table(path)

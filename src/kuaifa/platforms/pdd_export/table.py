@@ -58,6 +58,8 @@ MAX_XLSX_UNCOMPRESSED = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 100
 """Uncompressed ÷ compressed size of one part above :data:`_RATIO_FLOOR`; real sheets stay well below 30."""
 _RATIO_FLOOR = 1024 * 1024
+MAX_SHARED_STRINGS = 256 * 1024**2
+"""Unpacked size of the shared-strings table, the one part read whole (a 1M-row export needs well under 100 MB)."""
 MAX_XLSX_PARTS = 10_000
 _MAX_LINE_CHARS = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
 
@@ -68,6 +70,7 @@ LIMITS = {
     "rows_sheet": SHEET_MAX_ROWS,
     "xlsx_uncompressed_bytes": MAX_XLSX_UNCOMPRESSED,
     "xlsx_compression_ratio": MAX_COMPRESSION_RATIO,
+    "xlsx_shared_strings_bytes": MAX_SHARED_STRINGS,
 }
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -283,6 +286,8 @@ def _check_archive(file: Path) -> None:
     for part in parts:
         if part.file_size > _RATIO_FLOOR and part.file_size > MAX_COMPRESSION_RATIO * max(part.compress_size, 1):
             raise TableError(bomb % {"file": file.name})
+        if part.filename.lower().endswith("sharedstrings.xml") and part.file_size > MAX_SHARED_STRINGS:
+            raise TableError(bomb % {"file": file.name})  # openpyxl holds this table in memory whole
 
 
 def _xlsx_records(file: Path) -> Iterator[tuple[int, list[str]]]:
