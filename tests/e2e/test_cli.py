@@ -37,7 +37,7 @@ def merchant(kuaifa, tmp_path):
     kuaifa("init")
     kuaifa("shop", "add", "茶叶店")
     kuaifa("import-skus", FIXTURES / "skus.csv")
-    kuaifa("import-stock", FIXTURES / "stock.csv")
+    kuaifa("import-stock", FIXTURES / "stock.csv", "--create-warehouse")
     return tmp_path
 
 

@@ -41,7 +41,7 @@ def test_from_the_order_file_to_labels_and_the_batch_ship_file(kuaifa, tmp_path)
     kuaifa("init")
     kuaifa("shop", "add", "茶叶店")
     kuaifa("import-skus", FIXTURES / "skus.csv")
-    kuaifa("import-stock", FIXTURES / "stock.csv")
+    kuaifa("import-stock", FIXTURES / "stock.csv", "--create-warehouse")
     orders_file = tmp_path / "orders.csv"
     shutil.copy(FIXTURES / "pdd_export_2024_utf8.csv", orders_file)
     kuaifa("import-orders", orders_file, "--shop", "茶叶店")

@@ -112,3 +112,15 @@ def test_a_shipment_whose_carrier_has_no_known_name_is_refused_in_the_file(floor
 
     with pytest.raises(UnknownCarrier, match="Carrier id 9999 of order o"):
         batch_ship_rows()
+
+
+def test_the_batch_ship_csv_neutralises_an_order_number_a_spreadsheet_would_run(floor, tmp_path):
+    from kuaifa.platforms.pdd_export.table import write_table
+
+    exported = accept(floor, make_order("@SUM(1+1)", ("TEA-001", 1)), source=Order.Source.EXPORT)
+    ship(exported["@SUM(1+1)"], "773100000001", at=NOW)
+    path = tmp_path / "ship.csv"
+
+    write_table(path, HEADER, [row.cells() for row in batch_ship_rows()])
+
+    assert path.read_bytes().decode("utf-8-sig").split("\r\n")[1] == "'@SUM(1+1),中通快递,773100000001"

@@ -50,6 +50,22 @@ def test_every_bad_cell_of_the_tariff_sheet_is_named(tmp_path):
     ]  # fmt: skip
 
 
+def test_tariff_numbers_in_full_width_digits_huge_or_with_nul_are_named(tmp_path):
+    sheet = tmp_path / "wide.csv"
+    sheet.write_text(
+        "快递公司,省份,首重(g),首重费(元),续重(g),续重费(元)\n"
+        "ZTO,,１０００,3.00,1000,1.50\nZTO,浙江,1000,99999.00,2000000,1.50\nZTO,上\x00海,1000,3.00,1000,1.50\n",
+        encoding="utf-8",
+    )
+
+    rows, problems = parse_tariff_sheet(read_table(sheet))
+
+    assert rows == []
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (2, "首重(g)", "１０００"), (3, "首重费(元)", "99999.00"), (3, "续重(g)", "2000000"), (4, "省份", "上\\0海"),
+    ]  # fmt: skip
+
+
 def test_on_time_rates_prefer_the_row_naming_the_province():
     rows = [TariffRow(1, "ZTO", (), 1000, 300, 1000, 150, None, 92),
             TariffRow(2, "ZTO", ("新疆",), 1000, 1500, 1000, 1000, None, 70)]  # fmt: skip

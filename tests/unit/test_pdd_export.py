@@ -375,11 +375,13 @@ def test_conflicting_order_level_value_rejects_the_whole_order_and_names_every_r
 
 def test_a_later_row_may_leave_order_level_values_blank():
     sn = "240626-101234567890123"
-    table = Table(header=HEADER, rows=[(2, row(sn, total="10.00")), (3, row(sn, total="5.00", pay="", 订单状态=""))])
+    table = Table(
+        header=HEADER, rows=[(2, row(sn, total="10.00", pay="15.00")), (3, row(sn, total="5.00", pay="", 订单状态=""))]
+    )
 
     (order,) = parse_orders(table).orders
 
-    assert (order.goods_amount_fen, order.pay_amount_fen, len(order.lines)) == (1500, 1000, 2)
+    assert (order.goods_amount_fen, order.pay_amount_fen, len(order.lines)) == (1500, 1500, 2)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,16 @@ from kuaifa.platforms.pdd_export.skus import (
 )
 from kuaifa.platforms.pdd_export.table import RowProblem, Table, read_table, write_table
 
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Problems are read in Chinese, whatever an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 TEA = SkuSpec(
@@ -164,8 +174,8 @@ def test_only_the_code_column_is_required():
         ({"商家编码": "", "名称": "没有编码"}, RowProblem(2, "商家编码", "", "required value is empty")),
         ({"重量(g)": "12.5"}, RowProblem(2, "重量(g)", "12.5", "must be a whole number, 0 or more")),
         ({"长(mm)": "-1"}, RowProblem(2, "长(mm)", "-1", "must be a whole number, 0 or more")),
-        ({"库位": "A" * 33}, RowProblem(2, "库位", "A" * 33, "longer than 32 characters")),
-        ({"商家编码": "X" * 65}, RowProblem(2, "商家编码", "X" * 65, "longer than 64 characters")),
+        ({"库位": "A" * 33}, RowProblem(2, "库位", "A" * 33, "超过 32 个字符")),
+        ({"商家编码": "X" * 65}, RowProblem(2, "商家编码", "X" * 65, "超过 64 个字符")),
         (
             {"组合明细": "TEA-001*0"},
             RowProblem(2, "组合明细", "TEA-001*0", "'TEA-001*0': write a component as code*count, e.g. TEA-001*2"),
@@ -237,3 +247,36 @@ def test_counting_a_sku_twice_in_one_warehouse_is_a_problem():
 
     assert counts == [StockCount(sku_code="TEA-001", warehouse="MAIN", quantity=5)]
     assert problems == [RowProblem(3, "商家编码", "TEA-001", "counted twice for MAIN: see row 2")]
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({"名称": "茶\x00"}, RowProblem(2, "名称", "茶\\0", "含有 NUL 字符")),
+        ({"重量(g)": "３２０"}, RowProblem(2, "重量(g)", "３２０", "数字请用半角 0-9，不要用全角或其他文字的数字")),
+        ({"重量(g)": "1000001"}, RowProblem(2, "重量(g)", "1000001", "不能大于 1000000")),
+        ({"名称": "茶" * 201}, RowProblem(2, "名称", "茶" * 201, "超过 200 个字符")),
+    ],
+)
+def test_nul_characters_foreign_digits_huge_sizes_and_long_names_are_refused(values, problem):
+    assert parse_sku_sheet(sku_table({"商家编码": "BOX", **values})) == ([], [problem])
+
+
+@pytest.mark.parametrize(
+    ("quantity", "reason"),
+    [("١٢", "数字请用半角 0-9，不要用全角或其他文字的数字"), ("100000001", "不能大于 100000000")],
+)
+def test_a_stock_count_in_foreign_digits_or_beyond_the_limit_is_refused(quantity, reason):
+    table = Table(header=list(STOCK_SHEET_HEADER), rows=[(2, {"商家编码": "TEA-001", "仓库": "", "数量": quantity})])
+
+    assert parse_stock_sheet(table) == ([], [RowProblem(2, "数量", quantity, reason)])
+
+
+def test_a_warehouse_name_longer_than_the_warehouse_code_is_refused():
+    from kuaifa.persistence.models import Warehouse
+
+    limit = Warehouse._meta.get_field("code").max_length
+    name = "W" * (limit + 1)
+    table = Table(header=list(STOCK_SHEET_HEADER), rows=[(2, {"商家编码": "TEA-001", "仓库": name, "数量": "1"})])
+
+    assert parse_stock_sheet(table) == ([], [RowProblem(2, "仓库", name, f"超过 {limit} 个字符")])

@@ -98,34 +98,37 @@ def shop_add(name: str, platform: str, ship_by_hours: int, as_json: bool) -> Non
 @json_option
 def import_orders(file: Path, shop_name: str, skip_invalid: bool, dry_run: bool, as_json: bool) -> None:
     """Import a Pinduoduo back-office order export (CSV or XLSX)."""
-    from kuaifa.cli.files import load_orders, write_rejected
+    from kuaifa.cli.files import open_orders, write_rejected
     from kuaifa.services.imports import import_order_file
 
     target = _shop(shop_name)
-    table, parsed = load_orders(file)
-    problems = [asdict(p) for p in parsed.problems]
-    header_broken = any(p.row == 1 for p in parsed.problems)  # a missing column: no row can be read right
-    if problems and (not skip_invalid or header_broken):
-        emit(as_json, {"imported": False, "problems": problems}, lambda: _print_problems(parsed.problems, file))
-        raise SystemExit(1)
-    rejected_file = write_rejected(file, table, parsed.problems) if problems and not dry_run else None
-    orders = parsed.orders
+    with file.open("rb") as handle:
+        file_sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    source = open_orders(file, skip_invalid=skip_invalid)
     outcome = import_order_file(
         target,
-        orders,
+        source.orders(),
         file_name=file.name,
-        file_sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
-        rows=parsed.rows,
-        rejected=len({p.row for p in parsed.problems}),
+        file_sha256=file_sha256,
+        summary=source.summary,
         dry_run=dry_run,
         actor=actor(),
         now=now(),
+    )
+    parsed = source.stream
+    problems = [asdict(p) for p in parsed.problems]
+    if outcome.refused:
+        emit(as_json, {"imported": False, "problems": problems}, lambda: _print_problems(parsed.problems, file))
+        raise SystemExit(1)
+    rejected_file = (
+        write_rejected(file, source.header, parsed.rejected_rows, parsed.problems) if problems and not dry_run else None
     )
     r = outcome.report
     data = {
         "dry_run": dry_run,
         "rows": parsed.rows,
-        "orders": len(orders),
+        "orders": r.created + r.updated + r.unchanged + r.stale,
+        "duplicate_rows": parsed.duplicates,
         "created": r.created,
         "updated": r.updated,
         "unchanged": r.unchanged,
@@ -151,6 +154,8 @@ def import_orders(file: Path, shop_name: str, skip_invalid: bool, dry_run: bool,
                 _("New SKUs created from the file and flagged incomplete: %(codes)s")
                 % {"codes": ", ".join(r.skus_created)}
             )
+        if parsed.duplicates:
+            click.echo(_("%(n)s identical duplicate rows counted once.") % {"n": parsed.duplicates})
         if rejected_file:
             click.echo(
                 _("%(n)s invalid rows skipped; see %(file)s") % {"n": data["rejected_rows"], "file": rejected_file}
@@ -220,15 +225,16 @@ def export_skus(file: Path, as_json: bool) -> None:
 
 @command(cli, "import-stock")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--create-warehouse", is_flag=True, help="Create warehouses the sheet names that do not exist yet.")
 @json_option
-def import_stock(file: Path, as_json: bool) -> None:
+def import_stock(file: Path, create_warehouse: bool, as_json: bool) -> None:
     """Import counted stock (商家编码, 仓库, 数量) as a stocktake: the counts become on-hand, all rows or none."""
     from kuaifa.cli.files import load_stock
     from kuaifa.services.inventory import stocktake
 
     counts, problems = load_stock(file)
     refuse_if_problems(problems, file, as_json)
-    changes = stocktake(counts, actor=actor(), now=now(), note=f"import {file.name}")
+    changes = stocktake(counts, actor=actor(), now=now(), note=f"import {file.name}", create_warehouse=create_warehouse)
     emit(
         as_json,
         [asdict(c) for c in changes],
@@ -284,25 +290,30 @@ def _stock_change(change, as_json: bool) -> None:
 @click.argument("quantity", type=int)
 @click.option("--warehouse", default="MAIN", show_default=True)
 @click.option("--note", default="")
+@click.option("--create-warehouse", is_flag=True, help="Create the warehouse if no warehouse has that name yet.")
 @json_option
-def stock_receive(sku: str, quantity: int, warehouse: str, note: str, as_json: bool) -> None:
+def stock_receive(sku: str, quantity: int, warehouse: str, note: str, create_warehouse: bool, as_json: bool) -> None:
     """Goods arrived (入库); orders waiting for them are reviewed again."""
     from kuaifa.services.inventory import receive_stock
 
-    _stock_change(receive_stock(sku, quantity, warehouse=warehouse, actor=actor(), now=now(), note=note), as_json)
+    change = receive_stock(sku, quantity, warehouse=warehouse, actor=actor(), now=now(), note=note,
+                           create_warehouse=create_warehouse)  # fmt: skip
+    _stock_change(change, as_json)
 
 
 @command(stock, "set")
 @click.argument("sku")
 @click.argument("quantity", type=int)
 @click.option("--warehouse", default="MAIN", show_default=True)
+@click.option("--create-warehouse", is_flag=True, help="Create the warehouse if no warehouse has that name yet.")
 @json_option
-def stock_set(sku: str, quantity: int, warehouse: str, as_json: bool) -> None:
+def stock_set(sku: str, quantity: int, warehouse: str, create_warehouse: bool, as_json: bool) -> None:
     """Set the counted quantity (盘点)."""
     from kuaifa.domain.inventory.catalog import StockCount
     from kuaifa.services.inventory import stocktake
 
-    _stock_change(stocktake([StockCount(sku, warehouse, quantity)], actor=actor(), now=now())[0], as_json)
+    counts = [StockCount(sku, warehouse, quantity)]
+    _stock_change(stocktake(counts, actor=actor(), now=now(), create_warehouse=create_warehouse)[0], as_json)
 
 
 @command(stock, "adjust")
@@ -310,12 +321,15 @@ def stock_set(sku: str, quantity: int, warehouse: str, as_json: bool) -> None:
 @click.argument("delta", type=int)
 @click.option("--warehouse", default="MAIN", show_default=True)
 @click.option("--note", default="")
+@click.option("--create-warehouse", is_flag=True, help="Create the warehouse if no warehouse has that name yet.")
 @json_option
-def stock_adjust(sku: str, delta: int, warehouse: str, note: str, as_json: bool) -> None:
+def stock_adjust(sku: str, delta: int, warehouse: str, note: str, create_warehouse: bool, as_json: bool) -> None:
     """Correct stock by a signed number of units (调整)."""
     from kuaifa.services.inventory import adjust_stock
 
-    _stock_change(adjust_stock(sku, delta, warehouse=warehouse, actor=actor(), now=now(), note=note), as_json)
+    change = adjust_stock(sku, delta, warehouse=warehouse, actor=actor(), now=now(), note=note,
+                          create_warehouse=create_warehouse)  # fmt: skip
+    _stock_change(change, as_json)
 
 
 @command(stock, "list")
@@ -528,7 +542,7 @@ def demo() -> None:
         "import-skus",
         str(samples / "skus.csv"),
     )
-    step(_("Count the opening stock"), "import-stock", str(samples / "stock.csv"))
+    step(_("Count the opening stock"), "import-stock", str(samples / "stock.csv"), "--create-warehouse")
     step(
         _("Import the back-office order export"),
         "import-orders",

@@ -17,7 +17,8 @@ from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.domain.inventory.catalog import StockCount
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
-from kuaifa.persistence.models import Order, OrderEvent, Reservation, Sku, StockLevel, StockMove
+from kuaifa.domain.shared.errors import DomainError
+from kuaifa.persistence.models import Order, OrderEvent, Reservation, Sku, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.queries import bundle_components
 from kuaifa.services.audit import event
 from kuaifa.services.catalog import ensure_warehouse
@@ -36,13 +37,25 @@ class StockChange:
     released_orders: tuple[str, ...] = ()
 
 
-def _level_for(sku_code: str, warehouse_code: str) -> StockLevel:
+class UnknownWarehouse(DomainError):
+    code = "inventory.unknown_warehouse"
+    template = "There is no warehouse %(warehouse)s; check the name, or ask for it to be created (--create-warehouse)."
+
+
+def _level_for(sku_code: str, warehouse_code: str, *, create_warehouse: bool = False) -> StockLevel:
+    """The stock level of a SKU in a warehouse. A warehouse name nobody created is refused unless the caller says
+    to create it: a typo (仓库 "MIAN") would otherwise open a second shelf that orders never draw from."""
     sku = Sku.objects.filter(code=sku_code).first()
     if sku is None:
         raise NotFound(kind="SKU", key=sku_code)
     if sku.is_bundle:
         raise InvalidInput(field="sku", reason=f"{sku_code} is a bundle: stock is kept on its components")
-    warehouse = ensure_warehouse(warehouse_code)
+    if create_warehouse:
+        warehouse = ensure_warehouse(warehouse_code)
+    else:
+        warehouse = Warehouse.objects.filter(code=warehouse_code).first()
+        if warehouse is None:
+            raise UnknownWarehouse(warehouse=warehouse_code)
     level, _ = StockLevel.objects.get_or_create(warehouse=warehouse, sku=sku)
     return level
 
@@ -139,35 +152,61 @@ def _after_commit_retry_holds(now: datetime, actor: str) -> None:
 
 
 def receive_stock(
-    sku_code: str, quantity: int, *, warehouse: str = "MAIN", actor: str, now: datetime, note: str = ""
+    sku_code: str,
+    quantity: int,
+    *,
+    warehouse: str = "MAIN",
+    actor: str,
+    now: datetime,
+    note: str = "",
+    create_warehouse: bool = False,
 ) -> StockChange:
     """Goods arrived (入库): on hand rises; orders waiting for this stock are reviewed again after commit."""
     if quantity <= 0:
         raise InvalidInput(field="quantity", reason=f"a receipt must be a positive number of units, not {quantity}")
     with transaction.atomic(durable=True):
         change = _move(
-            _level_for(sku_code, warehouse), StockMove.Kind.RECEIPT, delta=quantity, actor=actor, now=now, note=note
+            _level_for(sku_code, warehouse, create_warehouse=create_warehouse),
+            StockMove.Kind.RECEIPT,
+            delta=quantity,
+            actor=actor,
+            now=now,
+            note=note,
         )
         _after_commit_retry_holds(now, actor)
     return change
 
 
 def adjust_stock(
-    sku_code: str, delta: int, *, warehouse: str = "MAIN", actor: str, now: datetime, note: str = ""
+    sku_code: str,
+    delta: int,
+    *,
+    warehouse: str = "MAIN",
+    actor: str,
+    now: datetime,
+    note: str = "",
+    create_warehouse: bool = False,
 ) -> StockChange:
     """A correction (调整: damage, found units), signed."""
     if delta == 0:
         raise InvalidInput(field="quantity", reason="an adjustment of zero changes nothing")
     with transaction.atomic(durable=True):
         change = _move(
-            _level_for(sku_code, warehouse), StockMove.Kind.ADJUSTMENT, delta=delta, actor=actor, now=now, note=note
+            _level_for(sku_code, warehouse, create_warehouse=create_warehouse),
+            StockMove.Kind.ADJUSTMENT,
+            delta=delta,
+            actor=actor,
+            now=now,
+            note=note,
         )
         if delta > 0:
             _after_commit_retry_holds(now, actor)
     return change
 
 
-def stocktake(counts: Sequence[StockCount], *, actor: str, now: datetime, note: str = "") -> list[StockChange]:
+def stocktake(
+    counts: Sequence[StockCount], *, actor: str, now: datetime, note: str = "", create_warehouse: bool = False
+) -> list[StockChange]:
     """Counted quantities (盘点) become the truth, all rows or none; the difference is one move per level."""
     with transaction.atomic(durable=True):
         seen: set[tuple[str, str]] = set()
@@ -178,7 +217,7 @@ def stocktake(counts: Sequence[StockCount], *, actor: str, now: datetime, note: 
             seen.add(key)
             if count.quantity < 0:
                 raise InvalidInput(field="数量", reason=f"{count.sku_code}: a count cannot be negative")
-        levels = [_level_for(count.sku_code, count.warehouse) for count in counts]
+        levels = [_level_for(c.sku_code, c.warehouse, create_warehouse=create_warehouse) for c in counts]
         lock_levels(level.id for level in levels)  # every counted row at once, in id order (no deadlocks)
         changes = [
             _move(level, StockMove.Kind.STOCKTAKE, count=count.quantity, actor=actor, now=now, note=note)
@@ -207,8 +246,8 @@ def put_back(
         raise InvalidInput(field="quantity", reason=f"a return must be a positive number of units, not {quantity}")
     codes = dict(Sku.objects.values_list("id", "code").filter(id__in=[s for s, _ in _expanded(sku.id, 1)]))
     changes = [
-        _move(_level_for(codes[component], warehouse), StockMove.Kind.RETURN, delta=units, actor=actor, now=now,
-              note=note, order_id=order_id)
+        _move(_level_for(codes[component], warehouse, create_warehouse=True), StockMove.Kind.RETURN, delta=units,
+              actor=actor, now=now, note=note, order_id=order_id)
         for component, units in _expanded(sku.id, quantity)
     ]  # fmt: skip
     _after_commit_retry_holds(now, actor)

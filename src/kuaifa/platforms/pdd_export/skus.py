@@ -4,14 +4,18 @@ Business rules:
 
 - A SKU is known by its 商家编码, the same code the merchant sets on PDD (it arrives in orders as outer_id). The code
   is required and appears once per sheet; a second row with the same code is a problem, the first row stands.
-- Sizes are whole grams and millimetres, blank meaning "not filled in yet" (0). Text fields have the lengths the
-  database keeps (code and barcode 64, name and spec 200, bin 32); longer is a problem, never truncated.
+- Sizes are whole grams and millimetres, blank meaning "not filled in yet" (0), at most :data:`MAX_SIZE`. Text
+  fields have the lengths the database keeps (:func:`max_lengths`, from the models: code and barcode 64, name and
+  spec 200, bin and warehouse 32; 附件 and 组合明细 :data:`LIST_LIMIT`); longer is a problem, never truncated.
+  A NUL character in any cell is a problem.
+- Numbers are ASCII digits 0-9; full-width or other digits are refused, not normalised.
 - 附件 lists what goes into the parcel with the item (发票, 说明书, 赠品…), separated by ``/``, ``／``, ``,``, ``，``,
   ``;`` or ``；``.
 - 组合明细 makes the row a bundle (组合装): ``A001*2;B002*1`` (``;``, ``；``, ``,`` or ``，`` between parts; ``*``,
   ``＊`` or ``×`` before the count; a bare code means one unit). A bundle cannot contain itself or list a component
   twice. Whether the components exist is checked when the sheet is stored, against the whole catalogue.
-- Stock counts are whole numbers ≥ 0 per SKU and warehouse (仓库, default ``MAIN``); one count per pair per sheet.
+- Stock counts are whole numbers from 0 to :data:`MAX_COUNT` per SKU and warehouse (仓库, default ``MAIN``); one
+  count per pair per sheet. Whether the warehouse exists is checked when the count is stored.
 - A row with any problem yields nothing; every problem names the row, column and value.
 
 :func:`sku_rows` writes specs back in :data:`SKU_SHEET_HEADER` order so an exported sheet re-imports unchanged.
@@ -21,6 +25,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
+
+from django.utils.translation import gettext as _
 
 from kuaifa.domain.inventory.catalog import SkuSpec, StockCount
 from kuaifa.platforms.pdd_export.table import RowProblem, Table, find_column
@@ -44,7 +51,26 @@ STOCK_SHEET_HEADER = [CODE, WAREHOUSE, QUANTITY]
 
 DEFAULT_WAREHOUSE = "MAIN"
 
-MAX_LENGTH = {CODE: 64, NAME: 200, SPEC: 200, BARCODE: 64, BIN: 32, WAREHOUSE: 32}
+LIST_LIMIT = 1000
+"""Characters of 附件 or 组合明细 (stored as separate values, each within its own column)."""
+MAX_SIZE = 1_000_000
+"""Grams or millimetres of one SKU (a tonne, a kilometre): more is a typo."""
+MAX_COUNT = 100_000_000
+"""Units of one SKU counted in one warehouse; far inside the stock columns (32-bit)."""
+
+_STORED_AS = {CODE: ("Sku", "code"), NAME: ("Sku", "name"), SPEC: ("Sku", "spec"), BARCODE: ("Sku", "barcode"),
+              BIN: ("Sku", "bin_location"), WAREHOUSE: ("Warehouse", "code")}  # fmt: skip
+
+
+@cache
+def max_lengths() -> dict[str, int]:
+    """Each text column's longest accepted value: the storing model field's ``max_length``."""
+    from kuaifa.persistence import models
+
+    stored = {name: getattr(models, model)._meta.get_field(field).max_length for name, (model, field) in
+              _STORED_AS.items()}  # fmt: skip
+    return {**stored, ENCLOSURES: LIST_LIMIT, COMPONENTS: LIST_LIMIT}
+
 
 _ENCLOSURE_SEPARATORS = re.compile(r"[/／,，;；]")
 _COMPONENT_SEPARATORS = re.compile(r"[;；,，\n]")
@@ -72,10 +98,10 @@ def parse_sku_sheet(table: Table) -> tuple[list[SkuSpec], list[RowProblem]]:
             name=cells.text(NAME),
             spec=cells.text(SPEC),
             barcode=cells.text(BARCODE),
-            weight_g=cells.whole(WEIGHT),
-            length_mm=cells.whole(LENGTH),
-            width_mm=cells.whole(WIDTH),
-            height_mm=cells.whole(HEIGHT),
+            weight_g=cells.whole(WEIGHT, high=MAX_SIZE),
+            length_mm=cells.whole(LENGTH, high=MAX_SIZE),
+            width_mm=cells.whole(WIDTH, high=MAX_SIZE),
+            height_mm=cells.whole(HEIGHT, high=MAX_SIZE),
             bin_location=cells.text(BIN),
             enclosures=tuple(
                 part.strip() for part in _ENCLOSURE_SEPARATORS.split(cells.text(ENCLOSURES)) if part.strip()
@@ -101,7 +127,7 @@ def parse_stock_sheet(table: Table) -> tuple[list[StockCount], list[RowProblem]]
         cells = _Cells(number, row, columns)
         code = cells.text(CODE, required=True)
         warehouse = cells.text(WAREHOUSE) or DEFAULT_WAREHOUSE
-        quantity = cells.whole(QUANTITY, required=True)
+        quantity = cells.whole(QUANTITY, required=True, high=MAX_COUNT)
         if code and (code, warehouse) in first_row_of:
             cells.problem(CODE, code, f"counted twice for {warehouse}: see row {first_row_of[code, warehouse]}")
         elif code:
@@ -132,6 +158,10 @@ def sku_rows(specs: Sequence[SkuSpec]) -> list[list[str]]:
     ]
 
 
+def _ascii_digits() -> str:
+    return _("write numbers with the digits 0-9 (half-width), not full-width or other digits")
+
+
 def _size(value: int) -> str:
     return str(value) if value else ""
 
@@ -153,17 +183,26 @@ class _Cells:
         value = self.row[column] if column is not None else ""
         if required and not value:
             self.problem(name, value, "required value is empty")
-        limit = MAX_LENGTH.get(name)
+        if "\x00" in value:
+            self.problem(name, value.replace("\x00", "\\0"), _("contains a NUL character"))
+            return ""
+        limit = max_lengths().get(name)
         if limit is not None and len(value) > limit:
-            self.problem(name, value, f"longer than {limit} characters")
+            self.problem(name, value, _("longer than %(limit)s characters") % {"limit": limit})
         return value
 
-    def whole(self, name: str, *, required: bool = False) -> int:
+    def whole(self, name: str, *, required: bool = False, high: int) -> int:
         value = self.text(name, required=required)
         if not value:
             return 0
         if not _WHOLE.fullmatch(value):
-            self.problem(name, value, "must be a whole number, 0 or more")
+            if value.isascii():
+                self.problem(name, value, "must be a whole number, 0 or more")
+            else:
+                self.problem(name, value, _ascii_digits())
+            return 0
+        if int(value) > high:
+            self.problem(name, value, _("must be at most %(limit)s") % {"limit": high})
             return 0
         return int(value)
 

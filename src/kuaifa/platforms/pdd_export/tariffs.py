@@ -3,12 +3,16 @@
 Columns (matched by header text): 快递公司 (carrier code or name, required), 省份 (provinces separated by 、 , ， or
 spaces; empty = every province no other row of that carrier names), 首重(g), 首重费(元), 续重(g), 续重费(元)
 (required), 最大重量(g) and 准时率(%) (optional). Every bad cell is reported with its row and column; a sheet with
-any problem imports nothing.
+any problem imports nothing. Numbers are ASCII digits (full-width digits are refused, not normalised); weights are
+at most :data:`MAX_GRAMS`, fees at most :data:`MAX_FEE_FEN`; a NUL character or a cell longer than
+:data:`TEXT_LIMIT` is a problem.
 """
 
 from __future__ import annotations
 
 import re
+
+from django.utils.translation import gettext as _
 
 from kuaifa.domain.carriers.catalog import CARRIERS, canonical_code, carrier_by_code
 from kuaifa.domain.carriers.choice import TariffRow
@@ -21,6 +25,10 @@ CARRIER, PROVINCES, FIRST_G, FIRST_FEE, STEP_G, STEP_FEE, MAX_G, ON_TIME = (
 )  # fmt: skip
 TARIFF_SHEET_HEADER = [CARRIER, PROVINCES, FIRST_G, FIRST_FEE, STEP_G, STEP_FEE, MAX_G, ON_TIME]
 _SPLIT = re.compile(r"[、,，\s/]+")
+_WHOLE = re.compile(r"[0-9]+")
+MAX_GRAMS = 1_000_000
+MAX_FEE_FEN = 1_000_000
+TEXT_LIMIT = 1000
 
 
 def _carrier(text: str) -> str | None:
@@ -39,17 +47,36 @@ class _Row:
         column = self.columns[name]
         return self.cells.get(column, "").strip() if column else ""
 
-    def whole(self, name: str, *, optional: bool = False, low: int = 0, high: int | None = None) -> int | None:
+    def check_text(self) -> None:
+        """NUL characters and over-long cells, in every column the sheet is read from."""
+        for name in self.columns:
+            value = self.text(name)
+            if "\x00" in value:
+                self.problems.append(RowProblem(self.number, name, value.replace("\x00", "\\0"),
+                                                _("contains a NUL character")))  # fmt: skip
+            elif len(value) > TEXT_LIMIT:
+                reason = _("longer than %(limit)s characters") % {"limit": TEXT_LIMIT}
+                self.problems.append(RowProblem(self.number, name, value, reason))
+
+    def whole(self, name: str, *, optional: bool = False, low: int = 0, high: int = MAX_GRAMS) -> int | None:
         text = self.text(name)
         if not text and optional:
             return None
-        if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
-            bound = f" between {low} and {high}" if high is not None else f" ≥ {low}"
+        if not text.isascii() and text:
+            reason = _("write numbers with the digits 0-9 (half-width), not full-width or other digits")
+            self.problems.append(RowProblem(self.number, name, text, reason))
+            return None
+        if not _WHOLE.fullmatch(text) or int(text) < low or int(text) > high:
+            bound = f" between {low} and {high}"
             self.problems.append(RowProblem(self.number, name, text, f"expected a whole number{bound}"))
             return None
         return int(text)
 
     def fen(self, name: str) -> int | None:
+        if not self.text(name).isascii():
+            reason = _("write numbers with the digits 0-9 (half-width), not full-width or other digits")
+            self.problems.append(RowProblem(self.number, name, self.text(name), reason))
+            return None
         try:
             value = yuan_to_fen(self.text(name))
         except InvalidMoney:
@@ -57,6 +84,10 @@ class _Row:
             return None
         if value < 0:
             self.problems.append(RowProblem(self.number, name, self.text(name), "a fee cannot be negative"))
+            return None
+        if value > MAX_FEE_FEN:
+            reason = _("amount is larger than %(limit)s yuan") % {"limit": MAX_FEE_FEN // 100}
+            self.problems.append(RowProblem(self.number, name, self.text(name), reason))
             return None
         return value
 
@@ -70,6 +101,7 @@ def parse_tariff_sheet(table: Table) -> tuple[list[TariffRow], list[RowProblem]]
     problems: list[RowProblem] = []
     for number, cells in table.rows:
         row = _Row(number, cells, columns)
+        row.check_text()
         code = _carrier(row.text(CARRIER))
         if code is None:
             row.problems.append(
