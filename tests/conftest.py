@@ -57,3 +57,13 @@ def _tests_secret_key() -> None:
 
 
 _tests_secret_key()
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Every test starts in the product's default language; a test that switches to English cannot leak it."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
