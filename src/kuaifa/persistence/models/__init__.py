@@ -10,6 +10,7 @@ from kuaifa.persistence.models.fulfilment import (
 )
 from kuaifa.persistence.models.inventory import Reservation, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.models.orders import Order, OrderEvent, OrderLine
+from kuaifa.persistence.models.people import AccessEvent, Membership
 from kuaifa.persistence.models.platform import (
     AfterSalesCase,
     LogisticsCompany,
@@ -23,6 +24,8 @@ from kuaifa.persistence.models.sync import ImportBatch, SyncCursor
 from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
+    "AccessEvent",
+    "Membership",
     "AfterSalesCase",
     "BoxType",
     "BundleComponent",

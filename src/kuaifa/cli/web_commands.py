@@ -1,0 +1,65 @@
+"""The team and the workbench: ``kuaifa user add`` and ``kuaifa serve`` (web + task worker on one machine)."""
+
+import secrets
+import subprocess
+import sys
+
+import click
+
+from kuaifa.cli.main import actor, cli, command, emit, json_option, now
+
+
+@cli.group()
+def user() -> None:
+    """People who sign in to the workbench."""
+
+
+@command(user, "add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["owner", "service", "warehouse", "finance"]),
+              help="owner = 店主/管理员, service = 客服, warehouse = 仓库, finance = 财务.")  # fmt: skip
+@click.option("--shop", "shops", multiple=True, help="Only this shop (repeatable); none = every shop.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input; otherwise one is made.")
+@json_option
+def user_add(name: str, role: str, shops: tuple[str, ...], password_stdin: bool, as_json: bool) -> None:
+    """Add a person with a role; prints a generated password unless one comes on standard input."""
+    from django.utils.translation import gettext as _
+
+    from kuaifa.services.people import add_member
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
+    add_member(name, role, password, shops=shops, actor=actor(), now=now())
+    data = {"user": name, "role": role, "shops": list(shops)}
+    if not password_stdin:
+        data["password"] = password
+
+    def human() -> None:
+        click.echo(_("%(user)s added as %(role)s.") % data)
+        if not password_stdin:
+            click.echo(_("Password: %(password)s") % data)
+
+    emit(as_json, data, human)
+
+
+@command(cli, "serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--threads", type=int, default=8, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Serve only; run `kuaifa worker` elsewhere.")
+def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
+    """Run the workbench (waitress) and the task worker on this machine. Ctrl-C stops both."""
+    from django.utils.translation import gettext as _
+    from waitress import serve as waitress_serve
+
+    from kuaifa.config.wsgi import application
+
+    worker = None
+    if not no_worker:
+        worker = subprocess.Popen([sys.executable, "-c", "from kuaifa.cli.main import main; main()", "worker", "--interval", "5"],)
+    click.echo(_("Kuaifa workbench: http://%(host)s:%(port)s/") % {"host": host, "port": port})
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
