@@ -1,11 +1,13 @@
 """What every page's frame shows: the navigation a role may see, in the order of the day, with count badges."""
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kuaifa.domain.access import Perm
 from kuaifa.persistence import queries_web
 from kuaifa.web.access import member
+from kuaifa.web.words import now
 
 # (section, [(label, url name, permission, badge)]) — only pages that exist are listed
 NAVIGATION = [
@@ -42,6 +44,8 @@ def _badges(me) -> dict[str, int]:
 def workbench(request) -> dict:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
+    countdown = {"left": gettext("%(h)sh %(m)sm left"), "overdue": gettext("overdue %(h)sh %(m)sm"),
+                 "now": int(now().timestamp())}  # the server's clock: the page counts on from it
     me = member(request)
     badges = _badges(me)
     current = request.resolver_match.url_name if request.resolver_match else ""
@@ -56,6 +60,7 @@ def workbench(request) -> dict:
             nav.append({"label": section, "items": visible})
     return {
         "me": me,
+        "countdown": countdown,
         "can": {p.name.lower(): me.can(p) for p in Perm},
         "nav": nav,
         "shops": queries_web.shops(me.shop_scope),

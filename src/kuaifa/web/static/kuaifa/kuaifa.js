@@ -4,12 +4,13 @@
     var minutes = Math.floor(Math.abs(seconds) / 60);
     return template.replace("%(h)s", Math.floor(minutes / 60)).replace("%(m)s", minutes % 60);
   }
-  var started = Date.now();
+  var loaded = Date.now();
   function tick() {
     var body = document.body;
+    // count on from the server's clock, not the device's: a handheld's clock may be off by minutes
+    var serverNow = Number(body.dataset.now) + Math.floor((Date.now() - loaded) / 1000);
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
-      if (!el.dataset.base) el.dataset.base = String(Math.floor(Date.now() / 1000));
-      var left = Number(el.dataset.deadline) - Math.floor(Date.now() / 1000);
+      var left = Number(el.dataset.deadline) - serverNow;
       el.textContent = left <= 0 ? fmt(body.dataset.overdue, left) : fmt(body.dataset.left, left);
       if (left <= 0 && !el.classList.contains("u-platform")) {
         el.classList.remove("u-urgent", "u-soon", "u-ok"); el.classList.add("u-overdue");
