@@ -38,10 +38,12 @@ def test_a_good_sku_sheet_and_stock_count_apply(signed_in, shop):
 
 
 def test_a_stock_sheet_with_an_unreadable_count_changes_nothing(signed_in, shop, catalog):
-    response = upload(signed_in("warehouse"), "stock", "stock.csv", "商家编码,仓库,数量\nTEA-001,,12\nCUP-002,,两百\n".encode())
+    response = upload(
+        signed_in("warehouse"), "stock", "stock.csv", "商家编码,仓库,数量\nTEA-001,,12\nCUP-002,,两百\n".encode()
+    )
     html = response.content.decode()
     assert response.status_code == 400
-    assert "两百" in html and "<td class=\"num\">3</td>" in html  # row 3 of the file
+    assert "两百" in html and '<td class="num">3</td>' in html  # row 3 of the file
     assert not StockLevel.objects.exists()
 
 

@@ -72,7 +72,8 @@ def cli() -> None:
 
 
 from kuaifa.cli import commands, fulfilment_commands, platform_commands, waybill_commands  # noqa: E402,F401 (registers them)
-from kuaifa.cli import web_commands  # noqa: E402,F401 (registers them)
+
+from kuaifa.cli import web_commands  # noqa: E402,F401  # isort: skip
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
 """The team and the workbench: ``kuaifa user add`` and ``kuaifa serve`` (web + task worker on one machine)."""
 
 import secrets
+import signal
 import subprocess
 import sys
 
 import click
+from django.utils.translation import gettext_noop
 
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
 
@@ -34,11 +36,42 @@ def user_add(name: str, role: str, shops: tuple[str, ...], password_stdin: bool,
         data["password"] = password
 
     def human() -> None:
-        click.echo(_("%(user)s added as %(role)s.") % data)
+        click.echo(_("%(user)s added as %(role)s.") % {**data, "role": _(ROLE_LABELS[role])})
         if not password_stdin:
             click.echo(_("Password: %(password)s") % data)
 
     emit(as_json, data, human)
+
+
+ROLE_LABELS = {"owner": gettext_noop("Owner / admin"), "service": gettext_noop("Customer service"),
+               "warehouse": gettext_noop("Warehouse"), "finance": gettext_noop("Finance")}  # fmt: skip
+DEMO_TEAM = [("laoban", "owner"), ("kefu", "service"), ("cangku", "warehouse"), ("caiwu", "finance")]
+
+
+@command(cli, "demo-team")
+@json_option
+def demo_team(as_json: bool) -> None:
+    """One person per role for trying the workbench, each with a fresh password (printed once)."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    from kuaifa.services.people import add_member, reset_password
+
+    logins = []
+    for username, role in DEMO_TEAM:
+        password = secrets.token_urlsafe(9)
+        if get_user_model().objects.filter(username=username).exists():
+            reset_password(username, password, actor=actor(), now=now())
+        else:
+            add_member(username, role, password, actor=actor(), now=now())
+        logins.append({"user": username, "role": role, "password": password})
+
+    def human() -> None:
+        click.echo(_("Sign in as any of these (passwords are new on every run):"))
+        for login in logins:
+            click.echo(f"  {login['user']:<8} {login['password']:<14} {_(ROLE_LABELS[login['role']])}")
+
+    emit(as_json, logins, human)
 
 
 @command(cli, "serve")
@@ -53,9 +86,12 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
 
     from kuaifa.config.wsgi import application
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a plain kill stops the worker too (finally below)
     worker = None
     if not no_worker:
-        worker = subprocess.Popen([sys.executable, "-c", "from kuaifa.cli.main import main; main()", "worker", "--interval", "5"],)
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from kuaifa.cli.main import main; main()", "worker", "--interval", "5"],
+        )
     click.echo(_("Kuaifa workbench: http://%(host)s:%(port)s/") % {"host": host, "port": port})
     try:
         waitress_serve(application, host=host, port=port, threads=threads)

@@ -66,7 +66,9 @@ def _filtered(f: OrderFilter, now: datetime):
         by_tracking = Exists(Shipment.objects.filter(order=OuterRef("pk"), tracking_number=term))
         match = Q(order_sn=term) | Q(tracking_number=term) | by_tracking
         if term.isdigit() and len(term) == 4:
-            match |= Q(receiver_phone_mask__endswith=term) | Q(receiver_phone__endswith=term, receiver_is_plaintext=True)
+            match |= Q(receiver_phone_mask__endswith=term) | Q(
+                receiver_phone__endswith=term, receiver_is_plaintext=True
+            )
         q = q.filter(match)
     return q
 
@@ -213,7 +215,10 @@ def shops(scope: frozenset[int]) -> list[dict]:
 
 def outbox_counts() -> dict[str, int]:
     return dict(
-        OutboxEntry.objects.exclude(state=OutboxEntry.State.DONE).values_list("state").annotate(n=Count("id")).order_by()
+        OutboxEntry.objects.exclude(state=OutboxEntry.State.DONE)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
     )
 
 

@@ -79,3 +79,18 @@ def set_language(user_id: int, language: str, *, actor: str, now: datetime) -> N
     AccessEvent.objects.create(
         kind="language_set", actor=actor, details={"user_id": user_id, "language": language}, created_at=now
     )
+
+
+@transaction.atomic(durable=True)
+def reset_password(username: str, password: str, *, actor: str, now: datetime) -> None:
+    """A new password for an existing person (the owner's job, or the demo's); the password rules apply."""
+    user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
+    if user is None:
+        raise InvalidInput(field="username", reason=f"no team member called {username}")
+    try:
+        validate_password(password, user)
+    except ValidationError as err:
+        raise InvalidInput(field="password", reason=" ".join(err.messages)) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    AccessEvent.objects.create(kind="password_reset", actor=actor, details={"username": username}, created_at=now)

@@ -31,7 +31,7 @@ def map_listing(shop_id: int, goods_id: str, platform_sku_id: str, sku_code: str
         raise NotFound(kind="SKU", key=sku_code)
     if not goods_id:
         raise InvalidInput(field="goods_id", reason="a listing needs its goods id")
-    mapping, created = PlatformSku.objects.update_or_create(
+    mapping, _ = PlatformSku.objects.update_or_create(
         shop_id=shop_id, goods_id=goods_id, platform_sku_id=platform_sku_id, defaults={"sku": sku}
     )
     AccessEvent.objects.create(

@@ -39,7 +39,11 @@ def member(request) -> Member:
     if cached is not None:
         return cached
     rows = (
-        list(Membership.objects.filter(user_id=request.user.id).values_list("role", "shops__id", "warehouses__id", "language"))
+        list(
+            Membership.objects.filter(user_id=request.user.id).values_list(
+                "role", "shops__id", "warehouses__id", "language"
+            )
+        )
         if request.user.is_authenticated
         else []
     )  # one query: role and both scopes

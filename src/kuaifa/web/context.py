@@ -44,8 +44,11 @@ def _badges(me) -> dict[str, int]:
 def workbench(request) -> dict:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    countdown = {"left": gettext("%(h)sh %(m)sm left"), "overdue": gettext("overdue %(h)sh %(m)sm"),
-                 "now": int(now().timestamp())}  # the server's clock: the page counts on from it
+    countdown = {
+        "left": gettext("%(h)sh %(m)sm left"),
+        "overdue": gettext("overdue %(h)sh %(m)sm"),
+        "now": int(now().timestamp()),
+    }  # the server's clock: the page counts on from it
     me = member(request)
     badges = _badges(me)
     current = request.resolver_match.url_name if request.resolver_match else ""

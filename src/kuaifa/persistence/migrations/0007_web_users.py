@@ -6,36 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaifa', '0006_carrier_tariffs'),
+        ("kuaifa", "0006_carrier_tariffs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessEvent',
+            name="AccessEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('actor', models.CharField(max_length=64)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32)),
+                ("actor", models.CharField(max_length=64)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['created_at'], name='kuaifa_acce_created_676b51_idx')],
+                "indexes": [models.Index(fields=["created_at"], name="kuaifa_acce_created_676b51_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'owner'), ('service', 'service'), ('warehouse', 'warehouse'), ('finance', 'finance')], max_length=16)),
-                ('language', models.CharField(default='zh-hans', max_length=8)),
-                ('created_at', models.DateTimeField()),
-                ('shops', models.ManyToManyField(blank=True, related_name='+', to='kuaifa.shop')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL)),
-                ('warehouses', models.ManyToManyField(blank=True, related_name='+', to='kuaifa.warehouse')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "owner"),
+                            ("service", "service"),
+                            ("warehouse", "warehouse"),
+                            ("finance", "finance"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("language", models.CharField(default="zh-hans", max_length=8)),
+                ("created_at", models.DateTimeField()),
+                ("shops", models.ManyToManyField(blank=True, related_name="+", to="kuaifa.shop")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("warehouses", models.ManyToManyField(blank=True, related_name="+", to="kuaifa.warehouse")),
             ],
         ),
     ]

@@ -25,13 +25,13 @@ from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
     "AccessEvent",
-    "Membership",
     "AfterSalesCase",
     "BoxType",
     "BundleComponent",
     "CarrierTariff",
     "ImportBatch",
     "LogisticsCompany",
+    "Membership",
     "Order",
     "OrderEvent",
     "OrderLine",

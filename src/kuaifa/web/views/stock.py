@@ -95,8 +95,7 @@ def _save_upload(upload) -> Path:
     suffix = Path(upload.name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InvalidInput(field=upload.name, reason="only .csv and .xlsx files can be imported")
-    handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
     return Path(handle.name)
