@@ -45,6 +45,23 @@ def user_add(name: str, role: str, shops: tuple[str, ...], password_stdin: bool,
 
 ROLE_LABELS = {"owner": gettext_noop("Owner / admin"), "service": gettext_noop("Customer service"),
                "warehouse": gettext_noop("Warehouse"), "finance": gettext_noop("Finance")}  # fmt: skip
+
+
+@command(user, "token")
+@click.argument("name")
+@click.option("--label", default="", help="What the key is for, e.g. the script that uses it.")
+@json_option
+def user_token(name: str, label: str, as_json: bool) -> None:
+    """Issue an API key for a person (shown once); the API acts with their role and shops."""
+    from django.utils.translation import gettext as _
+
+    from kuaifa.services.people import issue_api_token
+
+    key = issue_api_token(name, name=label, actor=actor(), now=now())
+    emit(as_json, {"user": name, "token": key}, lambda: click.echo(_("API key for %(user)s (shown once): %(token)s")
+                                                                  % {"user": name, "token": key}))  # fmt: skip
+
+
 DEMO_TEAM = [("laoban", "owner"), ("kefu", "service"), ("cangku", "warehouse"), ("caiwu", "finance")]
 
 

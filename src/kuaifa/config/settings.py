@@ -70,6 +70,7 @@ INSTALLED_APPS += [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # the API's docs page served from its own static files, not a CDN
     "kuaifa.web",
 ]
 MIDDLEWARE = [

@@ -2,4 +2,6 @@
 
 from django.urls import include, path
 
-urlpatterns = [path("", include("kuaifa.web.urls"))]
+from kuaifa.api.api import api
+
+urlpatterns = [path("api/", api.urls), path("", include("kuaifa.web.urls"))]

@@ -3,6 +3,8 @@
 Every change is one transaction with an AccessEvent naming who made it.
 """
 
+import hashlib
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kuaifa.domain.access import Role
-from kuaifa.persistence.models import AccessEvent, Membership, Shop, Warehouse
+from kuaifa.persistence.models import AccessEvent, ApiToken, Membership, Shop, Warehouse
 from kuaifa.services.errors import InvalidInput
 
 LANGUAGES = ("zh-hans", "en")
@@ -94,3 +96,20 @@ def reset_password(username: str, password: str, *, actor: str, now: datetime) -
     user.set_password(password)
     user.save(update_fields=["password"])
     AccessEvent.objects.create(kind="password_reset", actor=actor, details={"username": username}, created_at=now)
+
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic(durable=True)
+def issue_api_token(username: str, *, name: str = "", actor: str, now: datetime) -> str:
+    """A new API key for a team member, returned once; it carries that person's role and scope."""
+    user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
+    if user is None:
+        raise InvalidInput(field="username", reason=f"no team member called {username}")
+    key = f"kf_{secrets.token_urlsafe(32)}"
+    ApiToken.objects.create(user=user, name=name[:64], key_sha256=token_hash(key), created_at=now)
+    AccessEvent.objects.create(kind="api_token_issued", actor=actor, details={"username": username, "name": name},
+                               created_at=now)  # fmt: skip
+    return key

@@ -10,7 +10,7 @@ from kuaifa.persistence.models.fulfilment import (
 )
 from kuaifa.persistence.models.inventory import Reservation, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.models.orders import Order, OrderEvent, OrderLine
-from kuaifa.persistence.models.people import AccessEvent, Membership
+from kuaifa.persistence.models.people import AccessEvent, ApiToken, Membership
 from kuaifa.persistence.models.platform import (
     AfterSalesCase,
     LogisticsCompany,
@@ -25,6 +25,7 @@ from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
     "AccessEvent",
+    "ApiToken",
     "AfterSalesCase",
     "BoxType",
     "BundleComponent",

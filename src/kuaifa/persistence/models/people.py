@@ -27,3 +27,13 @@ class AccessEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["created_at"])]
+
+
+class ApiToken(models.Model):
+    """A person's key for the JSON API: it acts with that person's role and scope. Only a hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=64, blank=True, default="")
+    key_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
