@@ -25,8 +25,8 @@ from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
     "AccessEvent",
-    "ApiToken",
     "AfterSalesCase",
+    "ApiToken",
     "BoxType",
     "BundleComponent",
     "CarrierTariff",
