@@ -94,7 +94,17 @@ def test_export_writes_the_chosen_orders_to_xlsx(signed_in, stocked):
     orders = ingest(stocked, [make_order("X1", ("TEA-001", 1)), make_order("X2", ("TEA-001", 1))])
     response = signed_in("finance").post("/orders/bulk/", {"action": "export", "ids": [orders["X2"].id]})
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["X2"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[4], r[5]) for r in rows] == [("X2", "2026-11-27 10:00", "10.00")]  # Beijing time, yuan
+
+
+def test_a_form_cannot_send_people_to_another_site(signed_in, stocked):
+    order = ingest(stocked, [make_order("R1", ("TEA-001", 1))])["R1"]
+    client = signed_in("service")
+    response = client.post("/orders/bulk/", {"action": "hold", "ids": [order.id], "next": "//evil.example/x"})
+    assert response["Location"] == "/orders/"
+    response = client.post("/language/", {"language": "en", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
 
 
 def test_detail_explains_masks_and_times_the_deadline(signed_in, stocked):

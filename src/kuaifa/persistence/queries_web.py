@@ -104,7 +104,12 @@ def order_page(f: OrderFilter, *, now: datetime, after: str = "", limit: int = P
         query = _after(query, after)
     rows = list(query.order_by(F("ship_by").asc(nulls_last=True), "id").values(*ORDER_FIELDS)[: limit + 1])
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = _with_items(rows[:limit])
+    return OrderPage(rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+def _with_items(rows: list[dict]) -> list[dict]:
+    """Each order's items as ``CODE ×n`` (the goods name when unmapped), in one query for all the rows."""
     items: dict[int, list[str]] = {}
     for order_id, code, name, qty in OrderLine.objects.filter(order_id__in=[r["id"] for r in rows]).values_list(
         "order_id", "sku__code", "goods_name", "quantity"
@@ -112,7 +117,13 @@ def order_page(f: OrderFilter, *, now: datetime, after: str = "", limit: int = P
         items.setdefault(order_id, []).append(f"{code or name} ×{qty}")
     for row in rows:
         row["items"] = items.get(row["id"], [])
-    return OrderPage(rows, encode_cursor(rows[-1]) if more and rows else None)
+    return rows
+
+
+def order_rows(ids: list[int]) -> list[dict]:
+    """The chosen orders (already checked against the person's scope), most urgent first, for an export."""
+    query = Order.objects.filter(id__in=ids).order_by(F("ship_by").asc(nulls_last=True), "id")
+    return _with_items(list(query.values(*ORDER_FIELDS)))
 
 
 def order_ids_in_scope(ids: list[int], scope: frozenset[int]) -> list[int]:

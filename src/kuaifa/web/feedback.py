@@ -16,3 +16,14 @@ def sentence(err: DomainError) -> str:
 
 def refused(request, err: DomainError) -> None:
     messages.error(request, sentence(err), extra_tags=err.code)
+
+
+def back_to(request, fallback: str) -> str:
+    """Where a form asked to return to, if it is a path on this site; otherwise ``fallback`` (no open redirect)."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(fallback)

@@ -13,13 +13,15 @@ from kuaifa.domain.access import Perm
 from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.money import fen_to_yuan
+from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence import queries_web
 from kuaifa.persistence.models import Shop
 from kuaifa.services.explain import explain_order
 from kuaifa.services.orders import ManualLine, create_manual_order
 from kuaifa.services.workbench import apply_to_orders, reveal_receiver
 from kuaifa.web.access import member, requires
-from kuaifa.web.feedback import refused, sentence
+from kuaifa.web.feedback import back_to, refused, sentence
 from kuaifa.web.templatetags.kuaifa import reason_label, status_label
 from kuaifa.web.words import STATUS, now
 
@@ -82,7 +84,7 @@ def bulk(request):
         return forbidden(request, BULK_PERMISSION.get(action, action))
     ids = queries_web.order_ids_in_scope([int(x) for x in request.POST.getlist("ids") if x.isdigit()], me.shop_scope)
     if action == "export":
-        return _export(ids, me.shop_scope)
+        return _export(ids)
     try:
         outcome = apply_to_orders(action, ids, note=request.POST.get("note", ""), actor=me.actor, now=now())
     except DomainError as err:
@@ -93,22 +95,29 @@ def bulk(request):
                                                                              "action": _(action)})  # fmt: skip
         for _order_id, err in outcome.refused:
             refused(request, err)
-    return redirect(request.POST.get("next") or "orders")
+    return redirect(back_to(request, "orders"))
 
 
-def _export(ids: list[int], scope: frozenset[int]) -> HttpResponse:
+def _export(ids: list[int]) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.append([_("Order number"), _("Shop"), _("Status"), _("Reasons"), _("Ship by"), _("Amount (yuan)"),
                   _("Receiver"), _("Items")])  # fmt: skip
-    rows = queries_web.order_page(queries_web.OrderFilter(scope=scope), now=now(), limit=100_000).rows
-    chosen = set(ids)
-    for row in rows:
-        if row["id"] in chosen:
-            sheet.append([row["order_sn"], row["shop__name"], status_label(row["status"]),
-                          "、".join(reason_label(r) for r in row["hold_reasons"]),
-                          row["ship_by"].isoformat() if row["ship_by"] else "", row["pay_amount"] / 100,
-                          row["receiver_name_mask"], "; ".join(row["items"])])  # fmt: skip
+    for row in queries_web.order_rows(ids):
+        ship_by = row["ship_by"].astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if row["ship_by"] else ""
+        reasons = "、".join(reason_label(r) for r in row["hold_reasons"])
+        sheet.append(
+            [
+                row["order_sn"],
+                row["shop__name"],
+                status_label(row["status"]),
+                reasons,
+                ship_by,
+                fen_to_yuan(row["pay_amount"]),
+                row["receiver_name_mask"],
+                "; ".join(row["items"]),
+            ]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(
