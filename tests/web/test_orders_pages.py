@@ -155,3 +155,14 @@ def test_hold_queue_groups_by_reason(signed_in, stocked):
     sections = html.split('<section class="group">')[1:]
     groups = {re.search(r"<h2>(.*?) <span", part).group(1): order_sns(part) for part in sections}
     assert groups == {"库存不足": ["S1"], "买家留言": ["M1"]}
+
+
+def test_a_reissue_from_the_detail_copies_the_lines_and_is_reviewed(signed_in, stocked):
+    original = ingest(stocked, [make_order("ORIG-1", ("TEA-001", 2))])["ORIG-1"]
+    response = signed_in("service").post(f"/orders/{original.id}/reissue/", {"note": "包裹丢失"})
+    reissue = Order.objects.get(reissue_of=original)
+    assert response["Location"] == f"/orders/{reissue.id}/"
+    assert (reissue.order_sn, reissue.source, reissue.pay_amount) == ("ORIG-1-R1", "reissue", 0)
+    assert [(line.sku.code, line.quantity) for line in reissue.lines.all()] == [("TEA-001", 2)]
+    assert signed_in("finance").post(f"/orders/{original.id}/reissue/").status_code == 403
+    assert Order.objects.filter(reissue_of=original).count() == 1

@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/manual/", orders.manual_order, name="manual_order"),
     path("orders/<int:order_id>/", orders.order_detail, name="order_detail"),
     path("orders/<int:order_id>/reveal/", orders.reveal, name="order_reveal"),
+    path("orders/<int:order_id>/reissue/", orders.reissue, name="order_reissue"),
     path("skus/", stock.sku_list, name="skus"),
     path("stock/", stock.stock_levels, name="stock"),
     path("stock/change/", stock.stock_change, name="stock_change"),

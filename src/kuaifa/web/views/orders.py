@@ -18,7 +18,7 @@ from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence import queries_web
 from kuaifa.persistence.models import Shop
 from kuaifa.services.explain import explain_order
-from kuaifa.services.orders import ManualLine, create_manual_order
+from kuaifa.services.orders import ManualLine, create_manual_order, create_reissue_order
 from kuaifa.services.workbench import apply_to_orders, reveal_receiver
 from kuaifa.web.access import member, requires
 from kuaifa.web.feedback import back_to, refused, sentence
@@ -210,3 +210,21 @@ def manual_order(request):
         messages.success(request, _("Manual order %(order_sn)s created.") % {"order_sn": order.order_sn})
         return redirect("order_detail", order_id=order.id)
     return render(request, "web/orders/manual.html", {"shops": shops, "form": {}})
+
+
+@requires(Perm.ORDERS_CREATE)
+@require_POST
+def reissue(request, order_id: int):
+    """Send the goods again (补发单: lost or damaged parcel), all lines or those typed in; reviewed like any order."""
+    me = member(request)
+    if queries_web.order_for_detail(order_id, me.shop_scope) is None:
+        raise Http404
+    try:
+        lines = _parse_lines(request.POST.get("lines", "")) or None
+        order = create_reissue_order(order_id, lines=lines, note=request.POST.get("note", ""), actor=me.actor,
+                                     now=now())  # fmt: skip
+    except DomainError as err:
+        refused(request, err)
+        return redirect("order_detail", order_id=order_id)
+    messages.success(request, _("Reissue %(order_sn)s created.") % {"order_sn": order.order_sn})
+    return redirect("order_detail", order_id=order.id)
