@@ -127,3 +127,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and os.environ.get("KUAIFA_HTTPS") == "1":  # behind TLS: cookies only over HTTPS
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# The PDD app this installation is registered as (开放平台应用): shops are connected by authorising it (授权).
+PDD_APP = {
+    "client_id": os.environ.get("KUAIFA_PDD_CLIENT_ID", ""),
+    "client_secret": os.environ.get("KUAIFA_PDD_CLIENT_SECRET", ""),
+    "gateway_url": os.environ.get("KUAIFA_PDD_GATEWAY", "https://gw-api.pinduoduo.com/api/router"),
+    "authorize_url": os.environ.get("KUAIFA_PDD_AUTHORIZE_URL", "https://fuwu.pinduoduo.com/service-market/auth"),
+}

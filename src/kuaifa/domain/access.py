@@ -32,6 +32,7 @@ class Perm(StrEnum):
     PLATFORM_VIEW = "platform.view"
     PLATFORM_OPERATE = "platform.operate"  # sync now, retry uploads
     PEOPLE_MANAGE = "people.manage"
+    SHOPS_MANAGE = "shops.manage"  # connect shops (授权)
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}

@@ -248,3 +248,12 @@ def dashboard(scope: frozenset[int], *, now: datetime, day_start: datetime) -> d
         "risk": risk,
         "held": held_by_reason(scope),
     }
+
+
+def shop_credentials() -> list[dict]:
+    """Every shop with its platform connection: token expiry and whether it must be authorised again."""
+    return list(
+        Shop.objects.order_by("name").values(
+            "id", "name", "platform", "credential__access_expires_at", "credential__needs_authorization"
+        )
+    )

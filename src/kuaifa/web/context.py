@@ -25,6 +25,7 @@ NAVIGATION = [
     ]),
     (_("Data"), [(_("Dashboard"), "dashboard", Perm.DASHBOARD_VIEW, "")]),
     (_("Settings"), [
+        (_("Shops and authorisation"), "shops", Perm.SHOPS_MANAGE, ""),
         (_("People and roles"), "people", Perm.PEOPLE_MANAGE, ""),
         (_("Sync status"), "health", Perm.PLATFORM_VIEW, "outbox_failed"),
     ]),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kuaifa.web.views import frame, orders, people, platform, stock
+from kuaifa.web.views import frame, orders, people, platform, shops, stock
 
 urlpatterns = [
     path("", frame.home, name="home"),
@@ -29,4 +29,7 @@ urlpatterns = [
     path("health/sync/", platform.sync_now, name="sync_now"),
     path("health/retry/", platform.retry_outbox, name="retry_outbox"),
     path("people/", people.people, name="people"),
+    path("shops/", shops.shops, name="shops"),
+    path("shops/authorise/", shops.authorise, name="shop_authorise"),
+    path("shops/callback/", shops.callback, name="shop_callback"),
 ]
