@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kuaifa.persistence.models import Order, PlatformSku
+from kuaifa.persistence.models import Order, PlatformSku, ShopCredential
 from tests.browser.conftest import screenshot
 from tests.factories import make_order
 from tests.web.conftest import ingest
@@ -135,3 +135,36 @@ def test_main_screens_render_at_desktop_and_handheld_widths(page_for, day, live_
         assert screenshot(page, name).stat().st_size > 5_000
     page.goto(f"{live_server.url}/dashboard/")
     page.wait_for_function("document.querySelectorAll('[data-chart] canvas').length === 3")
+
+
+@pytest.fixture
+def sim(settings):
+    from kuaifa.platforms.sim.generator import generate_shop
+    from kuaifa.platforms.sim.server import serve
+    from kuaifa.platforms.sim.shop import ShopConfig
+    from kuaifa.platforms.sim.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimState
+
+    state = SimState(generate_shop(ShopConfig(seed=7, orders_per_day=5)), check_timestamp=False)
+    server, thread = serve("127.0.0.1", 0, state=state)
+    settings.PDD_APP = {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET,
+                        "gateway_url": server.base_url, "authorize_url": server.authorize_url}  # fmt: skip
+    yield server
+    server.stop()
+    thread.join(timeout=5)
+
+
+def test_the_owner_authorises_the_simulated_shop(page_for, team, live_server, sim):
+    page = page_for("owner", team_password("owner"))
+    page.goto(f"{live_server.url}/shops/")
+    page.fill("input[name=name]", "模拟旗舰店")
+    page.click("button.primary")
+    page.wait_for_load_state("networkidle")
+    assert "同意授权" in page.inner_text("body")  # the platform's page
+    page.click("#agree")
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{live_server.url}/shops/"
+    assert "模拟旗舰店 已接入" in page.inner_text(".messages")
+    row = page.locator('tr[data-shop="模拟旗舰店"]').inner_text()
+    assert "未接入" not in row and "需要重新授权" not in row  # connected, with its token's expiry shown
+    assert ShopCredential.objects.filter(shop__name="模拟旗舰店").count() == 1
+    screenshot(page, "shops")
