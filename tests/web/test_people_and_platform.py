@@ -81,6 +81,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
            "KUAIFA_SECRET_KEY": "k" * 20 + "Zq9#xV2!mW8@rT5$yU1&pL4*nB7^cD3(eF6)" * 2,
            "KUAIFA_ALLOWED_HOSTS": "shop.example.com"}  # fmt: skip
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # a test-only setting that the deploy check rightly refuses
     done = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
                           env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
