@@ -12,10 +12,17 @@ $(BIN)/kuaifa: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## Set up on the embedded default (SQLite under ./kuaifa-data), load demo data and run the pipeline on it.
+DEMO_NOW ?= 2024-06-26T12:00:00+08:00
+PORT ?= 8000
+
+## Set up on the embedded default (SQLite under ./kuaifa-data), load the demo shop, run the pipeline on it,
+## create one person per role (their logins are printed) and serve the workbench at http://127.0.0.1:$(PORT)/.
+## The workbench's clock stands at the demo data's day (KUAIFA_NOW) so the deadlines read as they did then.
 demo: $(BIN)/kuaifa
 	$(BIN)/kuaifa init
 	$(BIN)/kuaifa demo
+	$(BIN)/kuaifa demo-team
+	KUAIFA_NOW=$(DEMO_NOW) $(BIN)/kuaifa serve --port $(PORT)
 
 ## Lint, type-check, check layer contracts, then run the suite on SQLite and (when reachable) PostgreSQL.
 test: lint test-sqlite test-postgres

@@ -147,6 +147,8 @@ from kuaifa.cli import (  # noqa: E402,F401 (registers them)
     waybill_commands,
 )
 
+from kuaifa.cli import web_commands  # noqa: E402,F401  # isort: skip
+
 
 def main() -> None:
     cli()

@@ -86,3 +86,74 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KUAIFA_LOG_LEVEL", "WARNING")},
 }
+
+# --- The web workbench (kuaifa.web) and the JSON API (kuaifa.api) ----------------------------------------------
+INSTALLED_APPS += [
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "ninja",  # the API's docs page served from its own static files, not a CDN
+    "kuaifa.web",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app itself: no extra server needed
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kuaifa.web.language.UserLanguageMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+]
+ROOT_URLCONF = "kuaifa.config.urls"
+WSGI_APPLICATION = "kuaifa.config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kuaifa.web.context.workbench",
+            ]
+        },
+    }
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+STATIC_URL = "/static/"
+STATIC_ROOT = KUAIFA_HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True  # serve the vendored files straight from the package, no collectstatic step
+# Failed logins: five in a row lock the account and, separately, the address, for an hour.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 12 * 3600  # one working day
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG and os.environ.get("KUAIFA_HTTPS") == "1":  # behind TLS: cookies only over HTTPS
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# The PDD app this installation is registered as (开放平台应用): shops are connected by authorising it (授权).
+PDD_APP = {
+    "client_id": os.environ.get("KUAIFA_PDD_CLIENT_ID", ""),
+    "client_secret": os.environ.get("KUAIFA_PDD_CLIENT_SECRET", ""),
+    "gateway_url": os.environ.get("KUAIFA_PDD_GATEWAY", "https://gw-api.pinduoduo.com/api/router"),
+    "authorize_url": os.environ.get("KUAIFA_PDD_AUTHORIZE_URL", "https://fuwu.pinduoduo.com/service-market/auth"),
+}

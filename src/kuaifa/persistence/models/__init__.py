@@ -14,6 +14,7 @@ from kuaifa.persistence.models.fulfilment import (
 )
 from kuaifa.persistence.models.inventory import Reservation, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.models.orders import Order, OrderEvent, OrderLine
+from kuaifa.persistence.models.people import AccessEvent, ApiToken, Membership
 from kuaifa.persistence.models.platform import (
     AfterSalesCase,
     LogisticsCompany,
@@ -28,10 +29,12 @@ from kuaifa.persistence.models.tracking import ParcelTrace
 from kuaifa.persistence.models.waybills import Waybill as Waybill  # re-exported
 
 __all__ = [
+    "AccessEvent",
     "AfterSalesCase",
     "Alert",
     "AlertDelivery",
     "AlertRoute",
+    "ApiToken",
     "BoxType",
     "BundleComponent",
     "CarrierTariff",
@@ -39,6 +42,7 @@ __all__ = [
     "FloorRefusal",
     "ImportBatch",
     "LogisticsCompany",
+    "Membership",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -617,19 +617,26 @@ class PddClient:
 
     # --- tokens -----------------------------------------------------------------------------------------------
 
+    def create_access_token(self, code: str) -> TokenGrant:
+        """``pdd.pop.auth.token.create``: the merchant's tokens for the code the authorisation page gave back."""
+        return _grant(self.call("pdd.pop.auth.token.create", code=code))
+
     def refresh_access_token(self, refresh_token: str) -> TokenGrant:
         """``pdd.pop.auth.token.refresh``: new access and refresh tokens. Does not change this client's token."""
-        answer = self.call("pdd.pop.auth.token.refresh", refresh_token=refresh_token)
-        return TokenGrant(
-            access_token=str(answer["access_token"]),
-            refresh_token=str(answer.get("refresh_token") or ""),
-            expires_at=int(answer.get("expires_at") or 0),
-            refresh_token_expires_at=int(answer.get("refresh_token_expires_at") or 0),
-            owner_id=str(answer.get("owner_id") or ""),
-            owner_name=str(answer.get("owner_name") or ""),
-            scope=tuple(str(s) for s in answer.get("scope") or ()),
-            raw=answer,
-        )
+        return _grant(self.call("pdd.pop.auth.token.refresh", refresh_token=refresh_token))
+
+
+def _grant(answer: dict[str, Any]) -> TokenGrant:
+    return TokenGrant(
+        access_token=str(answer["access_token"]),
+        refresh_token=str(answer.get("refresh_token") or ""),
+        expires_at=int(answer.get("expires_at") or 0),
+        refresh_token_expires_at=int(answer.get("refresh_token_expires_at") or 0),
+        owner_id=str(answer.get("owner_id") or ""),
+        owner_name=str(answer.get("owner_name") or ""),
+        scope=tuple(str(s) for s in answer.get("scope") or ()),
+        raw=answer,
+    )
 
 
 def _unwrap(type_: str, body: dict[str, Any]) -> dict[str, Any]:

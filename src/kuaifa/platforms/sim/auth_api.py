@@ -31,6 +31,25 @@ def token_refresh(state: SimState, params: Params, caller: Caller) -> dict[str, 
     }
 
 
+def token_create(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
+    """Tokens for an authorisation code from the authorisation page (10000 for an unknown or used code)."""
+    record = state.redeem_code(params.text("code"), caller.client_id)
+    if record is None:
+        raise SimApiError(PARAM_ERROR, "参数错误:code", sub_msg="code无效或已使用")
+    now = int(state.now())
+    return {
+        "access_token": record.access_token,
+        "expires_in": record.expires_at - now,
+        "expires_at": record.expires_at,
+        "refresh_token": record.refresh_token,
+        "refresh_token_expires_in": record.refresh_expires_at - now,
+        "refresh_token_expires_at": record.refresh_expires_at,
+        "scope": ["pdd.order.number.list.increment.get", "pdd.logistics.online.send"],
+        "owner_id": record.owner_id,
+        "owner_name": record.owner_name,
+    }
+
+
 def time_get(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
     """The simulator's now as a Beijing time string."""
     return {"time": beijing(state.now())}
@@ -38,5 +57,6 @@ def time_get(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
 
 APIS = (
     SimApi("pdd.pop.auth.token.refresh", token_refresh, "pop_auth_token_refresh_response", needs_token=False),
+    SimApi("pdd.pop.auth.token.create", token_create, "pop_auth_token_create_response", needs_token=False),
     SimApi("pdd.time.get", time_get, "time_get_response", needs_token=False),
 )

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from kuaifa.platforms.sim.authorize import authorization_page
 from kuaifa.platforms.sim.gateway import Reply, handle
 from kuaifa.platforms.sim.generator import generate_shop
 from kuaifa.platforms.sim.shop import ShopConfig
@@ -23,6 +24,7 @@ from kuaifa.platforms.sim.state import SimState
 logger = logging.getLogger(__name__)
 
 ROUTER_PATH = "/api/router"
+AUTHORIZE_PATH = "/authorize"
 MAX_BODY_BYTES = 1 << 20  # the real gateway refuses large bodies (52004); 1 MiB is the simulator's bound
 
 
@@ -45,6 +47,12 @@ class SimGatewayServer(ThreadingHTTPServer):
         host, port = self.socket.getsockname()[:2]
         return f"http://{host}:{port}{ROUTER_PATH}"
 
+    @property
+    def authorize_url(self) -> str:
+        """The service-market authorisation page a merchant is sent to (real PDD: mms.pinduoduo.com/open.html)."""
+        host, port = self.socket.getsockname()[:2]
+        return f"http://{host}:{port}{AUTHORIZE_PATH}"
+
     def stop(self) -> None:
         """Stop serving and release the socket."""
         self.shutdown()
@@ -55,6 +63,21 @@ class _RouterHandler(BaseHTTPRequestHandler):
     server: SimGatewayServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # keep-alive answers go out at once, not after a delayed ACK
+
+    def do_GET(self) -> None:
+        """The merchant's authorisation page (授权): ``/authorize?client_id=…&redirect_uri=…&state=…``."""
+        path, _, query = self.path.partition("?")
+        if path != AUTHORIZE_PATH:
+            self._send(Reply(404, b'{"error":"not found"}'))
+            return
+        answer = authorization_page(self.server.state, dict(parse_qsl(query)))
+        if isinstance(answer, str):  # agreed: back to the app with the code
+            self.send_response(302)
+            self.send_header("Location", answer)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(answer)
 
     def do_POST(self) -> None:
         if self.path.split("?", 1)[0] != ROUTER_PATH:

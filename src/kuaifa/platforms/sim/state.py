@@ -146,6 +146,7 @@ class SimState:
         self.calls: list[CallRecord] = []
         self._tokens: dict[str, TokenRecord] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token → access token it belongs to
+        self._auth_codes: dict[str, str] = {}  # authorisation code → the app it was granted to (used once)
         self._token_seq = 0
         self._request_seq = 0
         self._faults = _Faults()
@@ -411,6 +412,24 @@ class SimState:
             if old is None or old.client_id != client_id or old.refresh_expires_at < self.now():
                 return None
             del self._refresh_tokens[refresh_token]
+            return self.issue_token(client_id)
+
+    def grant_code(self, client_id: str) -> str | None:
+        """The merchant agreed on the authorisation page: a one-time code for this app (None for an unknown app)."""
+        with self.lock:
+            if client_id not in self.apps:
+                return None
+            self._token_seq += 1
+            code = "simc" + hashlib.sha256(f"{self.shop.config.seed}|code|{self._token_seq}".encode()).hexdigest()[:28]
+            self._auth_codes[code] = client_id
+            return code
+
+    def redeem_code(self, code: str, client_id: str) -> TokenRecord | None:
+        """``pdd.pop.auth.token.create``: a code is good once, for the app it was granted to."""
+        with self.lock:
+            if self._auth_codes.get(code) != client_id:
+                return None
+            del self._auth_codes[code]
             return self.issue_token(client_id)
 
     def expire_access_token(self, access_token: str) -> None:

@@ -1,0 +1,190 @@
+"""The JSON API over the same services and the same permission table as the workbench.
+
+Every call carries a person's API key (``Authorization: Bearer kf_…``) and acts with that person's role and shop
+scope. Refusals come back as ``{"code": stable code, "message": one Chinese sentence}``. OpenAPI at /api/docs.
+"""
+
+import functools
+
+from django.utils import translation
+from ninja import NinjaAPI, Schema
+from ninja.security import HttpBearer
+
+from kuaifa.domain.access import Perm, Role, allows
+from kuaifa.domain.shared.errors import DomainError
+from kuaifa.persistence import queries_web
+from kuaifa.persistence.models import ApiToken
+from kuaifa.services.errors import NotFound
+from kuaifa.services.explain import explain_order
+from kuaifa.services.people import token_hash
+from kuaifa.services.workbench import apply_to_orders
+from kuaifa.web.access import Member
+from kuaifa.web.feedback import sentence
+from kuaifa.web.words import now
+
+
+class Forbidden(DomainError):
+    code = "auth.forbidden"
+    template = "Your role cannot open this page or do this. Ask the shop owner if you need it."
+
+
+class Bearer(HttpBearer):
+    def authenticate(self, request, token: str) -> Member | None:
+        rows = list(
+            ApiToken.objects.filter(
+                key_sha256=token_hash(token), revoked_at__isnull=True, user__is_active=True
+            ).values_list("user__username", "user__membership__role", "user__membership__shops__id")
+        )
+        if not rows or rows[0][1] is None:
+            return None
+        return Member(username=rows[0][0], role=Role(rows[0][1]), warehouse_scope=frozenset(),
+                      shop_scope=frozenset(r[2] for r in rows if r[2] is not None))  # fmt: skip
+
+
+api = NinjaAPI(title="Kuaifa API", version="1", auth=Bearer(), urls_namespace="api")
+
+STATUS = {NotFound: 404, Forbidden: 403}
+
+
+@api.exception_handler(DomainError)
+def refused(request, err: DomainError):
+    with translation.override("zh-hans"):
+        message = sentence(err)
+    return api.create_response(request, {"code": err.code, "message": message}, status=STATUS.get(type(err), 409))
+
+
+def requires(permission: Perm):
+    """The permission an endpoint needs, declared on it (the permission-matrix test reads it) and checked."""
+
+    def wrap(endpoint):
+        @functools.wraps(endpoint)
+        def guarded(request, *args, **kwargs):
+            if not allows(request.auth.role, permission):
+                raise Forbidden(permission=permission.value)
+            return endpoint(request, *args, **kwargs)
+
+        guarded.required_permission = permission
+        return guarded
+
+    return wrap
+
+
+class Error(Schema):
+    code: str
+    message: str
+
+
+class OrderRow(Schema):
+    id: int
+    order_sn: str
+    shop: str
+    status: str
+    hold_reasons: list[str]
+    ship_by: str | None
+    pay_amount_fen: int
+    items: list[str]
+
+
+class OrderPage(Schema):
+    orders: list[OrderRow]
+    next: str | None
+
+
+class Verdict(Schema):
+    rule: str
+    passed: bool | None
+    detail: str
+
+
+class OrderDetail(Schema):
+    order: OrderRow
+    verdicts: list[Verdict]
+
+
+class Choice(Schema):
+    ids: list[int]
+    note: str = ""
+
+
+class Outcome(Schema):
+    done: list[int]
+    refused: list[Error]
+
+
+class StockRow(Schema):
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+def _row(row: dict) -> OrderRow:
+    return OrderRow(id=row["id"], order_sn=row["order_sn"], shop=row["shop__name"], status=row["status"],
+                    hold_reasons=row["hold_reasons"], ship_by=row["ship_by"].isoformat() if row["ship_by"] else None,
+                    pay_amount_fen=row["pay_amount"], items=row.get("items", []))  # fmt: skip
+
+
+@api.get("/orders", response={200: OrderPage, 401: Error, 403: Error}, tags=["orders"])
+@requires(Perm.ORDERS_VIEW)
+def list_orders(request, status: str = "", reason: str = "", q: str = "", after: str = "", limit: int = 50):
+    """Orders, most urgent first; pass ``next`` back as ``after`` for the following page."""
+    member: Member = request.auth
+    page = queries_web.order_page(
+        queries_web.OrderFilter(status=status, reason=reason, search=q, scope=member.shop_scope),
+        now=now(), after=after, limit=max(1, min(limit, 200)),
+    )  # fmt: skip
+    return OrderPage(orders=[_row(r) for r in page.rows], next=page.next_cursor)
+
+
+@api.get("/orders/{int:order_id}", response={200: OrderDetail, 403: Error, 404: Error}, tags=["orders"])
+@requires(Perm.ORDERS_VIEW)
+def order_detail(request, order_id: int):
+    """One order and why it is where it is: every review rule's verdict."""
+    member: Member = request.auth
+    order = queries_web.order_for_detail(order_id, member.shop_scope)
+    if order is None:
+        raise NotFound(kind="order", key=order_id)
+    why = explain_order(order, now=now())
+    row = {"id": order.id, "order_sn": order.order_sn, "shop__name": order.shop.name, "status": order.status,
+           "hold_reasons": order.hold_reasons, "ship_by": order.ship_by, "pay_amount": order.pay_amount}  # fmt: skip
+    return OrderDetail(order=_row(row), verdicts=[Verdict(rule=v.code.value, passed=v.passed, detail=v.detail)
+                                                  for v in why.verdicts])  # fmt: skip
+
+
+def _act(request, action: str, choice: Choice) -> Outcome:
+    member: Member = request.auth
+    ids = queries_web.order_ids_in_scope(choice.ids, member.shop_scope)
+    outcome = apply_to_orders(action, ids, note=choice.note, actor=member.actor, now=now())
+    with translation.override("zh-hans"):
+        refusals = [Error(code=err.code, message=sentence(err)) for _, err in outcome.refused]
+    return Outcome(done=outcome.done, refused=refusals)
+
+
+@api.post("/orders/review", response={200: Outcome, 403: Error, 409: Error}, tags=["orders"])
+@requires(Perm.ORDERS_REVIEW)
+def review(request, choice: Choice):
+    """Review and reserve stock for the chosen new (or stock/mapping-held) orders, earliest deadline first."""
+    return _act(request, "review", choice)
+
+
+@api.post("/orders/hold", response={200: Outcome, 403: Error, 409: Error}, tags=["orders"])
+@requires(Perm.ORDERS_HOLD)
+def hold(request, choice: Choice):
+    """Hold (拦截) the chosen orders; their reservations go back to the pool."""
+    return _act(request, "hold", choice)
+
+
+@api.post("/orders/release", response={200: Outcome, 403: Error, 409: Error}, tags=["orders"])
+@requires(Perm.ORDERS_HOLD)
+def release(request, choice: Choice):
+    """Release held orders back to review; judgement rules that held them are waived."""
+    return _act(request, "release", choice)
+
+
+@api.get("/stock", response={200: list[StockRow], 403: Error}, tags=["stock"])
+@requires(Perm.STOCK_VIEW)
+def stock(request, q: str = ""):
+    """Stock per SKU and warehouse: on hand, reserved, available."""
+    return [StockRow(sku=r["sku__code"], warehouse=r["warehouse__code"], on_hand=r["on_hand"], reserved=r["reserved"],
+                     available=r["available"]) for r in queries_web.stock_by_warehouse(q)]  # fmt: skip

@@ -1,0 +1,259 @@
+"""The workbench's reads: one query per list, keyset pages, counts for the navigation badges.
+
+Every list takes the person's shop scope (empty = all shops) so a scoped member never sees another shop's orders.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+
+from kuaifa.persistence.models import (
+    AfterSalesCase,
+    Order,
+    OrderLine,
+    OutboxEntry,
+    PlatformSku,
+    Reservation,
+    Shipment,
+    Shop,
+    Sku,
+    StockLevel,
+    StockMove,
+)
+
+PAGE = 50
+ORDER_FIELDS = (
+    "id", "order_sn", "shop__name", "status", "hold_reasons", "ship_by", "pay_amount", "province", "city",
+    "receiver_name_mask", "receiver_phone_mask", "tracking_number", "risk_control_status", "ship_hold", "source",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str = ""
+    shop_id: int | None = None
+    reason: str = ""
+    within_hours: int | None = None  # ship-by no later than now + hours (0 = already overdue)
+    sku: str = ""
+    carrier: int | None = None
+    search: str = ""
+    scope: frozenset[int] = field(default_factory=frozenset)
+
+
+def _scoped(query, scope: frozenset[int], shop_field: str = "shop_id"):
+    return query.filter(**{f"{shop_field}__in": scope}) if scope else query
+
+
+def _filtered(f: OrderFilter, now: datetime):
+    q = _scoped(Order.objects.all(), f.scope)
+    if f.status:
+        q = q.filter(status=f.status)
+    if f.shop_id:
+        q = q.filter(shop_id=f.shop_id)
+    if f.reason:
+        q = q.filter(status="ON_HOLD", hold_reasons__icontains=f'"{f.reason}"')
+    if f.within_hours is not None:
+        q = q.filter(ship_by__lte=now + timedelta(hours=f.within_hours)).exclude(
+            status__in=("SHIPPED", "DELIVERED", "CANCELLED")
+        )
+    if f.sku:
+        q = q.filter(Exists(OrderLine.objects.filter(order=OuterRef("pk"), sku__code=f.sku)))
+    if f.carrier is not None:
+        q = q.filter(logistics_id=f.carrier)
+    term = f.search.strip()
+    if term:
+        by_tracking = Exists(Shipment.objects.filter(order=OuterRef("pk"), tracking_number=term))
+        match = Q(order_sn=term) | Q(tracking_number=term) | by_tracking
+        if term.isdigit() and len(term) == 4:
+            match |= Q(receiver_phone_mask__endswith=term) | Q(
+                receiver_phone__endswith=term, receiver_is_plaintext=True
+            )
+        q = q.filter(match)
+    return q
+
+
+def encode_cursor(row: dict) -> str:
+    ship_by = row["ship_by"]
+    return f"{ship_by.isoformat() if ship_by else '-'}|{row['id']}"
+
+
+def _after(query, cursor: str):
+    """Keyset: rows after (ship_by, id) in urgency order, orders without a deadline last."""
+    stamp, _, last_id = cursor.partition("|")
+    try:
+        after_id = int(last_id)
+        if stamp == "-":
+            return query.filter(ship_by__isnull=True, id__gt=after_id)
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return query.none()
+    return query.filter(Q(ship_by__gt=when) | Q(ship_by=when, id__gt=after_id) | Q(ship_by__isnull=True))
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    rows: list[dict]
+    next_cursor: str | None
+
+
+def order_page(f: OrderFilter, *, now: datetime, after: str = "", limit: int = PAGE) -> OrderPage:
+    """One page of orders, most urgent first, with an items summary per order: two queries whatever the size."""
+    query = _filtered(f, now)
+    if after:
+        query = _after(query, after)
+    rows = list(query.order_by(F("ship_by").asc(nulls_last=True), "id").values(*ORDER_FIELDS)[: limit + 1])
+    more = len(rows) > limit
+    rows = _with_items(rows[:limit])
+    return OrderPage(rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+def _with_items(rows: list[dict]) -> list[dict]:
+    """Each order's items as ``CODE ×n`` (the goods name when unmapped), in one query for all the rows."""
+    items: dict[int, list[str]] = {}
+    for order_id, code, name, qty in OrderLine.objects.filter(order_id__in=[r["id"] for r in rows]).values_list(
+        "order_id", "sku__code", "goods_name", "quantity"
+    ):
+        items.setdefault(order_id, []).append(f"{code or name} ×{qty}")
+    for row in rows:
+        row["items"] = items.get(row["id"], [])
+    return rows
+
+
+def order_rows(ids: list[int]) -> list[dict]:
+    """The chosen orders (already checked against the person's scope), most urgent first, for an export."""
+    query = Order.objects.filter(id__in=ids).order_by(F("ship_by").asc(nulls_last=True), "id")
+    return _with_items(list(query.values(*ORDER_FIELDS)))
+
+
+def order_ids_in_scope(ids: list[int], scope: frozenset[int]) -> list[int]:
+    return list(_scoped(Order.objects.filter(id__in=ids), scope).values_list("id", flat=True))
+
+
+def order_for_detail(order_id: int, scope: frozenset[int]) -> Order | None:
+    return _scoped(Order.objects.select_related("shop"), scope).filter(id=order_id).first()
+
+
+def order_related(order: Order) -> dict:
+    return {
+        "reservations": list(
+            Reservation.objects.filter(order=order)
+            .order_by("id")
+            .values("sku__code", "stock_level__warehouse__code", "quantity", "state", "created_at", "closed_at")
+        ),
+        "shipments": list(
+            Shipment.objects.filter(order=order)
+            .order_by("id")
+            .values("logistics_id", "tracking_number", "is_primary", "upload_state", "shipped_at", "uploaded_at")
+        ),
+        "uploads": list(
+            OutboxEntry.objects.filter(key__contains=order.order_sn, shop_id=order.shop_id)
+            .order_by("id")
+            .values("kind", "state", "attempts", "last_error", "created_at", "done_at")
+        ),
+        "aftersales": list(
+            AfterSalesCase.objects.filter(order=order)
+            .order_by("id")
+            .values("after_sales_id", "case_type", "state", "refund_amount", "reason")
+        ),
+    }
+
+
+def held_by_reason(scope: frozenset[int]) -> dict[str, int]:
+    """Held orders counted per reason (an order held for two reasons counts under both)."""
+    counts: dict[str, int] = {}
+    for reasons in _scoped(Order.objects.filter(status="ON_HOLD"), scope).values_list("hold_reasons", flat=True):
+        for reason in reasons or ["manual"]:
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def status_counts(scope: frozenset[int]) -> dict[str, int]:
+    return dict(_scoped(Order.objects.all(), scope).values_list("status").annotate(n=Count("id")).order_by())
+
+
+def unmapped_listings(scope: frozenset[int], limit: int = 200) -> list[dict]:
+    """Platform listings on order lines that no SKU answers for, with how many orders wait on each."""
+    mapped = PlatformSku.objects.filter(
+        shop_id=OuterRef("order__shop_id"), goods_id=OuterRef("goods_id"), platform_sku_id=OuterRef("platform_sku_id")
+    )
+    query = _scoped(OrderLine.objects.filter(sku__isnull=True), scope, "order__shop_id").exclude(Exists(mapped))
+    return list(
+        query.values("order__shop_id", "order__shop__name", "goods_id", "platform_sku_id", "outer_id", "goods_name")
+        .annotate(orders=Count("order_id", distinct=True))
+        .order_by("-orders", "goods_id")[:limit]
+    )
+
+
+def unmapped_count(scope: frozenset[int]) -> int:
+    query = _scoped(OrderLine.objects.filter(sku__isnull=True, order__status="ON_HOLD"), scope, "order__shop_id")
+    return query.values("goods_id", "platform_sku_id").distinct().count()
+
+
+def skus(search: str = "", limit: int = 200) -> list[dict]:
+    query = Sku.objects.all()
+    if search:
+        query = query.filter(Q(code__icontains=search) | Q(name__icontains=search) | Q(barcode=search))
+    return list(
+        query.order_by("code").values(
+            "code", "name", "spec", "barcode", "weight_g", "bin_location", "is_bundle", "incomplete"
+        )[:limit]
+    )
+
+
+def stock_by_warehouse(search: str = "", limit: int = 500) -> list[dict]:
+    query = StockLevel.objects.all()
+    if search:
+        query = query.filter(Q(sku__code__icontains=search) | Q(sku__name__icontains=search))
+    return list(
+        query.annotate(available=F("on_hand") - F("reserved"))
+        .order_by("sku__code", "warehouse__priority")
+        .values("id", "sku__code", "sku__name", "warehouse__code", "on_hand", "reserved", "available")[:limit]
+    )
+
+
+def ledger(level_id: int, limit: int = 200) -> list[dict]:
+    return list(
+        StockMove.objects.filter(stock_level_id=level_id)
+        .order_by("-id")
+        .values("kind", "quantity", "on_hand_after", "order__order_sn", "note", "actor", "created_at")[:limit]
+    )
+
+
+def shops(scope: frozenset[int]) -> list[dict]:
+    return list(_scoped(Shop.objects.all(), scope, "id").order_by("name").values("id", "name"))
+
+
+def outbox_counts() -> dict[str, int]:
+    return dict(
+        OutboxEntry.objects.exclude(state=OutboxEntry.State.DONE)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def dashboard(scope: frozenset[int], *, now: datetime, day_start: datetime) -> dict:
+    """Today's orders, orders by status, orders at risk of missing ship-by, held by reason. Grouped counts only."""
+    orders = _scoped(Order.objects.all(), scope)
+    open_orders = orders.exclude(status__in=("SHIPPED", "DELIVERED", "CANCELLED")).exclude(ship_by__isnull=True)
+    risk = open_orders.aggregate(
+        overdue=Count("id", filter=Q(ship_by__lte=now)),
+        urgent=Count("id", filter=Q(ship_by__gt=now, ship_by__lte=now + timedelta(hours=6))),
+        due_soon=Count("id", filter=Q(ship_by__gt=now + timedelta(hours=6), ship_by__lte=now + timedelta(hours=24))),
+    )
+    return {
+        "today": orders.filter(created_at__gte=day_start).count(),
+        "by_status": status_counts(scope),
+        "risk": risk,
+        "held": held_by_reason(scope),
+    }
+
+
+def shop_credentials() -> list[dict]:
+    """Every shop with its platform connection: token expiry and whether it must be authorised again."""
+    return list(
+        Shop.objects.order_by("name").values(
+            "id", "name", "platform", "credential__access_expires_at", "credential__needs_authorization"
+        )
+    )

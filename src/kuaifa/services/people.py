@@ -1,0 +1,115 @@
+"""The merchant's team: adding a person with a role and an optional scope, and choosing their language.
+
+Every change is one transaction with an AccessEvent naming who made it.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from kuaifa.domain.access import Role
+from kuaifa.persistence.models import AccessEvent, ApiToken, Membership, Shop, Warehouse
+from kuaifa.services.errors import InvalidInput
+
+LANGUAGES = ("zh-hans", "en")
+
+
+def _named(model, names: Sequence[str], field: str, what: str) -> list:
+    found = {getattr(x, field): x for x in model.objects.filter(**{f"{field}__in": names})}
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise InvalidInput(field=what, reason=f"unknown {what}: {', '.join(missing)}")
+    return [found[n] for n in names]
+
+
+@transaction.atomic(durable=True)
+def add_member(
+    username: str,
+    role: str,
+    password: str,
+    *,
+    shops: Sequence[str] = (),
+    warehouses: Sequence[str] = (),
+    language: str = "zh-hans",
+    actor: str,
+    now: datetime,
+) -> Membership:
+    """A new login for the team. The password must pass the password rules; the name must be new."""
+    username = username.strip()
+    if not username:
+        raise InvalidInput(field="username", reason="a name is required")
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise InvalidInput(field="role", reason=f"{role!r} is not one of {', '.join(r.value for r in Role)}") from None
+    if language not in LANGUAGES:
+        raise InvalidInput(field="language", reason=f"{language!r} is not one of {', '.join(LANGUAGES)}")
+    users = get_user_model()
+    if users.objects.filter(username=username).exists():
+        raise InvalidInput(field="username", reason=f"{username} already exists")
+    try:
+        validate_password(password)
+    except ValidationError as err:
+        raise InvalidInput(field="password", reason=" ".join(err.messages)) from None
+    shop_rows = _named(Shop, shops, "name", "shop")
+    warehouse_rows = _named(Warehouse, warehouses, "code", "warehouse")
+    user = users.objects.create_user(username=username, password=password)
+    member = Membership.objects.create(user=user, role=role, language=language, created_at=now)
+    member.shops.set(shop_rows)
+    member.warehouses.set(warehouse_rows)
+    AccessEvent.objects.create(
+        kind="member_added",
+        actor=actor,
+        details={"username": username, "role": role, "shops": list(shops), "warehouses": list(warehouses)},
+        created_at=now,
+    )
+    return member
+
+
+@transaction.atomic(durable=True)
+def set_language(user_id: int, language: str, *, actor: str, now: datetime) -> None:
+    """A person's interface language (zh-hans by default, English on request)."""
+    if language not in LANGUAGES:
+        raise InvalidInput(field="language", reason=f"{language!r} is not one of {', '.join(LANGUAGES)}")
+    Membership.objects.filter(user_id=user_id).update(language=language)
+    AccessEvent.objects.create(
+        kind="language_set", actor=actor, details={"user_id": user_id, "language": language}, created_at=now
+    )
+
+
+@transaction.atomic(durable=True)
+def reset_password(username: str, password: str, *, actor: str, now: datetime) -> None:
+    """A new password for an existing person (the owner's job, or the demo's); the password rules apply."""
+    user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
+    if user is None:
+        raise InvalidInput(field="username", reason=f"no team member called {username}")
+    try:
+        validate_password(password, user)
+    except ValidationError as err:
+        raise InvalidInput(field="password", reason=" ".join(err.messages)) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    AccessEvent.objects.create(kind="password_reset", actor=actor, details={"username": username}, created_at=now)
+
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic(durable=True)
+def issue_api_token(username: str, *, name: str = "", actor: str, now: datetime) -> str:
+    """A new API key for a team member, returned once; it carries that person's role and scope."""
+    user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
+    if user is None:
+        raise InvalidInput(field="username", reason=f"no team member called {username}")
+    key = f"kf_{secrets.token_urlsafe(32)}"
+    ApiToken.objects.create(user=user, name=name[:64], key_sha256=token_hash(key), created_at=now)
+    AccessEvent.objects.create(kind="api_token_issued", actor=actor, details={"username": username, "name": name},
+                               created_at=now)  # fmt: skip
+    return key

@@ -1,0 +1,1 @@
+"""The merchant's workbench: Django templates + HTMX over the same services as the CLI."""

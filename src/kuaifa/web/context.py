@@ -1,0 +1,72 @@
+"""What every page's frame shows: the navigation a role may see, in the order of the day, with count badges."""
+
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kuaifa.domain.access import Perm
+from kuaifa.persistence import queries_web
+from kuaifa.web.access import member
+from kuaifa.web.words import now
+
+# (section, [(label, url name, permission, badge)]) — only pages that exist are listed
+NAVIGATION = [
+    (_("Orders"), [
+        (_("All orders"), "orders", Perm.ORDERS_VIEW, ""),
+        (_("To review"), "orders_new", Perm.ORDERS_VIEW, "new"),
+        (_("Held orders"), "holds", Perm.ORDERS_VIEW, "held"),
+        (_("Manual orders"), "manual_order", Perm.ORDERS_CREATE, ""),
+    ]),
+    (_("Stock"), [
+        (_("SKUs"), "skus", Perm.CATALOG_VIEW, ""),
+        (_("Stock levels"), "stock", Perm.STOCK_VIEW, ""),
+        (_("SKU mapping"), "mapping", Perm.CATALOG_MAP, "unmapped"),
+        (_("Import files"), "upload", Perm.IMPORTS_RUN, ""),
+    ]),
+    (_("Data"), [(_("Dashboard"), "dashboard", Perm.DASHBOARD_VIEW, "")]),
+    (_("Settings"), [
+        (_("Shops and authorisation"), "shops", Perm.SHOPS_MANAGE, ""),
+        (_("People and roles"), "people", Perm.PEOPLE_MANAGE, ""),
+        (_("Sync status"), "health", Perm.PLATFORM_VIEW, "outbox_failed"),
+    ]),
+]  # fmt: skip
+
+
+def _badges(me) -> dict[str, int]:
+    counts = queries_web.status_counts(me.shop_scope)
+    badges = {"new": counts.get("NEW", 0), "held": counts.get("ON_HOLD", 0)}
+    if me.can(Perm.CATALOG_MAP):
+        badges["unmapped"] = queries_web.unmapped_count(me.shop_scope)
+    if me.can(Perm.PLATFORM_VIEW):
+        badges["outbox_failed"] = queries_web.outbox_counts().get("failed", 0)
+    return badges
+
+
+def workbench(request) -> dict:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    countdown = {
+        "left": gettext("%(h)sh %(m)sm left"),
+        "overdue": gettext("overdue %(h)sh %(m)sm"),
+        "now": int(now().timestamp()),
+    }  # the server's clock: the page counts on from it
+    me = member(request)
+    badges = _badges(me)
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    nav = []
+    for section, items in NAVIGATION:
+        visible = [
+            {"label": label, "url": reverse(name), "badge": badges.get(badge, 0), "active": name == current}
+            for label, name, perm, badge in items
+            if me.can(perm)
+        ]
+        if visible:
+            nav.append({"label": section, "items": visible})
+    return {
+        "me": me,
+        "countdown": countdown,
+        "can": {p.name.lower(): me.can(p) for p in Perm},
+        "nav": nav,
+        "shops": queries_web.shops(me.shop_scope),
+        "current_shop": request.session.get("shop_id"),
+    }

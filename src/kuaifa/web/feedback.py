@@ -1,0 +1,29 @@
+"""Refusals become one translated sentence plus the stable code (a small grey tag in the page)."""
+
+from django.contrib import messages
+from django.utils.translation import gettext
+
+from kuaifa.domain.shared.errors import DomainError
+
+
+def sentence(err: DomainError) -> str:
+    template = gettext(err.template)
+    try:
+        return template % err.params if err.params else template
+    except (KeyError, TypeError, ValueError):
+        return template
+
+
+def refused(request, err: DomainError) -> None:
+    messages.error(request, sentence(err), extra_tags=err.code)
+
+
+def back_to(request, fallback: str) -> str:
+    """Where a form asked to return to, if it is a path on this site; otherwise ``fallback`` (no open redirect)."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(fallback)
