@@ -44,7 +44,8 @@ def error_templates() -> dict[str, str]:
     from kuaifa.domain.shared.errors import DomainError
 
     for module in pkgutil.walk_packages(kuaifa.__path__, "kuaifa."):
-        if ".migrations" not in module.name and not module.name.endswith("__main__"):
+        # settings modules are not imported for their messages (production refuses to load without its key)
+        if ".migrations" not in module.name and not module.name.endswith("__main__") and ".config." not in module.name:
             importlib.import_module(module.name)
     found, todo = {}, [DomainError]
     while todo:

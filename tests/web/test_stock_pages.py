@@ -32,7 +32,10 @@ def test_a_good_sku_sheet_and_stock_count_apply(signed_in, shop):
     client = signed_in("warehouse")
     assert upload(client, "skus", "skus.csv", (FIXTURES / "skus.csv").read_bytes()).status_code == 200
     assert Sku.objects.filter(code__in=["TEA-001", "CUP-002"]).count() == 2
-    assert upload(client, "stock", "stock.csv", (FIXTURES / "stock.csv").read_bytes()).status_code == 200
+    assert (
+        upload(client, "stock", "stock.csv", (FIXTURES / "stock.csv").read_bytes(), create_warehouse="1").status_code
+        == 200
+    )
     assert StockLevel.objects.get(sku__code="CUP-002").on_hand == 300
     assert set(StockMove.objects.values_list("actor", flat=True)) == {"user:warehouse"}
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from kuaifa.domain.access import Perm
 from kuaifa.domain.sla.deadlines import CHINA
-from kuaifa.persistence import queries, queries_web
+from kuaifa.persistence import queries, queries_web, sync_queries
 from kuaifa.persistence.models import Shop
 from kuaifa.services.outbox import retry_failed
 from kuaifa.tasks.jobs import sweep_outbox, sync_shop
@@ -22,7 +22,7 @@ from kuaifa.web.words import now
 def health(request):
     clock = now()
     context = {
-        "shops": queries.sync_health(since=clock - timedelta(hours=24)),
+        "shops": sync_queries.sync_health(since=clock - timedelta(hours=24)),
         "outbox": queries.outbox_entries(states=["failed", "pending"], limit=100),
         "all_shops": queries_web.shops(member(request).shop_scope),
         "now": clock,

@@ -128,7 +128,13 @@ def _apply(kind: str, path: Path, upload, request) -> tuple[list, str]:
     counts, problems = parse_stock_sheet(table)
     if problems:
         return problems, ""
-    changes = stocktake(counts, actor=me.actor, now=now(), note=f"import {upload.name}")
+    changes = stocktake(
+        counts,
+        actor=me.actor,
+        now=now(),
+        note=f"import {upload.name}",
+        create_warehouse=request.POST.get("create_warehouse") == "1",
+    )
     return [], _("%(n)s stock levels counted.") % {"n": len(changes)}
 
 
