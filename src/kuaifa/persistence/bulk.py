@@ -1,4 +1,7 @@
-"""Bulk inserts for the hot path (orders, lines, events, reservations), as ``executemany`` of prepared tuples.
+"""Bulk inserts and prepared reads for the hot paths (orders, lines, events, reservations).
+
+Inserts are ``executemany`` of prepared tuples. Reads (:func:`fetch`) are SQL built once per shape and sent
+straight to the driver: on the one-order path, building a query through the ORM costs more than running it.
 
 ``bulk_create`` builds a model instance and compiles SQL per value; at 10⁵ orders that is most of the time spent.
 Here each column's adapter is chosen once from the model's field (datetimes and JSON through the backend's own
@@ -43,6 +46,76 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
         else:
             adapters.append(None)
     return sql, tuple(adapters)
+
+
+def _sqlite_datetime_in(value: str | datetime) -> datetime:
+    """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC)
+
+
+def _json_in(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@cache
+def _select_plan(
+    model: type[models.Model], columns: tuple[str, ...], where: str, suffix: str
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    fields = [model._meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    sql = f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {where}{suffix}"
+    sqlite = connection.vendor == "sqlite"
+    converters: list[Callable[[Any], Any] | None] = []
+    for field in fields:
+        if isinstance(field, models.DateTimeField) and sqlite:
+            converters.append(_sqlite_datetime_in)
+        elif isinstance(field, models.JSONField):
+            converters.append(_json_in)
+        elif isinstance(field, models.BooleanField):
+            converters.append(bool)
+        else:
+            converters.append(None)
+    return sql, tuple(converters)
+
+
+def in_list(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """``column IN (…)`` as SQL and parameters: one array parameter on PostgreSQL (one statement shape for any
+    length), a placeholder per value on SQLite."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def fetch(
+    model: type[models.Model],
+    columns: Sequence[str],
+    where: str,
+    params: Sequence[Any],
+    *,
+    order_by: str = "",
+    lock: bool = False,
+) -> list[dict]:
+    """Rows of ``model`` as dicts of ``columns`` (field names), values converted as the ORM would.
+
+    ``where`` and ``order_by`` are SQL over column names, ``%s`` for placeholders. ``lock`` adds ``FOR UPDATE`` where the database
+    has it (SQLite's writers already hold the database lock, see services.locking).
+    """
+    suffix = f" ORDER BY {order_by}" if order_by else ""
+    if lock and connection.features.has_select_for_update:
+        suffix += " FOR UPDATE"
+    sql, converters = _select_plan(model, tuple(columns), where, suffix)
+    active = [(i, name, convert) for i, (name, convert) in enumerate(zip(columns, converters, strict=True)) if convert]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        for _, name, convert in active:
+            if row[name] is not None:
+                row[name] = convert(row[name])
+    return rows
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

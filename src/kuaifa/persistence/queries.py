@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from kuaifa.domain.inventory.catalog import SkuSpec
 from kuaifa.domain.orders.status import RESERVING
+from kuaifa.persistence.bulk import fetch, in_list
 from kuaifa.persistence.models import (
     BundleComponent,
     Order,
@@ -314,9 +315,11 @@ def _bundle_components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
     components: dict[int, list[tuple[int, int]]] = defaultdict(list)
     frontier = set(sku_ids)
     while frontier:
-        rows = list(
-            BundleComponent.objects.filter(bundle_id__in=frontier).values_list("bundle_id", "component_id", "quantity")
-        )
+        where, params = in_list("bundle_id", frontier)
+        rows = [
+            (row["bundle_id"], row["component_id"], row["quantity"])
+            for row in fetch(BundleComponent, ("bundle_id", "component_id", "quantity"), where, params)
+        ]
         for bundle_id, component_id, quantity in rows:
             components[bundle_id].append((component_id, quantity))
         frontier = {component_id for _, component_id, _ in rows} - sku_ids
@@ -522,9 +525,11 @@ def bundle_components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
     bundles: dict[int, list[tuple[int, int]]] = defaultdict(list)
     frontier = set(sku_ids)
     while frontier:
-        rows = list(
-            BundleComponent.objects.filter(bundle_id__in=frontier).values_list("bundle_id", "component_id", "quantity")
-        )
+        where, params = in_list("bundle_id", frontier)
+        rows = [
+            (row["bundle_id"], row["component_id"], row["quantity"])
+            for row in fetch(BundleComponent, ("bundle_id", "component_id", "quantity"), where, params)
+        ]
         for bundle_id, component_id, quantity in rows:
             bundles[bundle_id].append((component_id, quantity))
         frontier = {component for _, component, _ in rows} - set(bundles)

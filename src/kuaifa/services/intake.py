@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from kuaifa.domain.orders import intake as rules
@@ -21,12 +21,13 @@ from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
 from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reasons
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
-from kuaifa.persistence.bulk import insert_rows
+from kuaifa.persistence.bulk import fetch, in_list, insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
 from kuaifa.services.audit import EVENT_COLUMNS, event
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
+from kuaifa.services.review import review_chunk
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -119,15 +120,18 @@ class SkuMatcher:
     def __init__(self, shop: Shop, orders: Sequence[CanonicalOrder], *, create_missing: bool, now: datetime):
         lines = [line for order in orders for line in order.lines]
         codes = {line.outer_id for line in lines if line.outer_id}
-        self.by_code = dict(Sku.objects.filter(code__in=codes).values_list("code", "id"))
+        self.by_code = {}
+        if codes:
+            where, params = in_list("code", codes)
+            self.by_code = {row["code"]: row["id"] for row in fetch(Sku, ("code", "id"), where, params)}
         pairs = {(line.goods_id, line.platform_sku_id) for line in lines if line.goods_id and line.platform_sku_id}
         goods = {goods_id for goods_id, _ in pairs}
-        self.by_listing = {
-            (g, s): sku_id
-            for g, s, sku_id in PlatformSku.objects.filter(shop=shop, goods_id__in=goods).values_list(
-                "goods_id", "platform_sku_id", "sku_id"
-            )
-        }
+        self.by_listing = {}
+        if goods:
+            where, params = in_list("goods_id", goods)
+            rows = fetch(PlatformSku, ("goods_id", "platform_sku_id", "sku_id"), f"shop_id = %s AND {where}",
+                         [shop.id, *params])  # fmt: skip
+            self.by_listing = {(row["goods_id"], row["platform_sku_id"]): row["sku_id"] for row in rows}
         self.created: list[str] = []
         if create_missing:
             self._create_missing(shop, lines, codes - set(self.by_code), now)
@@ -180,11 +184,19 @@ _STORED = ("id", "order_sn", "status", "hold_reasons", "fingerprint", "platform_
            "refund_status", "confirm_status")  # fmt: skip
 
 
+def _stored_rows(shop: Shop, order_sns: list[str], columns: Sequence[str] = _STORED) -> list[dict]:
+    if not order_sns:
+        return []
+    where, params = in_list("order_sn", order_sns)
+    return fetch(Order, columns, f"shop_id = %s AND {where}", [shop.id, *params])
+
+
 def lock_shop(shop: Shop) -> None:
     """Serialise writers of one shop's platform data. Two syncs of a shop fetching the same window would otherwise
     both see an order as new and the second insert would break the unique key (PostgreSQL, READ COMMITTED); with
     the lock the second waits, then finds the first one's rows. SQLite writers are serialised anyway."""
-    list(Shop.objects.select_for_update().filter(id=shop.id).values_list("id", flat=True))
+    if connection.features.has_select_for_update:
+        fetch(Shop, ("id",), "id = %s", [shop.id], lock=True)
 
 
 def ingest_orders(
@@ -210,6 +222,27 @@ def ingest_orders(
             waived=waived,
             reissue_of_id=reissue_of_id,
         )
+
+
+def take_order(
+    shop: Shop,
+    order: CanonicalOrder,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    waived: Sequence[HoldReason] = (),
+    reissue_of_id: int | None = None,
+) -> IngestReport:
+    """One order as it arrives (a push, a manual or reissue order): stored and reviewed in one durable transaction,
+    so it is accepted with its stock reserved, or held with its reasons, the moment it is known."""
+    with transaction.atomic(durable=True):
+        report = upsert_orders(
+            shop, [order], source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
+        )
+        if report.changed:
+            review_chunk(report.order_ids, actor=actor, now=now, durable=False)
+    return report
 
 
 def _latest_copies(orders: Sequence[CanonicalOrder]) -> list[CanonicalOrder]:
@@ -238,10 +271,7 @@ def upsert_orders(
     report = IngestReport()
     orders = _latest_copies(orders)
     policy = ShipByPolicy(shop.ship_by_hours)
-    stored = {
-        row["order_sn"]: row
-        for row in Order.objects.filter(shop=shop, order_sn__in=[o.order_sn for o in orders]).values(*_STORED)
-    }
+    stored = {row["order_sn"]: row for row in _stored_rows(shop, [o.order_sn for o in orders])}
     matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
     report.skus_created = matcher.created
 
@@ -323,11 +353,8 @@ def _insert_new(
             for order, status, columns in new_orders
         ),
     )
-    ids = dict(
-        Order.objects.filter(shop=shop, order_sn__in=[order.order_sn for order, _, _ in new_orders]).values_list(
-            "order_sn", "id"
-        )
-    )
+    ids = {row["order_sn"]: row["id"] for row in _stored_rows(shop, [order.order_sn for order, _, _ in new_orders],
+                                                                 columns=("order_sn", "id"))}  # fmt: skip
     insert_rows(
         OrderLine,
         _LINE_COLUMNS,

@@ -159,10 +159,11 @@ def _stock_slots(sku_ids: set[int]) -> dict[int, list[StockSlot]]:
     return dict(slots)
 
 
-def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewReport:
-    """One transaction: review and allocate these orders (those still eligible once locked)."""
+def review_chunk(order_ids: list[int], *, actor: str, now: datetime, durable: bool = True) -> ReviewReport:
+    """One transaction: review and allocate these orders (those still eligible once locked). ``durable=False``
+    joins the caller's transaction instead (the one-order path: intake and review commit together)."""
     report = ReviewReport()
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable, savepoint=False):
         query = Order.objects.filter(id__in=order_ids, status__in=[OrderStatus.NEW, OrderStatus.ON_HOLD])
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
