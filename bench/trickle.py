@@ -139,13 +139,13 @@ def main() -> None:
         print(f"queries for one order      {kuaifa[-1][1]}")
         for label, values in (("kuaifa", k_wall), ("raw DB-API", c_wall)):
             print(f"{label:<26} min {min(values):6.2f} s  median {statistics.median(values):6.2f} s"
-                  f"  ({n / min(values):,.0f} orders/s at best, {n / statistics.median(values):,.0f} median)")  # fmt: skip
+                  f"  ({n / min(values):,.0f} orders/s at best)")  # fmt: skip
         wall = [c.wall / k.wall for (k, _, _), (c, _) in zip(kuaifa, ceiling, strict=True)]
         cpu = [c.cpu / k.cpu for (k, _, _), (c, _) in zip(kuaifa, ceiling, strict=True)]
         print(
             f"ratio, wall time           min {min(wall):6.1%}    median {statistics.median(wall):6.1%}  (raw / kuaifa)"
         )
-        print(f"ratio, CPU time            min {min(cpu):6.1%}    median {statistics.median(cpu):6.1%}  (this process)")
+        print(f"ratio, CPU time            min {min(cpu):6.1%}  median {statistics.median(cpu):6.1%}  (this process)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -100,8 +100,8 @@ def fetch(
 ) -> list[dict]:
     """Rows of ``model`` as dicts of ``columns`` (field names), values converted as the ORM would.
 
-    ``where`` and ``order_by`` are SQL over column names, ``%s`` for placeholders. ``lock`` adds ``FOR UPDATE`` where the database
-    has it (SQLite's writers already hold the database lock, see services.locking).
+    ``where`` and ``order_by`` are SQL over column names, ``%s`` for placeholders. ``lock`` adds ``FOR UPDATE``
+    where the database has it (SQLite's writers already hold the database lock, see services.locking).
     """
     suffix = f" ORDER BY {order_by}" if order_by else ""
     if lock and connection.features.has_select_for_update:
