@@ -437,7 +437,12 @@ def _apply_update(
     if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
         _replace_lines_if_changed(order_id, order, matcher)
     Order.objects.filter(id=order_id).update(
-        status=status, hold_reasons=list(change.hold_reasons), version=F("version") + 1, updated_at=now, **columns
+        status=status,
+        hold_reasons=list(change.hold_reasons),
+        review_due=status == OrderStatus.ON_HOLD,  # a newer copy may have cleared what held it
+        version=F("version") + 1,
+        updated_at=now,
+        **columns,
     )
     return events
 

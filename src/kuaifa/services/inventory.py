@@ -24,6 +24,7 @@ from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.locking import lock_levels
 from kuaifa.services.reservations import release_for_orders
 from kuaifa.services.returns import open_tasks
+from kuaifa.services.review_due import mark_due_for_skus
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def _move(
         if after < current["reserved"]:
             released = _give_back(level.id, current["reserved"] - after, actor=actor, now=now)
         StockLevel.objects.filter(id=level.id).update(on_hand=F("on_hand") + (after - before))
+        if after > before:
+            mark_due_for_skus([level.sku_id])
         StockMove.objects.create(
             stock_level=level,
             order_id=order_id,

@@ -12,6 +12,7 @@ from django.db.models import F
 
 from kuaifa.persistence.models import Reservation, StockLevel, StockMove
 from kuaifa.services.locking import add_reserved, lock_levels
+from kuaifa.services.review_due import mark_due_for_skus
 
 
 def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
@@ -31,6 +32,7 @@ def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
         state=Reservation.State.RELEASED, closed_at=now
     )
     add_reserved(deltas)
+    mark_due_for_skus(StockLevel.objects.filter(id__in=list(deltas)).values_list("sku_id", flat=True))
     return -sum(deltas.values())
 
 

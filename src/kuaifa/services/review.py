@@ -40,6 +40,7 @@ from kuaifa.persistence.models import (
 from kuaifa.persistence.queries import bundle_components
 from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.locking import add_reserved, lock_levels
+from kuaifa.services.review_due import candidates_filter, clear_due
 
 CHUNK = 5000
 
@@ -68,13 +69,14 @@ _ORDER_FIELDS = ("id", "shop_id", "order_sn", "status", "hold_reasons", "waived_
 
 
 def candidate_ids(*, shop_id: int | None = None, only_held: bool = False, order_ids: Iterable[int] | None = None):
-    """Orders review may act on, most urgent first."""
-    statuses = [OrderStatus.ON_HOLD] if only_held else [OrderStatus.NEW, OrderStatus.ON_HOLD]
-    query = Order.objects.filter(status__in=statuses)
+    """Orders review may act on, most urgent first: new orders and held ones marked due (services.review_due)."""
+    if order_ids is not None:  # named orders (a person asked): reviewed whether marked due or not
+        statuses = [OrderStatus.ON_HOLD] if only_held else [OrderStatus.NEW, OrderStatus.ON_HOLD]
+        query = Order.objects.filter(status__in=statuses, id__in=list(order_ids))
+    else:
+        query = Order.objects.filter(candidates_filter(only_held=only_held))
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)
-    if order_ids is not None:
-        query = query.filter(id__in=list(order_ids))
     rows = query.order_by(F("ship_by").asc(nulls_last=True), F("paid_at").asc(nulls_last=True), "order_sn")
     return [  # streamed: only the ids are kept, memory stays flat in the number of orders
         order_id
@@ -174,6 +176,7 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime, durable: bo
         ]
         if not rows:
             return report
+        clear_due(row["id"] for row in rows if row["status"] == OrderStatus.ON_HOLD)
         lines_by_order: dict[int, list[dict]] = defaultdict(list)
         lines = list(
             OrderLine.objects.filter(order_id__in=[r["id"] for r in rows]).values(
