@@ -73,15 +73,15 @@ def _recreate(database_url: str) -> None:
 class Databases:
     """Copies of the template database (the one Django migrated and the caller seeded)."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, label: str = "template") -> None:
         from django.db import connection
 
-        self.work = work
+        self.work, self.label = work, label
         self.vendor = connection.vendor
         self.template = connection.settings_dict["NAME"]
         self.count = 0
         if self.vendor == "sqlite":
-            self.template_file = work / "template.sqlite3"
+            self.template_file = work / f"{label}.sqlite3"
             with connection.cursor() as cursor:  # a consistent copy, WAL included
                 cursor.execute("VACUUM INTO %s", [str(self.template_file)])
         connection.close()
@@ -93,10 +93,10 @@ class Databases:
         connection.close()
         self.count += 1
         if self.vendor == "sqlite":
-            name = str(self.work / f"run-{self.count}.sqlite3")
+            name = str(self.work / f"{self.label}-run-{self.count}.sqlite3")
             shutil.copyfile(self.template_file, name)
         else:
-            name = f"{self.template}_run{self.count}"
+            name = f"{self.template}_{self.label}{self.count}"
             with self._admin() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
