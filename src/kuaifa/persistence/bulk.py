@@ -35,6 +35,21 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+    return sql, _adapters(fields)
+
+
+@cache
+def _update_plan(
+    model: type[models.Model], columns: tuple[str, ...], also: str
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    fields = [model._meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments}{', ' + also if also else ''} WHERE id = %s"
+    return sql, (*_adapters(fields), None)
+
+
+def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
     sqlite = connection.vendor == "sqlite"
     adapters: list[Callable[[Any], Any] | None] = []
     for field in fields:
@@ -45,7 +60,7 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
             adapters.append(_sqlite_json if sqlite else lambda value, f=field: f.get_db_prep_save(value, connection))
         else:
             adapters.append(None)
-    return sql, tuple(adapters)
+    return tuple(adapters)
 
 
 def _sqlite_datetime_in(value: str | datetime) -> datetime:
@@ -118,9 +133,21 @@ def fetch(
     return rows
 
 
+def update_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                also: str = "") -> int:  # fmt: skip
+    """Update rows by id in one ``executemany``: each row is its ``columns`` values (field names) then the id.
+    ``also`` is extra SQL for the SET list, the same for every row (``version = version + 1``)."""
+    sql, adapters = _update_plan(model, tuple(columns), also)
+    return _execute_many(sql, adapters, rows)
+
+
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, field names as on the model) in one ``executemany``."""
     sql, adapters = _plan(model, tuple(columns))
+    return _execute_many(sql, adapters, rows)
+
+
+def _execute_many(sql: str, adapters: tuple[Callable[[Any], Any] | None, ...], rows: Iterable[Sequence[Any]]) -> int:
     active = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
     prepared = []
     for row in rows:

@@ -9,21 +9,21 @@ merchant code (outer_id), else by platform goods id + 样式ID; what maps to not
 The batch is loaded with a few queries, decided in the domain, and written in bulk.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import F
 
 from kuaifa.domain.orders import intake as rules
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
 from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reasons
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
-from kuaifa.persistence.bulk import fetch, in_list, insert_rows
+from kuaifa.persistence.bulk import fetch, in_list, insert_rows, update_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
-from kuaifa.services.audit import EVENT_COLUMNS, event
+from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
@@ -301,17 +301,15 @@ def upsert_orders(
             assert row is not None
             updates.append((row, order, _columns(order, policy, digest)))
 
-    events: list[OrderEvent] = []
     if new_orders:
         report.order_ids += _insert_new(
             shop, new_orders, matcher, source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
         )
         report.created = len(new_orders)
-    for row, order, columns in updates:
-        events += _apply_update(row, order, columns, matcher, actor=actor, now=now)
-        report.order_ids.append(row["id"])
+    if updates:
+        insert_rows(OrderEvent, EVENT_COLUMNS, _apply_updates(updates, matcher, actor=actor, now=now))
+        report.order_ids += [row["id"] for row, _, _ in updates]
     report.updated = len(updates)
-    OrderEvent.objects.bulk_create(events, batch_size=1000)
     return report
 
 
@@ -383,78 +381,94 @@ def _insert_new(
     return [ids[order.order_sn] for order, _, _ in new_orders]
 
 
-def _apply_update(
-    row: dict, order: CanonicalOrder, columns: dict, matcher: SkuMatcher, *, actor: str, now: datetime
-) -> list[OrderEvent]:
-    """Store the newer copy, then let the platform's facts move our status."""
-    order_id = row["id"]
-    current = OrderStatus(row["status"])
-    holds = tuple(HoldReason(r) for r in row["hold_reasons"])
-    subject = ReviewSubject(order.order_sn, (), order.risk_control_status, order.ship_hold, int(order.refund_status))
-    change = rules.follow_platform(current, holds, order, platform_reasons(subject))
-    events = [
-        event(
-            order_id,
-            "platform_updated",
-            actor=actor,
-            now=now,
-            from_status=current,
-            to_status=current,
-            order_status=int(order.order_status),
-            refund_status=int(order.refund_status),
-        )
-    ]
-    status = current
-    for target in change.path:
-        previous, status = status, transition(status, target, order_sn=order.order_sn)
-        unaccounted: dict[str, int] = {}
-        if previous in RESERVING and status == OrderStatus.SHIPPED:
-            consume_for_orders([order_id], actor=actor, now=now, note="shipped outside Kuaifa (platform)")
-        elif status == OrderStatus.SHIPPED:  # shipped from the back office before Kuaifa reserved anything
-            lines = list(
-                OrderLine.objects.filter(order_id=order_id, sku__isnull=False).values_list("sku_id", "quantity")
-            )
-            unaccounted = take_out_unreserved(order_id, lines, actor=actor, now=now,
-                                              note="shipped outside Kuaifa (platform)")  # fmt: skip
-        elif previous in RESERVING:
-            release_for_orders([order_id], now=now)
-        if unaccounted:
-            events.append(event(order_id, "stock_unaccounted", actor=actor, now=now, missing=unaccounted))
-        why = "platform: " + ", ".join(change.hold_reasons or ["cancelled"])
-        open_tasks([(order_id, previous, status)], reason=why, now=now)
-        events.append(
-            event(
-                order_id,
-                "status_changed",
-                actor=actor,
-                now=now,
-                from_status=previous,
-                to_status=status,
-                cause="platform",
-                reasons=list(change.hold_reasons),
-            )
-        )
-    if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
-        _replace_lines_if_changed(order_id, order, matcher)
-    Order.objects.filter(id=order_id).update(
-        status=status,
-        hold_reasons=list(change.hold_reasons),
-        review_due=status == OrderStatus.ON_HOLD,  # a newer copy may have cleared what held it
-        version=F("version") + 1,
-        updated_at=now,
-        **columns,
-    )
+_UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATFORM_FIELDS)
+
+
+def _apply_updates(
+    updates: list[tuple[dict, CanonicalOrder, dict]], matcher: SkuMatcher, *, actor: str, now: datetime
+) -> list[tuple]:
+    """Store the newer copies, then let the platform's facts move our status; returns event rows.
+
+    The statements are per batch, not per order: one UPDATE executemany for the orders, one release and one consume
+    for every order leaving a reserving status, one read of the lines that may need replacing. Only an order shipped
+    from the back office before Kuaifa reserved anything takes its own stock moves.
+    """
+    events: list[tuple] = []  # rows for OrderEvent, in EVENT_COLUMNS order
+    rows: list[tuple] = []
+    release: list[int] = []
+    consume: list[int] = []
+    tasks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    unreserved_shipped: list[int] = []
+    open_orders: dict[int, CanonicalOrder] = {}
+    for row, order, columns in updates:
+        order_id = row["id"]
+        current = OrderStatus(row["status"])
+        holds = tuple(HoldReason(r) for r in row["hold_reasons"])
+        subject = ReviewSubject(order.order_sn, (), order.risk_control_status, order.ship_hold,
+                                int(order.refund_status))  # fmt: skip
+        change = rules.follow_platform(current, holds, order, platform_reasons(subject))
+        facts = {"order_status": int(order.order_status), "refund_status": int(order.refund_status)}
+        events.append((order_id, "platform_updated", current, current, actor, facts, now))
+        status = current
+        for target in change.path:
+            previous, status = status, transition(status, target, order_sn=order.order_sn)
+            if previous in RESERVING and status == OrderStatus.SHIPPED:
+                consume.append(order_id)
+            elif status == OrderStatus.SHIPPED:  # shipped from the back office before Kuaifa reserved anything
+                unreserved_shipped.append(order_id)
+            elif previous in RESERVING:
+                release.append(order_id)
+            tasks["platform: " + ", ".join(change.hold_reasons or ["cancelled"])].append((order_id, previous, status))
+            events.append((order_id, "status_changed", previous, status, actor,
+                           {"cause": "platform", "reasons": list(change.hold_reasons)}, now))  # fmt: skip
+        if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
+            open_orders[order_id] = order
+        # a newer copy of a held order may have cleared what held it: review looks at it again
+        rows.append((status, list(change.hold_reasons), status == OrderStatus.ON_HOLD, now,
+                     *(columns[name] for name in _PLATFORM_FIELDS), order_id))  # fmt: skip
+    note = "shipped outside Kuaifa (platform)"
+    consume_for_orders(consume, actor=actor, now=now, note=note)
+    release_for_orders(release, now=now)
+    if unreserved_shipped:
+        lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for order_id, sku_id, quantity in OrderLine.objects.filter(
+            order_id__in=unreserved_shipped, sku__isnull=False
+        ).values_list("order_id", "sku_id", "quantity"):
+            lines[order_id].append((sku_id, quantity))
+        for order_id in unreserved_shipped:
+            missing = take_out_unreserved(order_id, lines[order_id], actor=actor, now=now, note=note)
+            if missing:
+                events.append((order_id, "stock_unaccounted", "", "", actor, {"missing": missing}, now))
+    for reason, moves in tasks.items():
+        open_tasks(moves, reason=reason, now=now)
+    _replace_lines_if_changed(open_orders, matcher)
+    update_rows(Order, _UPDATE_COLUMNS, rows, also='"version" = "version" + 1')
     return events
 
 
 _LINE_KEY = ("goods_id", "platform_sku_id", "outer_id", "quantity", "unit_price")
 
 
-def _replace_lines_if_changed(order_id: int, order: CanonicalOrder, matcher: SkuMatcher) -> None:
-    """A not-yet-reserved order whose items changed on the platform takes the new items; history stays intact."""
-    have = sorted(OrderLine.objects.filter(order_id=order_id).values_list(*_LINE_KEY))
-    want = sorted((x.goods_id, x.platform_sku_id, x.outer_id, x.quantity, x.unit_price_fen) for x in order.lines)
-    if have == want or Reservation.objects.filter(order_id=order_id).exists():
+def _replace_lines_if_changed(orders: dict[int, CanonicalOrder], matcher: SkuMatcher) -> None:
+    """Not-yet-reserved orders whose items changed on the platform take the new items; history stays intact."""
+    if not orders:
         return
-    OrderLine.objects.filter(order_id=order_id).delete()
-    OrderLine.objects.bulk_create(_line_rows(order_id, order, matcher))
+    have: dict[int, list[tuple]] = defaultdict(list)
+    for order_id, *key in OrderLine.objects.filter(order_id__in=list(orders)).values_list("order_id", *_LINE_KEY):
+        have[order_id].append(tuple(key))
+    changed = [
+        order_id
+        for order_id, order in orders.items()
+        if sorted(have[order_id])
+        != sorted((x.goods_id, x.platform_sku_id, x.outer_id, x.quantity, x.unit_price_fen) for x in order.lines)
+    ]
+    if not changed:
+        return
+    reserved = set(Reservation.objects.filter(order_id__in=changed).values_list("order_id", flat=True))
+    replace = [order_id for order_id in changed if order_id not in reserved]
+    if not replace:
+        return
+    OrderLine.objects.filter(order_id__in=replace).delete()
+    OrderLine.objects.bulk_create(
+        line for order_id in replace for line in _line_rows(order_id, orders[order_id], matcher)
+    )
