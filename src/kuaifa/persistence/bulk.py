@@ -141,10 +141,52 @@ def update_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     return _execute_many(sql, adapters, rows)
 
 
+#: from this many rows, PostgreSQL gets COPY (one round trip, no per-row statement); below it executemany wins
+COPY_FROM = 32
+
+
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert ``rows`` (tuples in ``columns`` order, field names as on the model) in one ``executemany``."""
+    """Insert ``rows`` (tuples in ``columns`` order, field names as on the model) in one ``executemany``, or on
+    PostgreSQL one ``COPY … FROM STDIN`` when the batch is large enough to gain from it."""
     sql, adapters = _plan(model, tuple(columns))
-    return _execute_many(sql, adapters, rows)
+    if connection.vendor != "postgresql":
+        return _execute_many(sql, adapters, rows)
+    rows = rows if isinstance(rows, list) else list(rows)
+    if len(rows) < COPY_FROM:
+        return _execute_many(sql, adapters, rows)
+    return _copy(model, tuple(columns), rows)
+
+
+@cache
+def _copy_plan(
+    model: type[models.Model], columns: tuple[str, ...]
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    fields = [model._meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    adapters = tuple(_json_text if isinstance(f, models.JSONField) else None for f in fields)
+    return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", adapters
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _copy(model: type[models.Model], columns: tuple[str, ...], rows: list[Sequence[Any]]) -> int:
+    sql, adapters = _copy_plan(model, columns)
+    active = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
+    # psycopg 3; datetimes and text go through its own dumpers
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            if active:
+                row = list(row)
+                for i, adapt in active:
+                    if row[i] is not None:
+                        row[i] = adapt(row[i])
+            copy.write_row(row)
+    if connection.queries_logged:  # COPY bypasses Django's cursor wrapper; it still counts as one statement
+        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": "0.000"})
+    return len(rows)
 
 
 def _execute_many(sql: str, adapters: tuple[Callable[[Any], Any] | None, ...], rows: Iterable[Sequence[Any]]) -> int:

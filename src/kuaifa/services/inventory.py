@@ -126,6 +126,7 @@ def _give_back(level_id: int, units: int, *, actor: str, now: datetime) -> tuple
     Order.objects.filter(id__in=list(chosen), status__in=list(RESERVING)).update(
         status=OrderStatus.ON_HOLD,
         hold_reasons=[HoldReason.STOCK_INSUFFICIENT],
+        review_due=True,  # whole orders were released: units may be left over for some of them
         version=F("version") + 1,
         updated_at=now,
     )

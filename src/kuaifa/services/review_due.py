@@ -7,7 +7,8 @@ review run; it carries ``review_due``, set in the same transaction as the change
   SKUs, or for a component of a bundle it holds;
 - a SKU or a platform mapping now matches one of its unmapped lines;
 - the platform sent a newer copy of it (a flag may have cleared);
-- its shop's review rules changed.
+- its shop's review rules changed;
+- a stocktake took its reservation back (whole orders are released, so units may be left over for it).
 
 Review takes new orders and due held orders together, most urgent deadline first, so held orders waiting for stock
 compete fairly with new ones when it arrives; it clears the mark in the transaction that reviews the order.
