@@ -212,7 +212,8 @@ def run_labels(ids: list[int], wave_id: int) -> dict:
     rendered = time.perf_counter()
     log_print("label", order_ids=ids, wave_id=wave_id, actor=ACTOR, now=NOW)
     done = time.perf_counter()
-    return {"total": done - start, "cpu": time.process_time() - cpu, "read": read - start, "render": rendered - read, "log": done - rendered,
+    return {"total": done - start, "cpu": time.process_time() - cpu,
+            "read": read - start, "render": rendered - read, "log": done - rendered,
             "pdf_kb": len(pdf) / 1024, "ceiling": ceiling, "rows": rows}  # fmt: skip
 
 
