@@ -29,23 +29,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import setup_django  # the PostgreSQL database is scratch space, created empty
 
 NOW = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)
 SKUS = 200
 ACTOR = "bench"
-
-
-def setup_django(home: Path, database_url: str | None) -> None:
-    os.environ["KUAIFA_HOME"] = str(home)
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuaifa.config.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def orders(n: int, batch: int = 2000, seed: int = 7):
