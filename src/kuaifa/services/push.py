@@ -17,6 +17,7 @@ from kuaifa.domain.platform import PlatformError, SalesPlatform
 from kuaifa.persistence.models import Order, PushMessage, Shop
 from kuaifa.services.aftersales import upsert_cases
 from kuaifa.services.intake import upsert_orders
+from kuaifa.services.review import review_chunk
 
 DELAY = timedelta(minutes=10)
 MAX_TRIES = 3
@@ -79,7 +80,9 @@ def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: 
                 upsert_cases(shop, found, actor=actor, now=now)
                 result = "case stored"
             else:
-                upsert_orders(shop, found, source=Order.Source.API, actor=actor, now=now)
+                stored = upsert_orders(shop, found, source=Order.Source.API, actor=actor, now=now)
+                if stored.changed:  # reviewed in the same transaction: accepted or held the moment it is known
+                    review_chunk(stored.order_ids, actor=actor, now=now, durable=False)
                 result = "order stored"
             PushMessage.objects.filter(id=message.id).update(handled_at=now, result=result)
             report.handled += 1
