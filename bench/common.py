@@ -19,8 +19,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA cache_size=-32768",
-    "PRAGMA mmap_size=67108864",
+    "PRAGMA cache_size=-16384",
+    "PRAGMA mmap_size=33554432",
     "PRAGMA temp_store=MEMORY",
 )  # the same as Kuaifa's settings: equal durability, equal cache
 

@@ -2,7 +2,8 @@
 
     python bench/updates.py [--orders 10000] [--batch 2000] [--database-url postgres://…]
 
-N orders are ingested and reviewed (not timed; stock for all, so all are reserved), then changed copies come back in batches of ``--batch``: a third
+N orders are ingested and reviewed (not timed; stock for all, so all are reserved), then changed copies come
+back in batches of ``--batch``: a third
 refunded (cancelled, stock released), a third shipped from the back office (stock consumed), a third with a new
 address. Kuaifa's side is ``ingest_orders`` per batch; the statements it sends are counted. The ceiling, on a copy
 of the same database, sends per batch one UPDATE executemany of the same order columns, one reservation UPDATE per

@@ -7,6 +7,7 @@ in the domain, write statuses, reservations and events in bulk. Chunks run in de
 deadlines are served first across the whole run. Concurrent reviewers never oversell: see ``services.locking``.
 """
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,11 +79,14 @@ def candidate_ids(*, shop_id: int | None = None, only_held: bool = False, order_
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)
     rows = query.order_by(F("ship_by").asc(nulls_last=True), F("paid_at").asc(nulls_last=True), "order_sn")
-    return [  # streamed: only the ids are kept, memory stays flat in the number of orders
-        order_id
-        for order_id, status, reasons in rows.values_list("id", "status", "hold_reasons").iterator(chunk_size=5000)
-        if status == OrderStatus.NEW or only_self_clearing(tuple(HoldReason(r) for r in reasons))
-    ]
+    return array(
+        "q",
+        (  # streamed: only the ids are kept, 8 bytes each
+            order_id
+            for order_id, status, reasons in rows.values_list("id", "status", "hold_reasons").iterator(chunk_size=5000)
+            if status == OrderStatus.NEW or only_self_clearing(tuple(HoldReason(r) for r in reasons))
+        ),
+    )
 
 
 def review_orders(
@@ -99,7 +103,7 @@ def review_orders(
     ids = candidate_ids(shop_id=shop_id, only_held=only_held, order_ids=order_ids)
     report = ReviewReport()
     for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
+        part = list(ids[start : start + chunk])
         report.add(review_chunk(part, actor=actor, now=now))
         if progress is not None:
             progress(len(part))
