@@ -16,7 +16,8 @@ compete fairly with new ones when it arrives; it clears the mark in the transact
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.persistence.models import BundleComponent, Order, OrderLine
@@ -24,6 +25,16 @@ from kuaifa.persistence.models import BundleComponent, Order, OrderLine
 
 def _held() -> "Q":
     return Q(status=OrderStatus.ON_HOLD, review_due=False)
+
+
+def _mark(held: QuerySet, *, holding_stock_rows: bool = False) -> int:
+    """Set the mark on these held orders. A caller holding stock-row locks skips (on PostgreSQL) the orders a review
+    has locked instead of waiting for them: that review locks the stock rows after its orders, so it will read this
+    change anyway, and waiting here would deadlock with it. SQLite serialises writers anyway."""
+    if holding_stock_rows and connection.features.has_select_for_update_skip_locked:
+        ids = list(held.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True))
+        held = Order.objects.filter(id__in=ids)
+    return held.update(review_due=True)
 
 
 def candidates_filter(*, only_held: bool = False) -> Q:
@@ -44,29 +55,29 @@ def _with_bundles(sku_ids: set[int]) -> set[int]:
 
 
 def mark_due_for_skus(sku_ids: Iterable[int]) -> int:
-    """Stock of these SKUs rose: their held orders are due for review. Returns how many were marked."""
+    """Stock of these SKUs rose (the caller holds their stock rows): their held orders are due for review."""
     skus = _with_bundles({s for s in sku_ids if s is not None})
     if not skus:
         return 0
     lines = OrderLine.objects.filter(sku_id__in=skus).values("order_id")
-    return Order.objects.filter(_held(), id__in=lines).update(review_due=True)
+    return _mark(Order.objects.filter(_held(), id__in=lines), holding_stock_rows=True)
 
 
 def mark_due_for_codes(codes: Iterable[str]) -> int:
     """SKUs with these merchant codes now exist: held orders with unmapped lines naming them are due."""
     lines = OrderLine.objects.filter(sku__isnull=True, outer_id__in=list(codes)).values("order_id")
-    return Order.objects.filter(_held(), id__in=lines).update(review_due=True)
+    return _mark(Order.objects.filter(_held(), id__in=lines))
 
 
 def mark_due_for_listing(shop_id: int, goods_id: str, platform_sku_id: str) -> int:
     """A platform listing is now mapped: the shop's held orders with unmapped lines of it are due."""
     lines = OrderLine.objects.filter(sku__isnull=True, goods_id=goods_id, platform_sku_id=platform_sku_id)
-    return Order.objects.filter(_held(), shop_id=shop_id, id__in=lines.values("order_id")).update(review_due=True)
+    return _mark(Order.objects.filter(_held(), shop_id=shop_id, id__in=lines.values("order_id")))
 
 
 def mark_due_for_shop(shop_id: int) -> int:
     """The shop's review rules changed: every held order of it is due."""
-    return Order.objects.filter(_held(), shop_id=shop_id).update(review_due=True)
+    return _mark(Order.objects.filter(_held(), shop_id=shop_id))
 
 
 def clear_due(order_ids: Iterable[int]) -> None:
