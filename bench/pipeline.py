@@ -22,6 +22,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from array import array
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -207,14 +208,12 @@ def run_ceiling(con, vendor: str, shop_id: int, n: int, batch: int) -> dict:
             raw.commit()
     accepted = held = 0
     with review:
-        candidates = [
-            order_id
-            for (order_id,) in raw.rows(
-                "SELECT id FROM kuaifa_order WHERE status IN ('NEW', 'ON_HOLD') ORDER BY ship_by, paid_at, order_sn"
-            )
-        ]
+        raw.cur.execute(
+            "SELECT id FROM kuaifa_order WHERE status IN ('NEW', 'ON_HOLD') ORDER BY ship_by, paid_at, order_sn"
+        )
+        candidates = array("q", (order_id for (order_id,) in raw.cur))  # streamed, 8 bytes an order, like Kuaifa
         for start in range(0, len(candidates), 5000):
-            chunk = candidates[start : start + 5000]
+            chunk = list(candidates[start : start + 5000])
             raw.begin()
             where, params = raw.ids_in("id", chunk)
             orders = raw.rows(f"SELECT id, ship_by, paid_at, order_sn, buyer_memo FROM kuaifa_order WHERE {where}",
