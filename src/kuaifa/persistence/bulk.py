@@ -13,7 +13,7 @@ pass every column. See docs/decisions/0002-bulk-insert.md.
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection, models
@@ -73,7 +73,7 @@ def _json_in(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-@cache
+@lru_cache(maxsize=256)  # bounded: on SQLite each IN-list length is its own statement shape
 def _select_plan(
     model: type[models.Model], columns: tuple[str, ...], where: str, suffix: str
 ) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
