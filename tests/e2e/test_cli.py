@@ -207,11 +207,10 @@ def test_a_manual_order_and_a_reissue_from_the_command_line(kuaifa, merchant):
                "--json").output
     )  # fmt: skip
     reissued = json.loads(kuaifa("reissue", "M-1", "--item", "TEA-001*1", "--json").output)
-    kuaifa("review")
 
     manual = Order.objects.get(order_sn="M-1")
     again = Order.objects.get(order_sn=reissued["order_sn"])
-    assert created == {"order_sn": "M-1", "status": "NEW"}
+    assert created == {"order_sn": "M-1", "status": "ACCEPTED"}  # reviewed in the transaction that stored it
     assert (manual.pay_amount, manual.receiver_phone_mask, manual.status) == (3980, "138****1234", OrderStatus.ACCEPTED)
     assert (again.order_sn, again.pay_amount, again.reissue_of_id, again.status) == (
         "M-1-R1", 0, manual.id, OrderStatus.ACCEPTED,

@@ -1,4 +1,7 @@
-"""Bulk inserts for the hot path (orders, lines, events, reservations), as ``executemany`` of prepared tuples.
+"""Bulk inserts and prepared reads for the hot paths (orders, lines, events, reservations).
+
+Inserts are ``executemany`` of prepared tuples. Reads (:func:`fetch`) are SQL built once per shape and sent
+straight to the driver: on the one-order path, building a query through the ORM costs more than running it.
 
 ``bulk_create`` builds a model instance and compiles SQL per value; at 10⁵ orders that is most of the time spent.
 Here each column's adapter is chosen once from the model's field (datetimes and JSON through the backend's own
@@ -10,7 +13,7 @@ pass every column. See docs/decisions/0002-bulk-insert.md.
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection, models
@@ -32,6 +35,21 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+    return sql, _adapters(fields)
+
+
+@cache
+def _update_plan(
+    model: type[models.Model], columns: tuple[str, ...], also: str
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    fields = [model._meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments}{', ' + also if also else ''} WHERE id = %s"
+    return sql, (*_adapters(fields), None)
+
+
+def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
     sqlite = connection.vendor == "sqlite"
     adapters: list[Callable[[Any], Any] | None] = []
     for field in fields:
@@ -42,12 +60,136 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
             adapters.append(_sqlite_json if sqlite else lambda value, f=field: f.get_db_prep_save(value, connection))
         else:
             adapters.append(None)
-    return sql, tuple(adapters)
+    return tuple(adapters)
+
+
+def _sqlite_datetime_in(value: str | datetime) -> datetime:
+    """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC)
+
+
+def _json_in(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@lru_cache(maxsize=256)  # bounded: on SQLite each IN-list length is its own statement shape
+def _select_plan(
+    model: type[models.Model], columns: tuple[str, ...], where: str, suffix: str
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    fields = [model._meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    sql = f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {where}{suffix}"
+    sqlite = connection.vendor == "sqlite"
+    converters: list[Callable[[Any], Any] | None] = []
+    for field in fields:
+        if isinstance(field, models.DateTimeField) and sqlite:
+            converters.append(_sqlite_datetime_in)
+        elif isinstance(field, models.JSONField):
+            converters.append(_json_in)
+        elif isinstance(field, models.BooleanField):
+            converters.append(bool)
+        else:
+            converters.append(None)
+    return sql, tuple(converters)
+
+
+def in_list(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """``column IN (…)`` as SQL and parameters: one array parameter on PostgreSQL (one statement shape for any
+    length), a placeholder per value on SQLite."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def fetch(
+    model: type[models.Model],
+    columns: Sequence[str],
+    where: str,
+    params: Sequence[Any],
+    *,
+    order_by: str = "",
+    lock: bool = False,
+) -> list[dict]:
+    """Rows of ``model`` as dicts of ``columns`` (field names), values converted as the ORM would.
+
+    ``where`` and ``order_by`` are SQL over column names, ``%s`` for placeholders. ``lock`` adds ``FOR UPDATE``
+    where the database has it (SQLite's writers already hold the database lock, see services.locking).
+    """
+    suffix = f" ORDER BY {order_by}" if order_by else ""
+    if lock and connection.features.has_select_for_update:
+        suffix += " FOR UPDATE"
+    sql, converters = _select_plan(model, tuple(columns), where, suffix)
+    active = [(i, name, convert) for i, (name, convert) in enumerate(zip(columns, converters, strict=True)) if convert]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        for _, name, convert in active:
+            if row[name] is not None:
+                row[name] = convert(row[name])
+    return rows
+
+
+def update_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                also: str = "") -> int:  # fmt: skip
+    """Update rows by id in one ``executemany``: each row is its ``columns`` values (field names) then the id.
+    ``also`` is extra SQL for the SET list, the same for every row (``version = version + 1``)."""
+    sql, adapters = _update_plan(model, tuple(columns), also)
+    return _execute_many(sql, adapters, rows)
+
+
+#: from this many rows, PostgreSQL gets COPY (one round trip, no per-row statement); below it executemany wins
+COPY_FROM = 32
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert ``rows`` (tuples in ``columns`` order, field names as on the model) in one ``executemany``."""
+    """Insert ``rows`` (tuples in ``columns`` order, field names as on the model) in one ``executemany``, or on
+    PostgreSQL one ``COPY … FROM STDIN`` when the batch is large enough to gain from it."""
     sql, adapters = _plan(model, tuple(columns))
+    if connection.vendor != "postgresql":
+        return _execute_many(sql, adapters, rows)
+    rows = rows if isinstance(rows, list) else list(rows)
+    if len(rows) < COPY_FROM:
+        return _execute_many(sql, adapters, rows)
+    return _copy(model, tuple(columns), rows)
+
+
+@cache
+def _copy_plan(
+    model: type[models.Model], columns: tuple[str, ...]
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    fields = [model._meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    adapters = tuple(_json_text if isinstance(f, models.JSONField) else None for f in fields)
+    return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", adapters
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _copy(model: type[models.Model], columns: tuple[str, ...], rows: list[Sequence[Any]]) -> int:
+    sql, adapters = _copy_plan(model, columns)
+    active = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
+    # psycopg 3; datetimes and text go through its own dumpers
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            if active:
+                row = list(row)
+                for i, adapt in active:
+                    if row[i] is not None:
+                        row[i] = adapt(row[i])
+            copy.write_row(row)
+    if connection.queries_logged:  # COPY bypasses Django's cursor wrapper; it still counts as one statement
+        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": "0.000"})
+    return len(rows)
+
+
+def _execute_many(sql: str, adapters: tuple[Callable[[Any], Any] | None, ...], rows: Iterable[Sequence[Any]]) -> int:
     active = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
     prepared = []
     for row in rows:

@@ -12,6 +12,7 @@ from kuaifa.domain.orders.review import parse_rules
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import BundleComponent, PlatformSku, Reservation, Shop, Sku, StockLevel, Warehouse
 from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.review_due import mark_due_for_codes, mark_due_for_listing, mark_due_for_shop
 
 DEFAULT_WAREHOUSE = "MAIN"
 
@@ -34,6 +35,7 @@ def set_review_rules(shop_id: int, rules: list[dict]) -> None:
     """Replace a shop's review rules after validating them (mandatory rules cannot be switched off)."""
     parse_rules(rules)
     Shop.objects.filter(id=shop_id).update(review_rules=rules)
+    mark_due_for_shop(shop_id)
 
 
 def ensure_warehouse(code: str = DEFAULT_WAREHOUSE, *, name: str = "") -> Warehouse:
@@ -108,6 +110,7 @@ def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
             BundleComponent.objects.bulk_create(
                 BundleComponent(bundle=bundle, component_id=cid, quantity=qty) for cid, qty in wanted.items()
             )
+    mark_due_for_codes(code for code in codes if code in existing)
     return SkuImportReport(created, updated, unchanged)
 
 
@@ -160,4 +163,5 @@ def map_platform_sku(shop_id: int, goods_id: str, platform_sku_id: str, sku_code
     mapping, _ = PlatformSku.objects.update_or_create(
         shop_id=shop_id, goods_id=goods_id, platform_sku_id=platform_sku_id, defaults={"sku": sku}
     )
+    mark_due_for_listing(shop_id, goods_id, platform_sku_id)
     return mapping

@@ -9,24 +9,25 @@ merchant code (outer_id), else by platform goods id + 样式ID; what maps to not
 The batch is loaded with a few queries, decided in the domain, and written in bulk.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from kuaifa.domain.orders import intake as rules
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
 from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reasons
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
-from kuaifa.persistence.bulk import insert_rows
+from kuaifa.persistence.bulk import fetch, in_list, insert_rows, update_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
-from kuaifa.services.audit import EVENT_COLUMNS, event
+from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
+from kuaifa.services.review import review_chunk
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -119,15 +120,18 @@ class SkuMatcher:
     def __init__(self, shop: Shop, orders: Sequence[CanonicalOrder], *, create_missing: bool, now: datetime):
         lines = [line for order in orders for line in order.lines]
         codes = {line.outer_id for line in lines if line.outer_id}
-        self.by_code = dict(Sku.objects.filter(code__in=codes).values_list("code", "id"))
+        self.by_code = {}
+        if codes:
+            where, params = in_list("code", codes)
+            self.by_code = {row["code"]: row["id"] for row in fetch(Sku, ("code", "id"), where, params)}
         pairs = {(line.goods_id, line.platform_sku_id) for line in lines if line.goods_id and line.platform_sku_id}
         goods = {goods_id for goods_id, _ in pairs}
-        self.by_listing = {
-            (g, s): sku_id
-            for g, s, sku_id in PlatformSku.objects.filter(shop=shop, goods_id__in=goods).values_list(
-                "goods_id", "platform_sku_id", "sku_id"
-            )
-        }
+        self.by_listing = {}
+        if goods:
+            where, params = in_list("goods_id", goods)
+            rows = fetch(PlatformSku, ("goods_id", "platform_sku_id", "sku_id"), f"shop_id = %s AND {where}",
+                         [shop.id, *params])  # fmt: skip
+            self.by_listing = {(row["goods_id"], row["platform_sku_id"]): row["sku_id"] for row in rows}
         self.created: list[str] = []
         if create_missing:
             self._create_missing(shop, lines, codes - set(self.by_code), now)
@@ -180,11 +184,19 @@ _STORED = ("id", "order_sn", "status", "hold_reasons", "fingerprint", "platform_
            "refund_status", "confirm_status")  # fmt: skip
 
 
+def _stored_rows(shop: Shop, order_sns: list[str], columns: Sequence[str] = _STORED) -> list[dict]:
+    if not order_sns:
+        return []
+    where, params = in_list("order_sn", order_sns)
+    return fetch(Order, columns, f"shop_id = %s AND {where}", [shop.id, *params])
+
+
 def lock_shop(shop: Shop) -> None:
     """Serialise writers of one shop's platform data. Two syncs of a shop fetching the same window would otherwise
     both see an order as new and the second insert would break the unique key (PostgreSQL, READ COMMITTED); with
     the lock the second waits, then finds the first one's rows. SQLite writers are serialised anyway."""
-    list(Shop.objects.select_for_update().filter(id=shop.id).values_list("id", flat=True))
+    if connection.features.has_select_for_update:
+        fetch(Shop, ("id",), "id = %s", [shop.id], lock=True)
 
 
 def ingest_orders(
@@ -210,6 +222,27 @@ def ingest_orders(
             waived=waived,
             reissue_of_id=reissue_of_id,
         )
+
+
+def take_order(
+    shop: Shop,
+    order: CanonicalOrder,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    waived: Sequence[HoldReason] = (),
+    reissue_of_id: int | None = None,
+) -> IngestReport:
+    """One order as it arrives (a push, a manual or reissue order): stored and reviewed in one durable transaction,
+    so it is accepted with its stock reserved, or held with its reasons, the moment it is known."""
+    with transaction.atomic(durable=True):
+        report = upsert_orders(
+            shop, [order], source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
+        )
+        if report.changed:
+            review_chunk(report.order_ids, actor=actor, now=now, durable=False)
+    return report
 
 
 def _latest_copies(orders: Sequence[CanonicalOrder]) -> list[CanonicalOrder]:
@@ -238,10 +271,7 @@ def upsert_orders(
     report = IngestReport()
     orders = _latest_copies(orders)
     policy = ShipByPolicy(shop.ship_by_hours)
-    stored = {
-        row["order_sn"]: row
-        for row in Order.objects.filter(shop=shop, order_sn__in=[o.order_sn for o in orders]).values(*_STORED)
-    }
+    stored = {row["order_sn"]: row for row in _stored_rows(shop, [o.order_sn for o in orders])}
     matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
     report.skus_created = matcher.created
 
@@ -271,17 +301,15 @@ def upsert_orders(
             assert row is not None
             updates.append((row, order, _columns(order, policy, digest)))
 
-    events: list[OrderEvent] = []
     if new_orders:
         report.order_ids += _insert_new(
             shop, new_orders, matcher, source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
         )
         report.created = len(new_orders)
-    for row, order, columns in updates:
-        events += _apply_update(row, order, columns, matcher, actor=actor, now=now)
-        report.order_ids.append(row["id"])
+    if updates:
+        insert_rows(OrderEvent, EVENT_COLUMNS, _apply_updates(updates, matcher, actor=actor, now=now))
+        report.order_ids += [row["id"] for row, _, _ in updates]
     report.updated = len(updates)
-    OrderEvent.objects.bulk_create(events, batch_size=1000)
     return report
 
 
@@ -323,11 +351,8 @@ def _insert_new(
             for order, status, columns in new_orders
         ),
     )
-    ids = dict(
-        Order.objects.filter(shop=shop, order_sn__in=[order.order_sn for order, _, _ in new_orders]).values_list(
-            "order_sn", "id"
-        )
-    )
+    ids = {row["order_sn"]: row["id"] for row in _stored_rows(shop, [order.order_sn for order, _, _ in new_orders],
+                                                                 columns=("order_sn", "id"))}  # fmt: skip
     insert_rows(
         OrderLine,
         _LINE_COLUMNS,
@@ -356,73 +381,94 @@ def _insert_new(
     return [ids[order.order_sn] for order, _, _ in new_orders]
 
 
-def _apply_update(
-    row: dict, order: CanonicalOrder, columns: dict, matcher: SkuMatcher, *, actor: str, now: datetime
-) -> list[OrderEvent]:
-    """Store the newer copy, then let the platform's facts move our status."""
-    order_id = row["id"]
-    current = OrderStatus(row["status"])
-    holds = tuple(HoldReason(r) for r in row["hold_reasons"])
-    subject = ReviewSubject(order.order_sn, (), order.risk_control_status, order.ship_hold, int(order.refund_status))
-    change = rules.follow_platform(current, holds, order, platform_reasons(subject))
-    events = [
-        event(
-            order_id,
-            "platform_updated",
-            actor=actor,
-            now=now,
-            from_status=current,
-            to_status=current,
-            order_status=int(order.order_status),
-            refund_status=int(order.refund_status),
-        )
-    ]
-    status = current
-    for target in change.path:
-        previous, status = status, transition(status, target, order_sn=order.order_sn)
-        unaccounted: dict[str, int] = {}
-        if previous in RESERVING and status == OrderStatus.SHIPPED:
-            consume_for_orders([order_id], actor=actor, now=now, note="shipped outside Kuaifa (platform)")
-        elif status == OrderStatus.SHIPPED:  # shipped from the back office before Kuaifa reserved anything
-            lines = list(
-                OrderLine.objects.filter(order_id=order_id, sku__isnull=False).values_list("sku_id", "quantity")
-            )
-            unaccounted = take_out_unreserved(order_id, lines, actor=actor, now=now,
-                                              note="shipped outside Kuaifa (platform)")  # fmt: skip
-        elif previous in RESERVING:
-            release_for_orders([order_id], now=now)
-        if unaccounted:
-            events.append(event(order_id, "stock_unaccounted", actor=actor, now=now, missing=unaccounted))
-        why = "platform: " + ", ".join(change.hold_reasons or ["cancelled"])
-        open_tasks([(order_id, previous, status)], reason=why, now=now)
-        events.append(
-            event(
-                order_id,
-                "status_changed",
-                actor=actor,
-                now=now,
-                from_status=previous,
-                to_status=status,
-                cause="platform",
-                reasons=list(change.hold_reasons),
-            )
-        )
-    if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
-        _replace_lines_if_changed(order_id, order, matcher)
-    Order.objects.filter(id=order_id).update(
-        status=status, hold_reasons=list(change.hold_reasons), version=F("version") + 1, updated_at=now, **columns
-    )
+_UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATFORM_FIELDS)
+
+
+def _apply_updates(
+    updates: list[tuple[dict, CanonicalOrder, dict]], matcher: SkuMatcher, *, actor: str, now: datetime
+) -> list[tuple]:
+    """Store the newer copies, then let the platform's facts move our status; returns event rows.
+
+    The statements are per batch, not per order: one UPDATE executemany for the orders, one release and one consume
+    for every order leaving a reserving status, one read of the lines that may need replacing. Only an order shipped
+    from the back office before Kuaifa reserved anything takes its own stock moves.
+    """
+    events: list[tuple] = []  # rows for OrderEvent, in EVENT_COLUMNS order
+    rows: list[tuple] = []
+    release: list[int] = []
+    consume: list[int] = []
+    tasks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    unreserved_shipped: list[int] = []
+    open_orders: dict[int, CanonicalOrder] = {}
+    for row, order, columns in updates:
+        order_id = row["id"]
+        current = OrderStatus(row["status"])
+        holds = tuple(HoldReason(r) for r in row["hold_reasons"])
+        subject = ReviewSubject(order.order_sn, (), order.risk_control_status, order.ship_hold,
+                                int(order.refund_status))  # fmt: skip
+        change = rules.follow_platform(current, holds, order, platform_reasons(subject))
+        facts = {"order_status": int(order.order_status), "refund_status": int(order.refund_status)}
+        events.append((order_id, "platform_updated", current, current, actor, facts, now))
+        status = current
+        for target in change.path:
+            previous, status = status, transition(status, target, order_sn=order.order_sn)
+            if previous in RESERVING and status == OrderStatus.SHIPPED:
+                consume.append(order_id)
+            elif status == OrderStatus.SHIPPED:  # shipped from the back office before Kuaifa reserved anything
+                unreserved_shipped.append(order_id)
+            elif previous in RESERVING:
+                release.append(order_id)
+            tasks["platform: " + ", ".join(change.hold_reasons or ["cancelled"])].append((order_id, previous, status))
+            events.append((order_id, "status_changed", previous, status, actor,
+                           {"cause": "platform", "reasons": list(change.hold_reasons)}, now))  # fmt: skip
+        if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
+            open_orders[order_id] = order
+        # a newer copy of a held order may have cleared what held it: review looks at it again
+        rows.append((status, list(change.hold_reasons), status == OrderStatus.ON_HOLD, now,
+                     *(columns[name] for name in _PLATFORM_FIELDS), order_id))  # fmt: skip
+    note = "shipped outside Kuaifa (platform)"
+    consume_for_orders(consume, actor=actor, now=now, note=note)
+    release_for_orders(release, now=now)
+    if unreserved_shipped:
+        lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for order_id, sku_id, quantity in OrderLine.objects.filter(
+            order_id__in=unreserved_shipped, sku__isnull=False
+        ).values_list("order_id", "sku_id", "quantity"):
+            lines[order_id].append((sku_id, quantity))
+        for order_id in unreserved_shipped:
+            missing = take_out_unreserved(order_id, lines[order_id], actor=actor, now=now, note=note)
+            if missing:
+                events.append((order_id, "stock_unaccounted", "", "", actor, {"missing": missing}, now))
+    for reason, moves in tasks.items():
+        open_tasks(moves, reason=reason, now=now)
+    _replace_lines_if_changed(open_orders, matcher)
+    update_rows(Order, _UPDATE_COLUMNS, rows, also='"version" = "version" + 1')
     return events
 
 
 _LINE_KEY = ("goods_id", "platform_sku_id", "outer_id", "quantity", "unit_price")
 
 
-def _replace_lines_if_changed(order_id: int, order: CanonicalOrder, matcher: SkuMatcher) -> None:
-    """A not-yet-reserved order whose items changed on the platform takes the new items; history stays intact."""
-    have = sorted(OrderLine.objects.filter(order_id=order_id).values_list(*_LINE_KEY))
-    want = sorted((x.goods_id, x.platform_sku_id, x.outer_id, x.quantity, x.unit_price_fen) for x in order.lines)
-    if have == want or Reservation.objects.filter(order_id=order_id).exists():
+def _replace_lines_if_changed(orders: dict[int, CanonicalOrder], matcher: SkuMatcher) -> None:
+    """Not-yet-reserved orders whose items changed on the platform take the new items; history stays intact."""
+    if not orders:
         return
-    OrderLine.objects.filter(order_id=order_id).delete()
-    OrderLine.objects.bulk_create(_line_rows(order_id, order, matcher))
+    have: dict[int, list[tuple]] = defaultdict(list)
+    for order_id, *key in OrderLine.objects.filter(order_id__in=list(orders)).values_list("order_id", *_LINE_KEY):
+        have[order_id].append(tuple(key))
+    changed = [
+        order_id
+        for order_id, order in orders.items()
+        if sorted(have[order_id])
+        != sorted((x.goods_id, x.platform_sku_id, x.outer_id, x.quantity, x.unit_price_fen) for x in order.lines)
+    ]
+    if not changed:
+        return
+    reserved = set(Reservation.objects.filter(order_id__in=changed).values_list("order_id", flat=True))
+    replace = [order_id for order_id in changed if order_id not in reserved]
+    if not replace:
+        return
+    OrderLine.objects.filter(order_id__in=replace).delete()
+    OrderLine.objects.bulk_create(
+        line for order_id in replace for line in _line_rows(order_id, orders[order_id], matcher)
+    )

@@ -26,6 +26,7 @@ from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.locking import lock_levels
 from kuaifa.services.reservations import release_for_orders
 from kuaifa.services.returns import open_tasks
+from kuaifa.services.review_due import mark_due_for_skus
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def _move(
         if after < current["reserved"]:
             released = _give_back(level.id, current["reserved"] - after, actor=actor, now=now)
         StockLevel.objects.filter(id=level.id).update(on_hand=F("on_hand") + (after - before))
+        if after > before:
+            mark_due_for_skus([level.sku_id])
         StockMove.objects.create(
             stock_level=level,
             order_id=order_id,
@@ -137,6 +140,7 @@ def _give_back(level_id: int, units: int, *, actor: str, now: datetime) -> tuple
     Order.objects.filter(id__in=list(chosen), status__in=list(RESERVING)).update(
         status=OrderStatus.ON_HOLD,
         hold_reasons=[HoldReason.STOCK_INSUFFICIENT],
+        review_due=True,  # whole orders were released: units may be left over for some of them
         version=F("version") + 1,
         updated_at=now,
     )

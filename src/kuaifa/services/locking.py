@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from kuaifa.persistence.bulk import fetch, in_list
 from kuaifa.persistence.models import StockLevel
 
 
@@ -18,12 +19,9 @@ def lock_levels(level_ids: Iterable[int]) -> list[dict]:
     ids = sorted(set(level_ids))
     if not ids:
         return []
-    return list(
-        StockLevel.objects.select_for_update()
-        .filter(id__in=ids)
-        .order_by("id")
-        .values("id", "sku_id", "warehouse_id", "on_hand", "reserved")
-    )
+    where, params = in_list("id", ids)
+    return fetch(StockLevel, ("id", "sku_id", "warehouse_id", "on_hand", "reserved"), where, params, order_by="id",
+                 lock=True)  # fmt: skip
 
 
 def add_reserved(deltas: dict[int, int]) -> None:

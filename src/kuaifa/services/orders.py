@@ -16,7 +16,7 @@ from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import Order, OrderLine, Shop, Sku
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound, OrderConflict
-from kuaifa.services.intake import ingest_orders
+from kuaifa.services.intake import take_order
 from kuaifa.services.reservations import release_for_orders
 from kuaifa.services.returns import open_tasks
 
@@ -147,7 +147,7 @@ def create_manual_order(
         paid_at=now,
         updated_at=now,
     )
-    report = ingest_orders(shop, [order], source=Order.Source.MANUAL, actor=actor, now=now)
+    report = take_order(shop, order, source=Order.Source.MANUAL, actor=actor, now=now)
     return Order.objects.get(id=report.order_ids[0])
 
 
@@ -184,9 +184,9 @@ def create_reissue_order(
         paid_at=now,
         updated_at=now,
     )
-    report = ingest_orders(
+    report = take_order(
         original.shop,
-        [order],
+        order,
         source=Order.Source.REISSUE,
         actor=actor,
         now=now,

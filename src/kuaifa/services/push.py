@@ -19,6 +19,7 @@ from kuaifa.persistence.models import Order, PushMessage, Shop
 from kuaifa.services.aftersales import REFUNDS, case_key, upsert_cases
 from kuaifa.services.intake import upsert_orders
 from kuaifa.services.quarantine import resolve_mapped, set_aside
+from kuaifa.services.review import review_chunk
 from kuaifa.services.sync import ORDERS, order_key
 
 DELAY = timedelta(minutes=10)
@@ -93,8 +94,10 @@ def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: 
                 resolve_mapped(shop, stream, [case_key(case) for case in found], now=now)
                 result = "case stored"
             else:
-                upsert_orders(shop, found, source=Order.Source.API, actor=actor, now=now)
+                stored = upsert_orders(shop, found, source=Order.Source.API, actor=actor, now=now)
                 resolve_mapped(shop, stream, [order_key(order) for order in found], now=now)
+                if stored.changed:  # reviewed in the same transaction: accepted or held the moment it is known
+                    review_chunk(stored.order_ids, actor=actor, now=now, durable=False)
                 result = "order stored"
             PushMessage.objects.filter(id=message.id).update(handled_at=now, result=result)
             report.handled += 1

@@ -8,10 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F
+from django.db import connection
 
 from kuaifa.persistence.models import Reservation, StockLevel, StockMove
 from kuaifa.services.locking import add_reserved, lock_levels
+from kuaifa.services.review_due import mark_due_for_skus
 
 
 def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
@@ -31,6 +32,7 @@ def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
         state=Reservation.State.RELEASED, closed_at=now
     )
     add_reserved(deltas)
+    mark_due_for_skus(StockLevel.objects.filter(id__in=list(deltas)).values_list("sku_id", flat=True))
     return -sum(deltas.values())
 
 
@@ -64,9 +66,11 @@ def consume_for_orders(order_ids: Iterable[int], *, actor: str, now: datetime, n
     totals: dict[int, int] = defaultdict(int)
     for _, level_id, quantity, _ in rows:
         totals[level_id] += quantity
-    for level_id in sorted(totals):
-        StockLevel.objects.filter(id=level_id).update(
-            on_hand=F("on_hand") - totals[level_id], reserved=F("reserved") - totals[level_id]
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    with connection.cursor() as cursor:  # one statement batch, in id order (see services.locking)
+        cursor.executemany(
+            f"UPDATE {table} SET on_hand = on_hand - %s, reserved = reserved - %s WHERE id = %s",
+            [(totals[level_id], totals[level_id], level_id) for level_id in sorted(totals)],
         )
     StockMove.objects.bulk_create(moves)
     return sum(totals.values())

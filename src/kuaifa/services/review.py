@@ -15,6 +15,7 @@ stored data cannot be reviewed (``data_invalid``) is held with that reason and t
 order is reviewed.
 """
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -51,6 +52,7 @@ from kuaifa.persistence.models import (
 from kuaifa.persistence.queries import bundle_components
 from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.locking import add_reserved, lock_levels
+from kuaifa.services.review_due import candidates_filter, clear_due
 
 CHUNK = 5000
 #: pg_advisory_lock key of a review run (any constant shared by every reviewer)
@@ -105,19 +107,23 @@ _ORDER_FIELDS = ("id", "shop_id", "order_sn", "status", "hold_reasons", "waived_
 
 
 def candidate_ids(*, shop_id: int | None = None, only_held: bool = False, order_ids: Iterable[int] | None = None):
-    """Orders review may act on, most urgent first."""
-    statuses = [OrderStatus.ON_HOLD] if only_held else [OrderStatus.NEW, OrderStatus.ON_HOLD]
-    query = Order.objects.filter(status__in=statuses)
+    """Orders review may act on, most urgent first: new orders and held ones marked due (services.review_due)."""
+    if order_ids is not None:  # named orders (a person asked): reviewed whether marked due or not
+        statuses = [OrderStatus.ON_HOLD] if only_held else [OrderStatus.NEW, OrderStatus.ON_HOLD]
+        query = Order.objects.filter(status__in=statuses, id__in=list(order_ids))
+    else:
+        query = Order.objects.filter(candidates_filter(only_held=only_held))
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)
-    if order_ids is not None:
-        query = query.filter(id__in=list(order_ids))
     rows = query.order_by(F("ship_by").asc(nulls_last=True), F("paid_at").asc(nulls_last=True), "order_sn")
-    return [  # streamed: only the ids are kept, memory stays flat in the number of orders
-        order_id
-        for order_id, status, reasons in rows.values_list("id", "status", "hold_reasons").iterator(chunk_size=5000)
-        if status == OrderStatus.NEW or _self_clearing(reasons)
-    ]
+    return array(
+        "q",
+        (  # streamed: only the ids are kept, 8 bytes each
+            order_id
+            for order_id, status, reasons in rows.values_list("id", "status", "hold_reasons").iterator(chunk_size=5000)
+            if status == OrderStatus.NEW or _self_clearing(reasons)
+        ),
+    )
 
 
 def review_orders(
@@ -136,7 +142,7 @@ def review_orders(
     with review_lock():
         ids = candidate_ids(shop_id=shop_id, only_held=only_held, order_ids=order_ids)
         for start in range(0, len(ids), chunk):
-            part = ids[start : start + chunk]
+            part = list(ids[start : start + chunk])
             report.add(review_chunk(part, actor=actor, now=now))
             if progress is not None:
                 progress(len(part))
@@ -198,10 +204,11 @@ def _stock_slots(sku_ids: set[int]) -> dict[int, list[StockSlot]]:
     return dict(slots)
 
 
-def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewReport:
-    """One transaction: review and allocate these orders (those still eligible once locked)."""
+def review_chunk(order_ids: list[int], *, actor: str, now: datetime, durable: bool = True) -> ReviewReport:
+    """One transaction: review and allocate these orders (those still eligible once locked). ``durable=False``
+    joins the caller's transaction instead (the one-order path: intake and review commit together)."""
     report = ReviewReport()
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable, savepoint=False):
         query = Order.objects.filter(id__in=order_ids, status__in=[OrderStatus.NEW, OrderStatus.ON_HOLD])
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
@@ -213,6 +220,7 @@ def review_chunk(order_ids: list[int], *, actor: str, now: datetime) -> ReviewRe
         ]
         if not rows:
             return report
+        clear_due(row["id"] for row in rows if row["status"] == OrderStatus.ON_HOLD)
         lines_by_order: dict[int, list[dict]] = defaultdict(list)
         lines = list(
             OrderLine.objects.filter(order_id__in=[r["id"] for r in rows]).values(

@@ -77,12 +77,15 @@ class Order(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    #: held, and something that held it has changed since: review takes it again (see services.review_due)
+    review_due = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "order_sn"], name="order_unique_per_shop")]
         indexes = [
             models.Index(fields=["status", "ship_by"]),
             models.Index(fields=["shop", "status"]),
+            models.Index(fields=["status", "ship_by"], condition=models.Q(review_due=True), name="order_review_due"),
         ]
 
     def __str__(self) -> str:
