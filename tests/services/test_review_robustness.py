@@ -69,7 +69,8 @@ def test_an_order_held_for_a_broken_bundle_goes_through_once_the_catalogue_is_fi
     review_orders(actor=ACTOR, now=NOW)
     assert Order.objects.get().hold_reasons == ["bundle_invalid"]
 
-    BundleComponent.objects.filter(bundle__code="GIFT-SET", component__code="GIFT-SET").delete()
+    # the merchant re-imports the bundle's right components: that marks the held order due for review
+    upsert_skus([SkuSpec("GIFT-SET", name="礼盒", components=(("TEA-001", 2), ("CUP-002", 1)))], now=NOW)
     review_orders(actor=ACTOR, now=NOW)
 
     order = Order.objects.get()

@@ -12,7 +12,12 @@ from kuaifa.domain.orders.review import parse_rules
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import BundleComponent, PlatformSku, Reservation, Shop, Sku, StockLevel, Warehouse
 from kuaifa.services.errors import InvalidInput, NotFound
-from kuaifa.services.review_due import mark_due_for_codes, mark_due_for_listing, mark_due_for_shop
+from kuaifa.services.review_due import (
+    mark_due_for_catalogue_change,
+    mark_due_for_codes,
+    mark_due_for_listing,
+    mark_due_for_shop,
+)
 
 DEFAULT_WAREHOUSE = "MAIN"
 
@@ -98,9 +103,11 @@ def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
                 field="组合明细", reason=f"unknown component SKU(s): {', '.join(sorted(missing - known))}"
             )
         existing |= {sku.code: sku for sku in Sku.objects.filter(code__in=missing)}
+    recomposed: list[int] = []
     for spec in specs:
         if not spec.components:
-            BundleComponent.objects.filter(bundle=existing[spec.code]).delete()  # the row says: a plain SKU now
+            if BundleComponent.objects.filter(bundle=existing[spec.code]).delete()[0]:  # the row says: plain SKU now
+                recomposed.append(existing[spec.code].id)
             continue
         bundle = existing[spec.code]
         wanted = {existing[code].id: qty for code, qty in spec.components}
@@ -110,7 +117,9 @@ def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
             BundleComponent.objects.bulk_create(
                 BundleComponent(bundle=bundle, component_id=cid, quantity=qty) for cid, qty in wanted.items()
             )
+            recomposed.append(bundle.id)
     mark_due_for_codes(code for code in codes if code in existing)
+    mark_due_for_catalogue_change(recomposed)
     return SkuImportReport(created, updated, unchanged)
 
 

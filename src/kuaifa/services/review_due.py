@@ -63,6 +63,16 @@ def mark_due_for_skus(sku_ids: Iterable[int]) -> int:
     return _mark(Order.objects.filter(_held(), id__in=lines), holding_stock_rows=True)
 
 
+def mark_due_for_catalogue_change(sku_ids: Iterable[int]) -> int:
+    """The catalogue changed what these SKUs are (a bundle's components): orders held for them, or for a bundle
+    containing them, are due — a broken bundle may be mended, a shortage may now be met another way."""
+    skus = _with_bundles({s for s in sku_ids if s is not None})
+    if not skus:
+        return 0
+    lines = OrderLine.objects.filter(sku_id__in=skus).values("order_id")
+    return _mark(Order.objects.filter(_held(), id__in=lines))
+
+
 def mark_due_for_codes(codes: Iterable[str]) -> int:
     """SKUs with these merchant codes now exist: held orders with unmapped lines naming them are due."""
     lines = OrderLine.objects.filter(sku__isnull=True, outer_id__in=list(codes)).values("order_id")
