@@ -29,9 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from kuaifa.domain.shared.actor import Actor
+
 NOW = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)
 SKUS = 200
-ACTOR = "bench"
+ACTOR = Actor.system("bench")
 
 
 def setup_django(home: Path, database_url: str | None) -> None:

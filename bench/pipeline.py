@@ -21,8 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from kuaifa.domain.shared.actor import Actor
+
 NOW = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)
 SKUS = 200
+
+BENCH = Actor.system("bench")
 
 
 def generate(n: int, batch: int, seed: int = 11):
@@ -98,13 +102,13 @@ def run_kuaifa(n: int, batch: int) -> dict:
     codes = [f"SKU-{i:04d}" for i in range(SKUS)]
     upsert_skus([SkuSpec(code, name="商品") for code in codes], now=NOW)
     # about 80 % of demand is in stock, so review both accepts and holds
-    stocktake([StockCount(code, "MAIN", int(n * 2.0 * 0.8 / SKUS * 1.25)) for code in codes], actor="bench", now=NOW)
+    stocktake([StockCount(code, "MAIN", int(n * 2.0 * 0.8 / SKUS * 1.25)) for code in codes], actor=BENCH, now=NOW)
 
     t0 = time.perf_counter()
     for orders in generate(n, batch):
-        ingest_orders(shop, orders, source=Order.Source.API, actor="bench", now=NOW)
+        ingest_orders(shop, orders, source=Order.Source.API, actor=BENCH, now=NOW)
     t1 = time.perf_counter()
-    report = review_orders(actor="bench", now=NOW)  # the service's own chunk size
+    report = review_orders(actor=BENCH, now=NOW)  # the service's own chunk size
     t2 = time.perf_counter()
     return {"ingest_s": t1 - t0, "review_s": t2 - t1, "accepted": report.accepted, "held": report.held}
 

@@ -16,6 +16,7 @@ from kuaifa.domain.aftersales.cases import CaseState, Decision, decide, reconcil
 from kuaifa.domain.aftersales.refunds import refund_recorded
 from kuaifa.domain.orders.intake import fingerprint
 from kuaifa.domain.platform import SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
@@ -46,7 +47,7 @@ class CaseReport:
         return len(self.quarantined_keys)
 
 
-def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: datetime) -> CaseReport:
+def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: Actor, now: datetime) -> CaseReport:
     """Store a batch of cases (caller holds the transaction); newest platform copy wins."""
     lock_shop(shop)
     report = CaseReport()
@@ -98,7 +99,7 @@ def case_key(case: CanonicalCase) -> tuple[str, datetime | None]:
 
 
 def sync_cases_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    shop: Shop, platform: SalesPlatform, *, actor: Actor, now: datetime, settings: SyncSettings = DEFAULTS,
     group: int = 1,
 ) -> CaseReport | None:  # fmt: skip
     """The next window of after-sales cases (up to ``group`` windows), stored with the cursor advance in one
@@ -116,7 +117,7 @@ def sync_cases_window(
     return done.report
 
 
-def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
+def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: Actor, clock,
                settings: SyncSettings = DEFAULTS) -> CaseReport:  # fmt: skip
     total = CaseReport()
     while (step := sync_cases_window(shop, platform, actor=actor, now=clock(), settings=settings,
@@ -139,7 +140,7 @@ class CaseDecision:
 
 
 def decide_case(
-    case_id: int, decision: Decision, *, actor: str, now: datetime, return_address_id: int | None = None,
+    case_id: int, decision: Decision, *, actor: Actor, now: datetime, return_address_id: int | None = None,
     note: str = "", warehouse: str = "MAIN",
 ) -> CaseDecision:  # fmt: skip
     """A merchant's decision on a case. Platform decisions (agree to refund, agree to a return) are queued in the
@@ -171,7 +172,7 @@ def decide_case(
     return CaseDecision(case.after_sales_id, target.value, entry.id if entry else None, restocked)
 
 
-def _restock(case: AfterSalesCase, warehouse: str, *, actor: str, now: datetime) -> int:
+def _restock(case: AfterSalesCase, warehouse: str, *, actor: Actor, now: datetime) -> int:
     if not case.outer_id or case.quantity <= 0:
         raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no SKU code or quantity to restock")
     put_back(case.outer_id, case.quantity, warehouse=warehouse, order_id=case.order_id, actor=actor, now=now,

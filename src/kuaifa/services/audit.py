@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import OrderEvent
 
 #: the columns of an OrderEvent row, for bulk inserts (persistence.bulk.insert_rows) on the hot paths
@@ -12,7 +13,7 @@ def event(
     order_id: int,
     kind: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
     from_status: str = "",
     to_status: str = "",
@@ -24,7 +25,7 @@ def event(
         kind=kind,
         from_status=from_status,
         to_status=to_status,
-        actor=actor,
+        actor=actor.stored,
         details=details,
         created_at=now,
     )

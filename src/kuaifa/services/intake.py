@@ -20,6 +20,7 @@ from kuaifa.domain.orders import intake as rules
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
 from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reasons
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
@@ -192,7 +193,7 @@ def ingest_orders(
     orders: Sequence[CanonicalOrder],
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     create_missing_skus: bool = False,
     waived: Sequence[HoldReason] = (),
@@ -227,7 +228,7 @@ def upsert_orders(
     orders: Sequence[CanonicalOrder],
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     create_missing_skus: bool = False,
     waived: Sequence[HoldReason] = (),
@@ -297,7 +298,7 @@ def _insert_new(
     matcher: SkuMatcher,
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     waived: Sequence[HoldReason],
     reissue_of_id: int | None,
@@ -351,13 +352,13 @@ def _insert_new(
     insert_rows(
         OrderEvent,
         EVENT_COLUMNS,
-        ((ids[order.order_sn], "ingested", "", status, actor, details, now) for order, status, _ in new_orders),
+        ((ids[order.order_sn], "ingested", "", status, actor.stored, details, now) for order, status, _ in new_orders),
     )
     return [ids[order.order_sn] for order, _, _ in new_orders]
 
 
 def _apply_update(
-    row: dict, order: CanonicalOrder, columns: dict, matcher: SkuMatcher, *, actor: str, now: datetime
+    row: dict, order: CanonicalOrder, columns: dict, matcher: SkuMatcher, *, actor: Actor, now: datetime
 ) -> list[OrderEvent]:
     """Store the newer copy, then let the platform's facts move our status."""
     order_id = row["id"]

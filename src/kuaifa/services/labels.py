@@ -23,6 +23,7 @@ from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, build_pick_list
 from kuaifa.domain.fulfilment.waves import WaveOrder as PlannedOrder
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import PrintLog, Wave, WaveOrder
@@ -272,7 +273,7 @@ def pick_list_data(wave_code: str) -> PickListInfo:
 
 @transaction.atomic(durable=True)
 def log_print(
-    kind: str, *, order_ids: Iterable[int] = (), wave_id: int | None = None, actor: str, now: datetime
+    kind: str, *, order_ids: Iterable[int] = (), wave_id: int | None = None, actor: Actor, now: datetime
 ) -> PrintReport:
     """Record that ``kind`` was printed for these orders (labels, slips; ``wave_id`` says which wave they came with)
     or for the wave itself (pick list); a document printed before is recorded as a reprint."""
@@ -283,12 +284,12 @@ def log_print(
         raise InvalidInput(field="orders", reason="a print is of some orders or of a wave")
     if ids:
         before = printed_before(kind, order_ids=ids)
-        rows = [(kind, order_id, wave_id, order_id in before, actor, now) for order_id in ids]
+        rows = [(kind, order_id, wave_id, order_id in before, actor.stored, now) for order_id in ids]
         sns = dict(document_orders([i for i in ids if i in before])) if before else {}
         reprints = tuple(sns[i]["order_sn"] for i in ids if i in before)
     else:
         before = printed_before(kind, wave_id=wave_id)
-        rows = [(kind, None, wave_id, bool(before), actor, now)]
+        rows = [(kind, None, wave_id, bool(before), actor.stored, now)]
         reprints = tuple(Wave.objects.filter(id=wave_id).values_list("code", flat=True)) if before else ()
     insert_rows(PrintLog, ("kind", "order_id", "wave_id", "reprint", "actor", "at"), rows)
     return PrintReport(len(rows), reprints)

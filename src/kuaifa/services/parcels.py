@@ -12,6 +12,7 @@ from enum import IntEnum
 from django.db import transaction
 
 from kuaifa.domain.orders.status import AFTER_SHIPMENT
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, Shipment
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -47,7 +48,7 @@ def _number_free(order: Order, logistics_id: int, tracking_number: str) -> None:
 
 @transaction.atomic(durable=True)
 def ship_extra_parcels(
-    order_id: int, parcels: list[tuple[int, str]], *, kind: ExtraKind = ExtraKind.SPLIT, actor: str, now: datetime
+    order_id: int, parcels: list[tuple[int, str]], *, kind: ExtraKind = ExtraKind.SPLIT, actor: Actor, now: datetime
 ) -> list[Shipment]:
     """Record more parcels of a shipped order and queue their upload as extra logistics."""
     if not parcels or any(not number.strip() for _, number in parcels):
@@ -59,7 +60,7 @@ def ship_extra_parcels(
         _number_free(order, logistics_id, number.strip())
         shipment, _ = Shipment.objects.get_or_create(
             order=order, logistics_id=logistics_id, tracking_number=number.strip(),
-            defaults={"is_primary": False, "shipped_at": now, "actor": actor,
+            defaults={"is_primary": False, "shipped_at": now, "actor": actor.stored,
                       "upload_state": state},
         )  # fmt: skip
         created.append(shipment)
@@ -75,7 +76,9 @@ def ship_extra_parcels(
 
 
 @transaction.atomic(durable=True)
-def correct_shipment(order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime) -> Shipment:
+def correct_shipment(
+    order_id: int, *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime
+) -> Shipment:
     """The primary parcel's carrier or number was wrong: fix it here and overwrite it on the platform."""
     tracking_number = tracking_number.strip()
     if not tracking_number:

@@ -24,6 +24,7 @@ from datetime import datetime
 from django.db import transaction
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import Order, OrderEvent, PrintLog, Waybill
 from kuaifa.persistence.queries import order_contents, wave_by_code, wave_members
@@ -151,7 +152,7 @@ def record_print_result(
     station: str,
     message: str = "",
     wave: str | None = None,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> PrintResultRecorded:
     """Record the component's result for one e-waybill document (its waybill number); see the module rules."""
@@ -168,7 +169,7 @@ def record_print_results(
     printer: str,
     station: str,
     wave: str | None = None,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> list[PrintResultRecorded]:
     """Record a whole task's results at once (all or nothing), as :func:`record_print_result` would one by one."""
@@ -197,7 +198,7 @@ def _record(
     printer: str,
     station: str,
     wave: str | None,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> list[PrintResultRecorded]:
     task_id = task_id.strip()
@@ -235,7 +236,7 @@ def _record(
             printed.add(order.id)
         seen[result.document_id] = (result.status, reprint)
         logs.append(PrintLog(
-            kind=PrintLog.Kind.E_WAYBILL, order=order, wave_id=wave_id, reprint=reprint, actor=actor, at=now,
+            kind=PrintLog.Kind.E_WAYBILL, order=order, wave_id=wave_id, reprint=reprint, actor=actor.stored, at=now,
             status=result.status, printer=printer[:128], station=station[:32], task_id=task_id[:64],
             document_id=result.document_id, waybill_code=waybill.waybill_code, message=result.message[:200],
         ))  # fmt: skip

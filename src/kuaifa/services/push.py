@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from kuaifa.domain.platform import PlatformError, RecordUnreadable, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, PushMessage, Shop
 from kuaifa.services.aftersales import REFUNDS, case_key, upsert_cases
 from kuaifa.services.intake import upsert_orders
@@ -49,7 +50,7 @@ class PushReport:
     quarantined: int = 0
 
 
-def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime,
+def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: Actor, now: datetime,
                        delay: timedelta = DELAY) -> PushReport:  # fmt: skip
     report = PushReport()
     due = list(PushMessage.objects.filter(shop=shop, handled_at__isnull=True, fetch_after__lte=now).order_by("id"))

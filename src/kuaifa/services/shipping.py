@@ -29,6 +29,7 @@ from kuaifa.domain.carriers.tracking import Level, TrackingCheck, check_tracking
 from kuaifa.domain.orders.canonical import PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import LogisticsCompany, Order, Shipment, Shop, ShopCredential
 from kuaifa.services.audit import event
@@ -116,7 +117,7 @@ def check_tracking(logistics_id: int, tracking_number: str) -> TrackingCheck:
 
 
 def ship_order(
-    order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime, upload: bool = True,
+    order_id: int, *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime, upload: bool = True,
     check_platform: bool = True,
 ) -> Shipped:  # fmt: skip
     tracking_number = tracking_number.strip()
@@ -140,7 +141,7 @@ def _ship(
     logistics_id: int,
     tracking_number: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
     upload: bool,
     check: TrackingCheck | None = None,
@@ -170,7 +171,7 @@ def _ship(
     target = transition(OrderStatus(order.status), OrderStatus.SHIPPED, order_sn=order.order_sn)
     needs_upload = upload and uploads_to_platform(order)
     shipment = Shipment.objects.create(
-        order=order, logistics_id=logistics_id, tracking_number=tracking_number, shipped_at=now, actor=actor,
+        order=order, logistics_id=logistics_id, tracking_number=tracking_number, shipped_at=now, actor=actor.stored,
         upload_state=Shipment.Upload.PENDING if needs_upload else Shipment.Upload.NOT_NEEDED,
     )  # fmt: skip
     consumed = consume_for_orders([order.id], actor=actor, now=now, note=f"{logistics_id}:{tracking_number}")
@@ -196,7 +197,7 @@ def _ship(
 
 
 def ship_merged_parcel(
-    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: str, now: datetime,
+    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime,
     check_platform: bool = True,
 ) -> list[Shipped]:  # fmt: skip
     """Ship several orders as one parcel (合单) with one tracking number, all or none: every order is checked as

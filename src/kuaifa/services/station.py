@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 from kuaifa.domain.fulfilment.boxes import Box, PackItem, choose_box
 from kuaifa.domain.fulfilment.packing import PARCEL, Outcome, PackingSession, clean_barcode
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import (
     BoxType,
@@ -124,14 +125,15 @@ def _find_order(scanned: str) -> Order | None:
     return Order.objects.filter(tracking_number=scanned).first()
 
 
-def _refuse(where_station: str, order: Order | None, barcode: str, code: str, reason: str, *, actor: str,
+def _refuse(where_station: str, order: Order | None, barcode: str, code: str, reason: str, *, actor: Actor,
             now: datetime) -> StationRefused:  # fmt: skip
     FloorRefusal.objects.create(where=FloorRefusal.Where.PACK, station=where_station, order=order,
-                                barcode=barcode[:128], code=code, reason=reason[:300], actor=actor, at=now)  # fmt: skip
+                                barcode=barcode[:128], code=code, reason=reason[:300],
+                                actor=actor.stored, at=now)  # fmt: skip
     return StationRefused(code, reason)
 
 
-def open_parcel(station: str, scanned: str, *, actor: str, now: datetime) -> StationView:
+def open_parcel(station: str, scanned: str, *, actor: Actor, now: datetime) -> StationView:
     """Open the parcel a scanned wave slot, order number or tracking number names, at ``station``."""
     station, scanned = _clean_station(station), clean_barcode(scanned)
     with transaction.atomic(durable=True):
@@ -144,7 +146,7 @@ def open_parcel(station: str, scanned: str, *, actor: str, now: datetime) -> Sta
             if parcel is None:
                 try:
                     with transaction.atomic():
-                        parcel = StationParcel.objects.create(station=station, order=order, actor=actor,
+                        parcel = StationParcel.objects.create(station=station, order=order, actor=actor.stored,
                                                               opened_at=now, updated_at=now,
                                                               snapshot=_snapshot(order))  # fmt: skip
                 except IntegrityError:
@@ -231,7 +233,7 @@ _WRONG = {
 }
 
 
-def scan_unit(station: str, barcode: str, *, actor: str, now: datetime) -> StationView:
+def scan_unit(station: str, barcode: str, *, actor: Actor, now: datetime) -> StationView:
     """One scan at the station's open parcel: a unit (or a bundle's units), or an enclosure's name."""
     station, barcode = _clean_station(station), clean_barcode(barcode)
     with transaction.atomic(durable=True):
@@ -296,13 +298,13 @@ def _enclosure_key(session: PackingSession, name: str, sku: str) -> str:
     return f"{sku}:{name}" if several else name
 
 
-def confirm_enclosure(station: str, name: str, *, actor: str, now: datetime) -> StationView:
+def confirm_enclosure(station: str, name: str, *, actor: Actor, now: datetime) -> StationView:
     """Tick an enclosure off by tapping it (``SKU:name`` when several SKUs need the same name)."""
     return scan_unit(station, name, actor=actor, now=now) if ":" not in name else _confirm_named(
         station, name, actor=actor, now=now)  # fmt: skip
 
 
-def _confirm_named(station: str, name: str, *, actor: str, now: datetime) -> StationView:
+def _confirm_named(station: str, name: str, *, actor: Actor, now: datetime) -> StationView:
     station = _clean_station(station)
     sku, _sep, wanted = name.partition(":")
     with transaction.atomic(durable=True):
@@ -386,7 +388,7 @@ def current_parcel(station: str) -> StationView | None:
 
 
 def seal_parcel(
-    station: str, *, weight_g: int | None, box_code: str | None, actor: str, now: datetime, force: bool = False
+    station: str, *, weight_g: int | None, box_code: str | None, actor: Actor, now: datetime, force: bool = False
 ) -> PackResult:
     """Pack the open parcel through the packing service with what the station recorded; the parcel then closes."""
     station = _clean_station(station)
@@ -407,7 +409,8 @@ def seal_parcel(
     except WeightOutOfTolerance as error:
         with transaction.atomic(durable=True):
             FloorRefusal.objects.create(where=FloorRefusal.Where.PACK, station=station, order_id=parcel.order_id,
-                                        barcode=str(weight_g), code=error.code, reason=str(error)[:300], actor=actor,
+                                        barcode=str(weight_g), code=error.code, reason=str(error)[:300],
+                                        actor=actor.stored,
                                         at=now)  # fmt: skip
         raise
     StationParcel.objects.filter(id=parcel.id, state=StationParcel.State.OPEN).update(
@@ -416,7 +419,7 @@ def seal_parcel(
 
 
 @transaction.atomic(durable=True)
-def put_aside(station: str, *, actor: str, now: datetime) -> str | None:
+def put_aside(station: str, *, actor: Actor, now: datetime) -> str | None:
     """Close the station's open parcel unpacked (the goods go back to its slot); nothing is packed. Returns the
     order number put aside, or None when nothing was open."""
     parcel = StationParcel.objects.select_for_update().filter(station=_clean_station(station),

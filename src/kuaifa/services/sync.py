@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from kuaifa.domain.orders.canonical import CanonicalOrder
 from kuaifa.domain.platform import CallFailure, Fetched, PlatformError, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, PlatformCallFailure, Shop, SyncCursor, SyncLog
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import IngestReport, upsert_orders
@@ -203,7 +204,7 @@ def order_key(order: CanonicalOrder) -> tuple[str, datetime | None]:
 
 
 def sync_orders_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    shop: Shop, platform: SalesPlatform, *, actor: Actor, now: datetime, settings: SyncSettings = DEFAULTS,
     group: int = 1,
 ) -> SyncReport | None:  # fmt: skip
     """Fetch and store the next window of orders (up to ``group`` windows, committed together); None when the
@@ -222,7 +223,7 @@ def sync_orders_window(
 
 
 def sync_orders(
-    shop: Shop, platform: SalesPlatform, *, actor: str, clock, settings: SyncSettings = DEFAULTS,
+    shop: Shop, platform: SalesPlatform, *, actor: Actor, clock, settings: SyncSettings = DEFAULTS,
     max_windows: int | None = None,
 ) -> SyncReport:  # fmt: skip
     """Sync window after window until caught up (or ``max_windows``), committing ``settings.catch_up_group``
@@ -265,7 +266,7 @@ def _confirm_windows(start: datetime, end: datetime):
 
 
 def reconcile_orders(
-    shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: str, now: datetime
+    shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: Actor, now: datetime
 ) -> ReconcileReport:
     """Compare every order confirmed in [start, end) with what we hold; store what was missing or older.
 
@@ -281,7 +282,7 @@ def reconcile_orders(
         record_call_failures(shop, platform.call_failures(), now=now)
 
 
-def _reconcile(shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: str,
+def _reconcile(shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: Actor,
                now: datetime) -> ReconcileReport:  # fmt: skip
     result = ReconcileReport()
     for window_start, window_end in _confirm_windows(start, end):
