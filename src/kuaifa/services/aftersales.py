@@ -28,6 +28,7 @@ from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.intake import lock_shop
 from kuaifa.services.inventory import put_back
 from kuaifa.services.outbox import enqueue
+from kuaifa.services.outbox_calls import AgreeRefund, AgreeReturn
 from kuaifa.services.sync import DEFAULTS, SyncSettings, run_window
 
 REFUNDS = "refunds"
@@ -154,15 +155,14 @@ def decide_case(
         entry = None
         restocked = 0
         if decision is Decision.AGREE_REFUND:
-            entry = enqueue(case.shop, "agree_refund", f"agree_refund:{case.shop_id}:{case.after_sales_id}",
-                            {"order_sn": case.order_sn, "after_sales_id": case.after_sales_id, "note": note},
-                            now=now)  # fmt: skip
+            entry = enqueue(case.shop, f"agree_refund:{case.shop_id}:{case.after_sales_id}",
+                            AgreeRefund(case.order_sn, case.after_sales_id, note), now=now)  # fmt: skip
         elif decision is Decision.AGREE_RETURN:
             if return_address_id is None:
                 raise InvalidInput(field="--address", reason="agreeing to a return needs the return address id")
-            entry = enqueue(case.shop, "agree_return", f"agree_return:{case.shop_id}:{case.after_sales_id}",
-                            {"order_sn": case.order_sn, "after_sales_id": case.after_sales_id,
-                             "return_address_id": return_address_id, "note": note}, now=now)  # fmt: skip
+            entry = enqueue(case.shop, f"agree_return:{case.shop_id}:{case.after_sales_id}",
+                            AgreeReturn(case.order_sn, case.after_sales_id, return_address_id, note),
+                            now=now)  # fmt: skip
         elif decision is Decision.RESTOCK:
             restocked = _restock(case, warehouse, actor=actor, now=now)
         AfterSalesCase.objects.filter(id=case.id).update(state=target.value, updated_at=now)

@@ -17,6 +17,7 @@ from kuaifa.persistence.models import Order, Shipment
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.outbox import enqueue
+from kuaifa.services.outbox_calls import ExtraParcels, ShipUpload
 from kuaifa.services.shipping import uploads_to_platform
 
 
@@ -66,10 +67,9 @@ def ship_extra_parcels(
         created.append(shipment)
     if uploads_to_platform(order):
         numbers = ",".join(f"{s.logistics_id}:{s.tracking_number}" for s in created)
-        enqueue(order.shop, "extra_parcels", f"extra:{order.shop_id}:{order.order_sn}:{int(kind)}:{numbers}",
-                {"order_sn": order.order_sn, "kind": int(kind),
-                 "parcels": [[s.logistics_id, s.tracking_number] for s in created],
-                 "shipment_ids": [s.id for s in created]}, now=now)  # fmt: skip
+        enqueue(order.shop, f"extra:{order.shop_id}:{order.order_sn}:{int(kind)}:{numbers}",
+                ExtraParcels(order.order_sn, int(kind), tuple((s.logistics_id, s.tracking_number) for s in created),
+                             tuple(s.id for s in created)), now=now)  # fmt: skip
     event(order.id, "extra_parcels", actor=actor, now=now, extra_kind=int(kind),
           parcels=[[s.logistics_id, s.tracking_number] for s in created]).save()  # fmt: skip
     return created
@@ -95,9 +95,9 @@ def correct_shipment(
     )  # fmt: skip
     Order.objects.filter(id=order.id).update(logistics_id=logistics_id, tracking_number=tracking_number, updated_at=now)
     if uploads_to_platform(order):
-        enqueue(order.shop, "ship", f"ship-fix:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
-                {"order_sn": order.order_sn, "logistics_id": logistics_id, "tracking_number": tracking_number,
-                 "correction": True, "shipment_id": shipment.id}, now=now)  # fmt: skip
+        enqueue(order.shop, f"ship-fix:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
+                ShipUpload(order.order_sn, logistics_id, tracking_number, shipment.id, correction=True),
+                now=now)  # fmt: skip
     event(order.id, "shipment_corrected", actor=actor, now=now, before=list(before),
           after=[logistics_id, tracking_number]).save()  # fmt: skip
     shipment.refresh_from_db()

@@ -36,6 +36,7 @@ from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.merging import one_parcel
 from kuaifa.services.outbox import enqueue
+from kuaifa.services.outbox_calls import ShipUpload
 from kuaifa.services.reservations import consume_for_orders
 
 
@@ -188,9 +189,8 @@ def _ship(
     entry = None
     if needs_upload:
         entry = enqueue(
-            order.shop, "ship", f"ship:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
-            {"order_sn": order.order_sn, "logistics_id": logistics_id, "tracking_number": tracking_number,
-             "shipment_id": shipment.id},
+            order.shop, f"ship:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
+            ShipUpload(order.order_sn, logistics_id, tracking_number, shipment.id),
             now=now,
         )  # fmt: skip
     return Shipped(shipment, entry.id if entry else None, warning, refund_warning)
