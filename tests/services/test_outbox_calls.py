@@ -55,8 +55,7 @@ def test_an_unknown_kind_is_refused_by_name_with_the_known_ones():
         read_payload("cancel_order", {}, entry_id=12)
     assert refused.value.code == "outbox.unknown_kind"
     assert str(refused.value) == (
-        "outbox entry 12: unknown kind 'cancel_order' "
-        "(known: agree_refund, agree_return, extra_parcels, ship)"
+        "outbox entry 12: unknown kind 'cancel_order' (known: agree_refund, agree_return, extra_parcels, ship)"
     )
 
 
