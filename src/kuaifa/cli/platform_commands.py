@@ -186,28 +186,28 @@ def sync_status(as_json) -> None:
 
     def human() -> None:
         for r in rows:
-            lag = current - r["cursor"] if r["cursor"] else None
-            click.echo(f"{r['shop']}: {_('synced to')} {show_time(r['cursor'])} ({_('lag')} "
+            lag = current - r.cursor if r.cursor else None
+            click.echo(f"{r.shop}: {_('synced to')} {show_time(r.cursor)} ({_('lag')} "
                        f"{int(lag.total_seconds() // 60) if lag else '—'} min), {_('last success')} "
-                       f"{show_time(r['last_success_at'])}")  # fmt: skip
-            click.echo(f"  24h: {r['windows']} {_('windows')}, {_('failed windows')} {r['errors'] or 0}, "
-                       f"{_('failed calls')} {sum(sum(c.values()) for c in r['call_errors'].values())} "
-                       f"({_('retried')} {r['calls_retried']}), {_('rate limited')} {r['rate_limited']}; "
-                       f"{_('outbox')} {r['outbox'] or 0}; {_('pushes pending')} {r['pushes_pending']}")  # fmt: skip
-            for api, codes in r["call_errors"].items():
+                       f"{show_time(r.last_success_at)}")  # fmt: skip
+            click.echo(f"  24h: {r.windows} {_('windows')}, {_('failed windows')} {r.errors or 0}, "
+                       f"{_('failed calls')} {sum(sum(c.values()) for c in r.call_errors.values())} "
+                       f"({_('retried')} {r.calls_retried}), {_('rate limited')} {r.rate_limited}; "
+                       f"{_('outbox')} {r.outbox or 0}; {_('pushes pending')} {r.pushes_pending}")  # fmt: skip
+            for api, codes in r.call_errors.items():
                 click.echo(f"    {api}: " + ", ".join(f"{code} ×{n}" for code, n in codes.items()))
-            for stream, e in r["failing"].items():
+            for stream, e in r.failing.items():
                 click.secho("  " + _("%(stage)s sync failing: [%(code)s] %(message)s")
-                            % {"stage": _stage_name(stream), "code": e["code"], "message": e["message"]},
+                            % {"stage": _stage_name(stream), "code": e.code, "message": e.message},
                             fg="red")  # fmt: skip
-            if r["quarantined"]:
+            if r.quarantined:
                 click.secho("  " + _("In quarantine: %(n)s record(s) (kuaifa quarantine list).")
-                            % {"n": sum(r["quarantined"].values())}, fg="yellow")  # fmt: skip
-            if r["needs_authorization"]:
+                            % {"n": sum(r.quarantined.values())}, fg="yellow")  # fmt: skip
+            if r.needs_authorization:
                 click.secho("  " + _("The platform no longer accepts this shop's token: authorise the app again."),
                             fg="red")  # fmt: skip
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 @command(cli, "outbox")
