@@ -6,6 +6,7 @@ warehouse progress (return received, inspected) while the platform still waits o
 reports as paid is recorded on the case once; a second one is refused loudly (``aftersales.refund_already_recorded``).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -118,7 +119,7 @@ def sync_cases_window(
     return done.report
 
 
-def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: Actor, clock,
+def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: Actor, clock: Callable[[], datetime],
                settings: SyncSettings = DEFAULTS) -> CaseReport:  # fmt: skip
     total = CaseReport()
     while (step := sync_cases_window(shop, platform, actor=actor, now=clock(), settings=settings,

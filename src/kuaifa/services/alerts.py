@@ -141,7 +141,7 @@ def acknowledge(alert_ids: Iterable[int], *, actor: Actor, now: datetime) -> int
             order_id=order_id, kind="alert_acknowledged", actor=actor.stored, created_at=now, details={"alert": i}
         )
         for i, order_id in Alert.objects.filter(id__in=ids, acknowledged_by=actor.stored, acknowledged_at=now)
-        .exclude(order_id=None)
+        .exclude(order_id__isnull=True)
         .values_list("id", "order_id")
     )
     return changed

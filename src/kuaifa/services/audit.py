@@ -1,12 +1,15 @@
 """The audit trail: every change to an order leaves an OrderEvent in the same transaction."""
 
 from datetime import datetime
+from typing import Any
 
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import OrderEvent
 
 #: the columns of an OrderEvent row, for bulk inserts (persistence.bulk.insert_rows) on the hot paths
 EVENT_COLUMNS = ("order_id", "kind", "from_status", "to_status", "actor", "details", "created_at")
+#: one such row: order id, kind, from status, to status, actor (stored form), details, time
+EventRow = tuple[int, str, str, str, str, dict[str, Any], datetime]
 
 
 def event(

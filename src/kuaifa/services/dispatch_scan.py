@@ -100,11 +100,11 @@ def dispatch_scan(barcode: str, *, station: str = "", actor: Actor, now: datetim
         return DispatchResult(order.order_sn, waybill.carrier_code, waybill.waybill_code, True, None)
     shipped_with_it = order.status == OrderStatus.SHIPPED and order.tracking_number == waybill.waybill_code
     if not shipped_with_it:
-        reason = interception_reason(order)
-        if reason:
+        intercepted = interception_reason(order)
+        if intercepted:
             raise _refused("dispatch.intercepted", _("Stop: order %(order_sn)s must not leave (%(reason)s); take the "
-                           "parcel back to stock.") % {"order_sn": order.order_sn, "reason": _(reason)}, code, order,
-                           station, actor=actor, now=now)  # fmt: skip
+                           "parcel back to stock.") % {"order_sn": order.order_sn, "reason": _(intercepted)}, code,
+                           order, station, actor=actor, now=now)  # fmt: skip
         if order.status != OrderStatus.PACKED:
             raise _refused("dispatch.not_packed", _("Order %(order_sn)s is %(status)s, not packed: it cannot leave "
                            "yet.") % {"order_sn": order.order_sn, "status": order.get_status_display()}, code, order,

@@ -12,6 +12,7 @@ The batch is loaded with a few queries, decided in the domain, and written in bu
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -28,6 +29,8 @@ from kuaifa.services.audit import EVENT_COLUMNS, event
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
+
+Columns = dict[str, Any]  # an Order row by column name
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -64,7 +67,7 @@ _PLATFORM_FIELDS = (
 )  # fmt: skip
 
 
-def _columns(order: CanonicalOrder, policy: ShipByPolicy, digest: str) -> dict:
+def _columns(order: CanonicalOrder, policy: ShipByPolicy, digest: str) -> Columns:
     r = order.receiver
     return {
         "order_status": int(order.order_status),
@@ -246,8 +249,8 @@ def upsert_orders(
     matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
     report.skus_created = matcher.created
 
-    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict]] = []
-    updates: list[tuple[dict, CanonicalOrder, dict]] = []
+    new_orders: list[tuple[CanonicalOrder, OrderStatus, Columns]] = []
+    updates: list[tuple[Columns, CanonicalOrder, Columns]] = []
     for order in orders:
         digest = rules.fingerprint(order)
         row = stored.get(order.order_sn)
@@ -294,7 +297,7 @@ _LINE_COLUMNS = ("order_id", "sku_id", "goods_id", "platform_sku_id", "outer_id"
 
 def _insert_new(
     shop: Shop,
-    new_orders,
+    new_orders: list[tuple[CanonicalOrder, OrderStatus, Columns]],
     matcher: SkuMatcher,
     *,
     source: str,
@@ -358,7 +361,7 @@ def _insert_new(
 
 
 def _apply_update(
-    row: dict, order: CanonicalOrder, columns: dict, matcher: SkuMatcher, *, actor: Actor, now: datetime
+    row: Columns, order: CanonicalOrder, columns: Columns, matcher: SkuMatcher, *, actor: Actor, now: datetime
 ) -> list[OrderEvent]:
     """Store the newer copy, then let the platform's facts move our status."""
     order_id = row["id"]

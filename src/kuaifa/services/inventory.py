@@ -51,6 +51,7 @@ def _level_for(sku_code: str, warehouse_code: str, *, create_warehouse: bool = F
         raise NotFound(kind="SKU", key=sku_code)
     if sku.is_bundle:
         raise InvalidInput(field="sku", reason=f"{sku_code} is a bundle: stock is kept on its components")
+    warehouse: Warehouse | None
     if create_warehouse:
         warehouse = ensure_warehouse(warehouse_code)
     else:

@@ -18,6 +18,7 @@ order, no wave) goes ACCEPTED → PICKING → PACKED, each move an event.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -241,7 +242,12 @@ def _choose(
 
 
 def _weigh(
-    order_sn: str, units, box: BoxType, measured_g: int | None, tolerance: WeighTolerance, force: bool
+    order_sn: str,
+    units: tuple[ParcelUnit, ...],
+    box: BoxType,
+    measured_g: int | None,
+    tolerance: WeighTolerance,
+    force: bool,
 ) -> tuple[int, tuple[str, ...], WeighResult | None]:
     expected = expected_weight(
         [WeighedItem(u.sku_code, u.weight_g, u.quantity) for u in units], box_weight_g=box.weight_g
@@ -341,7 +347,7 @@ def pack_order(
     )  # fmt: skip
 
 
-def _move_to_packed(order: Order, *, actor: Actor, now: datetime, details: dict) -> None:
+def _move_to_packed(order: Order, *, actor: Actor, now: datetime, details: dict[str, Any]) -> None:
     current = OrderStatus(order.status)
     steps = [OrderStatus.PICKING, OrderStatus.PACKED] if current == OrderStatus.ACCEPTED else [OrderStatus.PACKED]
     events = []

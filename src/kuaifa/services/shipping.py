@@ -16,6 +16,7 @@ number another order already uses with the same carrier; then record the shipmen
 the same order (a double click, two packing stations) finds the primary shipment and is refused: never shipped twice.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,7 +79,10 @@ def interception_reason(order: Order) -> str | None:
 
 
 def _platform_of(shop: Shop) -> SalesPlatform:
-    return import_string(getattr(settings, "KUAIFA_PLATFORM_FACTORY", PLATFORM_FACTORY))(shop)
+    factory: Callable[[Shop], SalesPlatform] = import_string(
+        getattr(settings, "KUAIFA_PLATFORM_FACTORY", PLATFORM_FACTORY)
+    )
+    return factory(shop)
 
 
 def live_refund_check(order_ids: list[int], *, check_platform: bool = True) -> str:
@@ -147,7 +151,7 @@ def _ship(
     upload: bool,
     check: TrackingCheck | None = None,
     refund_warning: str = "",
-):
+) -> Shipped:
     order = Order.objects.select_for_update().select_related("shop").filter(id=order_id).first()
     if order is None:
         raise NotFound(kind="order", key=order_id)

@@ -15,6 +15,7 @@ because the platform does not publish its late-shipment compensation formula.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -103,7 +104,7 @@ class Watched:
     assessment: Assessment
 
 
-def _watched(statuses, *, now: datetime, shop_id: int | None = None) -> list[Watched]:
+def _watched(statuses: Iterable[str], *, now: datetime, shop_id: int | None = None) -> list[Watched]:
     query = Order.objects.filter(status__in=list(statuses))
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)

@@ -19,8 +19,10 @@ Business rules:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -141,7 +143,7 @@ def open_parcel(station: str, scanned: str, *, actor: Actor, now: datetime) -> S
         refusal = _open_refusal(station, order, scanned)
         if refusal is not None:
             error = _refuse(station, order, scanned, *refusal, actor=actor, now=now)
-        else:
+        elif order is not None:  # always, when nothing was refused: a scan that found no order is refused
             parcel = StationParcel.objects.filter(station=station, state=StationParcel.State.OPEN).first()
             if parcel is None:
                 try:
@@ -198,7 +200,7 @@ def _session(contents: OrderContents, barcodes: list[str]) -> PackingSession:
                                 catalogue_barcodes=catalogue)  # fmt: skip
 
 
-def _replay(contents: OrderContents, parcel: StationParcel, extra: list[str] = ()) -> PackingSession:
+def _replay(contents: OrderContents, parcel: StationParcel, extra: Sequence[str] = ()) -> PackingSession:
     """The parcel's session from its stored scans (all accepted when stored) and confirmed enclosures."""
     session = _session(contents, [*parcel.scans, *extra])
     for barcode in parcel.scans:
@@ -256,12 +258,12 @@ def scan_unit(station: str, barcode: str, *, actor: Actor, now: datetime) -> Sta
             session = _replay(contents, parcel, units)
             enclosure = _enclosure_named(session, barcode)
             if enclosure is not None and barcode not in session.barcodes:
-                result = session.confirm_enclosure(barcode, enclosure)
-                if result.accepted:
+                confirmed = session.confirm_enclosure(barcode, enclosure)
+                if confirmed.accepted:
                     parcel.enclosures = [*parcel.enclosures, _enclosure_key(session, barcode, enclosure)]
                     parcel.updated_at = now
                     parcel.save(update_fields=["enclosures", "updated_at"])
-                    return _after(parcel, order, result.session,
+                    return _after(parcel, order, confirmed.session,
                                   _("%(name)s confirmed.") % {"name": barcode}, contents)  # fmt: skip
             for unit in units:
                 result = session.scan(unit)
@@ -336,7 +338,7 @@ def _after(parcel: StationParcel, order: Order, session: PackingSession, message
     return _view(parcel, order, session, RIGHT, "pack.accepted", message, contents)
 
 
-def _snapshot(order: Order) -> dict:
+def _snapshot(order: Order) -> dict[str, Any]:
     """What the station needs of the parcel while it is open, read once."""
     contents = order_contents([order.id])[order.id]
     member = WaveOrder.objects.filter(order=order, active=True).select_related("wave").first()
@@ -346,7 +348,7 @@ def _snapshot(order: Order) -> dict:
 
 
 def _contents(parcel: StationParcel) -> OrderContents:
-    units = tuple(ParcelUnit(*row[:10], tuple(row[10]), row[11]) for row in parcel.snapshot["units"])
+    units = tuple(ParcelUnit._make((*row[:10], tuple(row[10]), row[11])) for row in parcel.snapshot["units"])
     return OrderContents(units, tuple(parcel.snapshot["parcel_enclosures"]), (), ())
 
 

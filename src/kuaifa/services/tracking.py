@@ -18,6 +18,7 @@ from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.carriers.traces import (
     Stage,
     StallRule,
+    TraceEvent,
     TracePort,
     current_stage,
     next_poll,
@@ -72,7 +73,7 @@ def poll(shipment_id: int, port: TracePort, *, actor: Actor, now: datetime) -> P
 
 
 @transaction.atomic(durable=True)
-def _store(shipment: Shipment, events, *, actor: Actor, now: datetime) -> Polled:
+def _store(shipment: Shipment, events: list[TraceEvent], *, actor: Actor, now: datetime) -> Polled:
     trace, _ = ParcelTrace.objects.select_for_update().get_or_create(shipment=shipment)
     before = len(trace.events)
     stage = current_stage(events)

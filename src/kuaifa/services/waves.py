@@ -16,9 +16,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, WaveRule, plan_waves
@@ -28,8 +29,8 @@ from kuaifa.domain.shared.errors import DomainError
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Wave, WaveOrder
-from kuaifa.persistence.queries import order_contents
-from kuaifa.services.audit import EVENT_COLUMNS
+from kuaifa.persistence.queries import OrderContents, order_contents
+from kuaifa.services.audit import EVENT_COLUMNS, EventRow
 from kuaifa.services.errors import NotFound
 
 #: statuses of an order that is still in its wave's flow; any other status means it left the wave.
@@ -69,7 +70,7 @@ class Removed:
     units: dict[str, int]
 
 
-def rule_to_json(rule: WaveRule) -> dict:
+def rule_to_json(rule: WaveRule) -> dict[str, Any]:
     """The rule as stored on the wave, so a person can see why these orders went together."""
     return {
         "horizon_hours": rule.horizon.total_seconds() / 3600,
@@ -108,7 +109,7 @@ def _create(rule: WaveRule, *, actor: Actor, now: datetime, only: Iterable[int] 
 
     stored: list[Wave] = []
     members: list[tuple[int, int, int, bool]] = []
-    events: list[tuple] = []
+    events: list[EventRow] = []
     for code, planned in zip(_next_codes(now, len(plan.waves)), plan.waves, strict=True):
         wave = Wave.objects.create(code=code, created_at=now, rule=rule_to_json(rule), actor=actor.stored)
         stored.append(wave)
@@ -127,7 +128,11 @@ def _create(rule: WaveRule, *, actor: Actor, now: datetime, only: Iterable[int] 
     return stored
 
 
-def _candidates(rows, contents) -> Iterable[WaveCandidate]:
+#: id, order_sn, shop_id, ship_by, logistics_id, created_at, the shop's ship_by_hours
+_CandidateRow = tuple[int, str, int, datetime | None, int | None, datetime, int]
+
+
+def _candidates(rows: Iterable[_CandidateRow], contents: dict[int, OrderContents]) -> Iterable[WaveCandidate]:
     for order_id, order_sn, shop_id, ship_by, logistics_id, created_at, ship_by_hours in rows:
         found = contents.get(order_id)
         if found is None or found.unmapped or found.problem or not found.units:
@@ -193,7 +198,7 @@ def drop_stale_orders(wave_id: int | None = None, *, actor: Actor, now: datetime
     return _drop_stale(query, actor=actor, now=now)
 
 
-def _drop_stale(members, *, actor: Actor, now: datetime) -> list[Removed]:
+def _drop_stale(members: QuerySet[WaveOrder], *, actor: Actor, now: datetime) -> list[Removed]:
     stale = list(
         members.exclude(order__status__in=list(IN_FLOW)).values_list(
             "id", "wave_id", "wave__code", "order_id", "order__order_sn", "slot"
@@ -209,7 +214,7 @@ def _drop_stale(members, *, actor: Actor, now: datetime) -> list[Removed]:
 def _drop(rows: list[tuple[int, int, str, int, str, int]], *, actor: Actor, now: datetime) -> list[Removed]:
     contents = order_contents([row[3] for row in rows])
     removed: list[Removed] = []
-    events: list[tuple] = []
+    events: list[EventRow] = []
     for _member_id, _wave_id, wave_code, order_id, order_sn, slot in rows:
         found = contents.get(order_id)
         units = {u.sku_code: u.quantity for u in found.units} if found else {}
