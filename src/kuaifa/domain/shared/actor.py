@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from kuaifa.domain.shared.errors import DomainError
 
@@ -66,7 +67,7 @@ class Actor:
     def platform(cls, name: str = "") -> Actor:
         return cls(ActorKind.PLATFORM, name)
 
-    @property
+    @cached_property  # read once per row written on the hot paths
     def stored(self) -> str:
         """The audit-column form: ``kind`` alone, or ``kind:name``."""
         return f"{self.kind}:{self.name}" if self.name else str(self.kind)
