@@ -27,9 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from kuaifa.domain.shared.actor import Actor
+
 NOW = datetime(2026, 11, 12, 0, 0, tzinfo=UTC)  # 08:00 in Beijing, the morning after 11.11
 RUSH = datetime(2026, 11, 10, 16, 0, tzinfo=UTC)  # 11.11 00:00 in Beijing
 SKUS = 50
+
+BENCH = Actor.system("bench")
 
 
 def paid_times(n: int, rng: random.Random) -> list[datetime]:
@@ -111,9 +115,9 @@ def load(n: int, seed: int) -> None:
     shop = add_shop("双十一店", now=NOW - timedelta(days=3))
     codes = [f"SKU-{i:03d}" for i in range(SKUS)]
     upsert_skus([SkuSpec(code, name="商品") for code in codes], now=NOW)
-    stocktake([StockCount(code, "MAIN", n * 2) for code in codes], actor="bench", now=NOW)
-    ingest_orders(shop, generate(n, seed), source=Order.Source.API, actor="bench", now=NOW)
-    review_orders(actor="bench", now=NOW)
+    stocktake([StockCount(code, "MAIN", n * 2) for code in codes], actor=BENCH, now=NOW)
+    ingest_orders(shop, generate(n, seed), source=Order.Source.API, actor=BENCH, now=NOW)
+    review_orders(actor=BENCH, now=NOW)
 
 
 def ceiling_select() -> float:

@@ -29,6 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Databases, Timer, setup_django
 
+from kuaifa.domain.shared.actor import Actor
+
+BENCH = Actor.system("bench")
+
 NOW = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)
 SKUS = 200
 
@@ -92,7 +96,7 @@ def seed(n: int) -> int:
     codes = [f"SKU-{i:04d}" for i in range(SKUS)]
     upsert_skus([SkuSpec(code, name="商品") for code in codes], now=NOW)
     # about 80 % of demand is in stock, so review both accepts and holds
-    stocktake([StockCount(code, "MAIN", int(n * 2.0 * 0.8 / SKUS * 1.25)) for code in codes], actor="bench", now=NOW)
+    stocktake([StockCount(code, "MAIN", int(n * 2.0 * 0.8 / SKUS * 1.25)) for code in codes], actor=BENCH, now=NOW)
     return shop.id
 
 
@@ -105,9 +109,9 @@ def run_kuaifa(n: int, batch: int) -> dict:
     ingest, review = Timer(), Timer()
     for orders in generate(n, batch):
         with ingest:
-            ingest_orders(shop, orders, source=Order.Source.API, actor="bench", now=NOW)
+            ingest_orders(shop, orders, source=Order.Source.API, actor=BENCH, now=NOW)
     with review:
-        report = review_orders(actor="bench", now=NOW)  # the service's own chunk size
+        report = review_orders(actor=BENCH, now=NOW)  # the service's own chunk size
     return {"ingest": ingest, "review": review, "accepted": report.accepted, "held": report.held}
 
 

@@ -19,6 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from kuaifa.domain.shared.actor import Actor
+
+BENCH = Actor.system("bench")
+
 
 class TimedTransport:
     """An httpx transport that adds up the time spent inside requests."""
@@ -97,8 +101,8 @@ def main() -> None:
         settings = SyncSettings(first_lookback=__import__("datetime").timedelta(days=args.days + 4))
 
         started = time.perf_counter()
-        report = sync_orders(shop, gateway, actor="bench", clock=now, settings=settings)
-        reviewed = review_orders(actor="bench", now=now(), shop_id=shop.id)
+        report = sync_orders(shop, gateway, actor=BENCH, clock=now, settings=settings)
+        reviewed = review_orders(actor=BENCH, now=now(), shop_id=shop.id)
         total = time.perf_counter() - started
         server.stop()
 

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder, Receiver
+from kuaifa.domain.shared.actor import Actor
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-ACTOR = "test:runner"
+ACTOR = Actor.cli("runner")
 
 
 def make_order(

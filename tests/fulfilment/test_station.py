@@ -81,7 +81,9 @@ def test_a_wrong_unit_is_refused_in_one_chinese_sentence_and_changes_nothing(flo
 
     assert parcel_state() == before
     assert list(FloorRefusal.objects.values_list("code", "barcode", "actor")) == [
-        ("pack.sku_not_in_order", CUP_BARCODE, ACTOR), ("pack.quantity_complete", TEA_BARCODE, ACTOR)]  # fmt: skip
+        ("pack.sku_not_in_order", CUP_BARCODE, ACTOR.stored),
+        ("pack.quantity_complete", TEA_BARCODE, ACTOR.stored),
+    ]
     assert current_parcel("P1").lines[0].scanned == 1
 
 

@@ -38,6 +38,7 @@ def main() -> int:
     django.setup()
     from django.db import connection
 
+    from kuaifa.domain.shared.actor import Actor
     from kuaifa.persistence.models import Shop
     from kuaifa.platforms.pdd.client import PddClient
     from kuaifa.platforms.pdd.gateway import PddGateway
@@ -58,7 +59,7 @@ def main() -> int:
     settings_ = SyncSettings(first_lookback=timedelta(seconds=float(os.environ["KUAIFA_SYNC_LOOKBACK_S"])))
     Path(os.environ["KUAIFA_SYNC_READY"]).touch()
 
-    report = sync_orders(shop, gateway, actor="sync:worker", clock=client.platform_datetime, settings=settings_)
+    report = sync_orders(shop, gateway, actor=Actor.worker("sync"), clock=client.platform_datetime, settings=settings_)
     print(
         json.dumps(
             {

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from django.utils import timezone
 
 from kuaifa.cli.main import cli
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Alert, AlertDelivery, Order, OrderEvent
 from kuaifa.services import alerts
 from kuaifa.services.catalog import add_shop, ensure_warehouse
@@ -172,7 +173,7 @@ def test_an_unacknowledged_alert_is_escalated_to_the_escalation_route_only(robot
 
 def test_an_acknowledged_alert_is_not_escalated():
     alert = raise_one()
-    assert alerts.acknowledge([alert.id], actor="cli:zhang", now=NOW + timedelta(minutes=5)) == 1
+    assert alerts.acknowledge([alert.id], actor=Actor.cli("zhang"), now=NOW + timedelta(minutes=5)) == 1
     assert alerts.escalate_due(actor=ACTOR, now=NOW + timedelta(hours=1)) == []
     stored = Alert.objects.get()
     assert (stored.acknowledged_by, stored.escalated_at) == ("cli:zhang", None)

@@ -10,6 +10,7 @@ import random
 import pytest
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import (
     DispatchScan,
@@ -59,7 +60,7 @@ def floor(db, sim):  # noqa: F811
     orders = accepted[:6]
     issue_waybills([o.id for o in orders], "ZTO", _provider(shop, sim), actor=ACTOR, now=now)
     for order in orders[:4]:
-        _pack(order, now, actor="packer:li")
+        _pack(order, now, actor=Actor.user("li"))
     return shop, [Order.objects.get(id=o.id) for o in orders], now
 
 
@@ -124,8 +125,8 @@ def test_scanning_a_packed_parcel_ships_it_once_and_the_platform_gets_its_number
     _shop, orders, now = floor
     code = _code(orders[0])
 
-    first = dispatch_scan(code, station="D1", actor="dispatch:wang", now=now)
-    second = dispatch_scan(f" {code}\n", station="D1", actor="dispatch:wang", now=now)
+    first = dispatch_scan(code, station="D1", actor=Actor.user("wang"), now=now)
+    second = dispatch_scan(f" {code}\n", station="D1", actor=Actor.user("wang"), now=now)
 
     assert (first.order_sn, first.already, second.already, second.outbox_entry_id) == (
         orders[0].order_sn, False, True, None)  # fmt: skip
@@ -144,11 +145,11 @@ def test_intercepted_unpacked_or_unknown_parcels_are_refused_loudly_and_nothing_
     before = [_snapshot(orders[1]), _snapshot(orders[4])]
 
     with pytest.raises(DispatchRefused) as held:
-        dispatch_scan(_code(orders[1]), station="D1", actor="dispatch:wang", now=now)
+        dispatch_scan(_code(orders[1]), station="D1", actor=Actor.user("wang"), now=now)
     with pytest.raises(DispatchRefused) as unpacked:
-        dispatch_scan(_code(orders[4]), station="D1", actor="dispatch:wang", now=now)
+        dispatch_scan(_code(orders[4]), station="D1", actor=Actor.user("wang"), now=now)
     with pytest.raises(DispatchRefused) as unknown:
-        dispatch_scan("78000000000000", station="D1", actor="dispatch:wang", now=now)
+        dispatch_scan("78000000000000", station="D1", actor=Actor.user("wang"), now=now)
 
     assert (held.value.code, unpacked.value.code, unknown.value.code) == (
         "dispatch.intercepted", "dispatch.not_packed", "dispatch.unknown_label")  # fmt: skip
@@ -162,9 +163,9 @@ def test_intercepted_unpacked_or_unknown_parcels_are_refused_loudly_and_nothing_
 def test_progress_counts_scanned_against_expected_per_carrier_and_lists_what_is_left(floor):
     _shop, orders, now = floor
     Order.objects.filter(id=orders[3].id).update(ship_hold=True)  # goes back to stock: not expected
-    dispatch_scan(_code(orders[0]), actor="dispatch:wang", now=now)
+    dispatch_scan(_code(orders[0]), actor=Actor.user("wang"), now=now)
     with pytest.raises(DispatchRefused):
-        dispatch_scan(_code(orders[4]), actor="dispatch:wang", now=now)
+        dispatch_scan(_code(orders[4]), actor=Actor.user("wang"), now=now)
 
     day = now.astimezone(CHINA).date()
     (zto,) = dispatch_progress(day)
@@ -172,7 +173,7 @@ def test_progress_counts_scanned_against_expected_per_carrier_and_lists_what_is_
     assert set(zto.left) == {orders[1].order_sn, orders[2].order_sn}
 
     people = {p.actor: p for p in people_counts(day)}
-    assert (people["packer:li"].packed, people["dispatch:wang"].errors) == (4, 1)
+    assert (people["user:li"].packed, people["user:wang"].errors) == (4, 1)
     kinds = [(e.kind, e.code) for e in floor_exceptions(day)]
     assert kinds == [("refused_scan", "dispatch.not_packed")]
 
@@ -182,7 +183,9 @@ def test_four_desks_scanning_the_same_label_at_once_ship_it_once(floor):
     _shop, orders, now = floor
     code = _code(orders[2])
 
-    results = run_together(4, lambda n: dispatch_scan(code, station=f"D{n}", actor=f"dispatch:{n}", now=now))
+    results = run_together(
+        4, lambda n: dispatch_scan(code, station=f"D{n}", actor=Actor.user(f"dispatch-{n}"), now=now)
+    )
 
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert sorted(r.already for r in results) == [False, True, True, True]

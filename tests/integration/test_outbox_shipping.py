@@ -16,6 +16,7 @@ import pytest
 from django.db.models import Sum
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import (
     Order,
     OutboxEntry,
@@ -339,7 +340,7 @@ def test_the_same_order_shipped_at_once_from_several_stations_ships_once(sim):
         results = run_together(
             STATIONS,
             lambda n, order=order, numbers=numbers: ship_order(
-                order.id, logistics_id=YTO, tracking_number=numbers[n], actor=f"station-{n}", now=now
+                order.id, logistics_id=YTO, tracking_number=numbers[n], actor=Actor.user(f"station-{n}"), now=now
             ),
         )
         shipped = [(n, r) for n, r in enumerate(results) if not isinstance(r, BaseException)]

@@ -124,10 +124,10 @@ def test_a_quarantined_record_is_listed_and_retried_from_its_raw_copy(db, sim):
     shop = connect_sim_shop(sim)
     sync_orders(shop, _gateway(sim)(shop), actor=ACTOR, clock=lambda: sim_now(state), settings=_settings(state))
     rows = quarantined_records(shop_id=shop.id)
-    assert [r["platform_key"] for r in rows] == sorted(
-        (r["platform_key"] for r in rows), key=lambda sn: QuarantinedRecord.objects.get(platform_key=sn).first_seen_at
+    assert [r.platform_key for r in rows] == sorted(
+        (r.platform_key for r in rows), key=lambda sn: QuarantinedRecord.objects.get(platform_key=sn).first_seen_at
     )
-    first, second = rows[0]["id"], rows[1]["id"]
+    first, second = rows[0].id, rows[1].id
     # a fix reaches the stored raw copy of the first one (as a corrected mapping would read it)
     row = QuarantinedRecord.objects.get(id=first)
     row.raw["item_list"][0]["goods_count"] = 3
@@ -183,10 +183,10 @@ def test_after_sales_failing_does_not_stop_order_sync_or_review_and_shows_per_sh
     assert report.review.reviewed > 100
     assert not Order.objects.filter(shop=shop, status="NEW").exists()  # review ran over everything that came in
     [health] = sync_health(since=sim_now(state) - DAY * timedelta(seconds=1))
-    assert health["failing"]["refunds"]["code"] == "platform.refused"
-    assert "orders" not in health["failing"]
-    assert health["quarantined"] == {"orders": len(_poisoned(state))}
-    assert health["rate_limited"] == 2
-    assert health["calls_retried"] == 2
-    assert health["call_errors"] == {INCREMENT: {"70031": 2}, REFUND_INCREMENT: {"20031": 1}}
+    assert health.failing["refunds"].code == "platform.refused"
+    assert "orders" not in health.failing
+    assert health.quarantined == {"orders": len(_poisoned(state))}
+    assert health.rate_limited == 2
+    assert health.calls_retried == 2
+    assert health.call_errors == {INCREMENT: {"70031": 2}, REFUND_INCREMENT: {"20031": 1}}
     assert PlatformCallFailure.objects.filter(shop=shop, retried=False).count() == 1

@@ -19,6 +19,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from kuaifa.domain.platform import PlatformError
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import AfterSalesCase, Order, OrderEvent, ShopCredential, SyncCursor, SyncLog
 from kuaifa.platforms.sim import ShopConfig
 from kuaifa.platforms.sim.shop import DAY, HOUR, WAITING_ON_MERCHANT
@@ -411,7 +412,9 @@ def test_two_syncs_of_one_shop_at_once_neither_fails_nor_duplicates_anything():
         def sync(n: int):
             gateway = pdd_gateway(sim, Sleeps())
             try:
-                return sync_orders(shop, gateway, actor=f"sync:{n}", clock=lambda: sim_now(state), settings=settings)
+                return sync_orders(
+                    shop, gateway, actor=Actor.worker(f"sync-{n}"), clock=lambda: sim_now(state), settings=settings
+                )
             finally:
                 gateway.client.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, OrderEvent, Waybill
 from kuaifa.platforms.sim.shop import HOUR
 from kuaifa.services.orders import cancel_order, hold_order
@@ -27,8 +28,8 @@ def test_unused_waybills_of_intercepted_orders_are_given_back_and_the_others_kep
     now = sim_now(sim.state)
     taken = issue_waybills([o.id for o in accepted[:4]], "ZTO", _provider(shop, sim), actor=ACTOR, now=now)
     issued = {w.order_sn: w.waybill_code for w in taken}
-    hold_order(held.id, note="买家要求拦截", actor="person:li", now=now)
-    cancel_order(cancelled.id, actor="person:li", now=now)
+    hold_order(held.id, note="买家要求拦截", actor=Actor.user("li"), now=now)
+    cancel_order(cancelled.id, actor=Actor.user("li"), now=now)
     Order.objects.filter(id=refund.id).update(refund_status=2)  # the platform reports a refund request
 
     sweep = cancel_intercepted_waybills(lambda s: _provider(s, sim), actor=ACTOR, now=now)

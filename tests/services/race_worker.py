@@ -4,7 +4,7 @@ Run as ``python tests/services/race_worker.py``. Configured entirely by the envi
 
 - ``KUAIFA_RACE_DB_ENGINE`` / ``KUAIFA_RACE_DB_NAME``: the test database (the engine must match what the settings
   select, so the child never opens the development database by mistake);
-- ``KUAIFA_RACE_WORKER``: this worker's number (its actor is ``race:worker-<n>``);
+- ``KUAIFA_RACE_WORKER``: this worker's number (its actor is ``worker:race-<n>``);
 - ``KUAIFA_RACE_DIR``: where it writes ``ready-<n>`` once connected, and waits for ``go`` (the start barrier);
 - ``KUAIFA_RACE_NOW``: the clock, ISO 8601;
 - ``KUAIFA_RACE_CHUNK`` (optional): orders per review transaction, else the service's default;
@@ -40,6 +40,7 @@ def main() -> int:
     django.setup()
     from django.db import connection
 
+    from kuaifa.domain.shared.actor import Actor
     from kuaifa.services.review import review_orders
 
     worker = int(os.environ["KUAIFA_RACE_WORKER"])
@@ -57,7 +58,7 @@ def main() -> int:
 
     started, started_at = time.monotonic(), time.time()
     chunk = {"chunk": int(os.environ["KUAIFA_RACE_CHUNK"])} if os.environ.get("KUAIFA_RACE_CHUNK") else {}
-    report = review_orders(actor=f"race:worker-{worker}", now=now, **chunk)
+    report = review_orders(actor=Actor.worker(f"race-{worker}"), now=now, **chunk)
     print(
         json.dumps(
             {

@@ -8,6 +8,7 @@ import pytest
 from kuaifa.domain.fulfilment.waves import WaveRule
 from kuaifa.domain.orders.canonical import PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, ReturnToStockTask, StockLevel
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import ingest_orders
@@ -72,9 +73,9 @@ def test_a_task_is_done_once(shop, catalog):
     cancel_order(order.id, actor=ACTOR, now=NOW)
     task = ReturnToStockTask.objects.get()
 
-    complete_task(task.id, actor="仓库:小王", now=NOW)
+    complete_task(task.id, actor=Actor.user("小王"), now=NOW)
 
     task.refresh_from_db()
-    assert (task.done_by, task.done_at) == ("仓库:小王", NOW)
+    assert (task.done_by, task.done_at) == ("user:小王", NOW)
     with pytest.raises(InvalidInput):
         complete_task(task.id, actor=ACTOR, now=NOW)

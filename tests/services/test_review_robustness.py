@@ -5,6 +5,7 @@ import pytest
 
 from kuaifa.domain.inventory.catalog import SkuSpec
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import BundleComponent, Order, OrderEvent, OrderLine, Reservation, Shop, Sku
 from kuaifa.persistence.queries import ledger_problems
 from kuaifa.services.catalog import add_shop, upsert_skus
@@ -136,7 +137,7 @@ def test_an_order_a_person_holds_after_the_candidates_were_listed_is_not_reviewe
     ingest(shop, make_order("held-by-person", ("TEA-001", 1)), make_order("other", ("TEA-001", 1)))
     ids = candidate_ids()
     held = Order.objects.get(order_sn="held-by-person")
-    hold_order(held.id, note="买家来电", actor="person:li", now=NOW)  # between the listing and the chunk's lock
+    hold_order(held.id, note="买家来电", actor=Actor.user("li"), now=NOW)  # between the listing and the chunk's lock
 
     report = review_chunk(ids, actor=ACTOR, now=NOW)
 

@@ -342,11 +342,11 @@ def stock_list(as_json: bool) -> None:
 
     def human() -> None:
         header = [_(w) for w in ("SKU", "Warehouse", "On hand", "Reserved", "Available")] + [""]
-        cells = [[r["sku__code"], r["warehouse__code"], r["on_hand"], r["reserved"], r["on_hand"] - r["reserved"],
-                  "*" if r["sku__incomplete"] else ""] for r in rows]  # fmt: skip
+        cells = [[r.sku_code, r.warehouse_code, r.on_hand, r.reserved, r.on_hand - r.reserved,
+                  "*" if r.sku_incomplete else ""] for r in rows]  # fmt: skip
         click.echo("\n".join(table(header, cells, "<<>>><")))
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 @command(cli, "review")
@@ -397,14 +397,14 @@ def orders(status: str | None, shop_name: str | None, limit: int, as_json: bool)
     rows = list_orders(status=status, shop_id=_shop(shop_name).id if shop_name else None, limit=limit)
 
     def human() -> None:
-        cells = [[r["order_sn"], _(r["status"]), show_time(r["ship_by"]), money(r["pay_amount"]),
-                  f"{r['province']} {r['receiver_name_mask']} {','.join(_(x) for x in r['hold_reasons'])}"]
+        cells = [[r.order_sn, _(r.status), show_time(r.ship_by), money(r.pay_amount),
+                  f"{r.province} {r.receiver_name_mask} {','.join(_(x) for x in r.hold_reasons)}"]
                  for r in rows]  # fmt: skip
         if cells:
             click.echo("\n".join(table(["", "", "", "", ""], cells, "<<<><")[1:]))
         click.echo(_("%(n)s order(s).") % {"n": len(rows)})
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 @command(cli, "explain")
@@ -557,7 +557,7 @@ def demo() -> None:
 
     held = list_orders(status="ON_HOLD", limit=1)
     if held:
-        step(_("Why is the most urgent held order not moving?"), "explain", held[0]["order_sn"])
+        step(_("Why is the most urgent held order not moving?"), "explain", held[0].order_sn)
     step(_("Check the stock ledger"), "check-ledger")
 
 

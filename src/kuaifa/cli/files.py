@@ -110,9 +110,6 @@ def save_stock(file: Path) -> int:
     from kuaifa.persistence.queries import stock_levels
 
     levels = stock_levels()
-    rows = [
-        [r["sku__code"], r["warehouse__code"], r["on_hand"], r["reserved"], r["on_hand"] - r["reserved"]]
-        for r in levels
-    ]
+    rows = [[r.sku_code, r.warehouse_code, r.on_hand, r.reserved, r.on_hand - r.reserved] for r in levels]
     write_table(file, [*STOCK_SHEET_HEADER, "占用", "可用"], rows)
     return len(rows)

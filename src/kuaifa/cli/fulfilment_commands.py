@@ -1,6 +1,7 @@
 """Subcommands of the warehouse floor: boxes (packing material), waves and pick lists, packing, labels, packing
 slips and the batch-ship file. PDFs are rendered here, at the edge, from the data services return."""
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -65,12 +66,12 @@ def box_list(as_json) -> None:
 
     def human() -> None:
         for r in rows:
-            size = f"{r['length_mm']}×{r['width_mm']}×{r['height_mm']}"
-            click.echo(f"{r['code']:<10}{size:>16} mm  ≤{r['max_load_g']:>6} g  {r['weight_g']:>4} g  "
-                       f"{money(r['price_fen']):>8}  {_('stock')} {r['stock']:>5}  {r['name']}")  # fmt: skip
+            size = f"{r.length_mm}×{r.width_mm}×{r.height_mm}"
+            click.echo(f"{r.code:<10}{size:>16} mm  ≤{r.max_load_g:>6} g  {r.weight_g:>4} g  "
+                       f"{money(r.price_fen):>8}  {_('stock')} {r.stock:>5}  {r.name}")  # fmt: skip
         click.echo(_("%(n)s box type(s).") % {"n": len(rows)})
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 # --- waves --------------------------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def wave_create(horizon_hours, shop_names, carriers, kind, max_orders, as_json) 
     data = []
     for w in created:
         members = wave_members(w.id)
-        data.append({"code": w.code, "orders": len(members), "first_order": members[0]["order__order_sn"]})
+        data.append({"code": w.code, "orders": len(members), "first_order": members[0].order_sn})
 
     def human() -> None:
         for row in data:
@@ -131,11 +132,11 @@ def wave_list(states, limit, as_json) -> None:
 
     def human() -> None:
         for r in rows:
-            click.echo(f"{r['code']:<16}{r['state']:<8}{show_time(r['created_at']):<18}"
-                       f"{r['orders']:>6} {_('order(s)')}  {r['actor']}")  # fmt: skip
+            click.echo(f"{r.code:<16}{r.state:<8}{show_time(r.created_at):<18}"
+                       f"{r.orders:>6} {_('order(s)')}  {r.actor}")  # fmt: skip
         click.echo(_("%(n)s wave(s).") % {"n": len(rows)})
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 @command(wave, "remove")
@@ -199,10 +200,10 @@ def _packing_target(order_ref: str, shop_name: str | None):
         if found is None:
             raise NotFound(kind="wave", key=head)
         slot = int(tail)
-        member = next((m for m in wave_members(found.id) if m["slot"] == slot), None)
+        member = next((m for m in wave_members(found.id) if m.slot == slot), None)
         if member is None:
             raise NotFound(kind="slot", key=order_ref)
-        return member["order_id"], member["order__order_sn"]
+        return member.order_id, member.order_sn
     order = _order(order_ref, shop_name)
     return order.id, order.order_sn
 

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import click
 import django
 
+from kuaifa.domain.shared.actor import Actor
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuaifa.config.settings")
 
 #: the range of the database's integer columns: a larger number on the command line is refused by name
@@ -42,8 +44,9 @@ def now() -> datetime:
     return moment.astimezone(UTC)
 
 
-def actor() -> str:
-    return f"cli:{os.environ.get('USER') or 'local'}"
+def actor() -> Actor:
+    """The person at the command line, by their operating-system account."""
+    return Actor.cli(os.environ.get("USER") or "local")
 
 
 def emit(as_json: bool, data, human) -> None:

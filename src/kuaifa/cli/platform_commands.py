@@ -1,6 +1,7 @@
 """Subcommands that talk to a sales platform (or its simulator): connect, sync, outbox, worker, ship, sim."""
 
 import time
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import click
@@ -185,28 +186,28 @@ def sync_status(as_json) -> None:
 
     def human() -> None:
         for r in rows:
-            lag = current - r["cursor"] if r["cursor"] else None
-            click.echo(f"{r['shop']}: {_('synced to')} {show_time(r['cursor'])} ({_('lag')} "
+            lag = current - r.cursor if r.cursor else None
+            click.echo(f"{r.shop}: {_('synced to')} {show_time(r.cursor)} ({_('lag')} "
                        f"{int(lag.total_seconds() // 60) if lag else '—'} min), {_('last success')} "
-                       f"{show_time(r['last_success_at'])}")  # fmt: skip
-            click.echo(f"  24h: {r['windows']} {_('windows')}, {_('failed windows')} {r['errors'] or 0}, "
-                       f"{_('failed calls')} {sum(sum(c.values()) for c in r['call_errors'].values())} "
-                       f"({_('retried')} {r['calls_retried']}), {_('rate limited')} {r['rate_limited']}; "
-                       f"{_('outbox')} {r['outbox'] or 0}; {_('pushes pending')} {r['pushes_pending']}")  # fmt: skip
-            for api, codes in r["call_errors"].items():
+                       f"{show_time(r.last_success_at)}")  # fmt: skip
+            click.echo(f"  24h: {r.windows} {_('windows')}, {_('failed windows')} {r.errors or 0}, "
+                       f"{_('failed calls')} {sum(sum(c.values()) for c in r.call_errors.values())} "
+                       f"({_('retried')} {r.calls_retried}), {_('rate limited')} {r.rate_limited}; "
+                       f"{_('outbox')} {r.outbox or 0}; {_('pushes pending')} {r.pushes_pending}")  # fmt: skip
+            for api, codes in r.call_errors.items():
                 click.echo(f"    {api}: " + ", ".join(f"{code} ×{n}" for code, n in codes.items()))
-            for stream, e in r["failing"].items():
+            for stream, e in r.failing.items():
                 click.secho("  " + _("%(stage)s sync failing: [%(code)s] %(message)s")
-                            % {"stage": _stage_name(stream), "code": e["code"], "message": e["message"]},
+                            % {"stage": _stage_name(stream), "code": e.code, "message": e.message},
                             fg="red")  # fmt: skip
-            if r["quarantined"]:
+            if r.quarantined:
                 click.secho("  " + _("In quarantine: %(n)s record(s) (kuaifa quarantine list).")
-                            % {"n": sum(r["quarantined"].values())}, fg="yellow")  # fmt: skip
-            if r["needs_authorization"]:
+                            % {"n": sum(r.quarantined.values())}, fg="yellow")  # fmt: skip
+            if r.needs_authorization:
                 click.secho("  " + _("The platform no longer accepts this shop's token: authorise the app again."),
                             fg="red")  # fmt: skip
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 @command(cli, "outbox")
@@ -223,14 +224,14 @@ def outbox(retry, as_json) -> None:
         service.retry_failed(now=now())
         deliveries = [service.deliver(i, platform_for, now=now()) for i in service.due_ids(now=now())]
     rows = outbox_entries(states=["pending", "sending", "failed"])
-    data = {"delivered": [d.__dict__ for d in deliveries], "open": rows}
+    data = {"delivered": [d.__dict__ for d in deliveries], "open": [asdict(r) for r in rows]}
 
     def human() -> None:
         for d in deliveries:
             click.echo(f"#{d.entry_id}: {d.outcome} {d.detail}")
         for r in rows:
-            click.echo(f"#{r['id']} {r['shop__name']} {r['kind']} {r['state']} ×{r['attempts']} "
-                       f"{show_time(r['next_attempt_at'])} {r['last_error']}")  # fmt: skip
+            click.echo(f"#{r.id} {r.shop_name} {r.kind} {r.state} ×{r.attempts} "
+                       f"{show_time(r.next_attempt_at)} {r.last_error}")  # fmt: skip
         click.echo(_("%(n)s open outbox entries.") % {"n": len(rows)})
 
     emit(as_json, data, human)
@@ -398,12 +399,12 @@ def aftersales_list(states, shop_name, limit, as_json) -> None:
 
     def human() -> None:
         for r in rows:
-            click.echo(f"{r['after_sales_id']:<14}{r['order_sn']:<24}{r['case_type']:<14}{r['state']:<20}"
-                       f"{money(r['refund_amount']):>10}  {show_time(r['expire_time']):<17}"
-                       f"{status_name_zh(r['platform_status'])}")  # fmt: skip
+            click.echo(f"{r.after_sales_id:<14}{r.order_sn:<24}{r.case_type:<14}{r.state:<20}"
+                       f"{money(r.refund_amount):>10}  {show_time(r.expire_time):<17}"
+                       f"{status_name_zh(r.platform_status)}")  # fmt: skip
         click.echo(_("%(n)s case(s).") % {"n": len(rows)})
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 @command(aftersales, "decide")

@@ -1,5 +1,7 @@
 """``kuaifa quarantine``: platform records that could not be read, listed and retried after a fix."""
 
+from dataclasses import asdict
+
 import click
 from django.utils.translation import gettext as _
 
@@ -27,14 +29,14 @@ def quarantine_list(shop_name, include_resolved, limit, as_json) -> None:
 
     def human() -> None:
         for r in rows:
-            state = _("resolved") if r["resolved_at"] else _("waiting")
-            seen = f"{show_time(r['first_seen_at'])} … {show_time(r['last_seen_at'])}"
-            click.echo(f"#{r['id']:<6} {r['shop__name']}  {r['stream']:<8} {r['platform_key']:<26} {state}  "
-                       f"×{r['attempts']}  {seen}")  # fmt: skip
-            click.echo(f"        [{r['reason_code']}] {r['reason']}")
+            state = _("resolved") if r.resolved_at else _("waiting")
+            seen = f"{show_time(r.first_seen_at)} … {show_time(r.last_seen_at)}"
+            click.echo(f"#{r.id:<6} {r.shop_name}  {r.stream:<8} {r.platform_key:<26} {state}  "
+                       f"×{r.attempts}  {seen}")  # fmt: skip
+            click.echo(f"        [{r.reason_code}] {r.reason}")
         click.echo(_("%(n)s record(s) in quarantine.") % {"n": len(rows)})
 
-    emit(as_json, rows, human)
+    emit(as_json, [asdict(r) for r in rows], human)
 
 
 @command(quarantine, "retry")

@@ -66,7 +66,7 @@ def _orders_by_shop(wave_code: str | None, order_sns: tuple[str, ...], shop_name
     shops = document_orders(ids)
     grouped: dict[str, list[int]] = {}
     for order_id in ids:
-        grouped.setdefault(shops[order_id]["shop__name"], []).append(order_id)
+        grouped.setdefault(shops[order_id].shop_name, []).append(order_id)
     return grouped
 
 

@@ -1,9 +1,12 @@
 """The read side: lists, the ledger check and "why is this order where it is". Edges read here, write via services."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from kuaifa.domain.inventory.bundles import BundleCycle, BundleTooDeep
@@ -21,6 +24,7 @@ from kuaifa.persistence.models import (
     Sku,
     StockLevel,
     StockMove,
+    Wave,
 )
 
 
@@ -28,14 +32,30 @@ def shop_by_name(name: str) -> Shop | None:
     return Shop.objects.filter(name=name).first()
 
 
-def orders(*, status: str | None = None, shop_id: int | None = None, limit: int = 50) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """An order as a list shows it (receiver masked)."""
+
+    id: int
+    order_sn: str
+    shop_name: str
+    status: str
+    hold_reasons: list[str]
+    ship_by: datetime | None
+    pay_amount: int  # fen
+    province: str
+    receiver_name_mask: str
+
+
+def orders(*, status: str | None = None, shop_id: int | None = None, limit: int = 50) -> list[OrderRow]:
     query = Order.objects.all()
     if status:
         query = query.filter(status=status)
     if shop_id:
         query = query.filter(shop_id=shop_id)
-    return list(
-        query.order_by(F("ship_by").asc(nulls_last=True), "order_sn").values(
+    return [
+        OrderRow(*row)
+        for row in query.order_by(F("ship_by").asc(nulls_last=True), "order_sn").values_list(
             "id",
             "order_sn",
             "shop__name",
@@ -46,7 +66,7 @@ def orders(*, status: str | None = None, shop_id: int | None = None, limit: int 
             "province",
             "receiver_name_mask",
         )[:limit]
-    )
+    ]
 
 
 def status_counts(*, shop_id: int | None = None) -> dict[str, int]:
@@ -54,12 +74,27 @@ def status_counts(*, shop_id: int | None = None) -> dict[str, int]:
     return dict(query.values_list("status").annotate(n=Count("id")).order_by())
 
 
-def stock_levels() -> list[dict]:
-    return list(
-        StockLevel.objects.order_by("sku__code", "warehouse__priority").values(
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    sku_code: str
+    sku_name: str
+    warehouse_code: str
+    on_hand: int
+    reserved: int
+    sku_incomplete: bool  # the SKU master lacks something a parcel needs (weight, size)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+def stock_levels() -> list[StockRow]:
+    return [
+        StockRow(*row)
+        for row in StockLevel.objects.order_by("sku__code", "warehouse__priority").values_list(
             "sku__code", "sku__name", "warehouse__code", "on_hand", "reserved", "sku__incomplete"
         )
-    )
+    ]
 
 
 def order_by_sn(order_sn: str, shop_id: int | None = None) -> list[Order]:
@@ -93,17 +128,18 @@ def line_stock(order: Order) -> list[LineStock]:
                 units = expand_bundle(line.sku_id, line.quantity, components).units
             except (BundleCycle, BundleTooDeep):
                 units = ((line.sku_id, line.quantity),)
-            needs += [(line, leaf, quantity, line.sku.code) for leaf, quantity in units]
+            code = line.sku.code if line.sku is not None else ""
+            needs += [(line, leaf, quantity, code) for leaf, quantity in units]
         else:
             needs.append((line, line.sku_id, line.quantity, ""))
     sku_ids = {sku_id for _, sku_id, _, _ in needs if sku_id}
     code_of = dict(Sku.objects.filter(id__in=sku_ids).values_list("id", "code"))
     shelf: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for sku_id, on_hand, reserved in StockLevel.objects.filter(sku_id__in=sku_ids).values_list(
+    for level_sku, on_hand, reserved in StockLevel.objects.filter(sku_id__in=sku_ids).values_list(
         "sku_id", "on_hand", "reserved"
     ):
-        shelf[sku_id][0] += on_hand
-        shelf[sku_id][1] += reserved
+        shelf[level_sku][0] += on_hand
+        shelf[level_sku][1] += reserved
     mine = {
         (line_id, sku_id): q
         for line_id, sku_id, q in Reservation.objects.filter(order=order, state=Reservation.State.OPEN)
@@ -224,23 +260,33 @@ def sku_specs() -> list[SkuSpec]:
     ]
 
 
-def outbox_entries(*, states: list[str], limit: int = 50) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    shop_name: str
+    kind: str
+    key: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+
+
+def outbox_entries(*, states: list[str], limit: int = 50) -> list[OutboxRow]:
     from kuaifa.persistence.models import OutboxEntry
 
-    return list(
-        OutboxEntry.objects.filter(state__in=states)
+    return [
+        OutboxRow(*row)
+        for row in OutboxEntry.objects.filter(state__in=states)
         .order_by("next_attempt_at")
-        .values("id", "shop__name", "kind", "key", "state", "attempts", "next_attempt_at", "last_error")[:limit]
-    )
+        .values_list("id", "shop__name", "kind", "key", "state", "attempts", "next_attempt_at", "last_error")[:limit]
+    ]
 
 
 # --- fulfilment: what a parcel holds, waves, boxes, documents ---------------------------------------------------
 
 
-from typing import NamedTuple  # noqa: E402  (this section was appended; a tuple is 4× cheaper to build)
-
-
-class ParcelUnit(NamedTuple):
+class ParcelUnit(NamedTuple):  # a tuple: 4× cheaper to build than a dataclass, and there are many
     """One physical SKU of an order (bundles expanded to their components), as the pack station needs it."""
 
     sku_id: int
@@ -270,23 +316,48 @@ class OrderContents(NamedTuple):
     problem: str = ""
 
 
+class _SkuRow(NamedTuple):
+    """A SKU as a parcel unit needs it (a :class:`ParcelUnit` without the quantity)."""
+
+    sku_id: int
+    sku_code: str
+    name: str
+    spec: str
+    barcode: str
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    bin_location: str
+    enclosures: tuple[str, ...]
+
+
+class _LineRow(NamedTuple):
+    order_id: int | None
+    sku_id: int | None
+    quantity: int
+    outer_id: str
+    goods_name: str
+
+
 _UNIT_FIELDS = ("id", "code", "name", "spec", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
                 "bin_location", "enclosures")  # fmt: skip
 
 
-def order_contents(order_ids) -> dict[int, OrderContents]:
+def order_contents(order_ids: Iterable[int] | QuerySet[Any, Any]) -> dict[int, OrderContents]:
     """Contents of many orders with a fixed number of queries. ``order_ids``: ids, or a subquery of order ids
     (``Order.objects.filter(…).values("id")``), which keeps a 10,000-order wave out of a parameter list."""
-    lines = list(
-        OrderLine.objects.filter(order_id__in=order_ids)
+    lines = [
+        _LineRow._make(row)
+        for row in OrderLine.objects.filter(order_id__in=order_ids)
         .order_by("order_id", "id")
         .values_list("order_id", "sku_id", "quantity", "outer_id", "goods_name")
-    )
-    sku_ids = {line[1] for line in lines if line[1] is not None}
+    ]
+    sku_ids = {line.sku_id for line in lines if line.sku_id is not None}
     components = load_bundle_graph(sku_ids)
     sku_ids |= {component for parts in components.values() for component, _ in parts}
     base = {
-        row[0]: (*row[:10], tuple(name for name in (row[10] or ()) if name.strip()))
+        row[0]: _SkuRow._make((*row[:10], tuple(name for name in (row[10] or ()) if name.strip())))
         for row in Sku.objects.filter(id__in=sku_ids).values_list(*_UNIT_FIELDS)
     }
 
@@ -294,27 +365,28 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
         try:
             expansion = expand_bundle(sku_id, quantity, components)
         except (BundleCycle, BundleTooDeep):  # said again with SKU codes, for a person
-            by_code = {base[b][1]: [(base[c][1], q) for c, q in parts] for b, parts in components.items()}
+            code = base[sku_id].sku_code
+            by_code = {base[b].sku_code: [(base[c].sku_code, q) for c, q in parts] for b, parts in components.items()}
             try:
-                expand_bundle(base[sku_id][1], quantity, by_code)
+                expand_bundle(code, quantity, by_code)
             except (BundleCycle, BundleTooDeep) as error:
                 return error.message
-            return f"bundle {base[sku_id][1]} cannot be expanded"
+            return f"bundle {code} cannot be expanded"
         for leaf, units in expansion.units:
             into[leaf] = into.get(leaf, 0) + units
         for bundle in expansion.bundles:
-            parcel.extend(base[bundle][10])
+            parcel.extend(base[bundle].enclosures)
         return ""
 
     out: dict[int, OrderContents] = {}
-    order_id = None
+    order_id: int | None = None
     units: dict[int, int] = {}
     parcel: list[str] = []
     sold: list[tuple[str, int]] = []
     unmapped: list[str] = []
     problem = ""
-    for line in (*lines, (None, None, 0, "", "")):  # a sentinel closes the last order
-        if line[0] != order_id:
+    for line in (*lines, _LineRow(None, None, 0, "", "")):  # a sentinel closes the last order
+        if line.order_id != order_id:
             if order_id is not None:
                 out[order_id] = OrderContents(
                     tuple(ParcelUnit(*base[sku_id], quantity) for sku_id, quantity in units.items()),
@@ -323,107 +395,149 @@ def order_contents(order_ids) -> dict[int, OrderContents]:
                     tuple(unmapped),
                     problem,
                 )
-            order_id, units, parcel, sold, unmapped, problem = line[0], {}, [], [], [], ""
-        _, sku_id, quantity, outer_id, goods_name = line
+            order_id, units, parcel, sold, unmapped, problem = line.order_id, {}, [], [], [], ""
         if order_id is None:
             break
+        sku_id, quantity = line.sku_id, line.quantity
         if sku_id is None:
-            unmapped.append(outer_id or goods_name)
-            sold.append((outer_id or goods_name, quantity))
+            unmapped.append(line.outer_id or line.goods_name)
+            sold.append((line.outer_id or line.goods_name, quantity))
         elif sku_id in components:
-            sold.append((base[sku_id][1], quantity))
+            sold.append((base[sku_id].sku_code, quantity))
             problem = problem or expand(sku_id, quantity, units, parcel)
         else:
-            sold.append((base[sku_id][1], quantity))
+            sold.append((base[sku_id].sku_code, quantity))
             units[sku_id] = units.get(sku_id, 0) + quantity
     return out
 
 
-def box_types() -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class BoxTypeRow:
+    code: str
+    name: str
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    max_load_g: int
+    weight_g: int
+    price_fen: int
+    stock: int | None  # None: not counted
+
+
+def box_types() -> list[BoxTypeRow]:
     from kuaifa.persistence.models import BoxType
 
-    return list(
-        BoxType.objects.order_by("length_mm", "width_mm", "height_mm", "code").values(
+    return [
+        BoxTypeRow(*row)
+        for row in BoxType.objects.order_by("length_mm", "width_mm", "height_mm", "code").values_list(
             "code", "name", "length_mm", "width_mm", "height_mm", "max_load_g", "weight_g", "price_fen", "stock"
         )
-    )
+    ]
 
 
-def wave_by_code(code: str):
-    from kuaifa.persistence.models import Wave
-
+def wave_by_code(code: str) -> Wave | None:
     return Wave.objects.filter(code=code.strip()).first()
 
 
-def waves(*, states: list[str] | None = None, limit: int = 50) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class WaveRow:
+    id: int
+    code: str
+    state: str
+    created_at: datetime
+    actor: str  # as stored
+    rule: dict[str, Any]
+    orders: int
+
+
+def waves(*, states: list[str] | None = None, limit: int = 50) -> list[WaveRow]:
     """Waves, newest first, with their order count (orders removed from a wave are not counted)."""
-    from kuaifa.persistence.models import Wave
-
     query = Wave.objects.all() if not states else Wave.objects.filter(state__in=states)
-    return list(
-        query.annotate(orders=Count("members"))
+    return [
+        WaveRow(*row)
+        for row in query.annotate(orders=Count("members"))
         .order_by("-created_at", "-id")
-        .values("id", "code", "state", "created_at", "actor", "rule", "orders")[:limit]
-    )
+        .values_list("id", "code", "state", "created_at", "actor", "rule", "orders")[:limit]
+    ]
 
 
-def wave_members(wave_id: int) -> list[dict]:
+class WaveMember(NamedTuple):
+    order_id: int
+    slot: int
+    order_sn: str
+    status: str
+
+
+def wave_members(wave_id: int) -> list[WaveMember]:
     """The orders of a wave in slot order (the pick and pack sequence), with their status."""
     from kuaifa.persistence.models import WaveOrder
 
-    return list(
-        WaveOrder.objects.filter(wave_id=wave_id)
+    return [
+        WaveMember._make(row)
+        for row in WaveOrder.objects.filter(wave_id=wave_id)
         .order_by("slot")
-        .values("order_id", "slot", "order__order_sn", "order__status")
-    )
+        .values_list("order_id", "slot", "order__order_sn", "order__status")
+    ]
 
 
-def document_orders(order_ids) -> dict[int, dict]:
+@dataclass(frozen=True, slots=True)
+class DocumentOrder:
+    """What a label or slip prints of one order. Receiver fields: the platform's masks, and for manual orders
+    (``receiver_is_plaintext``) the plaintext the merchant entered."""
+
+    id: int
+    order_sn: str
+    status: str
+    source: str
+    shop_name: str
+    sender_name: str
+    sender_mobile: str
+    sender_province: str
+    sender_city: str
+    sender_district: str
+    sender_detail: str
+    province: str
+    city: str
+    town: str
+    receiver_name: str
+    receiver_phone: str
+    receiver_address: str
+    receiver_name_mask: str
+    receiver_phone_mask: str
+    receiver_address_mask: str
+    receiver_is_plaintext: bool
+    buyer_memo: str
+    logistics_id: int | None
+    tracking_number: str
+
+
+_DOCUMENT_FIELDS = (
+    "id", "order_sn", "status", "source", "shop__name", "shop__sender_name", "shop__sender_mobile",
+    "shop__sender_province", "shop__sender_city", "shop__sender_district", "shop__sender_detail", "province", "city",
+    "town", "receiver_name", "receiver_phone", "receiver_address", "receiver_name_mask", "receiver_phone_mask",
+    "receiver_address_mask", "receiver_is_plaintext", "buyer_memo", "logistics_id", "tracking_number",
+)  # fmt: skip
+
+
+def document_orders(order_ids: Iterable[int]) -> dict[int, DocumentOrder]:
     """Per order what a label or slip prints: shop, receiver fields (masks and, for manual orders, plaintext),
     memo, and the carrier and tracking number of its primary shipment (else what the platform reported)."""
-    from kuaifa.persistence.models import Shipment
+    from kuaifa.persistence.models import Shipment, Waybill
 
+    order_ids = list(order_ids)
     rows = {
-        row["id"]: row
-        for row in Order.objects.filter(id__in=order_ids).values(
-            "id",
-            "order_sn",
-            "status",
-            "source",
-            "shop__name",
-            "shop__sender_name",
-            "shop__sender_mobile",
-            "shop__sender_province",
-            "shop__sender_city",
-            "shop__sender_district",
-            "shop__sender_detail",
-            "province",
-            "city",
-            "town",
-            "receiver_name",
-            "receiver_phone",
-            "receiver_address",
-            "receiver_name_mask",
-            "receiver_phone_mask",
-            "receiver_address_mask",
-            "receiver_is_plaintext",
-            "buyer_memo",
-            "logistics_id",
-            "tracking_number",
-        )
+        row[0]: DocumentOrder(*row) for row in Order.objects.filter(id__in=order_ids).values_list(*_DOCUMENT_FIELDS)
     }
-    from kuaifa.persistence.models import Waybill
-
     # not shipped yet but holding an e-waybill (取号 before printing): the label carries that number
     for order_id, logistics_id, code in Waybill.objects.filter(
         order_id__in=order_ids, state=Waybill.State.ISSUED
     ).values_list("order_id", "logistics_id", "waybill_code"):
-        if not rows[order_id]["tracking_number"]:
-            rows[order_id] |= {"logistics_id": logistics_id, "tracking_number": code}
+        if not rows[order_id].tracking_number:
+            rows[order_id] = replace(rows[order_id], logistics_id=logistics_id, tracking_number=code)
     for order_id, logistics_id, tracking_number in Shipment.objects.filter(
         order_id__in=order_ids, is_primary=True
     ).values_list("order_id", "logistics_id", "tracking_number"):
-        rows[order_id] |= {"logistics_id": logistics_id, "tracking_number": tracking_number}
+        rows[order_id] = replace(rows[order_id], logistics_id=logistics_id, tracking_number=tracking_number)
     return rows
 
 
@@ -434,7 +548,7 @@ def logistics_company_names() -> dict[int, str]:
     return dict(LogisticsCompany.objects.filter(platform="pdd").values_list("platform_id", "name"))
 
 
-def printed_before(kind: str, *, order_ids=(), wave_id: int | None = None) -> set[int]:
+def printed_before(kind: str, *, order_ids: Iterable[int] = (), wave_id: int | None = None) -> set[int]:
     """Orders (or, with ``wave_id`` and no orders, the wave itself as {wave_id}) already printed as ``kind``."""
     from kuaifa.persistence.models import PrintLog
 
@@ -445,7 +559,17 @@ def printed_before(kind: str, *, order_ids=(), wave_id: int | None = None) -> se
     return set()
 
 
-def print_logs(*, order_id: int | None = None, wave_id: int | None = None) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class PrintLogRow:
+    kind: str
+    order_sn: str | None  # None: a print of the whole wave
+    wave_code: str | None
+    reprint: bool
+    actor: str  # as stored
+    at: datetime
+
+
+def print_logs(*, order_id: int | None = None, wave_id: int | None = None) -> list[PrintLogRow]:
     from kuaifa.persistence.models import PrintLog
 
     query = PrintLog.objects.all()
@@ -453,10 +577,35 @@ def print_logs(*, order_id: int | None = None, wave_id: int | None = None) -> li
         query = query.filter(order_id=order_id)
     if wave_id is not None:
         query = query.filter(wave_id=wave_id)
-    return list(query.order_by("at", "id").values("kind", "order__order_sn", "wave__code", "reprint", "actor", "at"))
+    return [
+        PrintLogRow(*row)
+        for row in query.order_by("at", "id").values_list(
+            "kind", "order__order_sn", "wave__code", "reprint", "actor", "at"
+        )
+    ]
 
 
-def aftersales_cases(*, states: list[str] | None = None, shop_id: int | None = None, limit: int = 100) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """An after-sales case as the list shows it."""
+
+    id: int
+    after_sales_id: str
+    shop_name: str
+    order_sn: str
+    case_type: str
+    platform_status: int  # the platform's own status code
+    state: str
+    refund_amount: int  # fen
+    refunded_amount: int  # fen
+    outer_id: str
+    quantity: int
+    reason: str
+    expire_time: datetime | None
+    return_tracking_number: str
+
+
+def aftersales_cases(*, states: list[str] | None = None, shop_id: int | None = None, limit: int = 100) -> list[CaseRow]:
     """Cases, the ones whose deadline to act comes first at the top."""
     from kuaifa.persistence.models import AfterSalesCase
 
@@ -465,8 +614,9 @@ def aftersales_cases(*, states: list[str] | None = None, shop_id: int | None = N
         query = query.filter(state__in=states)
     if shop_id:
         query = query.filter(shop_id=shop_id)
-    return list(
-        query.order_by(F("expire_time").asc(nulls_last=True), "-platform_updated_at").values(
+    return [
+        CaseRow(*row)
+        for row in query.order_by(F("expire_time").asc(nulls_last=True), "-platform_updated_at").values_list(
             "id",
             "after_sales_id",
             "shop__name",
@@ -482,7 +632,7 @@ def aftersales_cases(*, states: list[str] | None = None, shop_id: int | None = N
             "expire_time",
             "return_tracking_number",
         )[:limit]
-    )
+    ]
 
 
 def bundle_components(sku_ids: set[int]) -> dict[int, list[tuple[int, int]]]:

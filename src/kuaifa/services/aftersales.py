@@ -6,6 +6,7 @@ warehouse progress (return received, inspected) while the platform still waits o
 reports as paid is recorded on the case once; a second one is refused loudly (``aftersales.refund_already_recorded``).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from kuaifa.domain.aftersales.cases import CaseState, Decision, decide, reconcil
 from kuaifa.domain.aftersales.refunds import refund_recorded
 from kuaifa.domain.orders.intake import fingerprint
 from kuaifa.domain.platform import SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
@@ -27,6 +29,7 @@ from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.intake import lock_shop
 from kuaifa.services.inventory import put_back
 from kuaifa.services.outbox import enqueue
+from kuaifa.services.outbox_calls import AgreeRefund, AgreeReturn
 from kuaifa.services.sync import DEFAULTS, SyncSettings, run_window
 
 REFUNDS = "refunds"
@@ -46,7 +49,7 @@ class CaseReport:
         return len(self.quarantined_keys)
 
 
-def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: str, now: datetime) -> CaseReport:
+def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: Actor, now: datetime) -> CaseReport:
     """Store a batch of cases (caller holds the transaction); newest platform copy wins."""
     lock_shop(shop)
     report = CaseReport()
@@ -98,7 +101,7 @@ def case_key(case: CanonicalCase) -> tuple[str, datetime | None]:
 
 
 def sync_cases_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    shop: Shop, platform: SalesPlatform, *, actor: Actor, now: datetime, settings: SyncSettings = DEFAULTS,
     group: int = 1,
 ) -> CaseReport | None:  # fmt: skip
     """The next window of after-sales cases (up to ``group`` windows), stored with the cursor advance in one
@@ -116,7 +119,7 @@ def sync_cases_window(
     return done.report
 
 
-def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: str, clock,
+def sync_cases(shop: Shop, platform: SalesPlatform, *, actor: Actor, clock: Callable[[], datetime],
                settings: SyncSettings = DEFAULTS) -> CaseReport:  # fmt: skip
     total = CaseReport()
     while (step := sync_cases_window(shop, platform, actor=actor, now=clock(), settings=settings,
@@ -139,7 +142,7 @@ class CaseDecision:
 
 
 def decide_case(
-    case_id: int, decision: Decision, *, actor: str, now: datetime, return_address_id: int | None = None,
+    case_id: int, decision: Decision, *, actor: Actor, now: datetime, return_address_id: int | None = None,
     note: str = "", warehouse: str = "MAIN",
 ) -> CaseDecision:  # fmt: skip
     """A merchant's decision on a case. Platform decisions (agree to refund, agree to a return) are queued in the
@@ -153,15 +156,14 @@ def decide_case(
         entry = None
         restocked = 0
         if decision is Decision.AGREE_REFUND:
-            entry = enqueue(case.shop, "agree_refund", f"agree_refund:{case.shop_id}:{case.after_sales_id}",
-                            {"order_sn": case.order_sn, "after_sales_id": case.after_sales_id, "note": note},
-                            now=now)  # fmt: skip
+            entry = enqueue(case.shop, f"agree_refund:{case.shop_id}:{case.after_sales_id}",
+                            AgreeRefund(case.order_sn, case.after_sales_id, note), now=now)  # fmt: skip
         elif decision is Decision.AGREE_RETURN:
             if return_address_id is None:
                 raise InvalidInput(field="--address", reason="agreeing to a return needs the return address id")
-            entry = enqueue(case.shop, "agree_return", f"agree_return:{case.shop_id}:{case.after_sales_id}",
-                            {"order_sn": case.order_sn, "after_sales_id": case.after_sales_id,
-                             "return_address_id": return_address_id, "note": note}, now=now)  # fmt: skip
+            entry = enqueue(case.shop, f"agree_return:{case.shop_id}:{case.after_sales_id}",
+                            AgreeReturn(case.order_sn, case.after_sales_id, return_address_id, note),
+                            now=now)  # fmt: skip
         elif decision is Decision.RESTOCK:
             restocked = _restock(case, warehouse, actor=actor, now=now)
         AfterSalesCase.objects.filter(id=case.id).update(state=target.value, updated_at=now)
@@ -171,7 +173,7 @@ def decide_case(
     return CaseDecision(case.after_sales_id, target.value, entry.id if entry else None, restocked)
 
 
-def _restock(case: AfterSalesCase, warehouse: str, *, actor: str, now: datetime) -> int:
+def _restock(case: AfterSalesCase, warehouse: str, *, actor: Actor, now: datetime) -> int:
     if not case.outer_id or case.quantity <= 0:
         raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no SKU code or quantity to restock")
     put_back(case.outer_id, case.quantity, warehouse=warehouse, order_id=case.order_id, actor=actor, now=now,

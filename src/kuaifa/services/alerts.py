@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from kuaifa.domain.alerts import routing, webhooks
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Alert, AlertDelivery, AlertRoute, OrderEvent, Shop, ShopSlaPolicy, Webhook
 from kuaifa.persistence.secrets import seal, unseal
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -47,7 +48,7 @@ class AlertSpec:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def record(specs: Iterable[AlertSpec], *, actor: str, now: datetime) -> list[Alert]:
+def record(specs: Iterable[AlertSpec], *, actor: Actor, now: datetime) -> list[Alert]:
     """Store the alerts not stored yet (in the caller's transaction) and queue their deliveries; returns the new."""
     specs = list({spec.key: spec for spec in specs}.values())
     if not specs:
@@ -82,7 +83,7 @@ def record(specs: Iterable[AlertSpec], *, actor: str, now: datetime) -> list[Ale
         OrderEvent(
             order_id=a.order_id,
             kind="alert_raised",
-            actor=actor,
+            actor=actor.stored,
             created_at=now,
             details={"alert": a.id, "key": a.key, "kind": a.kind, "severity": a.severity},
         )
@@ -119,13 +120,13 @@ def _queue(alerts: list[Alert], *, stage: str, now: datetime) -> int:
 
 
 @transaction.atomic(durable=True)
-def raise_alerts(specs: Iterable[AlertSpec], *, actor: str, now: datetime) -> list[Alert]:
+def raise_alerts(specs: Iterable[AlertSpec], *, actor: Actor, now: datetime) -> list[Alert]:
     """Raise alerts as one use case (``record`` in a transaction of its own)."""
     return record(specs, actor=actor, now=now)
 
 
 @transaction.atomic(durable=True)
-def acknowledge(alert_ids: Iterable[int], *, actor: str, now: datetime) -> int:
+def acknowledge(alert_ids: Iterable[int], *, actor: Actor, now: datetime) -> int:
     """A person has seen these alerts: they will not be escalated. Unknown ids are refused, nothing is changed."""
     ids = sorted(set(alert_ids))
     found = set(Alert.objects.filter(id__in=ids).values_list("id", flat=True))
@@ -133,19 +134,21 @@ def acknowledge(alert_ids: Iterable[int], *, actor: str, now: datetime) -> int:
     if missing:
         raise NotFound(kind="alert", key=missing[0])
     changed = Alert.objects.filter(id__in=ids, acknowledged_at__isnull=True).update(
-        acknowledged_at=now, acknowledged_by=actor
+        acknowledged_at=now, acknowledged_by=actor.stored
     )
     OrderEvent.objects.bulk_create(
-        OrderEvent(order_id=order_id, kind="alert_acknowledged", actor=actor, created_at=now, details={"alert": i})
-        for i, order_id in Alert.objects.filter(id__in=ids, acknowledged_by=actor, acknowledged_at=now)
-        .exclude(order_id=None)
+        OrderEvent(
+            order_id=order_id, kind="alert_acknowledged", actor=actor.stored, created_at=now, details={"alert": i}
+        )
+        for i, order_id in Alert.objects.filter(id__in=ids, acknowledged_by=actor.stored, acknowledged_at=now)
+        .exclude(order_id__isnull=True)
         .values_list("id", "order_id")
     )
     return changed
 
 
 @transaction.atomic(durable=True)
-def escalate_due(*, actor: str, now: datetime) -> list[Alert]:
+def escalate_due(*, actor: Actor, now: datetime) -> list[Alert]:
     """Alerts unacknowledged past their escalation time are escalated and owed to the escalation routes."""
     due = list(
         Alert.objects.select_for_update()
@@ -156,7 +159,9 @@ def escalate_due(*, actor: str, now: datetime) -> list[Alert]:
         return []
     Alert.objects.filter(id__in=[a.id for a in due]).update(escalated_at=now)
     OrderEvent.objects.bulk_create(
-        OrderEvent(order_id=a.order_id, kind="alert_escalated", actor=actor, created_at=now, details={"alert": a.id})
+        OrderEvent(
+            order_id=a.order_id, kind="alert_escalated", actor=actor.stored, created_at=now, details={"alert": a.id}
+        )
         for a in due
         if a.order_id is not None
     )

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -36,7 +37,7 @@ def add_shop(name: str, *, platform: str = Shop.Platform.PDD, ship_by_hours: int
 
 
 @transaction.atomic(durable=True)
-def set_review_rules(shop_id: int, rules: list[dict]) -> None:
+def set_review_rules(shop_id: int, rules: list[dict[str, Any]]) -> None:
     """Replace a shop's review rules after validating them (mandatory rules cannot be switched off)."""
     parse_rules(rules)
     Shop.objects.filter(id=shop_id).update(review_rules=rules)
@@ -155,11 +156,11 @@ def _refuse_stocked_skus_becoming_bundles(specs: Sequence[SkuSpec]) -> None:
         Reservation.objects.filter(sku_id__in=plain, state=Reservation.State.OPEN).values_list("sku_id", flat=True)
     )
     for spec in specs:
-        sku_id = next((i for i, code in plain.items() if code == spec.code), None)
-        if sku_id is None:
+        stocked = next((i for i, code in plain.items() if code == spec.code), None)
+        if stocked is None:
             continue
-        on_hand, reserved = held.get(sku_id, (0, 0))
-        if on_hand or reserved or sku_id in open_reserved:
+        on_hand, reserved = held.get(stocked, [0, 0])
+        if on_hand or reserved or stocked in open_reserved:
             raise StockedSkuCannotBecomeBundle(sku=spec.code, on_hand=on_hand, reserved=reserved)
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from kuaifa.domain.carriers.catalog import carrier_by_code
 from kuaifa.domain.fulfilment.packing import clean_barcode
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import DispatchScan, FloorRefusal, Order, Waybill
@@ -63,27 +64,27 @@ class CarrierProgress:
     left: tuple[str, ...]  # order numbers packed with this carrier's waybill, not yet scanned out
 
 
-def _refused(code: str, reason: str, barcode: str, order: Order | None, station: str, *, actor: str,
+def _refused(code: str, reason: str, barcode: str, order: Order | None, station: str, *, actor: Actor,
              now: datetime) -> DispatchRefused:  # fmt: skip
     with transaction.atomic(durable=True):
         FloorRefusal.objects.create(where=FloorRefusal.Where.DISPATCH, station=station[:32], order=order,
-                                    barcode=barcode[:128], code=code, reason=reason[:300], actor=actor,
+                                    barcode=barcode[:128], code=code, reason=reason[:300], actor=actor.stored,
                                     at=now)  # fmt: skip
     return DispatchRefused(code, reason, order.order_sn if order else "")
 
 
-def _record(order: Order, waybill: Waybill, *, actor: str, now: datetime) -> bool:
+def _record(order: Order, waybill: Waybill, *, actor: Actor, now: datetime) -> bool:
     """Record the scan; False when it was recorded already (by a second scan meanwhile)."""
     try:
         with transaction.atomic(durable=True):
             DispatchScan.objects.create(order=order, carrier_code=waybill.carrier_code,
-                                        waybill_code=waybill.waybill_code, actor=actor, at=now)  # fmt: skip
+                                        waybill_code=waybill.waybill_code, actor=actor.stored, at=now)  # fmt: skip
     except IntegrityError:
         return False
     return True
 
 
-def dispatch_scan(barcode: str, *, station: str = "", actor: str, now: datetime) -> DispatchResult:
+def dispatch_scan(barcode: str, *, station: str = "", actor: Actor, now: datetime) -> DispatchResult:
     """Ship the parcel whose label was scanned, once; refuse (and record) a parcel that must not leave."""
     code = clean_barcode(barcode)
     waybill = (
@@ -99,11 +100,11 @@ def dispatch_scan(barcode: str, *, station: str = "", actor: str, now: datetime)
         return DispatchResult(order.order_sn, waybill.carrier_code, waybill.waybill_code, True, None)
     shipped_with_it = order.status == OrderStatus.SHIPPED and order.tracking_number == waybill.waybill_code
     if not shipped_with_it:
-        reason = interception_reason(order)
-        if reason:
+        intercepted = interception_reason(order)
+        if intercepted:
             raise _refused("dispatch.intercepted", _("Stop: order %(order_sn)s must not leave (%(reason)s); take the "
-                           "parcel back to stock.") % {"order_sn": order.order_sn, "reason": _(reason)}, code, order,
-                           station, actor=actor, now=now)  # fmt: skip
+                           "parcel back to stock.") % {"order_sn": order.order_sn, "reason": _(intercepted)}, code,
+                           order, station, actor=actor, now=now)  # fmt: skip
         if order.status != OrderStatus.PACKED:
             raise _refused("dispatch.not_packed", _("Order %(order_sn)s is %(status)s, not packed: it cannot leave "
                            "yet.") % {"order_sn": order.order_sn, "status": order.get_status_display()}, code, order,

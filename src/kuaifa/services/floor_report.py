@@ -22,7 +22,7 @@ from kuaifa.services.dispatch_scan import day_bounds
 class FloorException:
     kind: str  # "refused_scan", "overweight" (outside the tolerance, refused), "force_packed"
     at: datetime
-    actor: str
+    actor: str  # as stored
     order_sn: str
     where: str  # pack / dispatch
     station: str
@@ -32,7 +32,7 @@ class FloorException:
 
 @dataclass(frozen=True)
 class PersonCounts:
-    actor: str
+    actor: str  # as stored
     picked: int
     packed: int
     errors: int

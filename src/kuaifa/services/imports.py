@@ -17,6 +17,7 @@ from itertools import islice
 from django.db import transaction
 
 from kuaifa.domain.orders.canonical import CanonicalOrder
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import ImportBatch, Order, Shop
 from kuaifa.services.intake import IngestReport, upsert_orders
 
@@ -55,7 +56,7 @@ def import_order_file(
     file_sha256: str,
     summary: Callable[[], FileSummary],
     dry_run: bool,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> ImportOutcome:
     """Ingest ``orders`` in chunks in one transaction; ``summary`` is asked once they are exhausted."""
@@ -88,7 +89,7 @@ def import_order_file(
                 unchanged=report.unchanged,
                 stale=report.stale,
                 rejected=counted.rejected,
-                actor=actor,
+                actor=actor.stored,
                 created_at=now,
             ).id
     return ImportOutcome(report, batch_id, previous, refused=counted.refused)

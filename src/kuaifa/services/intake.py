@@ -20,6 +20,7 @@ from kuaifa.domain.orders import intake as rules
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
 from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reasons
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
 from kuaifa.persistence.bulk import fetch, in_list, insert_rows, update_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
@@ -204,7 +205,7 @@ def ingest_orders(
     orders: Sequence[CanonicalOrder],
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     create_missing_skus: bool = False,
     waived: Sequence[HoldReason] = (),
@@ -229,7 +230,7 @@ def take_order(
     order: CanonicalOrder,
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     waived: Sequence[HoldReason] = (),
     reissue_of_id: int | None = None,
@@ -260,7 +261,7 @@ def upsert_orders(
     orders: Sequence[CanonicalOrder],
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     create_missing_skus: bool = False,
     waived: Sequence[HoldReason] = (),
@@ -325,7 +326,7 @@ def _insert_new(
     matcher: SkuMatcher,
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     waived: Sequence[HoldReason],
     reissue_of_id: int | None,
@@ -376,7 +377,7 @@ def _insert_new(
     insert_rows(
         OrderEvent,
         EVENT_COLUMNS,
-        ((ids[order.order_sn], "ingested", "", status, actor, details, now) for order, status, _ in new_orders),
+        ((ids[order.order_sn], "ingested", "", status, actor.stored, details, now) for order, status, _ in new_orders),
     )
     return [ids[order.order_sn] for order, _, _ in new_orders]
 
@@ -385,7 +386,7 @@ _UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATF
 
 
 def _apply_updates(
-    updates: list[tuple[dict, CanonicalOrder, dict]], matcher: SkuMatcher, *, actor: str, now: datetime
+    updates: list[tuple[dict, CanonicalOrder, dict]], matcher: SkuMatcher, *, actor: Actor, now: datetime
 ) -> list[tuple]:
     """Store the newer copies, then let the platform's facts move our status; returns event rows.
 
@@ -408,7 +409,7 @@ def _apply_updates(
                                 int(order.refund_status))  # fmt: skip
         change = rules.follow_platform(current, holds, order, platform_reasons(subject))
         facts = {"order_status": int(order.order_status), "refund_status": int(order.refund_status)}
-        events.append((order_id, "platform_updated", current, current, actor, facts, now))
+        events.append((order_id, "platform_updated", current, current, actor.stored, facts, now))
         status = current
         for target in change.path:
             previous, status = status, transition(status, target, order_sn=order.order_sn)
@@ -419,7 +420,7 @@ def _apply_updates(
             elif previous in RESERVING:
                 release.append(order_id)
             tasks["platform: " + ", ".join(change.hold_reasons or ["cancelled"])].append((order_id, previous, status))
-            events.append((order_id, "status_changed", previous, status, actor,
+            events.append((order_id, "status_changed", previous, status, actor.stored,
                            {"cause": "platform", "reasons": list(change.hold_reasons)}, now))  # fmt: skip
         if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
             open_orders[order_id] = order
@@ -438,7 +439,7 @@ def _apply_updates(
         for order_id in unreserved_shipped:
             missing = take_out_unreserved(order_id, lines[order_id], actor=actor, now=now, note=note)
             if missing:
-                events.append((order_id, "stock_unaccounted", "", "", actor, {"missing": missing}, now))
+                events.append((order_id, "stock_unaccounted", "", "", actor.stored, {"missing": missing}, now))
     for reason, moves in tasks.items():
         open_tasks(moves, reason=reason, now=now)
     _replace_lines_if_changed(open_orders, matcher)

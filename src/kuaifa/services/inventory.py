@@ -17,6 +17,7 @@ from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.domain.inventory.catalog import StockCount
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import Order, OrderEvent, Reservation, Sku, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.queries import bundle_components
@@ -51,6 +52,7 @@ def _level_for(sku_code: str, warehouse_code: str, *, create_warehouse: bool = F
         raise NotFound(kind="SKU", key=sku_code)
     if sku.is_bundle:
         raise InvalidInput(field="sku", reason=f"{sku_code} is a bundle: stock is kept on its components")
+    warehouse: Warehouse | None
     if create_warehouse:
         warehouse = ensure_warehouse(warehouse_code)
     else:
@@ -67,7 +69,7 @@ def _move(
     *,
     delta: int | None = None,
     count: int | None = None,
-    actor: str,
+    actor: Actor,
     now: datetime,
     note: str = "",
     order_id: int | None = None,
@@ -92,13 +94,13 @@ def _move(
             quantity=after - before,
             on_hand_after=after,
             note=note,
-            actor=actor,
+            actor=actor.stored,
             created_at=now,
         )
     return StockChange(level.sku.code, level.warehouse.code, before, after, released)
 
 
-def _give_back(level_id: int, units: int, *, actor: str, now: datetime) -> tuple[str, ...]:
+def _give_back(level_id: int, units: int, *, actor: Actor, now: datetime) -> tuple[str, ...]:
     """Take reservations away from the latest-deadline orders on this level until ``units`` are freed."""
     holders = (
         Reservation.objects.filter(stock_level_id=level_id, state=Reservation.State.OPEN)
@@ -148,7 +150,7 @@ def _give_back(level_id: int, units: int, *, actor: str, now: datetime) -> tuple
     return tuple(sn for sn, _ in chosen.values())
 
 
-def _after_commit_retry_holds(now: datetime, actor: str) -> None:
+def _after_commit_retry_holds(now: datetime, actor: Actor) -> None:
     from kuaifa.services.review import review_orders
 
     # robust: the receipt stands even if this follow-up fails; `kuaifa review` retries held orders too
@@ -160,7 +162,7 @@ def receive_stock(
     quantity: int,
     *,
     warehouse: str = "MAIN",
-    actor: str,
+    actor: Actor,
     now: datetime,
     note: str = "",
     create_warehouse: bool = False,
@@ -186,7 +188,7 @@ def adjust_stock(
     delta: int,
     *,
     warehouse: str = "MAIN",
-    actor: str,
+    actor: Actor,
     now: datetime,
     note: str = "",
     create_warehouse: bool = False,
@@ -209,7 +211,7 @@ def adjust_stock(
 
 
 def stocktake(
-    counts: Sequence[StockCount], *, actor: str, now: datetime, note: str = "", create_warehouse: bool = False
+    counts: Sequence[StockCount], *, actor: Actor, now: datetime, note: str = "", create_warehouse: bool = False
 ) -> list[StockChange]:
     """Counted quantities (盘点) become the truth, all rows or none; the difference is one move per level."""
     with transaction.atomic(durable=True):
@@ -238,7 +240,7 @@ def _expanded(sku_id: int, quantity: int) -> list[tuple[int, int]]:
 
 
 def put_back(
-    sku_code: str, quantity: int, *, warehouse: str = "MAIN", order_id: int | None = None, actor: str, now: datetime,
+    sku_code: str, quantity: int, *, warehouse: str = "MAIN", order_id: int | None = None, actor: Actor, now: datetime,
     note: str = "",
 ) -> list[StockChange]:  # fmt: skip
     """Returned goods back on the shelf (退货入库), inside the caller's transaction: one ``return`` move per SKU, a
@@ -259,7 +261,7 @@ def put_back(
 
 
 def take_out_unreserved(
-    order_id: int, lines: list[tuple[int, int]], *, actor: str, now: datetime, note: str = ""
+    order_id: int, lines: list[tuple[int, int]], *, actor: Actor, now: datetime, note: str = ""
 ) -> dict[str, int]:
     """Goods that left without a reservation — the platform reports an order shipped from its back office before
     Kuaifa reserved stock for it. Inside the caller's transaction, ``ship`` moves take the units from the

@@ -13,7 +13,7 @@ and pack sequence) as one PDF; orders without a number are refused as a list, or
 ``log_print`` records every print; printing the same document again is marked as a reprint (补打).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,10 +23,12 @@ from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, build_pick_list
 from kuaifa.domain.fulfilment.waves import WaveOrder as PlannedOrder
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import PrintLog, Wave, WaveOrder
 from kuaifa.persistence.queries import (
+    DocumentOrder,
     document_orders,
     logistics_company_names,
     order_contents,
@@ -125,34 +127,34 @@ class PrintReport:
     reprints: tuple[str, ...]  # order numbers (or the wave code) printed before
 
 
-def masked_receiver(row: dict) -> MaskedReceiver:
+def masked_receiver(row: DocumentOrder) -> MaskedReceiver:
     """The receiver as it may be printed: the platform's masks, else masked plaintext, never ciphertext."""
-    plain = row["receiver_is_plaintext"]
+    plain = row.receiver_is_plaintext
 
-    def pick(mask: str, value: str, masker) -> str:
+    def pick(mask: str, value: str, masker: Callable[[str], str]) -> str:
         return masker(mask) if mask else (masker(value) if plain and value else "")
 
     return MaskedReceiver(
-        name=pick(row["receiver_name_mask"], row["receiver_name"], mask_name),
-        phone=pick(row["receiver_phone_mask"], row["receiver_phone"], mask_phone),
-        province=row["province"],
-        city=row["city"],
-        town=row["town"],
-        address=pick(row["receiver_address_mask"], row["receiver_address"], mask_address),
+        name=pick(row.receiver_name_mask, row.receiver_name, mask_name),
+        phone=pick(row.receiver_phone_mask, row.receiver_phone, mask_phone),
+        province=row.province,
+        city=row.city,
+        town=row.town,
+        address=pick(row.receiver_address_mask, row.receiver_address, mask_address),
     )
 
 
 OWN_SOURCES = ("manual", "reissue")
 
 
-def label_receiver(row: dict) -> MaskedReceiver:
+def label_receiver(row: DocumentOrder) -> MaskedReceiver:
     """The receiver a label prints. The merchant's own orders (manual, reissue) were entered by the merchant, who
     owns that address: the carrier gets it in full (name, phone, address). Platform orders keep the platform's
     masks — their full address travels only through the platform's own print component."""
-    if row["source"] in OWN_SOURCES and row["receiver_is_plaintext"]:
+    if row.source in OWN_SOURCES and row.receiver_is_plaintext:
         return MaskedReceiver(
-            name=row["receiver_name"], phone=row["receiver_phone"], province=row["province"], city=row["city"],
-            town=row["town"], address=row["receiver_address"], full=True,
+            name=row.receiver_name, phone=row.receiver_phone, province=row.province, city=row.city,
+            town=row.town, address=row.receiver_address, full=True,
         )  # fmt: skip
     return masked_receiver(row)
 
@@ -171,7 +173,7 @@ def wave_order_ids(wave_code: str) -> tuple[Wave, list[int]]:
     wave = wave_by_code(wave_code)
     if wave is None:
         raise NotFound(kind="wave", key=wave_code)
-    return wave, [m["order_id"] for m in wave_members(wave.id) if m["order__status"] in IN_FLOW]
+    return wave, [m.order_id for m in wave_members(wave.id) if m.status in IN_FLOW]
 
 
 def label_data(order_ids: Sequence[int], *, skip_unshipped: bool = False) -> LabelBatch:
@@ -185,23 +187,24 @@ def label_data(order_ids: Sequence[int], *, skip_unshipped: bool = False) -> Lab
     skipped: list[str] = []
     for order_id in order_ids:
         row = rows[order_id]
-        if not row["tracking_number"]:
-            skipped.append(row["order_sn"])
+        if not row.tracking_number:
+            skipped.append(row.order_sn)
             continue
         found = contents.get(order_id)
         labels.append(
             LabelInfo(
                 order_id=order_id,
-                order_sn=row["order_sn"],
-                shop_name=row["shop__name"],
-                carrier_name=carrier_name(row["logistics_id"], fetched) or str(row["logistics_id"]),
-                tracking_number=row["tracking_number"],
+                order_sn=row.order_sn,
+                shop_name=row.shop_name,
+                carrier_name=(carrier_name(row.logistics_id, fetched) if row.logistics_id is not None else "")
+                or str(row.logistics_id),
+                tracking_number=row.tracking_number,
                 receiver=label_receiver(row),
                 contents=found.sold if found else (),
-                sender_name=row["shop__sender_name"],
-                sender_phone=row["shop__sender_mobile"],
+                sender_name=row.sender_name,
+                sender_phone=row.sender_mobile,
                 sender_address="".join(
-                    row[f"shop__sender_{part}"] for part in ("province", "city", "district", "detail")
+                    part for part in (row.sender_province, row.sender_city, row.sender_district, row.sender_detail)
                 ),
             )
         )
@@ -227,14 +230,14 @@ def slip_data(order_ids: Sequence[int]) -> list[SlipInfo]:
         slips.append(
             SlipInfo(
                 order_id=order_id,
-                order_sn=row["order_sn"],
-                shop_name=row["shop__name"],
+                order_sn=row.order_sn,
+                shop_name=row.shop_name,
                 receiver=masked_receiver(row),
                 items=tuple(SlipItem(u.sku_code, u.name, u.spec, u.quantity, u.enclosures) for u in units),
                 parcel_enclosures=found.parcel_enclosures if found else (),
-                buyer_memo=row["buyer_memo"],
-                carrier_name=carrier_name(row["logistics_id"], fetched) if row["logistics_id"] else "",
-                tracking_number=row["tracking_number"],
+                buyer_memo=row.buyer_memo,
+                carrier_name=carrier_name(row.logistics_id, fetched) if row.logistics_id else "",
+                tracking_number=row.tracking_number,
             )
         )
     return slips
@@ -272,23 +275,25 @@ def pick_list_data(wave_code: str) -> PickListInfo:
 
 @transaction.atomic(durable=True)
 def log_print(
-    kind: str, *, order_ids: Iterable[int] = (), wave_id: int | None = None, actor: str, now: datetime
+    kind: str, *, order_ids: Iterable[int] = (), wave_id: int | None = None, actor: Actor, now: datetime
 ) -> PrintReport:
     """Record that ``kind`` was printed for these orders (labels, slips; ``wave_id`` says which wave they came with)
     or for the wave itself (pick list); a document printed before is recorded as a reprint."""
     if kind not in PrintLog.Kind.values:
         raise InvalidInput(field="kind", reason=f"unknown document kind {kind!r}")
     ids = list(dict.fromkeys(order_ids))
-    if not ids and wave_id is None:
-        raise InvalidInput(field="orders", reason="a print is of some orders or of a wave")
     if ids:
         before = printed_before(kind, order_ids=ids)
-        rows = [(kind, order_id, wave_id, order_id in before, actor, now) for order_id in ids]
+        rows: list[tuple[str, int | None, int | None, bool, str, datetime]] = [
+            (kind, order_id, wave_id, order_id in before, actor.stored, now) for order_id in ids
+        ]
         sns = dict(document_orders([i for i in ids if i in before])) if before else {}
-        reprints = tuple(sns[i]["order_sn"] for i in ids if i in before)
-    else:
+        reprints = tuple(sns[i].order_sn for i in ids if i in before)
+    elif wave_id is not None:
         before = printed_before(kind, wave_id=wave_id)
-        rows = [(kind, None, wave_id, bool(before), actor, now)]
+        rows = [(kind, None, wave_id, bool(before), actor.stored, now)]
         reprints = tuple(Wave.objects.filter(id=wave_id).values_list("code", flat=True)) if before else ()
+    else:
+        raise InvalidInput(field="orders", reason="a print is of some orders or of a wave")
     insert_rows(PrintLog, ("kind", "order_id", "wave_id", "reprint", "actor", "at"), rows)
     return PrintReport(len(rows), reprints)

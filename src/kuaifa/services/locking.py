@@ -7,6 +7,7 @@ the CHECK constraint ``on_hand >= reserved`` refuses any write that would overse
 """
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.db import connection
 
@@ -14,7 +15,15 @@ from kuaifa.persistence.bulk import fetch, in_list
 from kuaifa.persistence.models import StockLevel
 
 
-def lock_levels(level_ids: Iterable[int]) -> list[dict]:
+class LockedLevel(TypedDict):
+    id: int
+    sku_id: int
+    warehouse_id: int
+    on_hand: int
+    reserved: int
+
+
+def lock_levels(level_ids: Iterable[int]) -> list[LockedLevel]:
     """Lock the given stock rows (PostgreSQL) and return their current values, in id order."""
     ids = sorted(set(level_ids))
     if not ids:

@@ -5,6 +5,8 @@ The destination key is PDD's ``open_address_id`` when present, else the normalis
 platform handling forbids combining them (consolidated shipping to 新疆/西藏, store pickup, same-city delivery).
 """
 
+from typing import Any
+
 from kuaifa.domain.fulfilment.merge import MergeCandidate, MergeGroup, address_key, find_merge_groups
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.persistence.models import Order
@@ -15,7 +17,7 @@ _FIELDS = ("id", "order_sn", "shop_id", "ship_by", "open_address_id", "province"
            "receiver_name", "receiver_phone", "status", "tags")  # fmt: skip
 
 
-def candidate(row: dict) -> MergeCandidate:
+def candidate(row: dict[str, Any]) -> MergeCandidate:
     return MergeCandidate(
         order_id=row["id"], order_sn=row["order_sn"], shop_id=row["shop_id"], ship_by=row["ship_by"],
         open_address_id=row["open_address_id"], province=row["province"], city=row["city"], town=row["town"],

@@ -12,6 +12,7 @@ from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder, Receiver
 from kuaifa.domain.orders.review import WAIVABLE, HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import Order, OrderLine, Shop, Sku
 from kuaifa.services.audit import event
@@ -34,7 +35,7 @@ def _save_status(
     hold_reasons: list[str],
     *,
     kind: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     **details: object,
 ) -> None:
@@ -52,7 +53,7 @@ def _save_status(
 
 
 @transaction.atomic(durable=True)
-def hold_order(order_id: int, *, note: str = "", actor: str, now: datetime) -> None:
+def hold_order(order_id: int, *, note: str = "", actor: Actor, now: datetime) -> None:
     """A person stops an order (拦截): reservations go back to the pool until it is released."""
     order = _locked(order_id)
     target = transition(OrderStatus(order.status), OrderStatus.ON_HOLD, order_sn=order.order_sn)
@@ -64,7 +65,7 @@ def hold_order(order_id: int, *, note: str = "", actor: str, now: datetime) -> N
 
 
 @transaction.atomic(durable=True)
-def release_order(order_id: int, *, actor: str, now: datetime) -> None:
+def release_order(order_id: int, *, actor: Actor, now: datetime) -> None:
     """A person has looked at a held order: back to review, and the judgement rules that held it are waived."""
     order = _locked(order_id)
     target = transition(OrderStatus(order.status), OrderStatus.NEW, order_sn=order.order_sn)
@@ -73,7 +74,7 @@ def release_order(order_id: int, *, actor: str, now: datetime) -> None:
 
 
 @transaction.atomic(durable=True)
-def cancel_order(order_id: int, *, note: str = "", actor: str, now: datetime) -> None:
+def cancel_order(order_id: int, *, note: str = "", actor: Actor, now: datetime) -> None:
     """Cancel before shipping; every open reservation is released in the same transaction."""
     order = _locked(order_id)
     target = transition(OrderStatus(order.status), OrderStatus.CANCELLED, order_sn=order.order_sn)
@@ -120,7 +121,7 @@ def create_manual_order(
     order_sn: str = "",
     buyer_memo: str = "",
     postage_fen: int = 0,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> Order:
     """An order taken by phone or chat (手工单). It follows the same review and allocation as platform orders.
@@ -152,7 +153,7 @@ def create_manual_order(
 
 
 def create_reissue_order(
-    original_id: int, *, lines: Sequence[ManualLine] | None = None, note: str = "", actor: str, now: datetime
+    original_id: int, *, lines: Sequence[ManualLine] | None = None, note: str = "", actor: Actor, now: datetime
 ) -> Order:
     """Send goods again for an order (补发单: lost or damaged parcel, a missing part), free of charge.
 

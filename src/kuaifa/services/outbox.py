@@ -11,12 +11,14 @@ Retryable failures back off exponentially (capped); others stop and wait for a p
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
 
 from kuaifa.domain.platform import PlatformError, SalesPlatform
 from kuaifa.persistence.models import OutboxEntry, Shipment, Shop
+from kuaifa.services.outbox_calls import Payload, read_payload, send
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
@@ -27,11 +29,13 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
-def enqueue(shop: Shop, kind: str, key: str, payload: dict, *, now: datetime) -> OutboxEntry:
+def enqueue(shop: Shop, key: str, payload: Payload, *, now: datetime) -> OutboxEntry:
     """Queue a call inside the caller's transaction; the same key is queued once."""
     entry, _ = OutboxEntry.objects.get_or_create(
-        key=key, defaults={"shop": shop, "kind": kind, "payload": payload, "next_attempt_at": now, "created_at": now}
-    )
+        key=key,
+        defaults={"shop": shop, "kind": payload.kind, "payload": payload.to_json(), "next_attempt_at": now,
+                  "created_at": now},
+    )  # fmt: skip
     return entry
 
 
@@ -69,29 +73,6 @@ class Delivery:
     detail: str = ""
 
 
-def _send(entry: OutboxEntry, platform: SalesPlatform) -> dict:
-    if entry.kind == "ship":
-        p = entry.payload
-        ack = platform.ship(
-            p["order_sn"], p["logistics_id"], p["tracking_number"], correction=p.get("correction", False)
-        )
-        return {"already": ack.already}
-    if entry.kind == "extra_parcels":
-        p = entry.payload
-        ok = platform.upload_extra_parcels(p["order_sn"], p["kind"], [tuple(x) for x in p["parcels"]])
-        if not ok:
-            raise PlatformError(f"extra parcels of {p['order_sn']} not accepted", code="platform.refused")
-        return {"accepted": True}
-    if entry.kind == "agree_refund":
-        p = entry.payload
-        return {"already": platform.agree_refund(p["order_sn"], p["after_sales_id"], note=p.get("note", "")).already}
-    if entry.kind == "agree_return":
-        p = entry.payload
-        ack = platform.agree_return(p["order_sn"], p["after_sales_id"], p["return_address_id"], note=p.get("note", ""))
-        return {"already": ack.already}
-    raise PlatformError(f"unknown outbox kind {entry.kind!r}", code="outbox.unknown_kind")
-
-
 #: failures that pass by themselves (the platform busy or unreachable, an answer cut short or not JSON): the entry
 #: stays due and is tried again; it is never parked as failed for one of these
 TRANSIENT_CODES = frozenset({"platform.unavailable", "platform.rate_limited"})
@@ -101,13 +82,14 @@ def is_transient(error: PlatformError) -> bool:
     return error.retryable or error.code in TRANSIENT_CODES
 
 
-def _shipment_ids(entry: OutboxEntry) -> list[int]:
-    p = entry.payload
-    return list(p.get("shipment_ids", [])) + ([p["shipment_id"]] if "shipment_id" in p else [])
-
-
 def _finish(
-    entry: OutboxEntry, token: int, *, now: datetime, result: dict | None = None, error: PlatformError | None = None
+    entry: OutboxEntry,
+    token: int,
+    shipment_ids: tuple[int, ...],
+    *,
+    now: datetime,
+    result: dict[str, Any] | None = None,
+    error: PlatformError | None = None,
 ) -> str:
     """Record the outcome of the claim ``token``. A worker whose lease expired and was taken over records nothing
     ("superseded"): the newer claim's outcome stands."""
@@ -117,9 +99,7 @@ def _finish(
             if not mine.update(state=OutboxEntry.State.DONE, done_at=now, result=result or {}, last_error="",
                                claimed_until=None):  # fmt: skip
                 return "superseded"
-            Shipment.objects.filter(id__in=_shipment_ids(entry)).update(
-                upload_state=Shipment.Upload.DONE, uploaded_at=now
-            )
+            Shipment.objects.filter(id__in=shipment_ids).update(upload_state=Shipment.Upload.DONE, uploaded_at=now)
             return "done"
         reason = f"[{error.code}] {error.message}"[:2000]
         if is_transient(error) and token < MAX_ATTEMPTS:  # after a person's retry (token past the limit): one try
@@ -128,7 +108,7 @@ def _finish(
             return "retry" if moved else "superseded"
         if not mine.update(state=OutboxEntry.State.FAILED, claimed_until=None, last_error=reason):
             return "superseded"
-        Shipment.objects.filter(id__in=_shipment_ids(entry)).update(upload_state=Shipment.Upload.FAILED)
+        Shipment.objects.filter(id__in=shipment_ids).update(upload_state=Shipment.Upload.FAILED)
         return "failed"
 
 
@@ -138,11 +118,15 @@ def deliver(entry_id: int, platform_for: Callable[[Shop], SalesPlatform], *, now
     if token is None:
         return Delivery(entry_id, "skipped", "not due or held by another worker")
     entry = OutboxEntry.objects.select_related("shop").get(id=entry_id)
+    shipment_ids: tuple[int, ...] = ()
     try:
-        result = _send(entry, platform_for(entry.shop))
+        payload = read_payload(entry.kind, entry.payload, entry_id=entry.id)
+        shipment_ids = payload.shipment_ids()
+        result = send(payload, platform_for(entry.shop))
     except PlatformError as error:
-        return Delivery(entry_id, _finish(entry, token, now=now, error=error), f"[{error.code}] {error.message}")
-    return Delivery(entry_id, _finish(entry, token, now=now, result=result))
+        outcome = _finish(entry, token, shipment_ids, now=now, error=error)
+        return Delivery(entry_id, outcome, f"[{error.code}] {error.message}")
+    return Delivery(entry_id, _finish(entry, token, shipment_ids, now=now, result=result))
 
 
 @transaction.atomic(durable=True)

@@ -18,6 +18,7 @@ order, no wave) goes ACCEPTED → PICKING → PACKED, each move an event.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -27,6 +28,7 @@ from kuaifa.domain.fulfilment.packing import PARCEL, ExpectedItem, PackingSessio
 from kuaifa.domain.fulfilment.weighing import WeighedItem, WeighResult, WeighTolerance, check_weight, expected_weight
 from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.domain.orders.status import OrderStatus, transition
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.bundles import load_bundle_graph
 from kuaifa.persistence.models import BoxType, Order, OrderEvent, PackRecord, Sku, WaveOrder
@@ -240,7 +242,12 @@ def _choose(
 
 
 def _weigh(
-    order_sn: str, units, box: BoxType, measured_g: int | None, tolerance: WeighTolerance, force: bool
+    order_sn: str,
+    units: tuple[ParcelUnit, ...],
+    box: BoxType,
+    measured_g: int | None,
+    tolerance: WeighTolerance,
+    force: bool,
 ) -> tuple[int, tuple[str, ...], WeighResult | None]:
     expected = expected_weight(
         [WeighedItem(u.sku_code, u.weight_g, u.quantity) for u in units], box_weight_g=box.weight_g
@@ -272,7 +279,7 @@ def pack_order(
     enclosures: list[str],
     measured_weight_g: int | None,
     box_code: str | None,
-    actor: str,
+    actor: Actor,
     now: datetime,
     force: bool = False,
     box_override_reason: str = "",
@@ -320,7 +327,8 @@ def pack_order(
     record = PackRecord.objects.create(
         order=order, box_type=box, expected_g=expected_g, measured_g=measured_weight_g, verdict=verdict,
         forced=forced, scans=[{"barcode": s.barcode, "sku": s.sku_code} for s in session.history],
-        enclosures=[{"sku": r.sku_code, "name": r.name} for r in session.requirements], actor=actor, packed_at=now,
+        enclosures=[{"sku": r.sku_code, "name": r.name} for r in session.requirements],
+        actor=actor.stored, packed_at=now,
     )  # fmt: skip
     _move_to_packed(order, actor=actor, now=now, details={
         "box": box.code, "box_chosen_by": "packer" if box_code else "rule", "box_fits": fit.fits if fit else None,
@@ -339,7 +347,7 @@ def pack_order(
     )  # fmt: skip
 
 
-def _move_to_packed(order: Order, *, actor: str, now: datetime, details: dict) -> None:
+def _move_to_packed(order: Order, *, actor: Actor, now: datetime, details: dict[str, Any]) -> None:
     current = OrderStatus(order.status)
     steps = [OrderStatus.PICKING, OrderStatus.PACKED] if current == OrderStatus.ACCEPTED else [OrderStatus.PACKED]
     events = []

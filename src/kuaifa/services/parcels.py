@@ -12,10 +12,12 @@ from enum import IntEnum
 from django.db import transaction
 
 from kuaifa.domain.orders.status import AFTER_SHIPMENT
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, Shipment
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.outbox import enqueue
+from kuaifa.services.outbox_calls import ExtraParcels, ShipUpload
 from kuaifa.services.shipping import uploads_to_platform
 
 
@@ -47,7 +49,7 @@ def _number_free(order: Order, logistics_id: int, tracking_number: str) -> None:
 
 @transaction.atomic(durable=True)
 def ship_extra_parcels(
-    order_id: int, parcels: list[tuple[int, str]], *, kind: ExtraKind = ExtraKind.SPLIT, actor: str, now: datetime
+    order_id: int, parcels: list[tuple[int, str]], *, kind: ExtraKind = ExtraKind.SPLIT, actor: Actor, now: datetime
 ) -> list[Shipment]:
     """Record more parcels of a shipped order and queue their upload as extra logistics."""
     if not parcels or any(not number.strip() for _, number in parcels):
@@ -59,23 +61,24 @@ def ship_extra_parcels(
         _number_free(order, logistics_id, number.strip())
         shipment, _ = Shipment.objects.get_or_create(
             order=order, logistics_id=logistics_id, tracking_number=number.strip(),
-            defaults={"is_primary": False, "shipped_at": now, "actor": actor,
+            defaults={"is_primary": False, "shipped_at": now, "actor": actor.stored,
                       "upload_state": state},
         )  # fmt: skip
         created.append(shipment)
     if uploads_to_platform(order):
         numbers = ",".join(f"{s.logistics_id}:{s.tracking_number}" for s in created)
-        enqueue(order.shop, "extra_parcels", f"extra:{order.shop_id}:{order.order_sn}:{int(kind)}:{numbers}",
-                {"order_sn": order.order_sn, "kind": int(kind),
-                 "parcels": [[s.logistics_id, s.tracking_number] for s in created],
-                 "shipment_ids": [s.id for s in created]}, now=now)  # fmt: skip
+        enqueue(order.shop, f"extra:{order.shop_id}:{order.order_sn}:{int(kind)}:{numbers}",
+                ExtraParcels(order.order_sn, int(kind), tuple((s.logistics_id, s.tracking_number) for s in created),
+                             tuple(s.id for s in created)), now=now)  # fmt: skip
     event(order.id, "extra_parcels", actor=actor, now=now, extra_kind=int(kind),
           parcels=[[s.logistics_id, s.tracking_number] for s in created]).save()  # fmt: skip
     return created
 
 
 @transaction.atomic(durable=True)
-def correct_shipment(order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime) -> Shipment:
+def correct_shipment(
+    order_id: int, *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime
+) -> Shipment:
     """The primary parcel's carrier or number was wrong: fix it here and overwrite it on the platform."""
     tracking_number = tracking_number.strip()
     if not tracking_number:
@@ -92,9 +95,9 @@ def correct_shipment(order_id: int, *, logistics_id: int, tracking_number: str, 
     )  # fmt: skip
     Order.objects.filter(id=order.id).update(logistics_id=logistics_id, tracking_number=tracking_number, updated_at=now)
     if uploads_to_platform(order):
-        enqueue(order.shop, "ship", f"ship-fix:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
-                {"order_sn": order.order_sn, "logistics_id": logistics_id, "tracking_number": tracking_number,
-                 "correction": True, "shipment_id": shipment.id}, now=now)  # fmt: skip
+        enqueue(order.shop, f"ship-fix:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
+                ShipUpload(order.order_sn, logistics_id, tracking_number, shipment.id, correction=True),
+                now=now)  # fmt: skip
     event(order.id, "shipment_corrected", actor=actor, now=now, before=list(before),
           after=[logistics_id, tracking_number]).save()  # fmt: skip
     shipment.refresh_from_db()

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kuaifa.domain.access import Role
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import AccessEvent, ApiToken, Membership, Shop, Warehouse
 from kuaifa.services.errors import InvalidInput
 
@@ -37,7 +38,7 @@ def add_member(
     shops: Sequence[str] = (),
     warehouses: Sequence[str] = (),
     language: str = "zh-hans",
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> Membership:
     """A new login for the team. The password must pass the password rules; the name must be new."""
@@ -73,7 +74,7 @@ def add_member(
 
 
 @transaction.atomic(durable=True)
-def set_language(user_id: int, language: str, *, actor: str, now: datetime) -> None:
+def set_language(user_id: int, language: str, *, actor: Actor, now: datetime) -> None:
     """A person's interface language (zh-hans by default, English on request)."""
     if language not in LANGUAGES:
         raise InvalidInput(field="language", reason=f"{language!r} is not one of {', '.join(LANGUAGES)}")
@@ -84,7 +85,7 @@ def set_language(user_id: int, language: str, *, actor: str, now: datetime) -> N
 
 
 @transaction.atomic(durable=True)
-def reset_password(username: str, password: str, *, actor: str, now: datetime) -> None:
+def reset_password(username: str, password: str, *, actor: Actor, now: datetime) -> None:
     """A new password for an existing person (the owner's job, or the demo's); the password rules apply."""
     user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
     if user is None:
@@ -103,7 +104,7 @@ def token_hash(key: str) -> str:
 
 
 @transaction.atomic(durable=True)
-def issue_api_token(username: str, *, name: str = "", actor: str, now: datetime) -> str:
+def issue_api_token(username: str, *, name: str = "", actor: Actor, now: datetime) -> str:
     """A new API key for a team member, returned once; it carries that person's role and scope."""
     user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
     if user is None:

@@ -20,13 +20,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import Order, OrderEvent, PrintLog, Waybill
-from kuaifa.persistence.queries import order_contents, wave_by_code, wave_members
+from kuaifa.persistence.queries import OrderContents, order_contents, wave_by_code, wave_members
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 
@@ -53,7 +55,7 @@ class PrintJob:
     carrier_code: str
     waybill_code: str
     print_data: str
-    custom: dict = field(default_factory=dict)  # {orderSn, items[{sku, name, count}], enclosures[]}
+    custom: dict[str, Any] = field(default_factory=dict)  # {orderSn, items[{sku, name, count}], enclosures[]}
     printed_before: bool = False  # a print now would be a reprint
 
 
@@ -71,7 +73,7 @@ def _targets(order_ids: Sequence[int], wave: str | None) -> list[tuple[int, int 
         found = wave_by_code(wave)
         if found is None:
             raise NotFound(kind="wave", key=wave)
-        return [(m["order_id"], m["slot"]) for m in wave_members(found.id) if m["order__status"] in PRINTABLE]
+        return [(m.order_id, m.slot) for m in wave_members(found.id) if m.status in PRINTABLE]
     ids = list(dict.fromkeys(order_ids))
     if not ids:
         raise InvalidInput(field="orders", reason="name some orders or a wave to print")
@@ -125,7 +127,7 @@ def print_jobs_for(*, orders: Sequence[int] = (), wave: str | None = None, stati
     return jobs
 
 
-def _enclosures(found) -> list[str]:
+def _enclosures(found: OrderContents | None) -> list[str]:
     if found is None:
         return []
     names = [name for unit in found.units for name in unit.enclosures]
@@ -151,7 +153,7 @@ def record_print_result(
     station: str,
     message: str = "",
     wave: str | None = None,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> PrintResultRecorded:
     """Record the component's result for one e-waybill document (its waybill number); see the module rules."""
@@ -168,7 +170,7 @@ def record_print_results(
     printer: str,
     station: str,
     wave: str | None = None,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> list[PrintResultRecorded]:
     """Record a whole task's results at once (all or nothing), as :func:`record_print_result` would one by one."""
@@ -197,7 +199,7 @@ def _record(
     printer: str,
     station: str,
     wave: str | None,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> list[PrintResultRecorded]:
     task_id = task_id.strip()
@@ -235,7 +237,7 @@ def _record(
             printed.add(order.id)
         seen[result.document_id] = (result.status, reprint)
         logs.append(PrintLog(
-            kind=PrintLog.Kind.E_WAYBILL, order=order, wave_id=wave_id, reprint=reprint, actor=actor, at=now,
+            kind=PrintLog.Kind.E_WAYBILL, order=order, wave_id=wave_id, reprint=reprint, actor=actor.stored, at=now,
             status=result.status, printer=printer[:128], station=station[:32], task_id=task_id[:64],
             document_id=result.document_id, waybill_code=waybill.waybill_code, message=result.message[:200],
         ))  # fmt: skip

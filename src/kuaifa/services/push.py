@@ -14,7 +14,10 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from kuaifa.domain.aftersales.canonical import CanonicalCase
+from kuaifa.domain.orders.canonical import CanonicalOrder
 from kuaifa.domain.platform import PlatformError, RecordUnreadable, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, PushMessage, Shop
 from kuaifa.services.aftersales import REFUNDS, case_key, upsert_cases
 from kuaifa.services.intake import upsert_orders
@@ -50,18 +53,21 @@ class PushReport:
     quarantined: int = 0
 
 
-def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime,
+def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: Actor, now: datetime,
                        delay: timedelta = DELAY) -> PushReport:  # fmt: skip
     report = PushReport()
     due = list(PushMessage.objects.filter(shop=shop, handled_at__isnull=True, fetch_after__lte=now).order_by("id"))
     for message in due:
         stream = REFUNDS if message.topic.startswith("pdd_refund_") else ORDERS
+        cases: list[CanonicalCase] = []
+        orders: list[CanonicalOrder] = []
         try:
             if stream == REFUNDS:
-                item = platform.case(message.order_sn, message.business_key)
+                case = platform.case(message.order_sn, message.business_key)
+                cases = [case] if case is not None else []
             else:
-                item = platform.order(message.order_sn)
-            found = [item] if item is not None else []
+                order = platform.order(message.order_sn)
+                orders = [order] if order is not None else []
         except RecordUnreadable as unreadable:
             with transaction.atomic(durable=True):
                 set_aside(shop, stream, [unreadable.record], source="push", now=now)
@@ -82,20 +88,20 @@ def process_due_pushes(shop: Shop, platform: SalesPlatform, *, actor: str, now: 
             report.gave_up += 1
             continue
         with transaction.atomic(durable=True):
-            if not found and message.attempts + 1 < MAX_TRIES:
+            if not (cases or orders) and message.attempts + 1 < MAX_TRIES:
                 PushMessage.objects.filter(id=message.id).update(fetch_after=now + delay, attempts=F("attempts") + 1)
                 report.postponed += 1
                 continue
-            if not found:
+            if not (cases or orders):
                 result = "not visible yet; left to incremental sync"
                 report.gave_up += 1
-            elif stream == REFUNDS:
-                upsert_cases(shop, found, actor=actor, now=now)
-                resolve_mapped(shop, stream, [case_key(case) for case in found], now=now)
+            elif cases:
+                upsert_cases(shop, cases, actor=actor, now=now)
+                resolve_mapped(shop, stream, [case_key(case) for case in cases], now=now)
                 result = "case stored"
             else:
-                stored = upsert_orders(shop, found, source=Order.Source.API, actor=actor, now=now)
-                resolve_mapped(shop, stream, [order_key(order) for order in found], now=now)
+                stored = upsert_orders(shop, orders, source=Order.Source.API, actor=actor, now=now)
+                resolve_mapped(shop, stream, [order_key(order) for order in orders], now=now)
                 if stored.changed:  # reviewed in the same transaction: accepted or held the moment it is known
                     review_chunk(stored.order_ids, actor=actor, now=now, durable=False)
                 result = "order stored"

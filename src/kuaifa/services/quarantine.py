@@ -9,6 +9,7 @@ the quarantined one, resolves the row; so does a retry that maps the stored raw 
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, F
 
@@ -37,7 +38,7 @@ def set_aside(shop: Shop, stream: str, records: Iterable[Unmapped], *, source: s
         newer = held.platform_updated_at is None or (
             record.updated_at and record.updated_at >= held.platform_updated_at
         )
-        values: dict = {"last_seen_at": now, "attempts": F("attempts") + 1}
+        values: dict[str, Any] = {"last_seen_at": now, "attempts": F("attempts") + 1}
         if newer:
             values |= {"raw": record.raw, "reason_code": record.code, "reason": record.message,
                        "platform_updated_at": record.updated_at or held.platform_updated_at}  # fmt: skip

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 
 from kuaifa.domain.platform import RecordUnreadable, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, QuarantinedRecord, Shop
 from kuaifa.services.aftersales import REFUNDS, upsert_cases
 from kuaifa.services.errors import NotFound
@@ -22,7 +23,7 @@ class RetryReport:
 
 
 def retry_quarantined(
-    ids: Sequence[int], mapper_for: Callable[[Shop], SalesPlatform], *, actor: str, now: datetime,
+    ids: Sequence[int], mapper_for: Callable[[Shop], SalesPlatform], *, actor: Actor, now: datetime,
     shop_id: int | None = None,
 ) -> RetryReport:  # fmt: skip
     """Map the waiting records ``ids`` (all waiting ones when empty, of ``shop_id`` if given) again; store and

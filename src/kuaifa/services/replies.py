@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,7 +41,7 @@ _taught: set[str] = set()
 _lock = threading.Lock()
 
 
-def _segmenter(rules: Sequence[Rule]):
+def _segmenter(rules: Sequence[Rule]) -> Callable[[str], list[str]]:
     """jieba, taught every rule keyword once (a process-wide dictionary) and told to split the hiding words."""
     with _lock:
         if not _taught:
@@ -54,12 +54,17 @@ def _segmenter(rules: Sequence[Rule]):
                     if len(word) > 1 and word not in _taught:
                         jieba.add_word(word)
                         _taught.add(word)
-    return jieba.lcut
+    cut: Callable[[str], list[str]] = jieba.lcut
+    return cut
 
 
 def _rules(shop_id: int | None) -> list[Rule]:
     custom = ReplyRule.objects.filter(active=True).order_by("-priority", "id")
-    custom = custom.filter(shop_id=shop_id) | custom.filter(shop_id=None) if shop_id else custom.filter(shop_id=None)
+    custom = (
+        custom.filter(shop_id=shop_id) | custom.filter(shop__isnull=True)
+        if shop_id
+        else custom.filter(shop__isnull=True)
+    )
     return [_rule(r) for r in custom] + list(DEFAULT_RULES)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import connection
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Reservation, StockLevel, StockMove
 from kuaifa.services.locking import add_reserved, lock_levels
 from kuaifa.services.review_due import mark_due_for_skus
@@ -36,7 +37,7 @@ def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
     return -sum(deltas.values())
 
 
-def consume_for_orders(order_ids: Iterable[int], *, actor: str, now: datetime, note: str = "") -> int:
+def consume_for_orders(order_ids: Iterable[int], *, actor: Actor, now: datetime, note: str = "") -> int:
     """The parcel left: open reservations become ``ship`` stock moves (on_hand and reserved both fall)."""
     rows = list(
         Reservation.objects.filter(order_id__in=list(order_ids), state=Reservation.State.OPEN).values_list(
@@ -58,7 +59,7 @@ def consume_for_orders(order_ids: Iterable[int], *, actor: str, now: datetime, n
                 on_hand_after=level["on_hand"],
                 order_id=order_id,
                 note=note,
-                actor=actor,
+                actor=actor.stored,
                 created_at=now,
             )
         )

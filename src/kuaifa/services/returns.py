@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import ReturnToStockTask
 from kuaifa.services.errors import InvalidInput, NotFound
 
@@ -35,11 +36,11 @@ def open_tasks(moves: Iterable[tuple[int, str, str]], *, reason: str, now: datet
 
 
 @transaction.atomic(durable=True)
-def complete_task(task_id: int, *, actor: str, now: datetime) -> None:
+def complete_task(task_id: int, *, actor: Actor, now: datetime) -> None:
     """A person put the goods back on the shelf."""
     task = ReturnToStockTask.objects.select_for_update().filter(id=task_id).first()
     if task is None:
         raise NotFound(kind="return-to-stock task", key=task_id)
     if task.done_at is not None:
         raise InvalidInput(field="task", reason=f"task {task_id} was already done by {task.done_by}")
-    ReturnToStockTask.objects.filter(id=task_id).update(done_at=now, done_by=actor)
+    ReturnToStockTask.objects.filter(id=task_id).update(done_at=now, done_by=actor.stored)

@@ -37,6 +37,7 @@ from kuaifa.domain.orders.review import (
     review,
 )
 from kuaifa.domain.orders.status import OrderStatus, transition
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import (
@@ -128,7 +129,7 @@ def candidate_ids(*, shop_id: int | None = None, only_held: bool = False, order_
 
 def review_orders(
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
     shop_id: int | None = None,
     only_held: bool = False,
@@ -204,7 +205,7 @@ def _stock_slots(sku_ids: set[int]) -> dict[int, list[StockSlot]]:
     return dict(slots)
 
 
-def review_chunk(order_ids: list[int], *, actor: str, now: datetime, durable: bool = True) -> ReviewReport:
+def review_chunk(order_ids: list[int], *, actor: Actor, now: datetime, durable: bool = True) -> ReviewReport:
     """One transaction: review and allocate these orders (those still eligible once locked). ``durable=False``
     joins the caller's transaction instead (the one-order path: intake and review commit together)."""
     report = ReviewReport()
@@ -326,7 +327,7 @@ def _write_outcomes(
     problems: dict[int, dict[str, str]],
     report: ReviewReport,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> None:
     events: list[tuple] = []  # rows for OrderEvent, in EVENT_COLUMNS order
@@ -336,7 +337,7 @@ def _write_outcomes(
         report.reviewed += 1
         if order_id in accepted:
             target = transition(current, OrderStatus.ACCEPTED, order_sn=row["order_sn"])
-            events.append((order_id, "reviewed", current, target, actor, {}, now))
+            events.append((order_id, "reviewed", current, target, actor.stored, {}, now))
             report.accepted += 1
             continue
         reasons = held[order_id]
@@ -351,7 +352,7 @@ def _write_outcomes(
             details["missing"] = short[order_id]
         if order_id in problems:
             details["problem"] = problems[order_id]
-        events.append((order_id, "reviewed", current, target, actor, details, now))
+        events.append((order_id, "reviewed", current, target, actor.stored, details, now))
         by_reasons[reasons].append(order_id)
     if accepted:
         Order.objects.filter(id__in=accepted).update(

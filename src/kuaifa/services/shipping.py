@@ -16,6 +16,7 @@ number another order already uses with the same carrier; then record the shipmen
 the same order (a double click, two packing stations) finds the primary shipment and is refused: never shipped twice.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,12 +30,14 @@ from kuaifa.domain.carriers.tracking import Level, TrackingCheck, check_tracking
 from kuaifa.domain.orders.canonical import PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import LogisticsCompany, Order, Shipment, Shop, ShopCredential
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.merging import one_parcel
 from kuaifa.services.outbox import enqueue
+from kuaifa.services.outbox_calls import ShipUpload
 from kuaifa.services.reservations import consume_for_orders
 
 
@@ -76,7 +79,10 @@ def interception_reason(order: Order) -> str | None:
 
 
 def _platform_of(shop: Shop) -> SalesPlatform:
-    return import_string(getattr(settings, "KUAIFA_PLATFORM_FACTORY", PLATFORM_FACTORY))(shop)
+    factory: Callable[[Shop], SalesPlatform] = import_string(
+        getattr(settings, "KUAIFA_PLATFORM_FACTORY", PLATFORM_FACTORY)
+    )
+    return factory(shop)
 
 
 def live_refund_check(order_ids: list[int], *, check_platform: bool = True) -> str:
@@ -116,7 +122,7 @@ def check_tracking(logistics_id: int, tracking_number: str) -> TrackingCheck:
 
 
 def ship_order(
-    order_id: int, *, logistics_id: int, tracking_number: str, actor: str, now: datetime, upload: bool = True,
+    order_id: int, *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime, upload: bool = True,
     check_platform: bool = True,
 ) -> Shipped:  # fmt: skip
     tracking_number = tracking_number.strip()
@@ -140,12 +146,12 @@ def _ship(
     logistics_id: int,
     tracking_number: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
     upload: bool,
     check: TrackingCheck | None = None,
     refund_warning: str = "",
-):
+) -> Shipped:
     order = Order.objects.select_for_update().select_related("shop").filter(id=order_id).first()
     if order is None:
         raise NotFound(kind="order", key=order_id)
@@ -170,7 +176,7 @@ def _ship(
     target = transition(OrderStatus(order.status), OrderStatus.SHIPPED, order_sn=order.order_sn)
     needs_upload = upload and uploads_to_platform(order)
     shipment = Shipment.objects.create(
-        order=order, logistics_id=logistics_id, tracking_number=tracking_number, shipped_at=now, actor=actor,
+        order=order, logistics_id=logistics_id, tracking_number=tracking_number, shipped_at=now, actor=actor.stored,
         upload_state=Shipment.Upload.PENDING if needs_upload else Shipment.Upload.NOT_NEEDED,
     )  # fmt: skip
     consumed = consume_for_orders([order.id], actor=actor, now=now, note=f"{logistics_id}:{tracking_number}")
@@ -187,16 +193,15 @@ def _ship(
     entry = None
     if needs_upload:
         entry = enqueue(
-            order.shop, "ship", f"ship:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
-            {"order_sn": order.order_sn, "logistics_id": logistics_id, "tracking_number": tracking_number,
-             "shipment_id": shipment.id},
+            order.shop, f"ship:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
+            ShipUpload(order.order_sn, logistics_id, tracking_number, shipment.id),
             now=now,
         )  # fmt: skip
     return Shipped(shipment, entry.id if entry else None, warning, refund_warning)
 
 
 def ship_merged_parcel(
-    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: str, now: datetime,
+    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime,
     check_platform: bool = True,
 ) -> list[Shipped]:  # fmt: skip
     """Ship several orders as one parcel (合单) with one tracking number, all or none: every order is checked as

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Shop
 from kuaifa.services.aftersales import CaseReport, sync_cases, sync_cases_window
 from kuaifa.services.push import PushReport, process_due_pushes
@@ -36,7 +37,7 @@ class ShopSyncReport:
 
 
 def sync_shop(
-    shop: Shop, platform: SalesPlatform, *, actor: str, clock: Callable[[], datetime], one_window: bool = False,
+    shop: Shop, platform: SalesPlatform, *, actor: Actor, clock: Callable[[], datetime], one_window: bool = False,
     settings: SyncSettings = DEFAULTS,
 ) -> ShopSyncReport:  # fmt: skip
     """Catch the shop up to the platform's present (``one_window``: one window of each stream), then review.

@@ -15,6 +15,7 @@ because the platform does not publish its late-shipment compensation formula.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kuaifa.domain.fulfilment.waves import WaveRule
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla import dispatch
 from kuaifa.domain.sla.alerts import DEFAULT_MARKS, Assessment, OpenOrder, PenaltyPolicy, SlaPolicy, assess
 from kuaifa.domain.sla.deadlines import CHINA
@@ -102,7 +104,7 @@ class Watched:
     assessment: Assessment
 
 
-def _watched(statuses, *, now: datetime, shop_id: int | None = None) -> list[Watched]:
+def _watched(statuses: Iterable[str], *, now: datetime, shop_id: int | None = None) -> list[Watched]:
     query = Order.objects.filter(status__in=list(statuses))
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)
@@ -194,7 +196,7 @@ def _alert(w: Watched, mark: str) -> alerts.AlertSpec:
 
 
 @transaction.atomic(durable=True)
-def sweep(*, actor: str, now: datetime) -> SweepReport:
+def sweep(*, actor: Actor, now: datetime) -> SweepReport:
     """Raise each crossed deadline threshold once per order; list platform-held orders apart, unalarmed."""
     watched = _watched(OPEN, now=now)
     specs = [_alert(w, mark) for w in watched for mark in w.assessment.crossed]
@@ -258,7 +260,7 @@ def at_risk_queue(*, capacity_per_hour: float, now: datetime, shop_id: int | Non
     )
 
 
-def create_dispatch_waves(rule: WaveRule, *, capacity_per_hour: float, actor: str, now: datetime) -> list[Wave]:
+def create_dispatch_waves(rule: WaveRule, *, capacity_per_hour: float, actor: Actor, now: datetime) -> list[Wave]:
     """Wave accepted orders in the suggested dispatch order: the orders this capacity can still save go into the
     first waves (deadline order within them), the ones it cannot save into the waves after."""
     queue = at_risk_queue(capacity_per_hour=capacity_per_hour, now=now)

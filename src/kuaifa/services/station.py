@@ -19,8 +19,10 @@ Business rules:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -30,6 +32,7 @@ from django.utils.translation import gettext_noop
 from kuaifa.domain.fulfilment.boxes import Box, PackItem, choose_box
 from kuaifa.domain.fulfilment.packing import PARCEL, Outcome, PackingSession, clean_barcode
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import (
     BoxType,
@@ -124,14 +127,15 @@ def _find_order(scanned: str) -> Order | None:
     return Order.objects.filter(tracking_number=scanned).first()
 
 
-def _refuse(where_station: str, order: Order | None, barcode: str, code: str, reason: str, *, actor: str,
+def _refuse(where_station: str, order: Order | None, barcode: str, code: str, reason: str, *, actor: Actor,
             now: datetime) -> StationRefused:  # fmt: skip
     FloorRefusal.objects.create(where=FloorRefusal.Where.PACK, station=where_station, order=order,
-                                barcode=barcode[:128], code=code, reason=reason[:300], actor=actor, at=now)  # fmt: skip
+                                barcode=barcode[:128], code=code, reason=reason[:300],
+                                actor=actor.stored, at=now)  # fmt: skip
     return StationRefused(code, reason)
 
 
-def open_parcel(station: str, scanned: str, *, actor: str, now: datetime) -> StationView:
+def open_parcel(station: str, scanned: str, *, actor: Actor, now: datetime) -> StationView:
     """Open the parcel a scanned wave slot, order number or tracking number names, at ``station``."""
     station, scanned = _clean_station(station), clean_barcode(scanned)
     with transaction.atomic(durable=True):
@@ -139,12 +143,12 @@ def open_parcel(station: str, scanned: str, *, actor: str, now: datetime) -> Sta
         refusal = _open_refusal(station, order, scanned)
         if refusal is not None:
             error = _refuse(station, order, scanned, *refusal, actor=actor, now=now)
-        else:
+        elif order is not None:  # always, when nothing was refused: a scan that found no order is refused
             parcel = StationParcel.objects.filter(station=station, state=StationParcel.State.OPEN).first()
             if parcel is None:
                 try:
                     with transaction.atomic():
-                        parcel = StationParcel.objects.create(station=station, order=order, actor=actor,
+                        parcel = StationParcel.objects.create(station=station, order=order, actor=actor.stored,
                                                               opened_at=now, updated_at=now,
                                                               snapshot=_snapshot(order))  # fmt: skip
                 except IntegrityError:
@@ -196,7 +200,7 @@ def _session(contents: OrderContents, barcodes: list[str]) -> PackingSession:
                                 catalogue_barcodes=catalogue)  # fmt: skip
 
 
-def _replay(contents: OrderContents, parcel: StationParcel, extra: list[str] = ()) -> PackingSession:
+def _replay(contents: OrderContents, parcel: StationParcel, extra: Sequence[str] = ()) -> PackingSession:
     """The parcel's session from its stored scans (all accepted when stored) and confirmed enclosures."""
     session = _session(contents, [*parcel.scans, *extra])
     for barcode in parcel.scans:
@@ -231,7 +235,7 @@ _WRONG = {
 }
 
 
-def scan_unit(station: str, barcode: str, *, actor: str, now: datetime) -> StationView:
+def scan_unit(station: str, barcode: str, *, actor: Actor, now: datetime) -> StationView:
     """One scan at the station's open parcel: a unit (or a bundle's units), or an enclosure's name."""
     station, barcode = _clean_station(station), clean_barcode(barcode)
     with transaction.atomic(durable=True):
@@ -254,12 +258,12 @@ def scan_unit(station: str, barcode: str, *, actor: str, now: datetime) -> Stati
             session = _replay(contents, parcel, units)
             enclosure = _enclosure_named(session, barcode)
             if enclosure is not None and barcode not in session.barcodes:
-                result = session.confirm_enclosure(barcode, enclosure)
-                if result.accepted:
+                confirmed = session.confirm_enclosure(barcode, enclosure)
+                if confirmed.accepted:
                     parcel.enclosures = [*parcel.enclosures, _enclosure_key(session, barcode, enclosure)]
                     parcel.updated_at = now
                     parcel.save(update_fields=["enclosures", "updated_at"])
-                    return _after(parcel, order, result.session,
+                    return _after(parcel, order, confirmed.session,
                                   _("%(name)s confirmed.") % {"name": barcode}, contents)  # fmt: skip
             for unit in units:
                 result = session.scan(unit)
@@ -296,13 +300,13 @@ def _enclosure_key(session: PackingSession, name: str, sku: str) -> str:
     return f"{sku}:{name}" if several else name
 
 
-def confirm_enclosure(station: str, name: str, *, actor: str, now: datetime) -> StationView:
+def confirm_enclosure(station: str, name: str, *, actor: Actor, now: datetime) -> StationView:
     """Tick an enclosure off by tapping it (``SKU:name`` when several SKUs need the same name)."""
     return scan_unit(station, name, actor=actor, now=now) if ":" not in name else _confirm_named(
         station, name, actor=actor, now=now)  # fmt: skip
 
 
-def _confirm_named(station: str, name: str, *, actor: str, now: datetime) -> StationView:
+def _confirm_named(station: str, name: str, *, actor: Actor, now: datetime) -> StationView:
     station = _clean_station(station)
     sku, _sep, wanted = name.partition(":")
     with transaction.atomic(durable=True):
@@ -334,7 +338,7 @@ def _after(parcel: StationParcel, order: Order, session: PackingSession, message
     return _view(parcel, order, session, RIGHT, "pack.accepted", message, contents)
 
 
-def _snapshot(order: Order) -> dict:
+def _snapshot(order: Order) -> dict[str, Any]:
     """What the station needs of the parcel while it is open, read once."""
     contents = order_contents([order.id])[order.id]
     member = WaveOrder.objects.filter(order=order, active=True).select_related("wave").first()
@@ -344,7 +348,7 @@ def _snapshot(order: Order) -> dict:
 
 
 def _contents(parcel: StationParcel) -> OrderContents:
-    units = tuple(ParcelUnit(*row[:10], tuple(row[10]), row[11]) for row in parcel.snapshot["units"])
+    units = tuple(ParcelUnit._make((*row[:10], tuple(row[10]), row[11])) for row in parcel.snapshot["units"])
     return OrderContents(units, tuple(parcel.snapshot["parcel_enclosures"]), (), ())
 
 
@@ -386,7 +390,7 @@ def current_parcel(station: str) -> StationView | None:
 
 
 def seal_parcel(
-    station: str, *, weight_g: int | None, box_code: str | None, actor: str, now: datetime, force: bool = False
+    station: str, *, weight_g: int | None, box_code: str | None, actor: Actor, now: datetime, force: bool = False
 ) -> PackResult:
     """Pack the open parcel through the packing service with what the station recorded; the parcel then closes."""
     station = _clean_station(station)
@@ -407,7 +411,8 @@ def seal_parcel(
     except WeightOutOfTolerance as error:
         with transaction.atomic(durable=True):
             FloorRefusal.objects.create(where=FloorRefusal.Where.PACK, station=station, order_id=parcel.order_id,
-                                        barcode=str(weight_g), code=error.code, reason=str(error)[:300], actor=actor,
+                                        barcode=str(weight_g), code=error.code, reason=str(error)[:300],
+                                        actor=actor.stored,
                                         at=now)  # fmt: skip
         raise
     StationParcel.objects.filter(id=parcel.id, state=StationParcel.State.OPEN).update(
@@ -416,7 +421,7 @@ def seal_parcel(
 
 
 @transaction.atomic(durable=True)
-def put_aside(station: str, *, actor: str, now: datetime) -> str | None:
+def put_aside(station: str, *, actor: Actor, now: datetime) -> str | None:
     """Close the station's open parcel unpacked (the goods go back to its slot); nothing is packed. Returns the
     order number put aside, or None when nothing was open."""
     parcel = StationParcel.objects.select_for_update().filter(station=_clean_station(station),

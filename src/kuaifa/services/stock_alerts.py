@@ -19,6 +19,7 @@ from kuaifa.domain.inventory.shortage import SkuAlert, Waiting
 from kuaifa.domain.inventory.shortage import stock_alerts as find_alerts
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import Alert, Order, StockLevel, StockMove
 from kuaifa.persistence.queries import order_contents
@@ -63,7 +64,7 @@ def stock_alerts(*, now: datetime, horizon_days: float = 3, window_days: int = 7
 
 
 @transaction.atomic(durable=True)
-def raise_stock_alerts(*, actor: str, now: datetime, horizon_days: float = 3, window_days: int = 7) -> list[Alert]:
+def raise_stock_alerts(*, actor: Actor, now: datetime, horizon_days: float = 3, window_days: int = 7) -> list[Alert]:
     """Raise today's stock alerts that are not raised yet (one per SKU and kind per China day)."""
     day = now.astimezone(CHINA).strftime("%Y%m%d")
     specs = []

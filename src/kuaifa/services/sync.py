@@ -13,14 +13,16 @@ and repairs what increments missed. Network calls happen outside transactions.
 """
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from django.db import IntegrityError, transaction
 
 from kuaifa.domain.orders.canonical import CanonicalOrder
 from kuaifa.domain.platform import CallFailure, Fetched, PlatformError, SalesPlatform
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, PlatformCallFailure, Shop, SyncCursor, SyncLog
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import IngestReport, upsert_orders
@@ -28,6 +30,20 @@ from kuaifa.services.quarantine import resolve_mapped, set_aside
 
 ORDERS = "orders"
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+class StoreCounts(Protocol):
+    """What a store step reports (an IngestReport, a CaseReport): how many records it created and updated."""
+
+    @property
+    def created(self) -> int: ...
+
+    @property
+    def updated(self) -> int: ...
+
+
+T = TypeVar("T")  # a record of the stream (a CanonicalOrder, a CanonicalCase)
+R = TypeVar("R", bound=StoreCounts)
 
 
 @dataclass(frozen=True)
@@ -57,9 +73,8 @@ class SyncReport:
         return len(self.quarantined_keys)
 
 
-# report: anything with created / updated counts (an IngestReport, a CaseReport)
 def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
-         fetched: int = 0, report=None, error: PlatformError | None = None) -> None:  # fmt: skip
+         fetched: int = 0, report: StoreCounts | None = None, error: PlatformError | None = None) -> None:  # fmt: skip
     SyncLog.objects.create(
         shop=shop, stream=stream, window_start=start, window_end=end, fetched=fetched,
         created=report.created if report else 0, updated=report.updated if report else 0,
@@ -121,19 +136,19 @@ def next_window(
 
 
 @dataclass(frozen=True)
-class Window:
+class Window(Generic[R]):
     """Stored windows: what the store step reported, how many items came, where the cursor now stands."""
 
-    report: object
+    report: R
     fetched: int
     end: datetime | None  # None: another sync of this shop moved the cursor first, these windows were dropped
     quarantined: frozenset[str] = frozenset()  # keys of the records set aside
     windows: int = 1
 
 
-def _newest(items: list, key: Callable[[object], tuple[str, datetime | None]]) -> list:
+def _newest(items: list[T], key: Callable[[T], tuple[str, datetime | None]]) -> list[T]:
     """One copy per platform key, the newest (overlapping windows of a group return some records twice)."""
-    newest: dict[str, tuple[object, datetime]] = {}
+    newest: dict[str, tuple[T, datetime]] = {}
     for item in items:
         name, updated_at = key(item)
         moment = updated_at or _EARLIEST
@@ -142,9 +157,9 @@ def _newest(items: list, key: Callable[[object], tuple[str, datetime | None]]) -
     return [item for item, _ in newest.values()]
 
 
-def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable[[datetime, datetime], Fetched],
-               store, key: Callable[[object], tuple[str, datetime | None]], *, now: datetime,
-               settings: SyncSettings = DEFAULTS, group: int = 1) -> Window | None:  # fmt: skip
+def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable[[datetime, datetime], Fetched[T]],
+               store: Callable[[list[T]], R], key: Callable[[T], tuple[str, datetime | None]], *, now: datetime,
+               settings: SyncSettings = DEFAULTS, group: int = 1) -> Window[R] | None:  # fmt: skip
     """Fetch the next windows of ``stream`` (``fetch(start, end)``, outside any transaction; up to ``group`` of
     them when behind), then in one transaction store what mapped (``store(items)``), set aside what did not
     (quarantine, resolving earlier unreadable copies of what now mapped, ``key(item)`` naming each), advance the
@@ -155,8 +170,9 @@ def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable
     """
     cursor = SyncCursor.objects.filter(shop=shop, stream=stream).values_list("position", flat=True).first()
     platform_now = platform.platform_now()
-    taken: list[tuple[datetime, datetime, Fetched, float]] = []
-    position, failure = cursor, None
+    taken: list[tuple[datetime, datetime, Fetched[T], float]] = []
+    position: datetime | None = cursor
+    failure: tuple[datetime, datetime, PlatformError, float] | None = None
     while len(taken) < max(group, 1):
         window = next_window(position, platform_now, settings)
         if window is None:
@@ -171,15 +187,16 @@ def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable
         position = end
     done = _commit(shop, stream, cursor, taken, store, key, now=now) if taken else None
     if failure is not None:
-        start, end, error, seconds = failure
+        start, end, failed, seconds = failure
         with transaction.atomic(durable=True):
-            log_window(shop, stream, start, end, now=now, seconds=seconds, error=error)
-        raise error
+            log_window(shop, stream, start, end, now=now, seconds=seconds, error=failed)
+        raise failed
     return done
 
 
-def _commit(shop: Shop, stream: str, cursor: datetime | None, taken: list[tuple[datetime, datetime, Fetched, float]],
-            store, key, *, now: datetime) -> Window:  # fmt: skip
+def _commit(shop: Shop, stream: str, cursor: datetime | None, taken: list[tuple[datetime, datetime, Fetched[T], float]],
+            store: Callable[[list[T]], R], key: Callable[[T], tuple[str, datetime | None]], *,
+            now: datetime) -> Window[R]:  # fmt: skip
     items = _newest([item for _, _, fetched, _ in taken for item in fetched.items], key)
     unmapped = {record.key: record for _, _, fetched, _ in taken for record in fetched.unmapped}
     end = taken[-1][1]
@@ -203,7 +220,7 @@ def order_key(order: CanonicalOrder) -> tuple[str, datetime | None]:
 
 
 def sync_orders_window(
-    shop: Shop, platform: SalesPlatform, *, actor: str, now: datetime, settings: SyncSettings = DEFAULTS,
+    shop: Shop, platform: SalesPlatform, *, actor: Actor, now: datetime, settings: SyncSettings = DEFAULTS,
     group: int = 1,
 ) -> SyncReport | None:  # fmt: skip
     """Fetch and store the next window of orders (up to ``group`` windows, committed together); None when the
@@ -222,8 +239,8 @@ def sync_orders_window(
 
 
 def sync_orders(
-    shop: Shop, platform: SalesPlatform, *, actor: str, clock, settings: SyncSettings = DEFAULTS,
-    max_windows: int | None = None,
+    shop: Shop, platform: SalesPlatform, *, actor: Actor, clock: Callable[[], datetime],
+    settings: SyncSettings = DEFAULTS, max_windows: int | None = None,
 ) -> SyncReport:  # fmt: skip
     """Sync window after window until caught up (or ``max_windows``), committing ``settings.catch_up_group``
     windows at a time while behind; ``clock()`` gives the local time."""
@@ -257,7 +274,7 @@ class ReconcileReport:
         return len(self.quarantined_keys)
 
 
-def _confirm_windows(start: datetime, end: datetime):
+def _confirm_windows(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
     step = timedelta(hours=24)
     while start < end:
         yield start, min(start + step, end)
@@ -265,7 +282,7 @@ def _confirm_windows(start: datetime, end: datetime):
 
 
 def reconcile_orders(
-    shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: str, now: datetime
+    shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: Actor, now: datetime
 ) -> ReconcileReport:
     """Compare every order confirmed in [start, end) with what we hold; store what was missing or older.
 
@@ -281,7 +298,7 @@ def reconcile_orders(
         record_call_failures(shop, platform.call_failures(), now=now)
 
 
-def _reconcile(shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: str,
+def _reconcile(shop: Shop, platform: SalesPlatform, start: datetime, end: datetime, *, actor: Actor,
                now: datetime) -> ReconcileReport:  # fmt: skip
     result = ReconcileReport()
     for window_start, window_end in _confirm_windows(start, end):

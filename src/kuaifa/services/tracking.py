@@ -18,6 +18,7 @@ from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.carriers.traces import (
     Stage,
     StallRule,
+    TraceEvent,
     TracePort,
     current_stage,
     next_poll,
@@ -26,6 +27,7 @@ from kuaifa.domain.carriers.traces import (
 )
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.platform import PlatformError
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, OrderEvent, ParcelTrace, Shipment
 
 RETRY_AFTER_ERROR = timedelta(hours=1)
@@ -51,7 +53,7 @@ class Polled:
     error: str = ""
 
 
-def poll(shipment_id: int, port: TracePort, *, actor: str, now: datetime) -> Polled:
+def poll(shipment_id: int, port: TracePort, *, actor: Actor, now: datetime) -> Polled:
     """Ask the port for one parcel's trace and store what is new."""
     shipment = Shipment.objects.select_related("order").get(id=shipment_id)
     carrier = carrier_by_id(shipment.logistics_id)
@@ -71,7 +73,7 @@ def poll(shipment_id: int, port: TracePort, *, actor: str, now: datetime) -> Pol
 
 
 @transaction.atomic(durable=True)
-def _store(shipment: Shipment, events, *, actor: str, now: datetime) -> Polled:
+def _store(shipment: Shipment, events: list[TraceEvent], *, actor: Actor, now: datetime) -> Polled:
     trace, _ = ParcelTrace.objects.select_for_update().get_or_create(shipment=shipment)
     before = len(trace.events)
     stage = current_stage(events)
@@ -95,7 +97,7 @@ def _store(shipment: Shipment, events, *, actor: str, now: datetime) -> Polled:
             kind="delivered",
             from_status=OrderStatus.SHIPPED,
             to_status=target,
-            actor=actor,
+            actor=actor.stored,
             created_at=now,
             details={"signed_at": signed_at.isoformat(), "tracking_number": shipment.tracking_number},
         )

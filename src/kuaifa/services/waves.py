@@ -16,19 +16,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, WaveRule, plan_waves
 from kuaifa.domain.orders.status import OrderStatus, transition
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Wave, WaveOrder
-from kuaifa.persistence.queries import order_contents
-from kuaifa.services.audit import EVENT_COLUMNS
+from kuaifa.persistence.queries import OrderContents, order_contents
+from kuaifa.services.audit import EVENT_COLUMNS, EventRow
 from kuaifa.services.errors import NotFound
 
 #: statuses of an order that is still in its wave's flow; any other status means it left the wave.
@@ -68,7 +70,7 @@ class Removed:
     units: dict[str, int]
 
 
-def rule_to_json(rule: WaveRule) -> dict:
+def rule_to_json(rule: WaveRule) -> dict[str, Any]:
     """The rule as stored on the wave, so a person can see why these orders went together."""
     return {
         "horizon_hours": rule.horizon.total_seconds() / 3600,
@@ -79,7 +81,7 @@ def rule_to_json(rule: WaveRule) -> dict:
     }
 
 
-def create_waves(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | None = None) -> list[Wave]:
+def create_waves(rule: WaveRule, *, actor: Actor, now: datetime, only: Iterable[int] | None = None) -> list[Wave]:
     """Wave every accepted order the rule takes (of ``only`` these order ids, when given), most urgent first;
     returns the new waves in urgency order."""
     try:
@@ -89,7 +91,7 @@ def create_waves(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[in
         raise WaveConflict() from None
 
 
-def _create(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | None = None) -> list[Wave]:
+def _create(rule: WaveRule, *, actor: Actor, now: datetime, only: Iterable[int] | None = None) -> list[Wave]:
     _drop_stale(WaveOrder.objects.filter(active=True), actor=actor, now=now)
     candidates = Order.objects.filter(status=OrderStatus.ACCEPTED).exclude(wave_memberships__active=True)
     if only is not None:
@@ -107,13 +109,13 @@ def _create(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | 
 
     stored: list[Wave] = []
     members: list[tuple[int, int, int, bool]] = []
-    events: list[tuple] = []
+    events: list[EventRow] = []
     for code, planned in zip(_next_codes(now, len(plan.waves)), plan.waves, strict=True):
-        wave = Wave.objects.create(code=code, created_at=now, rule=rule_to_json(rule), actor=actor)
+        wave = Wave.objects.create(code=code, created_at=now, rule=rule_to_json(rule), actor=actor.stored)
         stored.append(wave)
         for wave_order in planned.orders:
             members.append((wave.id, wave_order.order.order_id, wave_order.slot, True))
-            events.append((wave_order.order.order_id, "waved", OrderStatus.ACCEPTED, OrderStatus.PICKING, actor,
+            events.append((wave_order.order.order_id, "waved", OrderStatus.ACCEPTED, OrderStatus.PICKING, actor.stored,
                            {"wave": code, "slot": wave_order.slot}, now))  # fmt: skip
     target = transition(OrderStatus.ACCEPTED, OrderStatus.PICKING)
     insert_rows(WaveOrder, ("wave_id", "order_id", "slot", "active"), members)
@@ -126,7 +128,11 @@ def _create(rule: WaveRule, *, actor: str, now: datetime, only: Iterable[int] | 
     return stored
 
 
-def _candidates(rows, contents) -> Iterable[WaveCandidate]:
+#: id, order_sn, shop_id, ship_by, logistics_id, created_at, the shop's ship_by_hours
+_CandidateRow = tuple[int, str, int, datetime | None, int | None, datetime, int]
+
+
+def _candidates(rows: Iterable[_CandidateRow], contents: dict[int, OrderContents]) -> Iterable[WaveCandidate]:
     for order_id, order_sn, shop_id, ship_by, logistics_id, created_at, ship_by_hours in rows:
         found = contents.get(order_id)
         if found is None or found.unmapped or found.problem or not found.units:
@@ -152,7 +158,7 @@ def _next_codes(now: datetime, count: int) -> list[str]:
 
 
 @transaction.atomic(durable=True)
-def remove_order(order_id: int, *, actor: str, now: datetime) -> Removed:
+def remove_order(order_id: int, *, actor: Actor, now: datetime) -> Removed:
     """Take a cancelled or held order out of its wave: its slot is freed and its units leave the pick list."""
     order = Order.objects.select_for_update().filter(id=order_id).first()
     if order is None:
@@ -170,7 +176,7 @@ def remove_order(order_id: int, *, actor: str, now: datetime) -> Removed:
 
 
 @transaction.atomic(durable=True)
-def ready_for_pick_list(wave_code: str, *, actor: str, now: datetime) -> tuple[Wave, list[Removed]]:
+def ready_for_pick_list(wave_code: str, *, actor: Actor, now: datetime) -> tuple[Wave, list[Removed]]:
     """Before a pick list is printed: drop the wave's orders that left the flow, and refuse (changing nothing) when
     no order is left to pick."""
     wave = Wave.objects.select_for_update().filter(code=wave_code.strip()).first()
@@ -184,7 +190,7 @@ def ready_for_pick_list(wave_code: str, *, actor: str, now: datetime) -> tuple[W
 
 
 @transaction.atomic(durable=True)
-def drop_stale_orders(wave_id: int | None = None, *, actor: str, now: datetime) -> list[Removed]:
+def drop_stale_orders(wave_id: int | None = None, *, actor: Actor, now: datetime) -> list[Removed]:
     """Remove from open waves (or from one wave) every order that left the flow: cancelled, held, re-reviewed."""
     query = WaveOrder.objects.filter(active=True)
     if wave_id is not None:
@@ -192,7 +198,7 @@ def drop_stale_orders(wave_id: int | None = None, *, actor: str, now: datetime) 
     return _drop_stale(query, actor=actor, now=now)
 
 
-def _drop_stale(members, *, actor: str, now: datetime) -> list[Removed]:
+def _drop_stale(members: QuerySet[WaveOrder], *, actor: Actor, now: datetime) -> list[Removed]:
     stale = list(
         members.exclude(order__status__in=list(IN_FLOW)).values_list(
             "id", "wave_id", "wave__code", "order_id", "order__order_sn", "slot"
@@ -205,15 +211,17 @@ def _drop_stale(members, *, actor: str, now: datetime) -> list[Removed]:
     return removed
 
 
-def _drop(rows: list[tuple[int, int, str, int, str, int]], *, actor: str, now: datetime) -> list[Removed]:
+def _drop(rows: list[tuple[int, int, str, int, str, int]], *, actor: Actor, now: datetime) -> list[Removed]:
     contents = order_contents([row[3] for row in rows])
     removed: list[Removed] = []
-    events: list[tuple] = []
+    events: list[EventRow] = []
     for _member_id, _wave_id, wave_code, order_id, order_sn, slot in rows:
         found = contents.get(order_id)
         units = {u.sku_code: u.quantity for u in found.units} if found else {}
         removed.append(Removed(order_sn, wave_code, slot, units))
-        events.append((order_id, "wave_removed", "", "", actor, {"wave": wave_code, "slot": slot, "units": units}, now))
+        events.append(
+            (order_id, "wave_removed", "", "", actor.stored, {"wave": wave_code, "slot": slot, "units": units}, now)
+        )
     WaveOrder.objects.filter(id__in=[row[0] for row in rows]).delete()
     insert_rows(OrderEvent, EVENT_COLUMNS, events)
     return removed

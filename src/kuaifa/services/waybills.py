@@ -31,6 +31,7 @@ from kuaifa.domain.carriers.waybills import IssuedWaybill, WaybillItem, WaybillP
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.platform import PlatformError
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import Order, Shipment, Shop, Waybill
 from kuaifa.services.audit import event
@@ -89,7 +90,7 @@ def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> str | Non
 
 
 def issue_waybills(
-    order_ids: Sequence[int], carrier_code: str, provider: WaybillProvider, *, actor: str, now: datetime
+    order_ids: Sequence[int], carrier_code: str, provider: WaybillProvider, *, actor: Actor, now: datetime
 ) -> list[WaybillIssued]:
     """A waybill of ``carrier_code`` (or the carrier's id) for each order (in the order given): reused when held,
     else from ``provider``."""
@@ -129,7 +130,7 @@ def issue_waybills(
     return results
 
 
-def _record(order: Order, issued: IssuedWaybill, logistics_id: int, *, actor: str, now: datetime) -> Waybill:
+def _record(order: Order, issued: IssuedWaybill, logistics_id: int, *, actor: Actor, now: datetime) -> Waybill:
     locked = Order.objects.select_for_update().get(id=order.id)
     held = Waybill.objects.filter(order=locked).exclude(state=Waybill.State.CANCELLED).first()
     if held is not None:  # recorded meanwhile by another process: the platform gave the same number
@@ -138,7 +139,7 @@ def _record(order: Order, issued: IssuedWaybill, logistics_id: int, *, actor: st
         return held
     waybill = Waybill.objects.create(order=locked, carrier_code=issued.carrier_code, logistics_id=logistics_id,
                                      waybill_code=issued.waybill_code, print_data=issued.print_data,
-                                     issued_at=now, actor=actor,
+                                     issued_at=now, actor=actor.stored,
                                      updated_at=now)  # fmt: skip
     event(order.id, "waybill_issued", actor=actor, now=now, carrier_code=issued.carrier_code,
           logistics_id=logistics_id, waybill_code=issued.waybill_code).save()  # fmt: skip
@@ -155,7 +156,7 @@ def _issued_waybill(order_id: int) -> tuple[Order, Waybill]:
     return order, waybill
 
 
-def cancel_waybill(order_id: int, provider: WaybillProvider, *, actor: str, now: datetime) -> Waybill:
+def cancel_waybill(order_id: int, provider: WaybillProvider, *, actor: Actor, now: datetime) -> Waybill:
     """Give the order's issued waybill back to the platform and mark it cancelled."""
     order, waybill = _issued_waybill(order_id)
     if waybill.state != Waybill.State.ISSUED or order.status == OrderStatus.SHIPPED or order.shipped_at:
@@ -172,7 +173,7 @@ def cancel_waybill(order_id: int, provider: WaybillProvider, *, actor: str, now:
     return waybill
 
 
-def ship_with_waybill(order_id: int, *, actor: str, now: datetime) -> Shipped:
+def ship_with_waybill(order_id: int, *, actor: Actor, now: datetime) -> Shipped:
     """Ship the order with its issued waybill (carrier id and number), then mark the waybill used."""
     order, waybill = _issued_waybill(order_id)
     if waybill.state != Waybill.State.ISSUED:
@@ -210,7 +211,7 @@ class WaybillSweep:
 
 
 def cancel_intercepted_waybills(
-    provider_for: Callable[[Shop], WaybillProvider], *, shop_id: int | None = None, actor: str, now: datetime
+    provider_for: Callable[[Shop], WaybillProvider], *, shop_id: int | None = None, actor: Actor, now: datetime
 ) -> WaybillSweep:
     """Give back every unused waybill of an intercepted order (one platform call each, outside any transaction)."""
     live = Waybill.objects.filter(state=Waybill.State.ISSUED, order__shipped_at__isnull=True).select_related(

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 
 from kuaifa.domain.orders.canonical import Receiver
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.models import AccessEvent, Order, PlatformSku, Sku
 from kuaifa.services.audit import event
@@ -24,7 +25,9 @@ class NotWaiting(DomainError):
 
 
 @transaction.atomic(durable=True)
-def map_listing(shop_id: int, goods_id: str, platform_sku_id: str, sku_code: str, *, actor: str, now: datetime) -> int:
+def map_listing(
+    shop_id: int, goods_id: str, platform_sku_id: str, sku_code: str, *, actor: Actor, now: datetime
+) -> int:
     """Say which SKU a platform listing is; held orders pick it up on the next review. Returns the mapping id."""
     sku = Sku.objects.filter(code=sku_code.strip()).first()
     if sku is None:
@@ -44,7 +47,7 @@ def map_listing(shop_id: int, goods_id: str, platform_sku_id: str, sku_code: str
 
 
 @transaction.atomic(durable=True)
-def reveal_receiver(order_id: int, *, shop_scope: frozenset[int], actor: str, now: datetime) -> Receiver:
+def reveal_receiver(order_id: int, *, shop_scope: frozenset[int], actor: Actor, now: datetime) -> Receiver:
     """The full receiver of one of the merchant's own orders (manual and reissued ones, stored in plain text).
 
     Platform orders hold only the platform's ciphertext and masks, so there is nothing to reveal for them.
@@ -72,7 +75,9 @@ class BulkOutcome:
 BULK_ACTIONS = ("review", "hold", "release", "cancel")
 
 
-def apply_to_orders(action: str, order_ids: Sequence[int], *, note: str = "", actor: str, now: datetime) -> BulkOutcome:
+def apply_to_orders(
+    action: str, order_ids: Sequence[int], *, note: str = "", actor: Actor, now: datetime
+) -> BulkOutcome:
     """Review, hold, release or cancel the chosen orders. Each order is its own use case (its own transaction and
     audit event): one order refused (changed meanwhile, already shipped) never stops or undoes the others."""
     if action not in BULK_ACTIONS:

@@ -7,9 +7,10 @@ import httpx
 from django.utils import timezone
 from django_tasks import task
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.services import alerts, sla, stock_alerts, tracking
 
-ACTOR = "worker"
+ACTOR = Actor.worker()
 TIMEOUT = httpx.Timeout(10.0)
 
 

@@ -3,13 +3,14 @@
 from django.utils import timezone
 from django_tasks import task
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import OutboxEntry, Shop
 from kuaifa.services import outbox
 from kuaifa.services.shop_sync import sync_shop as sync_whole_shop
 from kuaifa.services.waybills import cancel_intercepted_waybills
 from kuaifa.tasks.platforms import platform_for, waybill_provider_for
 
-ACTOR = "worker"
+ACTOR = Actor.worker()
 
 
 @task()

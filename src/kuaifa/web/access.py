@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
 from kuaifa.domain.access import Perm, Role, allows
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Membership
 
 PUBLIC = "public"
@@ -26,8 +27,8 @@ class Member:
     language: str = ""
 
     @property
-    def actor(self) -> str:
-        return f"user:{self.username}"
+    def actor(self) -> Actor:
+        return Actor.user(self.username)
 
     def can(self, permission: str) -> bool:
         return allows(self.role, permission)
