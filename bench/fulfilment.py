@@ -31,7 +31,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import setup_django  # the PostgreSQL database is scratch space, created empty
-
 from kuaifa.domain.shared.actor import Actor
 
 NOW = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)

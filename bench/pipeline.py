@@ -28,7 +28,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Databases, Timer, setup_django
-
 from kuaifa.domain.shared.actor import Actor
 
 BENCH = Actor.system("bench")
