@@ -138,7 +138,9 @@ def cli() -> None:
 
 import kuaifa.cli.alert_commands  # noqa: E402,F401 (registers alerts, stock-alerts, sla, reply)
 from kuaifa.cli import (  # noqa: E402,F401 (registers them)
+    aftersales_commands,
     commands,
+    complaint_commands,
     floor_commands,
     fulfilment_commands,
     platform_commands,
