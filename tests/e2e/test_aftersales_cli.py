@@ -43,13 +43,15 @@ def cases():
     receive_stock("TEA-001", 4, actor=ACTOR, now=NOW)
     ingest_orders(shop, [make_order("o1", ("TEA-001", 1))], source=Order.Source.API, actor=ACTOR, now=NOW)
     review_orders(actor=ACTOR, now=NOW)
-    ship_order(Order.objects.get(order_sn="o1").id, logistics_id=85, tracking_number="YT5550001112223", actor=ACTOR, now=NOW,
-               upload=False)  # fmt: skip
+    order_id = Order.objects.get(order_sn="o1").id
+    ship_order(order_id, logistics_id=85, tracking_number="YT5550001112223", actor=ACTOR, now=NOW, upload=False)
 
     def case(sid: str, hours: float, **fields) -> CanonicalCase:
-        return CanonicalCase(after_sales_id=sid, order_sn="o1", case_type=CaseType.RETURN_REFUND, platform_status=3,
-                             refund_amount_fen=1000, created_at=NOW, updated_at=NOW,
-                             expire_time=NOW + timedelta(hours=hours), goods=CaseGoods(outer_id="TEA-001", quantity=1), **fields)  # fmt: skip
+        return CanonicalCase(
+            after_sales_id=sid, order_sn="o1", case_type=CaseType.RETURN_REFUND, platform_status=3,
+            refund_amount_fen=1000, created_at=NOW, updated_at=NOW, expire_time=NOW + timedelta(hours=hours),
+            goods=CaseGoods(outer_id="TEA-001", quantity=1), **fields,
+        )  # fmt: skip
 
     upsert_cases(shop, [case("A-late", 50), case("A-soon", 3.5, tracking_number="YT777")], actor=ACTOR, now=NOW)
     return shop
