@@ -152,3 +152,38 @@ def test_the_trace_of_a_number_the_carrier_never_saw_is_empty_and_an_unknown_car
     assert port.traces("YTO", "YT000000000000") == []
     with pytest.raises(PlatformError):
         port.traces("NOPE", "YT000000000000")
+
+
+def test_timeliness_measured_from_the_traces_feeds_carrier_choice_and_says_so(db, sim):
+    from kuaifa.domain.carriers.choice import TariffRow
+    from kuaifa.services.carrier_choice import choose_for_order, import_tariffs
+    from kuaifa.services.timeliness import carrier_timeliness
+
+    _, orders = shipped_parcels(sim)
+    shipped_at = sim.state.now()
+    stuck = orders[1]  # a 圆通 parcel (every third one goes 顺丰)
+    stall(sim.state, stuck.shipments.get(is_primary=True).tracking_number, after_events=2)
+    sim.state.set_now(shipped_at + 7 * DAY)
+    poll_all(sim)
+    now = sim_now(sim.state)
+
+    rows = carrier_timeliness(now=now)
+
+    assert sum(r.counted for r in rows) == PARCELS  # signed, or past the promise (the stalled one)
+    by_key = {(r.carrier, r.province): r for r in rows}
+    stuck_row = by_key[("YTO", stuck.province)]
+    assert stuck_row.on_time < stuck_row.counted
+    assert {r.carrier for r in rows} == {"SF", "YTO"}
+    sf = [r.median_transit_hours for r in rows if r.carrier == "SF" and r.median_transit_hours is not None]
+    yto = [r.median_transit_hours for r in rows if r.carrier == "YTO" and r.median_transit_hours is not None]
+    assert sum(sf) / len(sf) < sum(yto) / len(yto)  # 顺丰 is the faster carrier in the simulator
+
+    import_tariffs([TariffRow(1, "YTO", (), 1000, 500, 1000, 200, None, 99),
+                    TariffRow(2, "SF", (), 1000, 1200, 1000, 500, None, 99)], now=now)  # fmt: skip
+    counted = stuck_row.counted
+    measured = choose_for_order(stuck.id, now=now, min_parcels=counted, packing_g=200)
+    typed = choose_for_order(stuck.id, now=now, min_parcels=counted + 1, packing_g=200)
+
+    assert measured.on_time_sources["YTO"].measured is True
+    assert measured.on_time_sources["YTO"].percent == stuck_row.on_time_percent
+    assert (typed.on_time_sources["YTO"].measured, typed.on_time_sources["YTO"].percent) == (False, 99)

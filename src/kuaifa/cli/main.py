@@ -146,6 +146,7 @@ from kuaifa.cli import (  # noqa: E402,F401 (registers them)
     platform_commands,
     quarantine_commands,
     setup_commands,
+    timeliness_commands,
     waybill_commands,
 )
 
