@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from django.db import transaction
 
 from kuaifa.cli.main import cli
 from kuaifa.domain.aftersales.canonical import CanonicalCase, CaseGoods, CaseType
@@ -53,7 +54,8 @@ def cases():
             goods=CaseGoods(outer_id="TEA-001", quantity=1), **fields,
         )  # fmt: skip
 
-    upsert_cases(shop, [case("A-late", 50), case("A-soon", 3.5, tracking_number="YT777")], actor=ACTOR, now=NOW)
+    with transaction.atomic():  # a sync window's transaction
+        upsert_cases(shop, [case("A-late", 50), case("A-soon", 3.5, tracking_number="YT777")], actor=ACTOR, now=NOW)
     return shop
 
 

@@ -75,7 +75,7 @@ def test_a_bundle_made_deeper_from_below_is_refused_too(catalog):
     assert refused.value.params["path"] == "L3 → L2 → L1 → GIFT-SET → PAIR"
 
 
-def test_a_sku_with_stock_cannot_become_a_bundle(catalog):
+def test_a_sku_with_stock_cannot_become_a_bundle(shop, catalog):  # the shop fixture sets up the warehouse
     receive_stock("TEA-001", 3, actor=ACTOR, now=NOW)
     before = catalogue()
 
