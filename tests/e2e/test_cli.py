@@ -247,3 +247,4 @@ def test_carrier_tariffs_and_choice_from_the_command_line(kuaifa, merchant):
     assert choice["chosen"] in {"ZTO", "YTO", "YUNDA"}
     assert choice["explanation"][0].endswith(f"{choice['chosen']} chosen")
     assert len(choice["explanation"]) == 4  # the headline and one line per carrier
+    assert choice["on_time_sources"] and all("typed in the tariff sheet" in x for x in choice["on_time_sources"])

@@ -98,7 +98,7 @@ def test_a_returned_parcel_is_received_inspected_and_restocked_once(shop, catalo
     assert ledger_problems() == []
 
 
-def test_damaged_goods_are_not_restocked(shop, catalog):
+def test_damaged_goods_are_written_off_not_restocked(shop, catalog):
     upsert_cases(shop, [case(3, tracking_number="YT1234567890123")], actor=ACTOR, now=NOW)
     decide_case(stored().id, Decision.RECEIVE_RETURN, actor=ACTOR, now=NOW)
     decide_case(stored().id, Decision.INSPECT_DAMAGED, actor=ACTOR, now=NOW)
@@ -106,7 +106,10 @@ def test_damaged_goods_are_not_restocked(shop, catalog):
     with pytest.raises(DecisionNotAllowed):
         decide_case(stored().id, Decision.RESTOCK, actor=ACTOR, now=NOW)
 
-    assert StockMove.objects.count() == 0
+    assert list(StockMove.objects.order_by("id").values_list("kind", "quantity")) == [("return", 2), ("damaged", -2)]
+    assert StockLevel.objects.get(sku__code="TEA-001").on_hand == 0
+    assert (stored().damaged_units, stored().restocked_units) == (2, 0)
+    assert ledger_problems() == []
 
 
 def test_warehouse_progress_survives_a_sync_while_the_platform_still_waits(shop, catalog):

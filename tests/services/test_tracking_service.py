@@ -1,5 +1,6 @@
-"""Parcel tracking through the database. The simulator has no trace endpoint yet, so the port here is a scripted
-carrier (the PDD adapter's parsing is tested on a recorded answer in tests/unit/test_traces.py)."""
+"""Parcel tracking through the database with a scripted carrier as the port, for edge cases a journey does not
+produce (errors, repeats). Over real HTTP against the simulated ``pdd.logistics.ordertrace.get``:
+tests/integration/test_tracking_sim.py."""
 
 from datetime import timedelta
 

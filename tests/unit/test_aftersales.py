@@ -305,6 +305,11 @@ def test_the_platform_wins_a_reconcile_once_it_moved_on() -> None:
     assert reconcile(S.WAITING_BUYER, S.RETURN_IN_TRANSIT) is S.RETURN_IN_TRANSIT
 
 
+def test_goods_on_our_shelf_outlast_a_platform_still_waiting_for_the_buyer_to_send_them() -> None:
+    assert reconcile(S.RECEIVED, our_state(7, T.RETURN_REFUND, return_shipped=True)) is S.RECEIVED
+    assert reconcile(S.RESTOCKED, S.WAITING_BUYER) is S.RESTOCKED
+
+
 # --- needs_attention --------------------------------------------------------------------------------------------
 
 

@@ -8,9 +8,12 @@ from django.urls import get_resolver
 
 from kuaifa.api.api import api
 from kuaifa.domain.access import Role, allows
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, OrderEvent
 from kuaifa.services.people import issue_api_token
 from tests.web.conftest import NOW, ingest, make_order
+
+SETUP = Actor.system("test-setup")
 
 
 def operations():
@@ -26,7 +29,7 @@ OPERATIONS = list(operations())
 
 @pytest.fixture
 def keys(team):
-    return {role.value: issue_api_token(role.value, actor="test:setup", now=NOW) for role in Role}
+    return {role.value: issue_api_token(role.value, actor=SETUP, now=NOW) for role in Role}
 
 
 def call(client, method: str, path: str, key: str | None, body: dict | None = None):

@@ -9,8 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, OrderEvent
 from tests.web.conftest import NOW, ingest, make_order
+
+SETUP = Actor.system("test-setup")
 
 
 def with_phone(order, phone_mask: str):
@@ -140,7 +143,7 @@ def test_a_member_scoped_to_one_shop_sees_only_its_orders(client, stocked):
     other = add_shop("别的店", now=NOW)
     mine = ingest(stocked, [make_order("MINE", ("TEA-001", 1))], review=False)["MINE"]
     theirs = ingest(other, [make_order("THEIRS", ("TEA-001", 1))], review=False)["THEIRS"]
-    member = add_member("scoped", "service", "kuaifa-scoped-2026", shops=[stocked.name], actor="t", now=NOW)
+    member = add_member("scoped", "service", "kuaifa-scoped-2026", shops=[stocked.name], actor=SETUP, now=NOW)
     client.force_login(member.user)
     assert order_sns(client.get("/orders/").content.decode()) == ["MINE"]
     assert client.get(f"/orders/{theirs.id}/").status_code == 404

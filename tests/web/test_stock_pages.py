@@ -5,10 +5,13 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import AccessEvent, ImportBatch, Order, PlatformSku, Sku, StockLevel, StockMove
 from kuaifa.persistence.models.orders import OrderLine
 from tests.factories import make_order
 from tests.web.conftest import ingest
+
+SETUP = Actor.system("test-setup")
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -66,7 +69,7 @@ def test_one_click_mapping_unholds_orders_on_the_next_review(signed_in, shop, ca
     from kuaifa.services.inventory import receive_stock
     from tests.factories import NOW
 
-    receive_stock("TEA-001", 3, actor="t", now=NOW)
+    receive_stock("TEA-001", 3, actor=SETUP, now=NOW)
     order = make_order("UNMAPPED1", ("NO-SUCH", 1))
     listing = replace(order.lines[0], outer_id="", goods_id="777", platform_sku_id="888", goods_name="神秘茶")
     order = replace(order, lines=(listing,))

@@ -474,13 +474,15 @@ def carrier_choose(order_sn: str, shop_name: str | None, min_on_time: int, fen_p
     from kuaifa.services.carrier_choice import choose_for_order
 
     rules = ChoiceRules(min_on_time_percent=min_on_time, fen_per_on_time_point=fen_per_point)
-    found = choose_for_order(_order(order_sn, shop_name).id, rules=rules)
+    from kuaifa.cli.timeliness_commands import rate_sources
+
+    found = choose_for_order(_order(order_sn, shop_name).id, rules=rules, now=now())
     data = {"order_sn": found.order_sn, "chosen": found.choice.chosen, "weight_g": found.weight_g,
             "unknown_weights": list(found.unknown_weights), "buyer_excluded": sorted(found.buyer_excluded),
-            "explanation": list(found.choice.explain())}  # fmt: skip
+            "explanation": list(found.choice.explain()), "on_time_sources": rate_sources(found)}  # fmt: skip
 
     def human() -> None:
-        for line in found.choice.explain():
+        for line in [*found.choice.explain(), *rate_sources(found)]:
             click.echo(line)
         if found.unknown_weights:
             click.secho(_("No weight in the SKU master for %(skus)s: the weight check proves less.")

@@ -141,12 +141,15 @@ def cli() -> None:
 
 import kuaifa.cli.alert_commands  # noqa: E402,F401 (registers alerts, stock-alerts, sla, reply)
 from kuaifa.cli import (  # noqa: E402,F401 (registers them)
+    aftersales_commands,
     commands,
+    complaint_commands,
     floor_commands,
     fulfilment_commands,
     platform_commands,
     quarantine_commands,
     setup_commands,
+    timeliness_commands,
     waybill_commands,
 )
 

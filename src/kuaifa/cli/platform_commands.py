@@ -391,20 +391,23 @@ def aftersales() -> None:
 @json_option
 def aftersales_list(states, shop_name, limit, as_json) -> None:
     """Cases, the nearest deadline to act first."""
+    from kuaifa.cli.aftersales_commands import time_left
     from kuaifa.cli.render import money
     from kuaifa.domain.aftersales.canonical import status_name_zh
     from kuaifa.persistence.queries import aftersales_cases
 
     rows = aftersales_cases(states=list(states), shop_id=_shop(shop_name).id if shop_name else None, limit=limit)
+    moment = now()
 
     def human() -> None:
         for r in rows:
             click.echo(f"{r.after_sales_id:<14}{r.order_sn:<24}{r.case_type:<14}{r.state:<20}"
                        f"{money(r.refund_amount):>10}  {show_time(r.expire_time):<17}"
+                       f"{time_left(r.expire_time, moment)[1]:>12}  "
                        f"{status_name_zh(r.platform_status)}")  # fmt: skip
         click.echo(_("%(n)s case(s).") % {"n": len(rows)})
 
-    emit(as_json, [asdict(r) for r in rows], human)
+    emit(as_json, [asdict(r) | {"time_left_minutes": time_left(r.expire_time, moment)[0]} for r in rows], human)
 
 
 @command(aftersales, "decide")

@@ -27,7 +27,8 @@ from kuaifa.persistence.models import (
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.intake import lock_shop
-from kuaifa.services.inventory import put_back
+from kuaifa.services.interception import intercept_for_refund
+from kuaifa.services.inventory import put_back, write_off_damaged
 from kuaifa.services.outbox import enqueue
 from kuaifa.services.outbox_calls import AgreeRefund, AgreeReturn
 from kuaifa.services.sync import DEFAULTS, SyncSettings, run_window
@@ -89,6 +90,8 @@ def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: Actor, now: d
             report.updated += 1
         report.case_ids.append(case.after_sales_id)
         if orders.get(case.order_sn):
+            intercept_for_refund(orders[case.order_sn], case.case_type, state, after_sales_id=case.after_sales_id,
+                                 actor=actor, now=now)  # fmt: skip
             events.append(event(orders[case.order_sn], "aftersales", actor=actor, now=now,
                                 after_sales_id=case.after_sales_id, platform_status=case.platform_status,
                                 state=state.value))  # fmt: skip
@@ -166,6 +169,10 @@ def decide_case(
                             now=now)  # fmt: skip
         elif decision is Decision.RESTOCK:
             restocked = _restock(case, warehouse, actor=actor, now=now)
+        elif decision is Decision.RECEIVE_RETURN:
+            AfterSalesCase.objects.filter(id=case.id, received_at__isnull=True).update(received_at=now)
+        elif decision is Decision.INSPECT_DAMAGED:
+            _write_off(case, warehouse, actor=actor, now=now)
         AfterSalesCase.objects.filter(id=case.id).update(state=target.value, updated_at=now)
         if case.order_id:
             event(case.order_id, "aftersales_decision", actor=actor, now=now, after_sales_id=case.after_sales_id,
@@ -176,6 +183,18 @@ def decide_case(
 def _restock(case: AfterSalesCase, warehouse: str, *, actor: Actor, now: datetime) -> int:
     if not case.outer_id or case.quantity <= 0:
         raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no SKU code or quantity to restock")
+    if case.restocked_units or case.damaged_units:
+        raise InvalidInput(field="case", reason=f"case {case.after_sales_id}'s goods were counted back already")
+    AfterSalesCase.objects.filter(id=case.id).update(restocked_units=case.quantity)
     put_back(case.outer_id, case.quantity, warehouse=warehouse, order_id=case.order_id, actor=actor, now=now,
              note=f"after-sales {case.after_sales_id}")  # fmt: skip
     return case.quantity
+
+
+def _write_off(case: AfterSalesCase, warehouse: str, *, actor: Actor, now: datetime) -> None:
+    """Damaged goods are recorded in the ledger (return, then damaged) and kept out of sellable stock."""
+    if not case.outer_id or case.quantity <= 0 or case.restocked_units or case.damaged_units:
+        return  # nothing named to write off, or counted already
+    write_off_damaged(case.outer_id, case.quantity, warehouse=warehouse, order_id=case.order_id, actor=actor,
+                      now=now, note=f"after-sales {case.after_sales_id}: damaged")  # fmt: skip
+    AfterSalesCase.objects.filter(id=case.id).update(damaged_units=case.quantity)

@@ -7,11 +7,12 @@ with its cost or why it was excluded.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
 
+from kuaifa.domain.carriers.catalog import canonical_code
 from kuaifa.domain.carriers.choice import (
     CarrierChoice,
     ChoiceRules,
@@ -21,10 +22,12 @@ from kuaifa.domain.carriers.choice import (
     on_time_for,
     tariffs_from_rows,
 )
+from kuaifa.domain.carriers.timeliness import OnTimeRate, on_time_rates
 from kuaifa.domain.fulfilment.weighing import WeighedItem, expected_weight
 from kuaifa.persistence.models import CarrierTariff, Order
 from kuaifa.persistence.queries import order_contents
 from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.timeliness import carrier_timeliness
 
 
 @transaction.atomic(durable=True)
@@ -58,12 +61,19 @@ class OrderCarrierChoice:
     weight_g: int
     unknown_weights: tuple[str, ...]
     buyer_excluded: frozenset[str]
+    on_time_sources: dict[str, OnTimeRate] = field(default_factory=dict)  # measured from traces, or typed
 
 
 DEFAULT_RULES = ChoiceRules()
+MIN_MEASURED_PARCELS = 20
 
 
-def choose_for_order(order_id: int, *, rules: ChoiceRules = DEFAULT_RULES, packing_g: int = 0) -> OrderCarrierChoice:
+def choose_for_order(
+    order_id: int, *, rules: ChoiceRules = DEFAULT_RULES, packing_g: int = 0, now: datetime | None = None,
+    min_parcels: int = MIN_MEASURED_PARCELS,
+) -> OrderCarrierChoice:  # fmt: skip
+    """The carrier for an order. With ``now``, each carrier's on-time rate to the destination is measured from the
+    traces of the last 60 days when at least ``min_parcels`` were counted; otherwise the merchant's typed rate."""
     order = Order.objects.filter(id=order_id).first()
     if order is None:
         raise NotFound(kind="order", key=order_id)
@@ -77,8 +87,11 @@ def choose_for_order(order_id: int, *, rules: ChoiceRules = DEFAULT_RULES, packi
         (WeighedItem(u.sku_code, u.weight_g, u.quantity) for u in contents.units), packing_material_g=packing_g
     )
     excluded = exclusions_from_memo(order.buyer_memo)
+    measured = carrier_timeliness(now=now, province=order.province) if now is not None else []
+    typed = {canonical_code(code): pct for code, pct in on_time_for(rows, order.province).items()}
+    rates = on_time_rates(measured, typed, order.province, min_parcels=min_parcels)
     choice = choose_carrier(
         province=order.province, weight_g=weight.grams, tariffs=tariffs_from_rows(rows), buyer_excluded=excluded,
-        on_time=on_time_for(rows, order.province), rules=rules,
+        on_time={code: rate.percent for code, rate in rates.items()}, rules=rules,
     )  # fmt: skip
-    return OrderCarrierChoice(order.order_sn, choice, weight.grams, tuple(weight.unknown_skus), excluded)
+    return OrderCarrierChoice(order.order_sn, choice, weight.grams, tuple(weight.unknown_skus), excluded, rates)

@@ -260,6 +260,26 @@ def put_back(
     return changes
 
 
+def write_off_damaged(
+    sku_code: str, quantity: int, *, warehouse: str = "MAIN", order_id: int | None = None, actor: Actor, now: datetime,
+    note: str = "",
+) -> int:  # fmt: skip
+    """Returned goods inspected as damaged (残次), inside the caller's transaction: per SKU (a bundle as its
+    components) a ``return`` move brings the units into the building and a ``damaged`` move writes them off at
+    once, so the ledger shows both and sellable stock is unchanged. Returns the units written off."""
+    sku = Sku.objects.filter(code=sku_code).first()
+    if sku is None:
+        raise NotFound(kind="SKU", key=sku_code)
+    if quantity <= 0:
+        raise InvalidInput(field="quantity", reason=f"a write-off must be a positive number of units, not {quantity}")
+    codes = dict(Sku.objects.values_list("id", "code").filter(id__in=[s for s, _ in _expanded(sku.id, 1)]))
+    for component, units in _expanded(sku.id, quantity):
+        level = _level_for(codes[component], warehouse, create_warehouse=True)
+        _move(level, StockMove.Kind.RETURN, delta=units, actor=actor, now=now, note=note, order_id=order_id)
+        _move(level, StockMove.Kind.DAMAGED, delta=-units, actor=actor, now=now, note=note, order_id=order_id)
+    return quantity
+
+
 def take_out_unreserved(
     order_id: int, lines: list[tuple[int, int]], *, actor: Actor, now: datetime, note: str = ""
 ) -> dict[str, int]:

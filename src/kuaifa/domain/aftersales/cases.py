@@ -46,7 +46,8 @@ Goods-back types are 退货退款, 换货 and 维修. A code waits on the mercha
 the parcel condition (inference from §4.3, where list and detail carry the return ``tracking_number``).
 
 Four states exist only on our side, reached by the warehouse's decisions while the platform still waits on the
-merchant: RECEIVED, INSPECTED, INSPECTED_DAMAGED and RESTOCKED. :func:`reconcile` keeps them across a sync.
+merchant (or still shows the buyer's turn to send the goods back): RECEIVED, INSPECTED, INSPECTED_DAMAGED and
+RESTOCKED. :func:`reconcile` keeps them across a sync.
 
 The merchant's decisions (:data:`DECISIONS`, one row per state; any state not listed allows none):
 
@@ -219,9 +220,10 @@ def state_of(case: CanonicalCase) -> CaseState:
 
 
 def reconcile(current: CaseState | None, platform_state: CaseState) -> CaseState:
-    """The state to keep after a sync: our warehouse progress while the platform still waits on the merchant,
-    otherwise what the platform says (it decided, closed or handed the turn to someone else)."""
-    if current in WAREHOUSE and platform_state in MERCHANT_TURN:
+    """The state to keep after a sync: our warehouse progress while the platform still waits on the merchant or
+    on the buyer (7 已同意退货，待用户发货 lags behind a parcel already on our shelf), otherwise what the platform
+    says (it decided or closed)."""
+    if current in WAREHOUSE and (platform_state in MERCHANT_TURN or platform_state is S.WAITING_BUYER):
         return current
     return platform_state
 

@@ -1,5 +1,6 @@
 from kuaifa.persistence.models.alerts import Alert, AlertDelivery, AlertRoute, ReplyRule, ShopSlaPolicy, Webhook
 from kuaifa.persistence.models.catalog import BundleComponent, PlatformSku, Shop, Sku
+from kuaifa.persistence.models.complaints import ComplaintTicket
 from kuaifa.persistence.models.fulfilment import (
     BoxType,
     CarrierTariff,
@@ -38,6 +39,7 @@ __all__ = [
     "BoxType",
     "BundleComponent",
     "CarrierTariff",
+    "ComplaintTicket",
     "DispatchScan",
     "FloorRefusal",
     "ImportBatch",

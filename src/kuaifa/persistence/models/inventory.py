@@ -46,6 +46,7 @@ class StockMove(models.Model):
         STOCKTAKE = "stocktake", "盘点"
         SHIP = "ship", "出库"
         RETURN = "return", "退货入库"
+        DAMAGED = "damaged", "残次报损"  # a returned unit inspected as damaged: out of sellable stock
 
     stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="moves")
     kind = models.CharField(max_length=16, choices=Kind.choices)

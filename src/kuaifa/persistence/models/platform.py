@@ -164,6 +164,13 @@ class AfterSalesCase(models.Model):
     platform_created_at = models.DateTimeField(null=True, blank=True)
     platform_updated_at = models.DateTimeField(null=True, blank=True)
     fingerprint = models.CharField(max_length=32, blank=True, default="")
+    # our warehouse's part, kept whatever the platform says next: each is done once per case
+    received_at = models.DateTimeField(null=True, blank=True)  # the return parcel scanned in
+    restocked_units = models.PositiveIntegerField(default=0)  # back on the shelf (return moves)
+    damaged_units = models.PositiveIntegerField(default=0)  # written off as damaged (damaged moves)
+    reissue_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="reissued_for"
+    )  # the outbound parcel of an exchange or resend
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -21,13 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kuaifa.platforms.sim import auth_api, logistics_api, order_api, refund_api, waybill_api
+from kuaifa.platforms.sim import auth_api, logistics_api, order_api, ordertrace_api, refund_api, waybill_api
 from kuaifa.platforms.sim.api_spec import Caller, SimApi
 from kuaifa.platforms.sim.params import PUBLIC_PARAM_ERROR, Params, SimApiError
 from kuaifa.platforms.sim.state import CallRecord, SimState
 
 APIS: dict[str, SimApi] = {
-    api.name: api for module in (order_api, logistics_api, refund_api, auth_api, waybill_api) for api in module.APIS
+    api.name: api
+    for module in (order_api, logistics_api, refund_api, auth_api, waybill_api, ordertrace_api)
+    for api in module.APIS
 }
 TIMESTAMP_TOLERANCE_S = 600  # §1.2: within 10 minutes of PDD server time
 

@@ -141,6 +141,7 @@ class SimState:
         self.shipments: list[ShipmentRecord] = []
         self.extra_logistics: list[ExtraLogisticsRecord] = []
         self.refund_decisions: list[RefundDecisionRecord] = []
+        self.trace_faults: dict[str, tuple[str, int]] = {}  # tracking number → (stall|lost, events kept)
         self.refund_settle_s = DEFAULT_REFUND_SETTLE_S
         self.return_addresses: tuple[SimReturnAddress, ...] = return_addresses_for(self.shop.config)
         self.calls: list[CallRecord] = []
