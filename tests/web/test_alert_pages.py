@@ -217,3 +217,24 @@ def test_each_role_sees_its_part_of_the_warnings_in_the_navigation(signed_in, sh
     assert links("owner") == ["/alerts/sla/", "/alerts/stalled/", "/alerts/stock/", "/alerts/\"",
                               "/alerts/settings/", "/replies/"]  # fmt: skip
     assert links("finance") == []
+
+
+def test_a_member_scoped_to_one_shop_sees_and_acknowledges_only_its_alerts(client, stocked):
+    from kuaifa.services.catalog import add_shop
+    from kuaifa.services.people import add_member
+
+    other = add_shop("别的店", now=NOW)
+    ingest(stocked, [make_order("MINE", ("TEA-001", 1), ship_in_hours=-2)], review=False)
+    ingest(other, [make_order("THEIRS", ("TEA-001", 1), ship_in_hours=-2)], review=False)
+    sweep(actor="test:setup", now=NOW)
+    member = add_member("scoped", "service", "kuaifa-scoped-2026", shops=[stocked.name], actor="t", now=NOW)
+    client.force_login(member.user)
+    listed = rows_of(client.get("/alerts/").content.decode(), "data-alert")
+    assert sorted(listed) == sorted(
+        str(i) for i in Alert.objects.filter(order__order_sn="MINE").values_list("id", flat=True)
+    )
+    theirs = Alert.objects.filter(order__order_sn="THEIRS").first()
+    client.post("/alerts/ack/", {"ids": [theirs.id]})
+    assert not Alert.objects.filter(acknowledged_at__isnull=False).exists()
+    asked = client.post("/replies/", {"message": "发货了吗", "order_sn": "THEIRS"})
+    assert asked.status_code == 400 and 'id="reply"' not in asked.content.decode()

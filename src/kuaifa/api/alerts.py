@@ -33,6 +33,13 @@ class Answer(Schema):
 @requires(Perm.REPLIES_USE)
 def reply(request, question: Question):
     """The auto-reply to a buyer's message about an order and the rule that matched, or ``matched: false``."""
+    member: Member = request.auth
+    if (
+        question.order_sn
+        and member.shop_scope
+        and not queries_alerts.order_sn_in_scope(question.order_sn, member.shop_scope)
+    ):
+        raise NotFound(kind="order", key=question.order_sn)
     found = answer(question.message, order_sn=question.order_sn or None, shop_name=question.shop or None)
     return Answer(matched=found.rule is not None, rule=found.rule, intent=found.intent, reply=found.text)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from kuaifa.persistence.models import Alert, AlertRoute, ReplyRule, Webhook
+from kuaifa.persistence.models import Alert, AlertRoute, Order, ReplyRule, Webhook
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,9 @@ def routes() -> list[AlertRoute]:
 
 def reply_rules() -> list[ReplyRule]:
     return list(ReplyRule.objects.select_related("shop").order_by("-priority", "id"))
+
+
+def order_sn_in_scope(order_sn: str, scope: frozenset[int]) -> bool:
+    """Whether an order with this number lies in the member's shops (an empty scope: every shop)."""
+    query = Order.objects.filter(order_sn=order_sn)
+    return query.filter(shop_id__in=scope).exists() if scope else query.exists()

@@ -14,7 +14,7 @@ from kuaifa.domain.replies.answers import Intent
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence import queries_alerts, queries_web
 from kuaifa.platforms.pdd_export.table import TableError, read_table
-from kuaifa.services.errors import InvalidInput
+from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.replies import add_rule, answer, dry_run
 from kuaifa.web.access import member, requires
 from kuaifa.web.feedback import refused
@@ -30,6 +30,12 @@ def _context(request, **extra) -> dict:
             "shop_choices": queries_web.shops(me.shop_scope), **extra}  # fmt: skip
 
 
+def _check_scope(order_sn: str, scope: frozenset[int]) -> None:
+    """A member scoped to some shops asks only about their orders; another shop's order is not found."""
+    if order_sn and scope and not queries_alerts.order_sn_in_scope(order_sn, scope):
+        raise NotFound(kind="order", key=order_sn)
+
+
 @requires(Perm.REPLIES_USE)
 def replies(request):
     """Try a message: the reply the buyer would get and the rule that gave it, or "no rule"."""
@@ -39,6 +45,7 @@ def replies(request):
         context["message"] = request.POST.get("message", "")
         context["order_sn"] = request.POST.get("order_sn", "").strip()
         try:
+            _check_scope(context["order_sn"], member(request).shop_scope)
             context["reply"] = answer(context["message"], order_sn=context["order_sn"] or None,
                                       shop_name=request.POST.get("shop") or None)  # fmt: skip
             context["tried"] = True
