@@ -188,3 +188,6 @@ def stock(request, q: str = ""):
     """Stock per SKU and warehouse: on hand, reserved, available."""
     return [StockRow(sku=r["sku__code"], warehouse=r["warehouse__code"], on_hand=r["on_hand"], reserved=r["reserved"],
                      available=r["available"]) for r in queries_web.stock_by_warehouse(q)]  # fmt: skip
+
+
+from kuaifa.api import alerts as _alerts  # noqa: E402,F401 (registers the 预警 and auto-reply operations)

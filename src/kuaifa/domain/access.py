@@ -33,6 +33,15 @@ class Perm(StrEnum):
     PLATFORM_OPERATE = "platform.operate"  # sync now, retry uploads
     PEOPLE_MANAGE = "people.manage"
     SHOPS_MANAGE = "shops.manage"  # connect shops (授权)
+    SLA_VIEW = "sla.view"  # 发货超时预警: the at-risk queue
+    SLA_WAVES = "sla.waves"  # create waves in the suggested dispatch order
+    STOCK_ALERTS_VIEW = "stock_alerts.view"  # 缺货预警
+    ALERTS_VIEW = "alerts.view"  # 告警记录
+    ALERTS_ACK = "alerts.ack"
+    ALERTS_SETTINGS = "alerts.settings"  # chat-robot webhooks and routes
+    TRACKING_VIEW = "tracking.view"  # 物流异常: stalled parcels, delay notices
+    REPLIES_USE = "replies.use"  # 智能客服: try a message, dry-run past messages
+    REPLIES_MANAGE = "replies.manage"  # add reply rules
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}
@@ -51,6 +60,11 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CATALOG_VIEW,
             Perm.CATALOG_MAP,
             Perm.STOCK_VIEW,
+            Perm.ALERTS_VIEW,
+            Perm.ALERTS_ACK,
+            Perm.TRACKING_VIEW,
+            Perm.REPLIES_USE,
+            Perm.REPLIES_MANAGE,
         }
     ),
     Role.WAREHOUSE: frozenset(
@@ -62,6 +76,9 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CATALOG_VIEW,
             Perm.CATALOG_MAP,
             Perm.IMPORTS_RUN,
+            Perm.SLA_VIEW,
+            Perm.SLA_WAVES,
+            Perm.STOCK_ALERTS_VIEW,
         }
     ),
     Role.FINANCE: frozenset(

@@ -5,7 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kuaifa.domain.access import Perm
-from kuaifa.persistence import queries_web
+from kuaifa.persistence import queries_alerts, queries_web
 from kuaifa.web.access import member
 from kuaifa.web.words import now
 
@@ -23,6 +23,14 @@ NAVIGATION = [
         (_("SKU mapping"), "mapping", Perm.CATALOG_MAP, "unmapped"),
         (_("Import files"), "upload", Perm.IMPORTS_RUN, ""),
     ]),
+    (_("Warnings"), [
+        (_("Ship-by warnings"), "sla_queue", Perm.SLA_VIEW, ""),
+        (_("Stalled parcels"), "stalled", Perm.TRACKING_VIEW, ""),
+        (_("Stock warnings"), "stock_alerts", Perm.STOCK_ALERTS_VIEW, ""),
+        (_("Alert records"), "alerts", Perm.ALERTS_VIEW, "alerts"),
+        (_("Alert webhooks"), "alert_settings", Perm.ALERTS_SETTINGS, ""),
+    ]),
+    (_("Customer service"), [(_("Auto-reply"), "replies", Perm.REPLIES_USE, "")]),
     (_("Data"), [(_("Dashboard"), "dashboard", Perm.DASHBOARD_VIEW, "")]),
     (_("Settings"), [
         (_("Shops and authorisation"), "shops", Perm.SHOPS_MANAGE, ""),
@@ -39,6 +47,8 @@ def _badges(me) -> dict[str, int]:
         badges["unmapped"] = queries_web.unmapped_count(me.shop_scope)
     if me.can(Perm.PLATFORM_VIEW):
         badges["outbox_failed"] = queries_web.outbox_counts().get("failed", 0)
+    if me.can(Perm.ALERTS_VIEW):
+        badges["alerts"] = queries_alerts.unacknowledged_count(me.shop_scope)
     return badges
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kuaifa.web.views import frame, orders, people, platform, shops, stock
+from kuaifa.web.views import alerts, frame, orders, people, platform, replies, shops, sla, stock, tracking
 
 urlpatterns = [
     path("", frame.home, name="home"),
@@ -32,4 +32,14 @@ urlpatterns = [
     path("shops/", shops.shops, name="shops"),
     path("shops/authorise/", shops.authorise, name="shop_authorise"),
     path("shops/callback/", shops.callback, name="shop_callback"),
+    path("alerts/sla/", sla.queue, name="sla_queue"),
+    path("alerts/sla/waves/", sla.waves, name="sla_waves"),
+    path("alerts/stock/", sla.shortages, name="stock_alerts"),
+    path("alerts/stalled/", tracking.stalled, name="stalled"),
+    path("alerts/", alerts.alert_list, name="alerts"),
+    path("alerts/ack/", alerts.ack, name="alert_ack"),
+    path("alerts/settings/", alerts.settings, name="alert_settings"),
+    path("replies/", replies.replies, name="replies"),
+    path("replies/rules/", replies.add_reply_rule, name="reply_rule_add"),
+    path("replies/dry-run/", replies.dry_run_upload, name="reply_dry_run"),
 ]
