@@ -3,11 +3,14 @@ acknowledging an alert; screenshots under test-artefacts/screens."""
 
 import pytest
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Alert
 from kuaifa.services.sla import sweep
 from tests.browser.conftest import screenshot
 from tests.factories import make_order
 from tests.web.conftest import NOW, PASSWORDS, ingest
+
+SETUP = Actor.system("test-setup")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +52,7 @@ def test_the_sla_queue_reads_at_a_desk_and_on_a_handheld(page_for, at_risk, live
 
 def test_customer_service_acknowledges_an_alert(page_for, team, shop, live_server):
     ingest(shop, [make_order("LATE-1", ("TEA-001", 1), ship_in_hours=-2)], review=False)
-    sweep(actor="test:setup", now=NOW)
+    sweep(actor=SETUP, now=NOW)
     overdue = Alert.objects.get(details__mark="overdue")
     page = page_for("service", PASSWORDS["service"])
     page.goto(f"{live_server.url}/alerts/?severity=critical")

@@ -4,10 +4,13 @@ from datetime import timedelta
 
 import pytest
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Alert, AlertRoute, OrderEvent, ReplyRule, Wave, WaveOrder, Webhook
 from kuaifa.services.alerts import AlertSpec, raise_alerts
 from kuaifa.services.sla import sweep
 from tests.web.conftest import NOW, ingest, make_order
+
+SETUP = Actor.system("test-setup")
 
 
 def rows_of(html: str, marker: str) -> list[str]:
@@ -67,9 +70,9 @@ def test_service_cannot_create_waves_or_see_the_queue(signed_in, queue_orders):
 @pytest.fixture
 def raised(shop):
     sla = ingest(shop, [make_order("LATE-1", ("TEA-001", 1), ship_in_hours=-2)], review=False)["LATE-1"]
-    sweep(actor="test:setup", now=NOW)
+    sweep(actor=SETUP, now=NOW)
     raise_alerts([AlertSpec(key="stock:short:CUP-002", kind="stock", severity="warning", title="CUP-002 short")],
-                 actor="test:setup", now=NOW)  # fmt: skip
+                 actor=SETUP, now=NOW)  # fmt: skip
     return sla
 
 
@@ -110,7 +113,7 @@ def test_an_unknown_alert_acknowledges_nothing(signed_in, raised):
 def test_an_escalated_alert_says_so(signed_in, raised):
     from kuaifa.services.alerts import escalate_due
 
-    escalate_due(actor="test:setup", now=NOW + timedelta(hours=1))
+    escalate_due(actor=SETUP, now=NOW + timedelta(hours=1))
     assert "已于 11-" in signed_in("owner").get("/alerts/").content.decode()
 
 
@@ -159,7 +162,7 @@ def test_stalled_parcels_show_masked_buyers_and_a_ready_notice(signed_in, stocke
     from kuaifa.services.shipping import ship_order
 
     order = ingest(stocked, [make_order("P1", ("TEA-001", 1))])["P1"]
-    ship_order(order.id, logistics_id=85, tracking_number="YT5550001112223", actor="test:setup", now=NOW,
+    ship_order(order.id, logistics_id=85, tracking_number="YT5550001112223", actor=SETUP, now=NOW,
                upload=False)  # fmt: skip
     client = signed_in("service")
     quiet = client.get("/alerts/stalled/").content.decode()  # shipped just now: nothing stalled yet
@@ -226,8 +229,8 @@ def test_a_member_scoped_to_one_shop_sees_and_acknowledges_only_its_alerts(clien
     other = add_shop("别的店", now=NOW)
     ingest(stocked, [make_order("MINE", ("TEA-001", 1), ship_in_hours=-2)], review=False)
     ingest(other, [make_order("THEIRS", ("TEA-001", 1), ship_in_hours=-2)], review=False)
-    sweep(actor="test:setup", now=NOW)
-    member = add_member("scoped", "service", "kuaifa-scoped-2026", shops=[stocked.name], actor="t", now=NOW)
+    sweep(actor=SETUP, now=NOW)
+    member = add_member("scoped", "service", "kuaifa-scoped-2026", shops=[stocked.name], actor=SETUP, now=NOW)
     client.force_login(member.user)
     listed = rows_of(client.get("/alerts/").content.decode(), "data-alert")
     assert sorted(listed) == sorted(

@@ -3,16 +3,19 @@
 import pytest
 
 from kuaifa.domain.access import Role
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Alert, OrderEvent
 from kuaifa.services.people import issue_api_token
 from kuaifa.services.sla import sweep
 from tests.web.conftest import NOW, ingest, make_order
 from tests.web.test_api import call
 
+SETUP = Actor.system("test-setup")
+
 
 @pytest.fixture
 def keys(team):
-    return {role.value: issue_api_token(role.value, actor="test:setup", now=NOW) for role in Role}
+    return {role.value: issue_api_token(role.value, actor=SETUP, now=NOW) for role in Role}
 
 
 def test_reply_gives_the_reply_and_its_rule_or_no_rule(client, keys, stocked):
@@ -44,7 +47,7 @@ def test_the_sla_queue_comes_in_the_suggested_order(client, keys, stocked):
 
 def test_alerts_are_listed_and_acknowledged_as_the_keys_owner(client, keys, shop):
     ingest(shop, [make_order("LATE", ("TEA-001", 1), ship_in_hours=-2)], review=False)
-    sweep(actor="test:setup", now=NOW)
+    sweep(actor=SETUP, now=NOW)
     listed = call(client, "GET", "/alerts?severity=critical", keys["service"]).json()
     assert sorted(a["key"].split(":")[1] for a in listed) == ["T-1h", "overdue"]
     target = listed[0]["id"]
