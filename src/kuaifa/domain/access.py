@@ -33,9 +33,16 @@ class Perm(StrEnum):
     PLATFORM_OPERATE = "platform.operate"  # sync now, retry uploads
     PEOPLE_MANAGE = "people.manage"
     SHOPS_MANAGE = "shops.manage"  # connect shops (授权)
+    # the warehouse floor (仓库)
+    FLOOR_VIEW = "floor.view"  # waves, dispatch progress, exceptions, return-to-stock tasks
+    FLOOR_WAVES = "floor.waves"  # create waves, pick lists, take an order out, close a wave
+    FLOOR_PACK = "floor.pack"  # the packing station
+    FLOOR_PRINT = "floor.print"  # take e-waybills (取号) and print labels
+    FLOOR_DISPATCH = "floor.dispatch"  # scan-to-ship, return-to-stock done
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}
+_FLOOR = {Perm.FLOOR_VIEW, Perm.FLOOR_WAVES, Perm.FLOOR_PACK, Perm.FLOOR_PRINT, Perm.FLOOR_DISPATCH}
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
@@ -62,6 +69,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CATALOG_VIEW,
             Perm.CATALOG_MAP,
             Perm.IMPORTS_RUN,
+            *_FLOOR,
         }
     ),
     Role.FINANCE: frozenset(
