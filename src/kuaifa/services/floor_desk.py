@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from kuaifa.domain.carriers.catalog import carrier_by_id
+from kuaifa.domain.carriers.catalog import carrier_by_code, carrier_by_id
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Shop, Wave, WaveOrder, Waybill
@@ -119,10 +119,17 @@ def _to_take(order_ids: Sequence[int], wave_code: str | None) -> list[int]:
 
 
 def take_waybills(
-    *, orders: Sequence[int] = (), wave: str | None = None, provider_for: Callable, actor: str, now: datetime
+    *,
+    orders: Sequence[int] = (),
+    wave: str | None = None,
+    carrier: str = "",
+    provider_for: Callable,
+    actor: str,
+    now: datetime,
 ) -> WaybillsTaken:
-    """取号: an e-waybill for each platform order of the wave (in slot order) or of ``orders``, per shop and carrier;
-    ``provider_for(shop, sender)`` gives the shop's e-waybill provider (whose ``client`` is closed after use)."""
+    """取号: an e-waybill for each platform order of the wave (in slot order) or of ``orders``, per shop and carrier
+    — the order's own carrier, else ``carrier`` (the one the desk chose); ``provider_for(shop, sender)`` gives the
+    shop's e-waybill provider (whose ``client`` is closed after use)."""
     from kuaifa.services.senders import sender_of
     from kuaifa.services.waybills import issue_waybills
 
@@ -137,11 +144,11 @@ def take_waybills(
     problems, groups = [], defaultdict(list)
     for order_id in wanted:
         row = rows[order_id]
-        carrier = carrier_by_id(row["logistics_id"]) if row["logistics_id"] else None
-        if carrier is None:
-            problems.append(f"{row['order_sn']} names no carrier")
+        chosen = carrier_by_id(row["logistics_id"]) if row["logistics_id"] else carrier_by_code(carrier or "")
+        if chosen is None:
+            problems.append(f"{row['order_sn']} names no carrier: choose one")
         else:
-            groups[(row["shop_id"], carrier.code)].append(order_id)
+            groups[(row["shop_id"], chosen.code)].append(order_id)
     shops = {s.id: s for s in Shop.objects.filter(id__in={shop for shop, _ in groups})}
     senders = {shop_id: sender_of(shop) for shop_id, shop in shops.items()}
     problems += [f"shop {shops[s].name} has no sender address" for s, sender in senders.items() if sender is None]

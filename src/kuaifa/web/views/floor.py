@@ -284,7 +284,9 @@ def station_aside(request):
 def printing(request):
     """取号 → 打印 → 发货 per wave or per selected parcels, through the station's chosen printer."""
     return render(
-        request, "web/floor/printing.html", {"waves": queries_floor.open_waves(), "station": _station(request)}
+        request,
+        "web/floor/printing.html",
+        {"waves": queries_floor.open_waves(), "station": _station(request), "carriers": CARRIERS},
     )
 
 
@@ -296,6 +298,7 @@ def take_waybills(request):
         taken = floor_desk.take_waybills(
             orders=_ids(request.POST.getlist("orders")),
             wave=request.POST.get("wave") or None,
+            carrier=request.POST.get("carrier", "").strip(),
             provider_for=waybill_provider_for,
             actor=member(request).actor,
             now=now(),
@@ -352,7 +355,7 @@ def print_results(request):
             results,
             task_id=str(body.get("taskID", "")),
             printer=str(body.get("printer", "")),
-            station=_station(request),
+            station=str(body.get("station") or "1").strip()[:32],
             wave=body.get("wave") or None,
             actor=member(request).actor,
             now=now(),

@@ -70,11 +70,12 @@ async function postForm(url, values) {
 
 // --- printing ------------------------------------------------------------------------------------------------------
 export function printerKey(station) { return `kuaifa.printer.${station}`; }
+export function carrierKey(station) { return `kuaifa.carrier.${station}`; }
 export function componentPort() { const p = Number(store.get("kuaifa.componentPort", "")); return p > 0 ? p : undefined; }
 
 /** 取号 (when needed) → the jobs in pick order → the component (e-waybills) or a PDF (own orders) → the print log. */
 export async function printLabels({ urls, station, orders = [], wave = "", say }) {
-  const take = await postForm(urls.take, { orders, wave, station });
+  const take = await postForm(urls.take, { orders, wave, station, carrier: store.get(carrierKey(station)) });
   let takeRefusal = "";
   if (!take.ok) {
     const answer = await take.json();
@@ -139,24 +140,28 @@ function station(root) {
     root.dataset.verdict = verdict;
     tone(verdict);
   };
-  const mode = () => (answer.querySelector("[data-verdict]")?.dataset.verdict === "complete" ? "weight" : "scan");
+  // a complete parcel (also after a refused weight) waits for its weight: the one input then takes grams
+  const mode = () => (answer.querySelector("[data-complete]") ? "weight" : "scan");
   const placeholder = () => { input.placeholder = mode() === "weight" ? input.dataset.weighHint : input.dataset.scanHint; };
 
+  const seal = () => htmx.ajax("POST", urls.seal, { source: form, target: "#answer", swap: "innerHTML",
+    values: { station: name, weight_g: weight.value.trim(), box: root.querySelector("#box").value } });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = input.value.trim();
     input.value = "";
     if (mode() === "weight" && /^\d{1,6}$/.test(value)) {
       weight.value = value;
-      htmx.ajax("POST", urls.seal, { source: form, target: "#answer", swap: "innerHTML",
-        values: { station: name, weight_g: value, box: root.querySelector("#box").value } });
+      seal();
       return;
     }
     htmx.ajax("POST", urls.scan, { source: form, target: "#answer", swap: "innerHTML", values: { station: name, code: value } });
   });
+  weight.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); seal(); } });
   root.addEventListener("click", (event) => {
     const tap = event.target.closest("[data-enclosure]");
     if (tap) htmx.ajax("POST", urls.scan, { source: form, target: "#answer", swap: "innerHTML", values: { station: name, code: tap.dataset.enclosure } });
+    if (event.target.closest("#seal")) seal();
     if (event.target.closest("#aside")) htmx.ajax("POST", urls.aside, { source: form, target: "#answer", swap: "innerHTML", values: { station: name } });
   });
   answer.addEventListener("htmx:afterSwap", async () => {
@@ -223,6 +228,9 @@ function printing(root) {
   port.value = store.get("kuaifa.componentPort", "");
   port.addEventListener("change", () => store.set("kuaifa.componentPort", port.value.trim()));
   select.addEventListener("change", () => store.set(printerKey(name), select.value));
+  const carrier = root.querySelector("#carrier");
+  carrier.value = store.get(carrierKey(name), "");
+  carrier.addEventListener("change", () => store.set(carrierKey(name), carrier.value));
   root.querySelector("#find-printers").addEventListener("click", async () => {
     const client = new PrintComponentClient({ port: componentPort(), connectTimeoutMs: 3000 });
     try {
