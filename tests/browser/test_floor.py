@@ -7,6 +7,7 @@ under test-artefacts/screens."""
 from __future__ import annotations
 
 import random
+import socket
 
 import pytest
 
@@ -37,6 +38,12 @@ from tests.integration.test_waybills import CONFIG, _accepted
 from tests.web.conftest import PASSWORDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def type_scan(page, code: str, verdict: str | None = None):
@@ -137,6 +144,17 @@ def test_a_wave_is_packed_printed_through_the_component_and_scanned_out_to_the_p
     members = list(WaveOrder.objects.filter(wave=wave).order_by("slot").values_list("slot", "order_id"))
     assert len(members) == 3
 
+    page.goto(f"{live_server.url}/floor/print/?station=P1")  # no component running yet
+    page.fill("#component-port", str(free_port()))
+    page.dispatch_event("#component-port", "change")
+    page.select_option("#carrier", "ZTO")
+    page.click(f'[data-print-wave="{wave.code}"]')
+    page.wait_for_function("document.querySelector('#print-message').dataset.verdict === 'wrong'")
+    assert page.inner_text("#print-message").startswith("无法连接打印组件")
+    assert "没有面单被标记为已打印" in page.inner_text("#print-message")
+    assert PrintLog.objects.filter(kind="e_waybill").count() == 0  # numbers were taken (取号), nothing printed
+    assert Waybill.objects.filter(order_id__in=[o for _, o in members]).count() == 3
+
     with running_print_component(tmp_path / "printed") as component:
         page.goto(f"{live_server.url}/floor/print/?station=P1")
         page.fill("#component-port", str(component.port))
@@ -191,3 +209,21 @@ def test_a_wave_is_packed_printed_through_the_component_and_scanned_out_to_the_p
     uploaded = {(s.order_sn, s.tracking_number) for s in sim.state.shipments}
     orders = dict(Order.objects.filter(id__in=[o for _, o in members]).values_list("id", "order_sn"))
     assert {(orders[o], Waybill.objects.get(order_id=o).waybill_code) for _, o in members} <= uploaded
+
+
+@pytest.mark.parametrize("width", [360, 1920])
+def test_the_floor_pages_fit_a_handheld_and_a_desk(page_for, team, floor, live_server, width):  # noqa: F811
+    accept(floor, make_order("S-1", ("TEA-001", 1)))
+    page = page_for("warehouse", PASSWORDS["warehouse"], width=width)
+    for path, name in [("/floor/waves/", "waves"), ("/floor/station/?station=S1", "station"),
+                       ("/floor/print/", "printing"), ("/floor/dispatch/", "dispatch"),
+                       ("/floor/exceptions/", "exceptions")]:  # fmt: skip
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} is wider than {width} px by {overflow} px"
+        screenshot(page, f"floor-page-{name}")
+    page.goto(f"{live_server.url}/floor/station/?station=S1")
+    assert page.evaluate("document.activeElement.id") == "scan"
+    height = page.evaluate("document.querySelector('#scan').getBoundingClientRect().height")
+    assert height >= 48  # a thumb's target on a handheld

@@ -81,7 +81,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
 LANDING: dict[Role, str] = {
     Role.OWNER: "dashboard",
     Role.SERVICE: "orders",
-    Role.WAREHOUSE: "stock",
+    Role.WAREHOUSE: "waves",  # 波次拣货 (docs: ui.md)
     Role.FINANCE: "dashboard",
 }
 
