@@ -106,8 +106,11 @@ def test_a_packer_with_a_handheld_packs_by_scanner_and_refusals_save_nothing(pag
     type_scan(page, "410", "sealed")
     assert Order.objects.get(order_sn="P-1").status == "PACKED"
     page.wait_for_function("document.querySelector('[data-floor]').dataset.printing === ''")
-    assert "没有取号" in page.inner_text("#answer")  # no sender stored and no carrier: said, nothing printed
+    assert "没有取号" in page.inner_text("#print-status")  # no sender stored and no carrier: said, nothing printed
     assert PrintLog.objects.filter(kind__in=["e_waybill", "label"]).count() == 0
+    assert page.get_attribute("[data-floor]", "data-verdict") == "opened"  # the wave's next parcel opened by itself
+    assert "P-2" in page.inner_text("#answer")
+    assert StationParcel.objects.get(station="H1", state="open").order.order_sn == "P-2"
 
     page.goto(f"{live_server.url}/floor/exceptions/")
     kinds = [page.get_attribute(f"#exceptions tbody tr:nth-child({n})", "data-kind") for n in (1, 2)]
@@ -182,6 +185,8 @@ def test_a_wave_is_packed_printed_through_the_component_and_scanned_out_to_the_p
                 page.get_attribute("[data-floor]", "data-printed")
                 == Waybill.objects.get(order_id=order_id).waybill_code
             )
+            next_open = StationParcel.objects.filter(station="P1", state="open").values_list("order_id", flat=True)
+            assert list(next_open) == [o for sl, o in members if sl > slot][:1]  # the next slot opened by itself
         screenshot(page, "floor-station-desk")
 
     codes = [Waybill.objects.get(order_id=order_id).waybill_code for _, order_id in members]

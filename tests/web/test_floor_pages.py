@@ -5,7 +5,7 @@ not ours, and the return-to-stock tasks and exceptions of the day."""
 
 import pytest
 
-from kuaifa.persistence.models import FloorRefusal, Order, PrintLog, ReturnToStockTask, StationParcel, Wave
+from kuaifa.persistence.models import FloorRefusal, Order, PrintLog, ReturnToStockTask, StationParcel, Wave, WaveOrder
 from tests.factories import NOW, make_order
 from tests.fulfilment.conftest import floor  # noqa: F401 (fixture)
 from tests.fulfilment.floor import CUP_BARCODE, TEA_BARCODE, accept
@@ -136,3 +136,26 @@ def test_a_return_to_stock_task_is_listed_until_done(packer, floor):  # noqa: F8
 def test_the_warehouse_sees_the_floor_in_its_navigation_and_service_does_not(signed_in, floor):  # noqa: F811
     assert "/floor/station/" in signed_in("warehouse").get("/floor/waves/").content.decode()
     assert signed_in("service").get("/floor/station/").status_code == 403
+
+
+def test_after_a_seal_the_waves_next_waiting_parcel_opens_and_then_the_wave_is_done(packer, floor):  # noqa: F811
+    ids = accept(floor, make_order("H-1", ("CUP-002", 1), ship_in_hours=2), make_order("H-2", ("CUP-002", 1)))
+    wave = _wave(packer)
+    first, second = WaveOrder.objects.filter(wave=wave).order_by("slot").values_list("order_id", flat=True)
+    scan(packer, f"{wave.code}/1")
+    assert 'data-verdict="opened"' in scan(packer, f"{wave.code}/1")  # the open parcel's tag shows it again
+    scan(packer, CUP_BARCODE)
+    scan(packer, "气泡膜")
+    packer.post("/floor/station/seal/", {"station": "P1", "weight_g": "", "box": "S"})
+
+    opened = packer.post("/floor/station/next/", {"station": "P1", "after": str(first)}).content.decode()
+
+    assert 'data-verdict="opened"' in opened
+    assert StationParcel.objects.get(station="P1", state="open").order_id == second
+    scan(packer, CUP_BARCODE)
+    scan(packer, "气泡膜")
+    packer.post("/floor/station/seal/", {"station": "P1", "weight_g": "", "box": "S"})
+    done = packer.post("/floor/station/next/", {"station": "P1", "after": str(second)}).content.decode()
+    assert "station.wave_done" in done
+    assert sorted(ids[sn] for sn in ("H-1", "H-2")) == sorted([first, second])
+    assert not StationParcel.objects.filter(station="P1", state="open").exists()

@@ -204,13 +204,40 @@ def live_waybill_codes(order_ids: Sequence[int]) -> dict[int, str]:
 
 def station_scan(station: str, scanned: str, *, actor: str, now: datetime):
     """What one scan at the station means: with no parcel open it opens one (slot, order or tracking number), else
-    it is the open parcel's next unit or enclosure (``SKU:name`` when an enclosure is tapped), see
+    it is the open parcel's next unit or enclosure (``SKU:name`` when an enclosure is tapped); a wave slot's tag
+    always names a parcel (the open one is shown again, another is refused while this one is open), see
     :mod:`kuaifa.services.station`."""
     from kuaifa.persistence.models import StationParcel
-    from kuaifa.services.station import confirm_enclosure, open_parcel, scan_unit
+    from kuaifa.services.station import WAVE_SLOT, confirm_enclosure, open_parcel, scan_unit
 
-    if StationParcel.objects.filter(station=station.strip()[:32], state=StationParcel.State.OPEN).exists():
+    is_open = StationParcel.objects.filter(station=station.strip()[:32], state=StationParcel.State.OPEN).exists()
+    if is_open and not WAVE_SLOT.match(scanned.strip()):  # a slot tag is never a unit: it names a parcel
         if ":" in scanned:
             return confirm_enclosure(station, scanned, actor=actor, now=now)
         return scan_unit(station, scanned, actor=actor, now=now)
     return open_parcel(station, scanned, actor=actor, now=now)
+
+
+def open_next_parcel(station: str, *, after_order_id: int, actor: str, now: datetime):
+    """After a parcel is sealed, the next one opens by itself: the next slot of the same wave (after this one, then
+    from the start) that still waits to be packed, is not intercepted and is open at no other station. None when
+    the wave has nothing left to pack here."""
+    from kuaifa.persistence.models import StationParcel
+    from kuaifa.services.shipping import interception_reason
+    from kuaifa.services.station import WAITING, open_parcel
+
+    member = WaveOrder.objects.filter(order_id=after_order_id).select_related("wave").order_by("-id").first()
+    if member is None or StationParcel.objects.filter(station=station.strip()[:32], state="open").exists():
+        return None
+    busy = StationParcel.objects.filter(state=StationParcel.State.OPEN).values("order_id")
+    waiting = list(
+        WaveOrder.objects.filter(wave_id=member.wave_id, active=True, order__status__in=list(WAITING))
+        .exclude(order_id__in=busy)
+        .select_related("order")
+        .order_by("slot")
+    )
+    ordered = [m for m in waiting if m.slot > member.slot] + [m for m in waiting if m.slot <= member.slot]
+    for candidate in ordered:
+        if interception_reason(candidate.order) is None:
+            return open_parcel(station, f"{member.wave.code}/{candidate.slot}", actor=actor, now=now)
+    return None

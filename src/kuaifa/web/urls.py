@@ -47,6 +47,7 @@ urlpatterns += [
     path("floor/station/scan/", floor.station_scan, name="station_scan"),
     path("floor/station/seal/", floor.station_seal, name="station_seal"),
     path("floor/station/aside/", floor.station_aside, name="station_aside"),
+    path("floor/station/next/", floor.station_next, name="station_next"),
     path("floor/print/", floor.printing, name="printing"),
     path("floor/print/take/", floor.take_waybills, name="take_waybills"),
     path("floor/print/jobs/", floor.print_jobs, name="print_jobs"),

@@ -265,6 +265,27 @@ def station_seal(request):
 
 @requires(Perm.FLOOR_PACK)
 @require_POST
+def station_next(request):
+    """After a seal (and its label): open the wave's next parcel waiting to be packed, if any."""
+    name = _station(request)
+    try:
+        order_id = _positive(request.POST.get("after", ""), "after", maximum=2**62)
+        view = floor_desk.open_next_parcel(name, after_order_id=order_id, actor=member(request).actor, now=now())
+    except DomainError as err:
+        return _answer(request, current_parcel(name), verdict="wrong", code=err.code, reason=sentence(err))
+    if view is None:
+        return _answer(
+            request,
+            None,
+            verdict="idle",
+            code="station.wave_done",
+            reason=_("Nothing left to pack in this wave here: scan the next wave slot or order."),
+        )
+    return _answer(request, view, verdict=view.verdict, code=view.code, reason=view.reason)
+
+
+@requires(Perm.FLOOR_PACK)
+@require_POST
 def station_aside(request):
     """Put the open parcel aside unpacked (the goods go back to the slot)."""
     name = _station(request)

@@ -179,11 +179,18 @@ function station(root) {
       tone("complete");
       weight.value = "";
       root.dataset.printing = "1";
-      const outcome = await printLabels({ urls, station: name, orders: [root.dataset.order], say });
-      root.dataset.printing = "";
+      const status = root.querySelector("#print-status");
+      status.textContent = status.dataset.working;
+      status.dataset.verdict = "";
+      const said = [];
+      const outcome = await printLabels({ urls, station: name, orders: [root.dataset.order], say: (text) => said.push(text) });
       root.dataset.printed = outcome.printed.join(",");
-      const note = answer.querySelector("[data-print]");
-      if (note) note.textContent = outcome.printed.length ? note.dataset.done : note.dataset.notDone;
+      status.textContent = outcome.printed.length ? status.dataset.done : [status.dataset.notDone, ...said].join(" ");
+      status.dataset.verdict = outcome.printed.length && !outcome.failed.length ? "complete" : "wrong";
+      if (status.dataset.verdict === "wrong") tone("wrong");
+      await htmx.ajax("POST", urls.next, { source: form, target: "#answer", swap: "innerHTML",
+        values: { station: name, after: root.dataset.order } });
+      root.dataset.printing = "";
     }
     input.focus();
   });
