@@ -63,3 +63,16 @@ def test_kuaifas_own_label_is_refused_for_a_platform_order_and_nothing_is_logged
 
     assert "O-1 print through the platform's component" in refused.value.params["reason"]
     assert PrintLog.objects.count() == 0
+
+
+def test_an_order_holding_a_waybill_keeps_it_and_the_platform_is_not_asked(floor):
+    from kuaifa.persistence.models import Waybill
+
+    ids = accept(floor, make_order("K-1", ("TEA-001", 1), logistics_id=115))
+    Waybill.objects.create(order_id=ids["K-1"], carrier_code="YTO", logistics_id=85, waybill_code="YT1234567890123",
+                           issued_at=NOW, actor=ACTOR, updated_at=NOW)  # fmt: skip
+
+    kept = take_waybills(orders=[ids["K-1"]], carrier="ZTO", provider_for=never_asked, actor=ACTOR, now=NOW)
+
+    assert (kept.taken, kept.reused) == ((), ("K-1",))
+    assert list(Waybill.objects.values_list("waybill_code", flat=True)) == ["YT1234567890123"]

@@ -140,7 +140,9 @@ def take_waybills(
             "id", "order_sn", "shop_id", "source", "status", "logistics_id"
         )
     }
-    wanted = [i for i in ids if i in rows and rows[i]["source"] not in OWN_SOURCES and rows[i]["status"] in PRINTABLE]
+    platform = [i for i in ids if i in rows and rows[i]["source"] not in OWN_SOURCES and rows[i]["status"] in PRINTABLE]
+    held = live_waybill_codes(platform)  # an order holding a live waybill keeps it, whatever its carrier
+    wanted = [i for i in platform if i not in held]
     problems, groups = [], defaultdict(list)
     for order_id in wanted:
         row = rows[order_id]
@@ -154,9 +156,9 @@ def take_waybills(
     problems += [f"shop {shops[s].name} has no sender address" for s, sender in senders.items() if sender is None]
     if problems:
         raise NoWaybillPossible(reason="; ".join(problems))
-    if not groups:
+    if not groups and not held:
         raise NoWaybillPossible(reason="none of these orders is a platform order waiting to ship")
-    taken, reused = [], []
+    taken, reused = [], [rows[i]["order_sn"] for i in platform if i in held]
     for (shop_id, carrier_code), group in groups.items():
         provider = provider_for(shops[shop_id], senders[shop_id].for_waybill())
         try:
