@@ -42,7 +42,7 @@ def test_the_owner_adds_a_person_on_the_page_and_they_can_sign_in(signed_in, cli
     owner.logout()
     response = client.post("/login/", {"username": "cangku2", "password": "Warehouse-2026"})
     assert response.status_code == 302
-    assert client.get("/").url == "/stock/"  # 仓库 starts at stock
+    assert client.get("/").url == "/floor/waves/"  # 仓库 starts at 波次拣货
 
 
 def test_a_weak_password_is_refused_with_its_reason(signed_in):

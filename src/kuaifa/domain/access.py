@@ -42,9 +42,16 @@ class Perm(StrEnum):
     TRACKING_VIEW = "tracking.view"  # 物流异常: stalled parcels, delay notices
     REPLIES_USE = "replies.use"  # 智能客服: try a message, dry-run past messages
     REPLIES_MANAGE = "replies.manage"  # add reply rules
+    # the warehouse floor (仓库)
+    FLOOR_VIEW = "floor.view"  # waves, dispatch progress, exceptions, return-to-stock tasks
+    FLOOR_WAVES = "floor.waves"  # create waves, pick lists, take an order out, close a wave
+    FLOOR_PACK = "floor.pack"  # the packing station
+    FLOOR_PRINT = "floor.print"  # take e-waybills (取号) and print labels
+    FLOOR_DISPATCH = "floor.dispatch"  # scan-to-ship, return-to-stock done
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}
+_FLOOR = {Perm.FLOOR_VIEW, Perm.FLOOR_WAVES, Perm.FLOOR_PACK, Perm.FLOOR_PRINT, Perm.FLOOR_DISPATCH}
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
@@ -79,6 +86,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.SLA_VIEW,
             Perm.SLA_WAVES,
             Perm.STOCK_ALERTS_VIEW,
+            *_FLOOR,
         }
     ),
     Role.FINANCE: frozenset(
@@ -90,7 +98,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
 LANDING: dict[Role, str] = {
     Role.OWNER: "dashboard",
     Role.SERVICE: "orders",
-    Role.WAREHOUSE: "stock",
+    Role.WAREHOUSE: "waves",  # 波次拣货 (docs: ui.md)
     Role.FINANCE: "dashboard",
 }
 

@@ -39,6 +39,15 @@ NAVIGATION = [
     ]),
 ]  # fmt: skip
 
+# the warehouse floor (仓库), second in the order of the day
+NAVIGATION.insert(1, (_("Warehouse"), [
+    (_("Waves"), "waves", Perm.FLOOR_VIEW, ""),
+    (_("Packing station"), "station", Perm.FLOOR_PACK, ""),
+    (_("Print and ship"), "printing", Perm.FLOOR_PRINT, ""),
+    (_("Scan to ship"), "dispatch", Perm.FLOOR_DISPATCH, ""),
+    (_("Returns and exceptions"), "floor_exceptions", Perm.FLOOR_VIEW, ""),
+]))  # fmt: skip
+
 
 def _badges(me) -> dict[str, int]:
     counts = queries_web.status_counts(me.shop_scope)

@@ -43,3 +43,28 @@ urlpatterns = [
     path("replies/rules/", replies.add_reply_rule, name="reply_rule_add"),
     path("replies/dry-run/", replies.dry_run_upload, name="reply_dry_run"),
 ]
+
+# the warehouse floor (仓库)
+from kuaifa.web.views import floor  # noqa: E402
+
+urlpatterns += [
+    path("floor/waves/", floor.waves, name="waves"),
+    path("floor/waves/create/", floor.wave_create, name="wave_create"),
+    path("floor/waves/pick-list/", floor.pick_list, name="pick_list"),
+    path("floor/waves/remove/", floor.wave_remove, name="wave_remove"),
+    path("floor/waves/close/", floor.wave_close, name="wave_close"),
+    path("floor/station/", floor.station, name="station"),
+    path("floor/station/scan/", floor.station_scan, name="station_scan"),
+    path("floor/station/seal/", floor.station_seal, name="station_seal"),
+    path("floor/station/aside/", floor.station_aside, name="station_aside"),
+    path("floor/station/next/", floor.station_next, name="station_next"),
+    path("floor/print/", floor.printing, name="printing"),
+    path("floor/print/take/", floor.take_waybills, name="take_waybills"),
+    path("floor/print/jobs/", floor.print_jobs, name="print_jobs"),
+    path("floor/print/results/", floor.print_results, name="print_results"),
+    path("floor/print/own-labels/", floor.own_labels, name="own_labels"),
+    path("floor/dispatch/", floor.dispatch, name="dispatch"),
+    path("floor/dispatch/scan/", floor.dispatch_scan_view, name="dispatch_scan"),
+    path("floor/exceptions/", floor.exceptions, name="floor_exceptions"),
+    path("floor/returns/done/", floor.return_done, name="return_done"),
+]
