@@ -139,7 +139,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 STATIC_URL = "/static/"
-STATIC_ROOT = KUAIFA_HOME / "static"  # created by `kuaifa init`; whitenoise serves from the package without it
+STATIC_ROOT = KUAIFA_HOME / "static"  # collectstatic's target in production; whitenoise serves from the package
+with contextlib.suppress(OSError):  # a home that is a file is reported by the CLI, naming the folder
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve the vendored files straight from the package, no collectstatic step
 # Failed logins: five in a row lock the account and, separately, the address, for an hour.
 AXES_FAILURE_LIMIT = 5
