@@ -33,7 +33,7 @@ NAVIGATION = [
 
 
 def _badges(me) -> dict[str, int]:
-    counts = queries_web.status_counts(me.shop_scope)
+    counts = queries_web.status_counts(me.shop_scope, ("NEW", "ON_HOLD"))
     badges = {"new": counts.get("NEW", 0), "held": counts.get("ON_HOLD", 0)}
     if me.can(Perm.CATALOG_MAP):
         badges["unmapped"] = queries_web.unmapped_count(me.shop_scope)

@@ -83,6 +83,10 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "ship_by"]),
             models.Index(fields=["shop", "status"]),
+            # the workbench: the urgency-ordered list, today's orders and today's shipped on the dashboard
+            models.Index(fields=["ship_by", "id"], name="order_urgency"),
+            models.Index(fields=["created_at"], name="order_created"),
+            models.Index(fields=["shipped_at"], name="order_shipped"),
         ]
 
     def __str__(self) -> str:
