@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kuaifa.domain.access import PERMISSIONS, Perm, Role, allows
 from kuaifa.web.access import PUBLIC
 
-SAMPLE_KWARGS = {"order_id": 1, "level_id": 1}
+SAMPLE_KWARGS = {"order_id": 1, "level_id": 1, "shop_id": 1}
 
 
 def routes(patterns=None, prefix=""):

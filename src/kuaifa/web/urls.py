@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kuaifa.web.views import frame, orders, people, platform, shops, stock
+from kuaifa.web.views import frame, orders, people, platform, shop_settings, shops, stock
 
 urlpatterns = [
     path("", frame.home, name="home"),
@@ -32,4 +32,6 @@ urlpatterns = [
     path("shops/", shops.shops, name="shops"),
     path("shops/authorise/", shops.authorise, name="shop_authorise"),
     path("shops/callback/", shops.callback, name="shop_callback"),
+    # shop settings, catalogue edit, stocktake
+    path("shops/<int:shop_id>/settings/", shop_settings.shop_settings, name="shop_settings"),
 ]
