@@ -5,10 +5,14 @@ scope. Refusals come back as ``{"code": stable code, "message": one Chinese sent
 """
 
 import functools
+from typing import Annotated
 
 from django.utils import translation
-from ninja import NinjaAPI, Schema
+from django.utils.translation import gettext
+from ninja import NinjaAPI, Path, Schema
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from kuaifa.domain.access import Perm, Role, allows
 from kuaifa.domain.shared.errors import DomainError
@@ -51,6 +55,31 @@ def refused(request, err: DomainError):
     with translation.override("zh-hans"):
         message = sentence(err)
     return api.create_response(request, {"code": err.code, "message": message}, status=STATUS.get(type(err), 409))
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, err: ValidationError):
+    """A parameter or body the schema refuses: 422 naming the first field, in Chinese, with a stable code."""
+    first = err.errors[0] if err.errors else {}
+    loc = list(first.get("loc", ()))
+    where = loc[2:] if loc[:1] == ["body"] else loc[1:]  # ("body", "<parameter>", "ids", 0) names the JSON "ids.0"
+    field = ".".join(str(part) for part in where) or "request"
+    with translation.override("zh-hans"):
+        message = gettext("%(field)s: not a valid value (%(detail)s)") % {"field": field,
+                                                                          "detail": first.get("msg", "")}  # fmt: skip
+    return api.create_response(request, {"code": "invalid_input", "message": message}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, err: AuthenticationError):
+    with translation.override("zh-hans"):
+        message = gettext("Send a valid API key: Authorization: Bearer kf_…")
+    return api.create_response(request, {"code": "auth.unauthenticated", "message": message}, status=401)
+
+
+#: ids as the databases store them (64-bit); a larger number is refused as input, never sent to the database
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def requires(permission: Perm):
@@ -102,7 +131,7 @@ class OrderDetail(Schema):
 
 
 class Choice(Schema):
-    ids: list[int]
+    ids: list[Id] = Field(max_length=1000)
     note: str = ""
 
 
@@ -125,7 +154,7 @@ def _row(row: dict) -> OrderRow:
                     pay_amount_fen=row["pay_amount"], items=row.get("items", []))  # fmt: skip
 
 
-@api.get("/orders", response={200: OrderPage, 401: Error, 403: Error}, tags=["orders"])
+@api.get("/orders", response={200: OrderPage, 401: Error, 403: Error, 422: Error}, tags=["orders"])
 @requires(Perm.ORDERS_VIEW)
 def list_orders(request, status: str = "", reason: str = "", q: str = "", after: str = "", limit: int = 50):
     """Orders, most urgent first; pass ``next`` back as ``after`` for the following page."""
@@ -137,9 +166,13 @@ def list_orders(request, status: str = "", reason: str = "", q: str = "", after:
     return OrderPage(orders=[_row(r) for r in page.rows], next=page.next_cursor)
 
 
-@api.get("/orders/{int:order_id}", response={200: OrderDetail, 403: Error, 404: Error}, tags=["orders"])
+@api.get(
+    "/orders/{int:order_id}",
+    response={200: OrderDetail, 403: Error, 404: Error, 401: Error, 422: Error},
+    tags=["orders"],
+)
 @requires(Perm.ORDERS_VIEW)
-def order_detail(request, order_id: int):
+def order_detail(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """One order and why it is where it is: every review rule's verdict."""
     member: Member = request.auth
     order = queries_web.order_for_detail(order_id, member.shop_scope)
@@ -161,28 +194,28 @@ def _act(request, action: str, choice: Choice) -> Outcome:
     return Outcome(done=outcome.done, refused=refusals)
 
 
-@api.post("/orders/review", response={200: Outcome, 403: Error, 409: Error}, tags=["orders"])
+@api.post("/orders/review", response={200: Outcome, 403: Error, 409: Error, 401: Error, 422: Error}, tags=["orders"])
 @requires(Perm.ORDERS_REVIEW)
 def review(request, choice: Choice):
     """Review and reserve stock for the chosen new (or stock/mapping-held) orders, earliest deadline first."""
     return _act(request, "review", choice)
 
 
-@api.post("/orders/hold", response={200: Outcome, 403: Error, 409: Error}, tags=["orders"])
+@api.post("/orders/hold", response={200: Outcome, 403: Error, 409: Error, 401: Error, 422: Error}, tags=["orders"])
 @requires(Perm.ORDERS_HOLD)
 def hold(request, choice: Choice):
     """Hold (拦截) the chosen orders; their reservations go back to the pool."""
     return _act(request, "hold", choice)
 
 
-@api.post("/orders/release", response={200: Outcome, 403: Error, 409: Error}, tags=["orders"])
+@api.post("/orders/release", response={200: Outcome, 403: Error, 409: Error, 401: Error, 422: Error}, tags=["orders"])
 @requires(Perm.ORDERS_HOLD)
 def release(request, choice: Choice):
     """Release held orders back to review; judgement rules that held them are waived."""
     return _act(request, "release", choice)
 
 
-@api.get("/stock", response={200: list[StockRow], 403: Error}, tags=["stock"])
+@api.get("/stock", response={200: list[StockRow], 403: Error, 401: Error, 422: Error}, tags=["stock"])
 @requires(Perm.STOCK_VIEW)
 def stock(request, q: str = ""):
     """Stock per SKU and warehouse: on hand, reserved, available."""
