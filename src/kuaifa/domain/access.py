@@ -33,6 +33,7 @@ class Perm(StrEnum):
     PLATFORM_OPERATE = "platform.operate"  # sync now, retry uploads
     PEOPLE_MANAGE = "people.manage"
     SHOPS_MANAGE = "shops.manage"  # connect shops (授权)
+    CATALOG_EDIT = "catalog.edit"  # a SKU's name, spec, barcode, weight, bin, enclosures
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}
@@ -62,6 +63,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CATALOG_VIEW,
             Perm.CATALOG_MAP,
             Perm.IMPORTS_RUN,
+            Perm.CATALOG_EDIT,
         }
     ),
     Role.FINANCE: frozenset(

@@ -22,6 +22,7 @@ NAVIGATION = [
         (_("Stock levels"), "stock", Perm.STOCK_VIEW, ""),
         (_("SKU mapping"), "mapping", Perm.CATALOG_MAP, "unmapped"),
         (_("Import files"), "upload", Perm.IMPORTS_RUN, ""),
+        (_("Stocktake"), "stocktake", Perm.STOCK_CHANGE, ""),
     ]),
     (_("Data"), [(_("Dashboard"), "dashboard", Perm.DASHBOARD_VIEW, "")]),
     (_("Settings"), [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kuaifa.web.views import frame, orders, people, platform, shop_settings, shops, stock
+from kuaifa.web.views import catalog, frame, orders, people, platform, shop_settings, shops, stock
 
 urlpatterns = [
     path("", frame.home, name="home"),
@@ -34,4 +34,6 @@ urlpatterns = [
     path("shops/callback/", shops.callback, name="shop_callback"),
     # shop settings, catalogue edit, stocktake
     path("shops/<int:shop_id>/settings/", shop_settings.shop_settings, name="shop_settings"),
+    path("skus/<str:code>/", catalog.sku_edit, name="sku_edit"),
+    path("stock/stocktake/", catalog.stocktake_page, name="stocktake"),
 ]
