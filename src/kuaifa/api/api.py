@@ -221,3 +221,92 @@ def stock(request, q: str = ""):
     """Stock per SKU and warehouse: on hand, reserved, available."""
     return [StockRow(sku=r["sku__code"], warehouse=r["warehouse__code"], on_hand=r["on_hand"], reserved=r["reserved"],
                      available=r["available"]) for r in queries_web.stock_by_warehouse(q)]  # fmt: skip
+
+
+# --- waves, shipments, cancel -------------------------------------------------------------------------------------
+
+
+class WaveRequest(Schema):
+    """Wave the accepted orders due within ``horizon_hours`` (all when omitted), at most ``max_orders`` a wave."""
+
+    horizon_hours: int = Field(default=24 * 30, ge=0, le=24 * 365)
+    max_orders: int = Field(default=100, ge=1, le=2000)
+    ids: list[Id] | None = Field(default=None, max_length=1000)
+
+
+class WaveRow(Schema):
+    code: str
+    state: str
+    orders: int
+    created_at: str
+
+
+class ShipRequest(Schema):
+    logistics_id: int = Field(ge=1, le=2**31 - 1)
+    tracking_number: str = Field(min_length=1, max_length=64)
+
+
+class ShipmentRow(Schema):
+    order_sn: str
+    logistics_id: int
+    tracking_number: str
+    upload_state: str
+    tracking_warning: str
+
+
+@api.post("/waves", response={200: list[WaveRow], 401: Error, 403: Error, 409: Error, 422: Error}, tags=["waves"])
+@requires(Perm.WAVES_CREATE)
+def create_wave(request, body: WaveRequest):
+    """Group accepted orders into pick waves, most urgent first; returns the new waves."""
+    from datetime import timedelta
+
+    from kuaifa.domain.fulfilment.waves import WaveRule
+    from kuaifa.services.waves import create_waves
+
+    member: Member = request.auth
+    rule = WaveRule(horizon=timedelta(hours=body.horizon_hours), max_orders=body.max_orders,
+                    shop_ids=member.shop_scope or None)  # fmt: skip
+    only = queries_web.order_ids_in_scope(body.ids, member.shop_scope) if body.ids is not None else None
+    made = create_waves(rule, actor=member.actor, now=now(), only=only)
+    return [WaveRow(code=w.code, state=w.state, orders=w.members.count(), created_at=w.created_at.isoformat())
+            for w in made]  # fmt: skip
+
+
+@api.get("/waves", response={200: list[WaveRow], 401: Error, 403: Error, 422: Error}, tags=["waves"])
+@requires(Perm.ORDERS_VIEW)
+def list_waves(request, state: str = "", limit: int = 50):
+    """Waves, newest first, with how many orders each holds."""
+    from kuaifa.persistence.queries import waves
+
+    rows = waves(states=[state] if state else None, limit=max(1, min(limit, 200)))
+    return [WaveRow(code=r["code"], state=r["state"], orders=r["orders"], created_at=r["created_at"].isoformat())
+            for r in rows]  # fmt: skip
+
+
+@api.post(
+    "/orders/{int:order_id}/ship",
+    response={200: ShipmentRow, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    tags=["shipments"],
+)
+@requires(Perm.ORDERS_SHIP)
+def ship(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ShipRequest):
+    """Ship one order with a carrier (PDD logistics id) and tracking number; the upload to the platform is queued."""
+    from kuaifa.services.shipping import ship_order
+
+    member: Member = request.auth
+    order = queries_web.order_for_detail(order_id, member.shop_scope)
+    if order is None:
+        raise NotFound(kind="order", key=order_id)
+    shipped = ship_order(order.id, logistics_id=body.logistics_id, tracking_number=body.tracking_number,
+                         actor=member.actor, now=now())  # fmt: skip
+    parcel = shipped.shipment
+    return ShipmentRow(order_sn=order.order_sn, logistics_id=parcel.logistics_id,
+                       tracking_number=parcel.tracking_number, upload_state=parcel.upload_state,
+                       tracking_warning=shipped.tracking_warning)  # fmt: skip
+
+
+@api.post("/orders/cancel", response={200: Outcome, 401: Error, 403: Error, 409: Error, 422: Error}, tags=["orders"])
+@requires(Perm.ORDERS_CANCEL)
+def cancel(request, choice: Choice):
+    """Cancel the chosen orders before they ship; their reservations go back to the pool."""
+    return _act(request, "cancel", choice)

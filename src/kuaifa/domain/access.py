@@ -34,6 +34,8 @@ class Perm(StrEnum):
     PEOPLE_MANAGE = "people.manage"
     SHOPS_MANAGE = "shops.manage"  # connect shops (授权)
     CATALOG_EDIT = "catalog.edit"  # a SKU's name, spec, barcode, weight, bin, enclosures
+    WAVES_CREATE = "waves.create"  # group accepted orders into pick waves
+    ORDERS_SHIP = "orders.ship"  # record a parcel (carrier + tracking number) and upload it
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}
@@ -64,6 +66,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CATALOG_MAP,
             Perm.IMPORTS_RUN,
             Perm.CATALOG_EDIT,
+            Perm.WAVES_CREATE,
+            Perm.ORDERS_SHIP,
         }
     ),
     Role.FINANCE: frozenset(
