@@ -272,6 +272,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument("--reuse", action="store_true", help="measure a --database-url this script already filled")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kuaifa-bench-web-"))
@@ -280,7 +281,8 @@ def main() -> None:
         from django.db import connection
 
         t0 = time.perf_counter()
-        populate(args.orders)
+        if not (args.reuse and args.database_url):
+            populate(args.orders)
         print(f"{connection.vendor}: {args.orders:,} orders written in {time.perf_counter() - t0:.0f} s (not timed)")
         results = measure(args.orders, args.rounds)
         print(f"{'page':<12} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8} {'raw p50 ms':>11} {'ratio':>7}")
