@@ -269,9 +269,11 @@ def dashboard(scope: frozenset[int], *, now: datetime, day_start: datetime) -> d
     orders = _scoped(Order.objects.all(), scope)
     open_orders = orders.filter(status__in=OPEN_STATUSES, ship_by__isnull=False)
     risk = open_orders.aggregate(
-        overdue=Count("*", filter=Q(ship_by__lte=now)),  # status and ship_by only: the (status, ship_by) index
-        urgent=Count("*", filter=Q(ship_by__gt=now, ship_by__lte=now + timedelta(hours=6))),
-        due_soon=Count("*", filter=Q(ship_by__gt=now + timedelta(hours=6), ship_by__lte=now + timedelta(hours=24))),
+        overdue=Count("ship_by", filter=Q(ship_by__lte=now)),  # columns of the (status, ship_by) index only
+        urgent=Count("ship_by", filter=Q(ship_by__gt=now, ship_by__lte=now + timedelta(hours=6))),
+        due_soon=Count(
+            "ship_by", filter=Q(ship_by__gt=now + timedelta(hours=6), ship_by__lte=now + timedelta(hours=24))
+        ),
     )
     by_status = status_counts(scope, OPEN_STATUSES)
     by_status["SHIPPED"] = orders.filter(shipped_at__gte=day_start).count()
