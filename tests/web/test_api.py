@@ -41,7 +41,8 @@ def call(client, method: str, path: str, key: str | None, body: dict | None = No
     url = "/api" + path.replace("{int:order_id}", "1").replace("{int:alert_id}", "1")
     if method == "GET":
         return client.get(url, **headers)
-    return client.generic(method, url, data=json.dumps(body or {"ids": []}),
+    valid_for_every_post = {"ids": [], "logistics_id": 85, "tracking_number": "YT0000000000001"}
+    return client.generic(method, url, data=json.dumps(body or valid_for_every_post),
                           content_type="application/json", **headers)  # fmt: skip
 
 
@@ -101,3 +102,41 @@ def test_openapi_docs_are_served_without_a_cdn(client):
     assert "cdn" not in docs.content.decode().lower()
     schema = client.get("/api/openapi.json").json()
     assert {"/api/orders", "/api/orders/hold", "/api/stock"} <= set(schema["paths"])
+
+
+def test_waves_are_created_and_listed_through_the_api_by_warehouse_staff(client, keys, stocked):
+    ingest(stocked, [make_order("W-1", ("TEA-001", 1)), make_order("W-2", ("CUP-002", 1))])
+    made = call(client, "POST", "/waves", keys["warehouse"], {"max_orders": 100})
+    assert made.status_code == 200
+    assert [(w["state"], w["orders"]) for w in made.json()] == [("open", 2)]
+    listed = call(client, "GET", "/waves", keys["finance"]).json()
+    assert [w["code"] for w in listed] == [made.json()[0]["code"]]
+    assert call(client, "POST", "/waves", keys["service"], {}).status_code == 403
+
+
+def test_ship_records_the_parcel_and_queues_its_upload_and_a_second_ship_is_refused(client, keys, stocked):
+    from kuaifa.persistence.models import OutboxEntry, Shipment
+
+    order = ingest(stocked, [make_order("S-1", ("TEA-001", 1))])["S-1"]
+    body = {"logistics_id": 85, "tracking_number": "YT1234567890123"}
+
+    shipped = call(client, "POST", f"/orders/{order.id}/ship", keys["warehouse"], body)
+
+    assert shipped.status_code == 200, shipped.content
+    assert shipped.json()["order_sn"] == "S-1" and shipped.json()["tracking_number"] == "YT1234567890123"
+    assert Order.objects.get(id=order.id).status == "SHIPPED"
+    assert OutboxEntry.objects.filter(kind="ship", key__contains="S-1").count() == 1
+    again = call(client, "POST", f"/orders/{order.id}/ship", keys["warehouse"], body)
+    assert again.status_code == 409
+    assert again.json()["code"] and "S-1" in again.json()["message"]
+    assert Shipment.objects.filter(order=order).count() == 1
+
+
+def test_cancel_through_the_api_and_a_cancelled_order_cannot_ship(client, keys, stocked):
+    order = ingest(stocked, [make_order("C-1", ("TEA-001", 1))])["C-1"]
+    cancelled = call(client, "POST", "/orders/cancel", keys["service"], {"ids": [order.id], "note": "买家要求"})
+    assert cancelled.json() == {"done": [order.id], "refused": []}
+    refused = call(client, "POST", f"/orders/{order.id}/ship", keys["owner"],
+                   {"logistics_id": 85, "tracking_number": "YT1234567890124"})  # fmt: skip
+    assert refused.status_code == 409
+    assert Order.objects.get(id=order.id).status == "CANCELLED"

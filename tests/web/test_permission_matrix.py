@@ -9,7 +9,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kuaifa.domain.access import PERMISSIONS, Perm, Role, allows
 from kuaifa.web.access import PUBLIC
 
-SAMPLE_KWARGS = {"order_id": 1, "level_id": 1}
+SAMPLE_KWARGS = {"order_id": 1, "level_id": 1, "shop_id": 1}
+SAMPLE_STRINGS = {"code": "TEA-001"}
 
 
 def routes(patterns=None, prefix=""):
@@ -24,6 +25,8 @@ def url_of(route: str) -> str:
     path = route
     for name, value in SAMPLE_KWARGS.items():
         path = path.replace(f"<int:{name}>", str(value))
+    for name, value in SAMPLE_STRINGS.items():
+        path = path.replace(f"<str:{name}>", value)
     assert "<" not in path, f"no sample value for a parameter in {route}"
     return "/" + path
 

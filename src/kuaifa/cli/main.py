@@ -154,6 +154,7 @@ from kuaifa.cli import (  # noqa: E402,F401 (registers them)
 )
 
 from kuaifa.cli import web_commands  # noqa: E402,F401  # isort: skip
+from kuaifa.cli import backup_commands  # noqa: E402,F401  # isort: skip
 
 
 def main() -> None:

@@ -48,6 +48,9 @@ class Perm(StrEnum):
     FLOOR_PACK = "floor.pack"  # the packing station
     FLOOR_PRINT = "floor.print"  # take e-waybills (取号) and print labels
     FLOOR_DISPATCH = "floor.dispatch"  # scan-to-ship, return-to-stock done
+    CATALOG_EDIT = "catalog.edit"  # a SKU's name, spec, barcode, weight, bin, enclosures
+    WAVES_CREATE = "waves.create"  # group accepted orders into pick waves
+    ORDERS_SHIP = "orders.ship"  # record a parcel (carrier + tracking number) and upload it
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}
@@ -87,6 +90,9 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.SLA_WAVES,
             Perm.STOCK_ALERTS_VIEW,
             *_FLOOR,
+            Perm.CATALOG_EDIT,
+            Perm.WAVES_CREATE,
+            Perm.ORDERS_SHIP,
         }
     ),
     Role.FINANCE: frozenset(

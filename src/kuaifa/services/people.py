@@ -66,7 +66,7 @@ def add_member(
     member.warehouses.set(warehouse_rows)
     AccessEvent.objects.create(
         kind="member_added",
-        actor=actor,
+        actor=actor.stored,
         details={"username": username, "role": role, "shops": list(shops), "warehouses": list(warehouses)},
         created_at=now,
     )
@@ -80,7 +80,7 @@ def set_language(user_id: int, language: str, *, actor: Actor, now: datetime) ->
         raise InvalidInput(field="language", reason=f"{language!r} is not one of {', '.join(LANGUAGES)}")
     Membership.objects.filter(user_id=user_id).update(language=language)
     AccessEvent.objects.create(
-        kind="language_set", actor=actor, details={"user_id": user_id, "language": language}, created_at=now
+        kind="language_set", actor=actor.stored, details={"user_id": user_id, "language": language}, created_at=now
     )
 
 
@@ -96,7 +96,7 @@ def reset_password(username: str, password: str, *, actor: Actor, now: datetime)
         raise InvalidInput(field="password", reason=" ".join(err.messages)) from None
     user.set_password(password)
     user.save(update_fields=["password"])
-    AccessEvent.objects.create(kind="password_reset", actor=actor, details={"username": username}, created_at=now)
+    AccessEvent.objects.create(kind="password_reset", actor=actor.stored, details={"username": username}, created_at=now)
 
 
 def token_hash(key: str) -> str:
@@ -111,6 +111,6 @@ def issue_api_token(username: str, *, name: str = "", actor: Actor, now: datetim
         raise InvalidInput(field="username", reason=f"no team member called {username}")
     key = f"kf_{secrets.token_urlsafe(32)}"
     ApiToken.objects.create(user=user, name=name[:64], key_sha256=token_hash(key), created_at=now)
-    AccessEvent.objects.create(kind="api_token_issued", actor=actor, details={"username": username, "name": name},
+    AccessEvent.objects.create(kind="api_token_issued", actor=actor.stored, details={"username": username, "name": name},
                                created_at=now)  # fmt: skip
     return key

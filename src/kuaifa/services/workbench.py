@@ -39,7 +39,7 @@ def map_listing(
     )
     AccessEvent.objects.create(
         kind="listing_mapped",
-        actor=actor,
+        actor=actor.stored,
         details={"shop_id": shop_id, "goods_id": goods_id, "platform_sku_id": platform_sku_id, "sku": sku.code},
         created_at=now,
     )

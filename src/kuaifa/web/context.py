@@ -22,6 +22,7 @@ NAVIGATION = [
         (_("Stock levels"), "stock", Perm.STOCK_VIEW, ""),
         (_("SKU mapping"), "mapping", Perm.CATALOG_MAP, "unmapped"),
         (_("Import files"), "upload", Perm.IMPORTS_RUN, ""),
+        (_("Stocktake"), "stocktake", Perm.STOCK_CHANGE, ""),
     ]),
     (_("Warnings"), [
         (_("Ship-by warnings"), "sla_queue", Perm.SLA_VIEW, ""),
@@ -50,7 +51,7 @@ NAVIGATION.insert(1, (_("Warehouse"), [
 
 
 def _badges(me) -> dict[str, int]:
-    counts = queries_web.status_counts(me.shop_scope)
+    counts = queries_web.status_counts(me.shop_scope, ("NEW", "ON_HOLD"))
     badges = {"new": counts.get("NEW", 0), "held": counts.get("ON_HOLD", 0)}
     if me.can(Perm.CATALOG_MAP):
         badges["unmapped"] = queries_web.unmapped_count(me.shop_scope)

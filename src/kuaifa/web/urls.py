@@ -1,6 +1,19 @@
 from django.urls import path
 
-from kuaifa.web.views import alerts, frame, orders, people, platform, replies, shops, sla, stock, tracking
+from kuaifa.web.views import (
+    alerts,
+    catalog,
+    frame,
+    orders,
+    people,
+    platform,
+    replies,
+    shop_settings,
+    shops,
+    sla,
+    stock,
+    tracking,
+)
 
 urlpatterns = [
     path("", frame.home, name="home"),
@@ -42,6 +55,10 @@ urlpatterns = [
     path("replies/", replies.replies, name="replies"),
     path("replies/rules/", replies.add_reply_rule, name="reply_rule_add"),
     path("replies/dry-run/", replies.dry_run_upload, name="reply_dry_run"),
+    # shop settings, catalogue edit, stocktake
+    path("shops/<int:shop_id>/settings/", shop_settings.shop_settings, name="shop_settings"),
+    path("skus/<str:code>/", catalog.sku_edit, name="sku_edit"),
+    path("stock/stocktake/", catalog.stocktake_page, name="stocktake"),
 ]
 
 # the warehouse floor (仓库)

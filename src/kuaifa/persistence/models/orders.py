@@ -86,6 +86,10 @@ class Order(models.Model):
             models.Index(fields=["status", "ship_by"]),
             models.Index(fields=["shop", "status"]),
             models.Index(fields=["status", "ship_by"], condition=models.Q(review_due=True), name="order_review_due"),
+            # the workbench: the urgency-ordered list, today's orders and today's shipped on the dashboard
+            models.Index(fields=["ship_by", "id"], name="order_urgency"),
+            models.Index(fields=["created_at"], name="order_created"),
+            models.Index(fields=["shipped_at"], name="order_shipped"),
         ]
 
     def __str__(self) -> str:

@@ -134,7 +134,8 @@ def order_detail(request, order_id: int):
     if order is None:
         raise Http404
     clock = now()
-    context = {"order": order, "why": explain_order(order, now=clock), "related": queries_web.order_related(order),
+    why = explain_order(order, now=clock)
+    context = {"order": order, "why": why, "related": queries_web.order_related(order, why.events),
                "now": clock, "row": {"ship_by": order.ship_by, "status": order.status,
                                      "hold_reasons": order.hold_reasons}}  # fmt: skip
     return render(request, "web/orders/detail.html", context)

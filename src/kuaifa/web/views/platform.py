@@ -60,7 +60,9 @@ def dashboard(request):
     local = clock.astimezone(CHINA)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     numbers = queries_web.dashboard(member(request).shop_scope, now=clock, day_start=day_start)
+    shipped_today = numbers["by_status"].pop("SHIPPED", 0)
     status_rows = [(status_label(code), count) for code, count in sorted(numbers["by_status"].items())]
+    status_rows.append((_("Shipped today"), shipped_today))
     held_rows = [(reason_label(code), count) for code, count in numbers["held"].items()]
     risk = numbers["risk"]
     risk_rows = [(_("Overdue"), risk["overdue"]), (_("Within 6 hours"), risk["urgent"]),
