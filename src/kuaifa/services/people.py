@@ -96,7 +96,9 @@ def reset_password(username: str, password: str, *, actor: Actor, now: datetime)
         raise InvalidInput(field="password", reason=" ".join(err.messages)) from None
     user.set_password(password)
     user.save(update_fields=["password"])
-    AccessEvent.objects.create(kind="password_reset", actor=actor.stored, details={"username": username}, created_at=now)
+    AccessEvent.objects.create(
+        kind="password_reset", actor=actor.stored, details={"username": username}, created_at=now
+    )
 
 
 def token_hash(key: str) -> str:
@@ -111,6 +113,7 @@ def issue_api_token(username: str, *, name: str = "", actor: Actor, now: datetim
         raise InvalidInput(field="username", reason=f"no team member called {username}")
     key = f"kf_{secrets.token_urlsafe(32)}"
     ApiToken.objects.create(user=user, name=name[:64], key_sha256=token_hash(key), created_at=now)
-    AccessEvent.objects.create(kind="api_token_issued", actor=actor.stored, details={"username": username, "name": name},
-                               created_at=now)  # fmt: skip
+    AccessEvent.objects.create(
+        kind="api_token_issued", actor=actor.stored, details={"username": username, "name": name}, created_at=now
+    )
     return key
