@@ -4,13 +4,20 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint test-sqlite test-postgres test-thorough bench clean
+.PHONY: demo test lint lock test-sqlite test-postgres test-thorough bench clean
 
-$(BIN)/kuaifa: pyproject.toml
+# Installs exactly the versions in requirements-dev.lock (what the tests last passed with), then Kuaifa itself.
+$(BIN)/kuaifa: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+## Re-resolve requirements-dev.lock from pyproject.toml's ranges (then run `make test` before committing it).
+lock: $(BIN)/kuaifa
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements-dev.lock
 
 DEMO_NOW ?= 2024-06-26T12:00:00+08:00
 PORT ?= 8000
