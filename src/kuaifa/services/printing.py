@@ -26,7 +26,7 @@ from django.db import transaction
 
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import Order, OrderEvent, PrintLog, Waybill
 from kuaifa.persistence.queries import OrderContents, order_contents, wave_by_code, wave_members
 from kuaifa.services.audit import event
@@ -76,14 +76,14 @@ def _targets(order_ids: Sequence[int], wave: str | None) -> list[tuple[int, int 
         return [(m.order_id, m.slot) for m in wave_members(found.id) if m.status in PRINTABLE]
     ids = list(dict.fromkeys(order_ids))
     if not ids:
-        raise InvalidInput(field="orders", reason="name some orders or a wave to print")
+        raise InvalidInput(field="orders", reason=Text("name some orders or a wave to print"))
     return [(order_id, None) for order_id in ids]
 
 
 def print_jobs_for(*, orders: Sequence[int] = (), wave: str | None = None, station: str) -> list[PrintJob]:
     """The label of each order (or each order of ``wave`` in slot order) as the station should print it."""
     if not station.strip():
-        raise InvalidInput(field="station", reason="say which station prints")
+        raise InvalidInput(field="station", reason=Text("say which station prints"))
     targets = _targets(orders, wave)
     ids = [order_id for order_id, _ in targets]
     rows = {o["id"]: o for o in Order.objects.filter(id__in=ids).values("id", "order_sn", "source", "status")}
@@ -179,15 +179,17 @@ def record_print_results(
 
 def _clean(results: Sequence[DocumentResult], task_id: str) -> list[DocumentResult]:
     if not task_id:
-        raise InvalidInput(field="task_id", reason="a print result names its task")
+        raise InvalidInput(field="task_id", reason=Text("a print result names its task"))
     if not results:
-        raise InvalidInput(field="results", reason="no document result to record")
+        raise InvalidInput(field="results", reason=Text("no document result to record"))
     cleaned = []
     for result in results:
         if result.status not in (PrintLog.Status.SUCCESS, PrintLog.Status.FAILED):
-            raise InvalidInput(field="status", reason=f"a print result is success or failed, not {result.status!r}")
+            raise InvalidInput(
+                field="status", reason=Text("a print result is success or failed, not %(status)r", status=result.status)
+            )
         if not result.document_id.strip():
-            raise InvalidInput(field="document_id", reason="a print result names its document")
+            raise InvalidInput(field="document_id", reason=Text("a print result names its document"))
         cleaned.append(DocumentResult(result.document_id.strip(), result.status, result.message))
     return cleaned
 

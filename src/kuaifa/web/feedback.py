@@ -3,15 +3,13 @@
 from django.contrib import messages
 from django.utils.translation import gettext
 
+from kuaifa.domain.shared import errors
 from kuaifa.domain.shared.errors import DomainError
 
 
 def sentence(err: DomainError) -> str:
-    template = gettext(err.template)
-    try:
-        return template % err.params if err.params else template
-    except (KeyError, TypeError, ValueError):
-        return template
+    """The refusal in the active language, its :class:`~kuaifa.domain.shared.errors.Text` parameters included."""
+    return errors.sentence(err, gettext)
 
 
 def refused(request, err: DomainError) -> None:

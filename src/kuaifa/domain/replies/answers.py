@@ -18,6 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from kuaifa.domain.replies.matching import InvalidReplyRule, Rule
+from kuaifa.domain.shared.errors import Text
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -86,12 +87,20 @@ def check_template(name: str, template: str) -> None:
     try:
         unknown = template_fields(template) - FIELDS
     except ValueError as error:
-        raise InvalidReplyRule(name=name, reason=f"the template's braces do not pair: {error}") from None
+        raise InvalidReplyRule(
+            name=name, reason=Text("the template's braces do not pair: %(error)s", error=error)
+        ) from None
     if unknown:
-        raise InvalidReplyRule(name=name, reason=f"unknown field(s) {', '.join(sorted(unknown))}; use "
-                               f"{', '.join(sorted(FIELDS))}")  # fmt: skip
+        raise InvalidReplyRule(
+            name=name,
+            reason=Text(
+                "unknown field(s) %(unknown)s; use %(known)s",
+                unknown=", ".join(sorted(unknown)),
+                known=", ".join(sorted(FIELDS)),
+            ),
+        )
     if not template.strip():
-        raise InvalidReplyRule(name=name, reason="the reply is empty")
+        raise InvalidReplyRule(name=name, reason=Text("the reply is empty"))
 
 
 def render(template: str, facts: OrderFacts) -> str:
