@@ -576,7 +576,8 @@ def _items(values: tuple[str, ...], *, with_price: bool):
         qty_text, _sep, price_text = rest.partition("@")
         if not code or not qty_text.isdigit() or (price_text and not with_price):
             raise InvalidInput(
-                field=f"--item {number}", reason=f"{text!r}: expected CODE*QTY" + ("[@PRICE]" if with_price else "")
+                field=f"--item {number}",
+                reason=Text("%(text)r: expected CODE*QTY%(price)s", text=text, price="[@PRICE]" if with_price else ""),
             )
         lines.append(ManualLine(code.strip(), int(qty_text), yuan_to_fen(price_text) if price_text else 0))
     return lines

@@ -98,14 +98,17 @@ def _manual_lines(lines: Sequence[ManualLine]) -> tuple[CanonicalLine, ...]:
     out = []
     for number, line in enumerate(lines, start=1):
         if line.sku_code not in known:
-            raise InvalidInput(field=f"line {number}", reason=Text("unknown SKU %(sku_code)r", sku_code=line.sku_code))
+            raise InvalidInput(
+                field=Text("line %(number)s", number=number),
+                reason=Text("unknown SKU %(sku_code)r", sku_code=line.sku_code),
+            )
         if line.quantity <= 0:
             raise InvalidInput(
-                field=f"line {number}",
+                field=Text("line %(number)s", number=number),
                 reason=Text("quantity must be positive, not %(quantity)s", quantity=line.quantity),
             )
         if line.unit_price_fen < 0:
-            raise InvalidInput(field=f"line {number}", reason=Text("a price cannot be negative"))
+            raise InvalidInput(field=Text("line %(number)s", number=number), reason=Text("a price cannot be negative"))
         out.append(
             CanonicalLine(
                 quantity=line.quantity,

@@ -85,4 +85,4 @@ class Actor:
         try:
             return cls(ActorKind(kind), name)
         except ValueError:
-            raise InvalidActor(value=stored, reason="unknown kind " + repr(kind)) from None
+            raise InvalidActor(value=stored, reason=Text("unknown kind %(kind)r", kind=kind)) from None

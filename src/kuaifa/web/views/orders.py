@@ -181,7 +181,8 @@ def _parse_lines(text: str) -> list[ManualLine]:
             price = yuan_to_fen(parts[2]) if len(parts) > 2 else 0
         except ValueError:
             raise InvalidInput(
-                field=f"line {number}", reason=Text("cannot read %(raw)r as SKU, quantity, price", raw=raw)
+                field=Text("line %(number)s", number=number),
+                reason=Text("cannot read %(raw)r as SKU, quantity, price", raw=raw),
             ) from None
         lines.append(ManualLine(parts[0], quantity, price))
     return lines
