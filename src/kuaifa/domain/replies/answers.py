@@ -86,10 +86,8 @@ def check_template(name: str, template: str) -> None:
     """Refuse a template with a field the order cannot fill, or broken braces."""
     try:
         unknown = template_fields(template) - FIELDS
-    except ValueError as error:
-        raise InvalidReplyRule(
-            name=name, reason=Text("the template's braces do not pair: %(error)s", error=error)
-        ) from None
+    except ValueError:
+        raise InvalidReplyRule(name=name, reason=Text("the template's braces do not pair: write {field}")) from None
     if unknown:
         raise InvalidReplyRule(
             name=name,
