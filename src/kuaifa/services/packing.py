@@ -303,7 +303,7 @@ def pack_order(
         raise NotFound(kind="order", key=order_id)
     reason = interception_reason(order)
     if reason:
-        raise PackRefused(order_sn=order.order_sn, reason=Text("%(reason)s; put the goods back", reason=reason))
+        raise PackRefused(order_sn=order.order_sn, reason=Text("%(reason)s; put the goods back", reason=Text(reason)))
     if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING):
         raise PackRefused(
             order_sn=order.order_sn,

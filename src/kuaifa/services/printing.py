@@ -97,17 +97,23 @@ def print_jobs_for(*, orders: Sequence[int] = (), wave: str | None = None, stati
         .exclude(status=PrintLog.Status.FAILED)
         .values_list("order_id", flat=True)
     )
-    problems = []
+    problems: list[Text] = []
     for order_id in ids:
         row = rows[order_id]
         if row["status"] not in PRINTABLE:
-            problems.append(f"{row['order_sn']} is {row['status']}")
+            problems.append(Text("%(order_sn)s is %(status)s", order_sn=row["order_sn"], status=Text(row["status"])))
         elif row["source"] not in OWN_SOURCES and order_id not in live:
-            problems.append(f"{row['order_sn']} has no e-waybill yet (take one first)")
+            problems.append(Text("%(order_sn)s has no e-waybill yet (take one first)", order_sn=row["order_sn"]))
         elif row["source"] not in OWN_SOURCES and not live[order_id].print_data:
-            problems.append(f"{row['order_sn']}: the platform gave no print data for {live[order_id].waybill_code}")
+            problems.append(
+                Text(
+                    "%(order_sn)s: the platform gave no print data for %(waybill_code)s",
+                    order_sn=row["order_sn"],
+                    waybill_code=live[order_id].waybill_code,
+                )
+            )
     if problems:
-        raise PrintRefused(reason="; ".join(problems))
+        raise PrintRefused(reason=Text.joined(problems))
     jobs = []
     for order_id, slot in targets:
         row, waybill, found = rows[order_id], live.get(order_id), contents.get(order_id)

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.carriers.tracking import Level, TrackingCheck, check_tracking_number
@@ -67,14 +68,14 @@ def uploads_to_platform(order: Order) -> bool:
 def interception_reason(order: Order) -> str | None:
     """Why a packed parcel must not leave (the platform changed its mind since picking), or None."""
     if order.status == OrderStatus.CANCELLED:
-        return "the order was cancelled"
+        return gettext_noop("the order was cancelled")
     if order.refund_status in (PlatformRefundStatus.IN_PROGRESS, PlatformRefundStatus.REFUNDING,
                                PlatformRefundStatus.REFUNDED):  # fmt: skip
-        return "the buyer asked for a refund"
+        return gettext_noop("the buyer asked for a refund")
     if order.risk_control_status == 1:
-        return "the platform is reviewing the order (risk control)"
+        return gettext_noop("the platform is reviewing the order (risk control)")
     if order.ship_hold:
-        return "the platform put the order on ship_hold"
+        return gettext_noop("the platform put the order on ship_hold")
     return None
 
 
@@ -162,7 +163,7 @@ def _ship(
         raise ShipRefused(order_sn=order.order_sn, reason=Text("it has already shipped"))
     reason = interception_reason(order)
     if reason:
-        raise ShipRefused(order_sn=order.order_sn, reason=reason)
+        raise ShipRefused(order_sn=order.order_sn, reason=Text(reason))
     if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING, OrderStatus.PACKED):
         raise ShipRefused(
             order_sn=order.order_sn, reason=Text("it is %(status)s, not ready to ship", status=Text(order.status))

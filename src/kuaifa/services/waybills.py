@@ -81,14 +81,19 @@ def _request(order: Order) -> WaybillRequest:
         raise WaybillRefused(reason=str(error)) from None
 
 
-def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> str | None:
+def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> Text | None:
     reason = interception_reason(order)
     if reason:
-        return reason
+        return Text(reason)
     if order.status not in READY:
-        return f"it is {order.status}, not ready to ship"
+        return Text("it is %(status)s, not ready to ship", status=Text(order.status))
     if live is not None and (live.state != Waybill.State.ISSUED or live.carrier_code != carrier_code):
-        return f"it holds waybill {live.carrier_code} {live.waybill_code} ({live.state}): cancel that one first"
+        return Text(
+            "it holds waybill %(carrier_code)s %(waybill_code)s (%(state)s): cancel that one first",
+            carrier_code=live.carrier_code,
+            waybill_code=live.waybill_code,
+            state=Text(live.state),
+        )
     return None
 
 
@@ -106,9 +111,13 @@ def issue_waybills(
     if missing:
         raise NotFound(kind="order", key=missing[0])
     live = {w.order_id: w for w in Waybill.objects.filter(order_id__in=ids).exclude(state=Waybill.State.CANCELLED)}
-    refused = [f"{orders[i].order_sn} ({reason})" for i in ids if (reason := _refusal(orders[i], code, live.get(i)))]
+    refused = [
+        Text("%(order_sn)s (%(reason)s)", order_sn=orders[i].order_sn, reason=reason)
+        for i in ids
+        if (reason := _refusal(orders[i], code, live.get(i)))
+    ]
     if refused:
-        raise WaybillRefused(reason="; ".join(refused))
+        raise WaybillRefused(reason=Text.joined(refused))
     wanted = [orders[i] for i in ids if i not in live]
     got = {w.order_sn: w for w in provider.issue(code, [_request(o) for o in wanted])} if wanted else {}
     for waybill in got.values():

@@ -8,7 +8,7 @@ inside a Chinese message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 
 def _same(template: str) -> str:
@@ -44,6 +44,12 @@ class Text:
 
     def __contains__(self, part: str) -> bool:
         return part in str(self)
+
+    @classmethod
+    def joined(cls, parts: Sequence[Text], separator: str = "; ") -> Text:
+        """Several reasons in one, each translated on its own."""
+        names = [f"part{i}" for i in range(len(parts))]
+        return cls(separator.join("%(" + n + ")s" for n in names), **dict(zip(names, parts, strict=True)))
 
 
 def fill(
