@@ -2,7 +2,10 @@
 
 import pytest
 
+from kuaifa.domain.shared.actor import Actor
 from tests.factories import NOW, make_order
+
+SETUP = Actor.system("test:setup")
 
 PASSWORDS = {role: f"kuaifa-{role}-2026" for role in ("owner", "service", "warehouse", "finance")}
 
@@ -17,7 +20,7 @@ def team(db, shop):
     from kuaifa.services.people import add_member
 
     for role, password in PASSWORDS.items():
-        add_member(role, role, password, actor="test:setup", now=NOW)
+        add_member(role, role, password, actor=SETUP, now=NOW)
     return PASSWORDS
 
 
@@ -36,8 +39,8 @@ def signed_in(client, team):
 def stocked(shop, catalog):
     from kuaifa.services.inventory import receive_stock
 
-    receive_stock("TEA-001", 5, actor="test:setup", now=NOW)
-    receive_stock("CUP-002", 5, actor="test:setup", now=NOW)
+    receive_stock("TEA-001", 5, actor=SETUP, now=NOW)
+    receive_stock("CUP-002", 5, actor=SETUP, now=NOW)
     return shop
 
 
@@ -46,9 +49,9 @@ def ingest(shop, orders, *, review: bool = True):
     from kuaifa.services.intake import ingest_orders
     from kuaifa.services.review import review_orders
 
-    ingest_orders(shop, orders, source=Order.Source.API, actor="test:setup", now=NOW)
+    ingest_orders(shop, orders, source=Order.Source.API, actor=SETUP, now=NOW)
     if review:
-        review_orders(actor="test:setup", now=NOW)
+        review_orders(actor=SETUP, now=NOW)
     return {o.order_sn: Order.objects.get(shop=shop, order_sn=o.order_sn) for o in orders}
 
 

@@ -63,10 +63,11 @@ def test_receive_stock_from_the_page_moves_the_ledger_with_the_person(signed_in,
 
 
 def test_one_click_mapping_unholds_orders_on_the_next_review(signed_in, shop, catalog):
+    from kuaifa.domain.shared.actor import Actor
     from kuaifa.services.inventory import receive_stock
     from tests.factories import NOW
 
-    receive_stock("TEA-001", 3, actor="t", now=NOW)
+    receive_stock("TEA-001", 3, actor=Actor.system("t"), now=NOW)
     order = make_order("UNMAPPED1", ("NO-SUCH", 1))
     listing = replace(order.lines[0], outer_id="", goods_id="777", platform_sku_id="888", goods_name="神秘茶")
     order = replace(order, lines=(listing,))
