@@ -35,5 +35,5 @@ def test_an_account_that_cannot_be_stored_is_refused_before_anything_changes(mon
     result = CliRunner().invoke(cli, ["stock", "receive", "TEA-001", "3", "--create-warehouse"])
 
     assert result.exit_code == 1
-    assert "[actor.invalid]" in result.output and "longer than 64 characters" in result.output
+    assert "[actor.invalid]" in result.output and "保存后超过 64 个字符" in result.output
     assert not StockMove.objects.exists()

@@ -153,7 +153,7 @@ def test_duplicated_code_is_a_problem_and_the_first_row_stands():
     )
 
     assert specs == [SkuSpec(code="TEA-001", name="甲")]
-    assert problems == [RowProblem(3, "商家编码", "TEA-001", "duplicate of row 2")]
+    assert problems == [RowProblem(3, "商家编码", "TEA-001", "与第 2 行重复，请删去一行")]
 
 
 def test_missing_code_column_is_one_problem_and_nothing_is_read():
@@ -171,23 +171,23 @@ def test_only_the_code_column_is_required():
 @pytest.mark.parametrize(
     ("values", "problem"),
     [
-        ({"商家编码": "", "名称": "没有编码"}, RowProblem(2, "商家编码", "", "required value is empty")),
-        ({"重量(g)": "12.5"}, RowProblem(2, "重量(g)", "12.5", "must be a whole number, 0 or more")),
-        ({"长(mm)": "-1"}, RowProblem(2, "长(mm)", "-1", "must be a whole number, 0 or more")),
+        ({"商家编码": "", "名称": "没有编码"}, RowProblem(2, "商家编码", "", "必填项为空，请填写")),
+        ({"重量(g)": "12.5"}, RowProblem(2, "重量(g)", "12.5", "必须是不小于 0 的整数")),
+        ({"长(mm)": "-1"}, RowProblem(2, "长(mm)", "-1", "必须是不小于 0 的整数")),
         ({"库位": "A" * 33}, RowProblem(2, "库位", "A" * 33, "超过 32 个字符")),
         ({"商家编码": "X" * 65}, RowProblem(2, "商家编码", "X" * 65, "超过 64 个字符")),
         (
             {"组合明细": "TEA-001*0"},
-            RowProblem(2, "组合明细", "TEA-001*0", "'TEA-001*0': write a component as code*count, e.g. TEA-001*2"),
+            RowProblem(2, "组合明细", "TEA-001*0", "'TEA-001*0'：子商品请写成 商家编码*数量，例如 TEA-001*2"),
         ),
         (
             {"组合明细": "TEA-001 2"},
-            RowProblem(2, "组合明细", "TEA-001 2", "'TEA-001 2': write a component as code*count, e.g. TEA-001*2"),
+            RowProblem(2, "组合明细", "TEA-001 2", "'TEA-001 2'：子商品请写成 商家编码*数量，例如 TEA-001*2"),
         ),
-        ({"组合明细": "BOX*1"}, RowProblem(2, "组合明细", "BOX*1", "a bundle cannot contain itself")),
+        ({"组合明细": "BOX*1"}, RowProblem(2, "组合明细", "BOX*1", "组合商品不能包含它自己")),
         (
             {"组合明细": "TEA-001*1;TEA-001*2"},
-            RowProblem(2, "组合明细", "TEA-001*1;TEA-001*2", "component TEA-001 is listed twice"),
+            RowProblem(2, "组合明细", "TEA-001*1;TEA-001*2", "子商品 TEA-001 写了两次，请合并"),
         ),
     ],
 )
@@ -232,10 +232,10 @@ def test_stock_sheet_without_warehouse_column_counts_into_main():
 @pytest.mark.parametrize(
     ("row", "problem"),
     [
-        (("TEA-001", "MAIN", ""), RowProblem(2, "数量", "", "required value is empty")),
-        (("TEA-001", "MAIN", "-5"), RowProblem(2, "数量", "-5", "must be a whole number, 0 or more")),
-        (("TEA-001", "MAIN", "2.5"), RowProblem(2, "数量", "2.5", "must be a whole number, 0 or more")),
-        (("", "MAIN", "5"), RowProblem(2, "商家编码", "", "required value is empty")),
+        (("TEA-001", "MAIN", ""), RowProblem(2, "数量", "", "必填项为空，请填写")),
+        (("TEA-001", "MAIN", "-5"), RowProblem(2, "数量", "-5", "必须是不小于 0 的整数")),
+        (("TEA-001", "MAIN", "2.5"), RowProblem(2, "数量", "2.5", "必须是不小于 0 的整数")),
+        (("", "MAIN", "5"), RowProblem(2, "商家编码", "", "必填项为空，请填写")),
     ],
 )
 def test_an_invalid_stock_row_is_a_problem_and_yields_nothing(row, problem):
@@ -246,7 +246,7 @@ def test_counting_a_sku_twice_in_one_warehouse_is_a_problem():
     counts, problems = parse_stock_sheet(stock_table(("TEA-001", "", "5"), ("TEA-001", "MAIN", "6")))
 
     assert counts == [StockCount(sku_code="TEA-001", warehouse="MAIN", quantity=5)]
-    assert problems == [RowProblem(3, "商家编码", "TEA-001", "counted twice for MAIN: see row 2")]
+    assert problems == [RowProblem(3, "商家编码", "TEA-001", "在仓库 MAIN 中盘点了两次：见第 2 行，请合并为一行")]
 
 
 @pytest.mark.parametrize(

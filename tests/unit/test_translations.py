@@ -14,7 +14,16 @@ import kuaifa
 
 SRC = Path(kuaifa.__file__).resolve().parent
 PO = SRC / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-KEYWORDS = ["gettext", "gettext_lazy", "gettext_noop", "_", "pgettext:1c,2", "ngettext:1,2", "ngettext_lazy:1,2"]
+KEYWORDS = [
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "_",
+    "Text",
+    "pgettext:1c,2",
+    "ngettext:1,2",
+    "ngettext_lazy:1,2",
+]
 
 
 def catalogue(po: Path, tmp: Path) -> dict:

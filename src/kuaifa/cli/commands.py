@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
 from kuaifa.cli.render import explanation_lines, money, show_time, table
+from kuaifa.domain.shared.errors import Text
 
 
 def _shop(name: str):
@@ -30,7 +31,9 @@ def _order(order_sn: str, shop_name: str | None):
     if not found:
         raise NotFound(kind="order", key=order_sn)
     if len(found) > 1:
-        raise InvalidInput(field="--shop", reason=f"{order_sn} exists in several shops; name the shop")
+        raise InvalidInput(
+            field="--shop", reason=Text("%(order_sn)s exists in several shops; name the shop", order_sn=order_sn)
+        )
     return found[0]
 
 
@@ -573,7 +576,8 @@ def _items(values: tuple[str, ...], *, with_price: bool):
         qty_text, _sep, price_text = rest.partition("@")
         if not code or not qty_text.isdigit() or (price_text and not with_price):
             raise InvalidInput(
-                field=f"--item {number}", reason=f"{text!r}: expected CODE*QTY" + ("[@PRICE]" if with_price else "")
+                field=f"--item {number}",
+                reason=Text("%(text)r: expected CODE*QTY%(price)s", text=text, price="[@PRICE]" if with_price else ""),
             )
         lines.append(ManualLine(code.strip(), int(qty_text), yuan_to_fen(price_text) if price_text else 0))
     return lines

@@ -14,7 +14,7 @@ from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, fill
 
 
 class ConfigError(DomainError):
@@ -79,11 +79,7 @@ def explain(error: BaseException) -> tuple[str, str] | None:
     params = {
         k: gettext(v) if k in TRANSLATED_PARAMS and isinstance(v, str) and v else v for k, v in refusal.params.items()
     }
-    try:
-        message = translate(refusal.template, params or None)
-    except (KeyError, TypeError, ValueError):
-        message = refusal.message
-    return refusal.code, message
+    return refusal.code, fill(gettext(refusal.template), params, gettext, refusal.template)
 
 
 def _reason(error: BaseException) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kuaifa.cli.commands import _order, _shop
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
 from kuaifa.cli.render import money, show_time
+from kuaifa.domain.shared.errors import Text
 
 
 def _size(value: str) -> tuple[int, int, int]:
@@ -18,7 +19,9 @@ def _size(value: str) -> tuple[int, int, int]:
 
     parts = value.lower().replace("×", "x").replace("*", "x").split("x")
     if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
-        raise InvalidInput(field="--size", reason=f"{value!r}: expected LxWxH in mm, e.g. 300x200x150")
+        raise InvalidInput(
+            field="--size", reason=Text("%(value)r: expected LxWxH in mm, e.g. 300x200x150", value=value)
+        )
     length, width, height = (int(p) for p in parts)
     return length, width, height
 
@@ -258,11 +261,11 @@ def _document_orders(wave_code: str | None, order_sns: tuple[str, ...], shop_nam
     from kuaifa.services.labels import wave_order_ids
 
     if bool(wave_code) == bool(order_sns):
-        raise InvalidInput(field="orders", reason="give either --wave WAVE or one or more order numbers")
+        raise InvalidInput(field="orders", reason=Text("give either --wave WAVE or one or more order numbers"))
     if wave_code:
         found, ids = wave_order_ids(wave_code)
         if not ids:
-            raise InvalidInput(field="--wave", reason=f"wave {found.code} has no orders to print")
+            raise InvalidInput(field="--wave", reason=Text("wave %(code)s has no orders to print", code=found.code))
         return found.id, ids
     return None, [_order(sn, shop_name).id for sn in dict.fromkeys(order_sns)]
 
@@ -378,7 +381,9 @@ def _since(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(field="--since", reason=f"{value!r}: expected a date such as 2026-11-26") from None
+        raise InvalidInput(
+            field="--since", reason=Text("%(value)r: expected a date such as 2026-11-26", value=value)
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 

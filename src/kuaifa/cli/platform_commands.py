@@ -11,6 +11,7 @@ from kuaifa.cli import commands
 from kuaifa.cli.commands import _order, _shop
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
 from kuaifa.cli.render import show_time
+from kuaifa.domain.shared.errors import Text
 
 
 @command(commands.shop, "add-pdd")
@@ -114,7 +115,9 @@ def sync(shop_name, once, one_window, follow, interval, push_url, as_json) -> No
     if follow and (once or one_window):
         from kuaifa.services.errors import InvalidInput
 
-        raise InvalidInput(field="--follow", reason="--follow keeps syncing; it does not go with --once/--one-window")
+        raise InvalidInput(
+            field="--follow", reason=Text("--follow keeps syncing; it does not go with --once/--one-window")
+        )
     if push_url and follow:
         _push_consumers(_pdd_shops(shop_name), push_url)
     while True:
@@ -463,7 +466,7 @@ def carriers(shop_name, refresh, as_json) -> None:
         if not shops:
             from kuaifa.services.errors import InvalidInput
 
-            raise InvalidInput(field="--shop", reason="no shop with platform credentials to fetch carriers with")
+            raise InvalidInput(field="--shop", reason=Text("no shop with platform credentials to fetch carriers with"))
         store_carriers(platform_for(shops[0]).carriers(), now=now())
     rows = [asdict(row) for row in carrier_catalogue()]
 
@@ -493,7 +496,9 @@ def ship_extra(order_sn, shop_name, parcels, kind, confirm_weak_tracking, as_jso
     for number, text in enumerate(parcels, start=1):
         carrier, _sep, tracking = text.partition(":")
         if not carrier.strip() or not tracking.strip():
-            raise InvalidInput(field=f"--parcel {number}", reason=f"{text!r}: expected CARRIER:TRACKING")
+            raise InvalidInput(
+                field=f"--parcel {number}", reason=Text("%(text)r: expected CARRIER:TRACKING", text=text)
+            )
         pairs.append((resolve_carrier(carrier).platform_id, tracking.strip()))
         confirm_tracking(*pairs[-1], confirmed=confirm_weak_tracking)
     order = _order(order_sn, shop_name)

@@ -7,6 +7,7 @@ import click
 from django.utils.translation import gettext as _
 
 from kuaifa.cli.main import cli, command, emit, json_option, now
+from kuaifa.domain.shared.errors import Text
 
 MESSAGE_COLUMNS = ("message", "消息", "买家消息", "内容")
 EXPECTED_COLUMNS = ("expected", "intent", "意图")
@@ -30,12 +31,14 @@ def load_messages(file: Path) -> list[tuple[int, str, str | None]]:
         raise InvalidInput(field=file.name, reason=str(err)) from None
     message = next((c for c in MESSAGE_COLUMNS if c in table.header), None)
     if message is None:
-        raise InvalidInput(field=file.name, reason=f"no message column (one of {', '.join(MESSAGE_COLUMNS)})")
+        raise InvalidInput(
+            field=file.name, reason=Text("no message column (one of %(names)s)", names=", ".join(MESSAGE_COLUMNS))
+        )
     expected = next((c for c in EXPECTED_COLUMNS if c in table.header), None)
     rows = []
     for number, row in table.rows:
         if not row.get(message, "").strip():
-            raise InvalidInput(field=f"{file.name} row {number}", reason="the message is empty")
+            raise InvalidInput(field=f"{file.name} row {number}", reason=Text("the message is empty"))
         rows.append((number, row[message], (row.get(expected) or "").strip() or None if expected else None))
     return rows
 
@@ -69,7 +72,7 @@ def reply(message, order_sn, shop_name, dry_run_file, show, as_json) -> None:
         _show_dry_run(report, show, as_json)
         return
     if not message:
-        raise InvalidInput(field="MESSAGE", reason="give the buyer's message, or --dry-run FILE")
+        raise InvalidInput(field="MESSAGE", reason=Text("give the buyer's message, or --dry-run FILE"))
     found = answer(message, order_sn=order_sn, shop_name=shop_name)
     data = {"message": message, "order_sn": order_sn, "rule": found.rule, "intent": found.intent, "reply": found.text}
 

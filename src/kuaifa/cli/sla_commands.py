@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from kuaifa.cli.commands import _shop
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
 from kuaifa.cli.render import money, show_time
+from kuaifa.domain.shared.errors import Text
 
 
 def _left(delta: timedelta | None) -> str:
@@ -186,7 +187,8 @@ def sla_policy(shop_name, thresholds, penalty_percent, penalty_min, penalty_max,
             marks = [int(part) for part in thresholds.split(",") if part.strip()]
         except ValueError:
             raise InvalidInput(
-                field="--thresholds", reason=f"{thresholds!r}: whole minutes, e.g. 1440,360,60,0"
+                field="--thresholds",
+                reason=Text("%(thresholds)r: whole minutes, e.g. 1440,360,60,0", thresholds=thresholds),
             ) from None
     row = set_policy(
         shop_name,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kuaifa.cli.commands import _order, _shop
 from kuaifa.cli.main import actor, cli, command, emit, json_option, now
+from kuaifa.domain.shared.errors import Text
 
 
 @cli.group()
@@ -46,7 +47,9 @@ def _sender(shop, name, mobile, province, city, district, address):
     try:
         return WaybillSender(name or shop.name, mobile, province, city, district, address)
     except ValueError as error:
-        raise InvalidInput(field="--sender-*", reason=f"{error} (options or KUAIFA_SENDER_* variables)") from None
+        raise InvalidInput(
+            field="--sender-*", reason=Text("%(error)s (options or KUAIFA_SENDER_* variables)", error=error)
+        ) from None
 
 
 def _orders_by_shop(wave_code: str | None, order_sns: tuple[str, ...], shop_name: str | None) -> dict[str, list[int]]:
@@ -56,11 +59,11 @@ def _orders_by_shop(wave_code: str | None, order_sns: tuple[str, ...], shop_name
     from kuaifa.services.labels import wave_order_ids
 
     if bool(wave_code) == bool(order_sns):
-        raise InvalidInput(field="orders", reason="give either --wave WAVE or one or more order numbers")
+        raise InvalidInput(field="orders", reason=Text("give either --wave WAVE or one or more order numbers"))
     if wave_code:
         found, ids = wave_order_ids(wave_code)
         if not ids:
-            raise InvalidInput(field="--wave", reason=f"wave {found.code} has no orders left to ship")
+            raise InvalidInput(field="--wave", reason=Text("wave %(code)s has no orders left to ship", code=found.code))
     else:
         ids = [_order(sn, shop_name).id for sn in dict.fromkeys(order_sns)]
     shops = document_orders(ids)

@@ -18,6 +18,7 @@ from kuaifa.domain.aftersales.refunds import refund_recorded
 from kuaifa.domain.orders.intake import fingerprint
 from kuaifa.domain.platform import SalesPlatform
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
@@ -163,7 +164,7 @@ def decide_case(
                             AgreeRefund(case.order_sn, case.after_sales_id, note), now=now)  # fmt: skip
         elif decision is Decision.AGREE_RETURN:
             if return_address_id is None:
-                raise InvalidInput(field="--address", reason="agreeing to a return needs the return address id")
+                raise InvalidInput(field="--address", reason=Text("agreeing to a return needs the return address id"))
             entry = enqueue(case.shop, f"agree_return:{case.shop_id}:{case.after_sales_id}",
                             AgreeReturn(case.order_sn, case.after_sales_id, return_address_id, note),
                             now=now)  # fmt: skip
@@ -182,9 +183,19 @@ def decide_case(
 
 def _restock(case: AfterSalesCase, warehouse: str, *, actor: Actor, now: datetime) -> int:
     if not case.outer_id or case.quantity <= 0:
-        raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no SKU code or quantity to restock")
+        raise InvalidInput(
+            field="case",
+            reason=Text(
+                "case %(after_sales_id)s names no SKU code or quantity to restock", after_sales_id=case.after_sales_id
+            ),
+        )
     if case.restocked_units or case.damaged_units:
-        raise InvalidInput(field="case", reason=f"case {case.after_sales_id}'s goods were counted back already")
+        raise InvalidInput(
+            field="case",
+            reason=Text(
+                "case %(after_sales_id)s's goods were counted back already", after_sales_id=case.after_sales_id
+            ),
+        )
     AfterSalesCase.objects.filter(id=case.id).update(restocked_units=case.quantity)
     put_back(case.outer_id, case.quantity, warehouse=warehouse, order_id=case.order_id, actor=actor, now=now,
              note=f"after-sales {case.after_sales_id}")  # fmt: skip

@@ -23,6 +23,7 @@ from django.db.models import F, Q
 
 from kuaifa.domain.alerts import routing, webhooks
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import Alert, AlertDelivery, AlertRoute, OrderEvent, Shop, ShopSlaPolicy, Webhook
 from kuaifa.persistence.secrets import seal, unseal
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -176,10 +177,10 @@ def escalate_due(*, actor: Actor, now: datetime) -> list[Alert]:
 def add_webhook(name: str, kind: str, url: str, *, secret: str = "", markdown: bool = True, now: datetime) -> Webhook:
     """Register a chat robot; the secret (钉钉 / 飞书 signing key) is sealed at rest."""
     if not name.strip():
-        raise InvalidInput(field="name", reason="a webhook needs a name")
+        raise InvalidInput(field="name", reason=Text("a webhook needs a name"))
     webhooks.check(kind, url)
     if Webhook.objects.filter(name=name).exists():
-        raise InvalidInput(field="name", reason=f"a webhook named {name!r} already exists")
+        raise InvalidInput(field="name", reason=Text("a webhook named %(name)r already exists", name=name))
     return Webhook.objects.create(name=name, kind=kind, url=url, secret=seal(secret), markdown=markdown, created_at=now)
 
 
@@ -196,7 +197,7 @@ def add_route(
 ) -> AlertRoute:
     """Send a role's alerts (of some kinds, from a severity up, for one shop or all) to a webhook."""
     if not role.strip():
-        raise InvalidInput(field="role", reason="a route needs a role")
+        raise InvalidInput(field="role", reason=Text("a route needs a role"))
     routing.rank(min_severity)
     hook = Webhook.objects.filter(name=webhook_name).first()
     if hook is None:

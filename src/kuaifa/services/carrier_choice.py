@@ -24,6 +24,7 @@ from kuaifa.domain.carriers.choice import (
 )
 from kuaifa.domain.carriers.timeliness import OnTimeRate, on_time_rates
 from kuaifa.domain.fulfilment.weighing import WeighedItem, expected_weight
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import CarrierTariff, Order
 from kuaifa.persistence.queries import order_contents
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -34,7 +35,7 @@ from kuaifa.services.timeliness import carrier_timeliness
 def import_tariffs(rows: Sequence[TariffRow], *, now: datetime) -> int:
     """Replace the tariff table with these rows, all or none."""
     if not rows:
-        raise InvalidInput(field="file", reason="the tariff sheet has no rows")
+        raise InvalidInput(field="file", reason=Text("the tariff sheet has no rows"))
     tariffs_from_rows(rows)  # the domain's checks (a province twice for one carrier …) before anything changes
     CarrierTariff.objects.all().delete()
     CarrierTariff.objects.bulk_create(
@@ -80,7 +81,7 @@ def choose_for_order(
     rows = stored_rows()
     if not rows:
         raise InvalidInput(
-            field="tariffs", reason="no carrier tariffs yet: import a sheet with `kuaifa carrier tariffs`"
+            field="tariffs", reason=Text("no carrier tariffs yet: import a sheet with `kuaifa carrier tariffs`")
         )
     contents = order_contents([order.id])[order.id]
     weight = expected_weight(

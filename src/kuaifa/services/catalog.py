@@ -10,7 +10,7 @@ from django.db import transaction
 from kuaifa.domain.inventory.bundles import check_graph
 from kuaifa.domain.inventory.catalog import SkuSpec
 from kuaifa.domain.orders.review import parse_rules
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import BundleComponent, PlatformSku, Reservation, Shop, Sku, StockLevel, Warehouse
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.review_due import (
@@ -28,11 +28,11 @@ def add_shop(name: str, *, platform: str = Shop.Platform.PDD, ship_by_hours: int
     """Register a shop; names are unique because every command names shops by name."""
     name = name.strip()
     if not name:
-        raise InvalidInput(field="name", reason="a shop needs a name")
+        raise InvalidInput(field="name", reason=Text("a shop needs a name"))
     if platform not in Shop.Platform.values:
-        raise InvalidInput(field="platform", reason=f"unknown platform {platform!r}")
+        raise InvalidInput(field="platform", reason=Text("unknown platform %(platform)r", platform=platform))
     if Shop.objects.filter(name=name).exists():
-        raise InvalidInput(field="name", reason=f"a shop named {name!r} already exists")
+        raise InvalidInput(field="name", reason=Text("a shop named %(name)r already exists", name=name))
     return Shop.objects.create(name=name, platform=platform, ship_by_hours=ship_by_hours, created_at=now)
 
 
@@ -101,7 +101,8 @@ def upsert_skus(specs: Sequence[SkuSpec], *, now: datetime) -> SkuImportReport:
         known = set(Sku.objects.filter(code__in=missing).values_list("code", flat=True))
         if missing - known:
             raise InvalidInput(
-                field="组合明细", reason=f"unknown component SKU(s): {', '.join(sorted(missing - known))}"
+                field="组合明细",
+                reason=Text("unknown component SKU(s): %(names)s", names=", ".join(sorted(missing - known))),
             )
         existing |= {sku.code: sku for sku in Sku.objects.filter(code__in=missing)}
     recomposed: list[int] = []

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import Shop, ShopCredential
 from kuaifa.persistence.secrets import SecretUnreadable, current_key, seal, unseal
 from kuaifa.services.catalog import add_shop
@@ -47,7 +47,7 @@ def connect_pdd_shop(
     for field, value in (("--client-id", client_id), ("--client-secret", client_secret),
                          ("--access-token", access_token), ("--gateway", gateway_url)):  # fmt: skip
         if not value.strip():
-            raise InvalidInput(field=field, reason="required")
+            raise InvalidInput(field=field, reason=Text("required"))
     # sealed before the shop is created: without a key there is no shop either
     sealed = {"client_secret": seal(client_secret), "access_token": seal(access_token),
               "refresh_token": seal(refresh_token)}  # fmt: skip

@@ -18,7 +18,7 @@ from kuaifa.domain.inventory.catalog import StockCount
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import Order, OrderEvent, Reservation, Sku, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.queries import bundle_components
 from kuaifa.services.audit import event
@@ -51,7 +51,9 @@ def _level_for(sku_code: str, warehouse_code: str, *, create_warehouse: bool = F
     if sku is None:
         raise NotFound(kind="SKU", key=sku_code)
     if sku.is_bundle:
-        raise InvalidInput(field="sku", reason=f"{sku_code} is a bundle: stock is kept on its components")
+        raise InvalidInput(
+            field="sku", reason=Text("%(sku_code)s is a bundle: stock is kept on its components", sku_code=sku_code)
+        )
     warehouse: Warehouse | None
     if create_warehouse:
         warehouse = ensure_warehouse(warehouse_code)
@@ -79,7 +81,10 @@ def _move(
     before = current["on_hand"]
     after = count if count is not None else before + (delta or 0)
     if after < 0:
-        raise InvalidInput(field="quantity", reason=f"{level.sku.code}: on hand cannot go below zero ({after})")
+        raise InvalidInput(
+            field="quantity",
+            reason=Text("%(code)s: on hand cannot go below zero (%(after)s)", code=level.sku.code, after=after),
+        )
     released: tuple[str, ...] = ()
     if after != before:
         if after < current["reserved"]:
@@ -169,7 +174,10 @@ def receive_stock(
 ) -> StockChange:
     """Goods arrived (入库): on hand rises; orders waiting for this stock are reviewed again after commit."""
     if quantity <= 0:
-        raise InvalidInput(field="quantity", reason=f"a receipt must be a positive number of units, not {quantity}")
+        raise InvalidInput(
+            field="quantity",
+            reason=Text("a receipt must be a positive number of units, not %(quantity)s", quantity=quantity),
+        )
     with transaction.atomic(durable=True):
         change = _move(
             _level_for(sku_code, warehouse, create_warehouse=create_warehouse),
@@ -195,7 +203,7 @@ def adjust_stock(
 ) -> StockChange:
     """A correction (调整: damage, found units), signed."""
     if delta == 0:
-        raise InvalidInput(field="quantity", reason="an adjustment of zero changes nothing")
+        raise InvalidInput(field="quantity", reason=Text("an adjustment of zero changes nothing"))
     with transaction.atomic(durable=True):
         change = _move(
             _level_for(sku_code, warehouse, create_warehouse=create_warehouse),
@@ -219,10 +227,19 @@ def stocktake(
         for count in counts:
             key = (count.sku_code, count.warehouse)
             if key in seen:
-                raise InvalidInput(field="商家编码", reason=f"{count.sku_code} counted twice in {count.warehouse}")
+                raise InvalidInput(
+                    field="商家编码",
+                    reason=Text(
+                        "%(sku_code)s counted twice in %(warehouse)s",
+                        sku_code=count.sku_code,
+                        warehouse=count.warehouse,
+                    ),
+                )
             seen.add(key)
             if count.quantity < 0:
-                raise InvalidInput(field="数量", reason=f"{count.sku_code}: a count cannot be negative")
+                raise InvalidInput(
+                    field="数量", reason=Text("%(sku_code)s: a count cannot be negative", sku_code=count.sku_code)
+                )
         levels = [_level_for(c.sku_code, c.warehouse, create_warehouse=create_warehouse) for c in counts]
         lock_levels(level.id for level in levels)  # every counted row at once, in id order (no deadlocks)
         changes = [
@@ -249,7 +266,10 @@ def put_back(
     if sku is None:
         raise NotFound(kind="SKU", key=sku_code)
     if quantity <= 0:
-        raise InvalidInput(field="quantity", reason=f"a return must be a positive number of units, not {quantity}")
+        raise InvalidInput(
+            field="quantity",
+            reason=Text("a return must be a positive number of units, not %(quantity)s", quantity=quantity),
+        )
     codes = dict(Sku.objects.values_list("id", "code").filter(id__in=[s for s, _ in _expanded(sku.id, 1)]))
     changes = [
         _move(_level_for(codes[component], warehouse, create_warehouse=True), StockMove.Kind.RETURN, delta=units,

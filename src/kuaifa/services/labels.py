@@ -24,7 +24,7 @@ from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, build_pick_list
 from kuaifa.domain.fulfilment.waves import WaveOrder as PlannedOrder
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import PrintLog, Wave, WaveOrder
 from kuaifa.persistence.queries import (
@@ -179,7 +179,7 @@ def wave_order_ids(wave_code: str) -> tuple[Wave, list[int]]:
 def label_data(order_ids: Sequence[int], *, skip_unshipped: bool = False) -> LabelBatch:
     """Labels for ``order_ids`` in the order given; refused (listing them) if some have no tracking number."""
     if not order_ids:
-        raise InvalidInput(field="orders", reason="nothing to print")
+        raise InvalidInput(field="orders", reason=Text("nothing to print"))
     rows = document_orders(order_ids)
     contents = order_contents(order_ids)
     fetched = logistics_company_names()
@@ -218,7 +218,7 @@ def label_data(order_ids: Sequence[int], *, skip_unshipped: bool = False) -> Lab
 def slip_data(order_ids: Sequence[int]) -> list[SlipInfo]:
     """Packing slips in the order given: every physical unit with its enclosures, then the parcel's own."""
     if not order_ids:
-        raise InvalidInput(field="orders", reason="nothing to print")
+        raise InvalidInput(field="orders", reason=Text("nothing to print"))
     rows = document_orders(order_ids)
     contents = order_contents(order_ids)
     fetched = logistics_company_names()
@@ -280,7 +280,7 @@ def log_print(
     """Record that ``kind`` was printed for these orders (labels, slips; ``wave_id`` says which wave they came with)
     or for the wave itself (pick list); a document printed before is recorded as a reprint."""
     if kind not in PrintLog.Kind.values:
-        raise InvalidInput(field="kind", reason=f"unknown document kind {kind!r}")
+        raise InvalidInput(field="kind", reason=Text("unknown document kind %(kind)r", kind=kind))
     ids = list(dict.fromkeys(order_ids))
     if ids:
         before = printed_before(kind, order_ids=ids)
@@ -294,6 +294,6 @@ def log_print(
         rows = [(kind, None, wave_id, bool(before), actor.stored, now)]
         reprints = tuple(Wave.objects.filter(id=wave_id).values_list("code", flat=True)) if before else ()
     else:
-        raise InvalidInput(field="orders", reason="a print is of some orders or of a wave")
+        raise InvalidInput(field="orders", reason=Text("a print is of some orders or of a wave"))
     insert_rows(PrintLog, ("kind", "order_id", "wave_id", "reprint", "actor", "at"), rows)
     return PrintReport(len(rows), reprints)

@@ -13,6 +13,7 @@ from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder, Receiv
 from kuaifa.domain.orders.review import WAIVABLE, HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import Order, OrderLine, Shop, Sku
 from kuaifa.services.audit import event
@@ -48,7 +49,7 @@ def _save_status(
         waived_reasons=order.waived_reasons,
     )
     if not changed:
-        raise OrderConflict(order_sn=order.order_sn, reason="changed by someone else meanwhile; try again")
+        raise OrderConflict(order_sn=order.order_sn, reason=Text("changed by someone else meanwhile; try again"))
     event(order.id, kind, actor=actor, now=now, from_status=previous, to_status=target, **details).save()
 
 
@@ -92,16 +93,22 @@ class ManualLine:
 
 def _manual_lines(lines: Sequence[ManualLine]) -> tuple[CanonicalLine, ...]:
     if not lines:
-        raise InvalidInput(field="lines", reason="an order needs at least one item")
+        raise InvalidInput(field="lines", reason=Text("an order needs at least one item"))
     known = dict(Sku.objects.filter(code__in=[line.sku_code for line in lines]).values_list("code", "name"))
     out = []
     for number, line in enumerate(lines, start=1):
         if line.sku_code not in known:
-            raise InvalidInput(field=f"line {number}", reason=f"unknown SKU {line.sku_code!r}")
+            raise InvalidInput(
+                field=Text("line %(number)s", number=number),
+                reason=Text("unknown SKU %(sku_code)r", sku_code=line.sku_code),
+            )
         if line.quantity <= 0:
-            raise InvalidInput(field=f"line {number}", reason=f"quantity must be positive, not {line.quantity}")
+            raise InvalidInput(
+                field=Text("line %(number)s", number=number),
+                reason=Text("quantity must be positive, not %(quantity)s", quantity=line.quantity),
+            )
         if line.unit_price_fen < 0:
-            raise InvalidInput(field=f"line {number}", reason="a price cannot be negative")
+            raise InvalidInput(field=Text("line %(number)s", number=number), reason=Text("a price cannot be negative"))
         out.append(
             CanonicalLine(
                 quantity=line.quantity,
@@ -134,7 +141,10 @@ def create_manual_order(
                        address_mask=mask_address(receiver.address), is_plaintext=True)  # fmt: skip
     order_sn = order_sn.strip() or f"M{now.astimezone(CHINA):%y%m%d%H%M%S%f}"
     if Order.objects.filter(shop=shop, order_sn=order_sn).exists():
-        raise InvalidInput(field="order_sn", reason=f"{order_sn} already exists in shop {shop.name}")
+        raise InvalidInput(
+            field="order_sn",
+            reason=Text("%(order_sn)s already exists in shop %(name)s", order_sn=order_sn, name=shop.name),
+        )
     goods = sum(line.quantity * line.unit_price_fen for line in canonical_lines)
     order = CanonicalOrder(
         order_sn=order_sn,

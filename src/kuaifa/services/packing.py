@@ -29,7 +29,7 @@ from kuaifa.domain.fulfilment.weighing import WeighedItem, WeighResult, WeighTol
 from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.bundles import load_bundle_graph
 from kuaifa.persistence.models import BoxType, Order, OrderEvent, PackRecord, Sku, WaveOrder
 from kuaifa.persistence.queries import OrderContents, ParcelUnit, order_contents
@@ -120,9 +120,9 @@ def upsert_box_type(
     Returns the row and whether it was created."""
     code = code.strip()
     if not code:
-        raise InvalidInput(field="code", reason="a box type needs a code")
+        raise InvalidInput(field="code", reason=Text("a box type needs a code"))
     if stock < 0:
-        raise InvalidInput(field="stock", reason=f"a count cannot be negative, not {stock}")
+        raise InvalidInput(field="stock", reason=Text("a count cannot be negative, not %(stock)s", stock=stock))
     box = Box(code, length_mm, width_mm, height_mm, max_load_g, price_fen, weight_g, name)  # validates
     values = {"name": box.name, "length_mm": box.length_mm, "width_mm": box.width_mm, "height_mm": box.height_mm,
               "max_load_g": box.max_load_g, "weight_g": box.weight_g, "price_fen": box.price_fen, "stock": stock,
@@ -232,7 +232,10 @@ def _choose(
         return row, fit
     if items is None:
         unknown = ", ".join(u.sku_code for u in units if min(u.length_mm, u.width_mm, u.height_mm) == 0)
-        raise PackRefused(order_sn=order_sn, reason=f"no dimensions for {unknown} in the SKU master: name the box")
+        raise PackRefused(
+            order_sn=order_sn,
+            reason=Text("no dimensions for %(unknown)s in the SKU master: name the box", unknown=unknown),
+        )
     rows = {row.code: row for row in BoxType.objects.filter(stock__gt=0)}
     choice = choose_box(items, [_box(row) for row in rows.values()])
     if choice.box is None:
@@ -255,7 +258,10 @@ def _weigh(
     if measured_g is None:
         return expected.grams, expected.unknown_skus, None
     if isinstance(measured_g, bool) or not isinstance(measured_g, int) or measured_g <= 0:
-        raise InvalidInput(field="weight", reason=f"a scale reading is whole grams above 0, not {measured_g!r}")
+        raise InvalidInput(
+            field="weight",
+            reason=Text("a scale reading is whole grams above 0, not %(measured_g)r", measured_g=measured_g),
+        )
     result = check_weight(expected.grams, measured_g, tolerance)
     if not result.ok and not force:
         verdict = "too light (a unit missing?)" if result.difference_g < 0 else "too heavy (an extra or wrong unit?)"
@@ -297,14 +303,17 @@ def pack_order(
         raise NotFound(kind="order", key=order_id)
     reason = interception_reason(order)
     if reason:
-        raise PackRefused(order_sn=order.order_sn, reason=f"{reason}; put the goods back")
+        raise PackRefused(order_sn=order.order_sn, reason=Text("%(reason)s; put the goods back", reason=Text(reason)))
     if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING):
-        raise PackRefused(order_sn=order.order_sn, reason=f"it is {order.status}, not waiting to be packed")
+        raise PackRefused(
+            order_sn=order.order_sn,
+            reason=Text("it is %(status)s, not waiting to be packed", status=Text(order.status)),
+        )
     contents = order_contents([order.id]).get(order.id)
     if contents is not None and contents.problem:
         raise PackRefused(order_sn=order.order_sn, reason=contents.problem)
     if contents is None or not contents.units or contents.unmapped:
-        raise PackRefused(order_sn=order.order_sn, reason="some of its lines are not mapped to a SKU")
+        raise PackRefused(order_sn=order.order_sn, reason=Text("some of its lines are not mapped to a SKU"))
 
     scans = unbundle_scans(scans)
     session = start_session(contents, scans)
@@ -361,5 +370,5 @@ def _move_to_packed(order: Order, *, actor: Actor, now: datetime, details: dict[
         status=current, version=F("version") + len(steps), updated_at=now
     )
     if not changed:
-        raise OrderConflict(order_sn=order.order_sn, reason="changed by someone else meanwhile; try again")
+        raise OrderConflict(order_sn=order.order_sn, reason=Text("changed by someone else meanwhile; try again"))
     OrderEvent.objects.bulk_create(events)

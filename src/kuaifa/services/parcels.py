@@ -13,6 +13,7 @@ from django.db import transaction
 
 from kuaifa.domain.orders.status import AFTER_SHIPMENT
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import Order, Shipment
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -32,7 +33,12 @@ def _shipped_order(order_id: int) -> Order:
     if order is None:
         raise NotFound(kind="order", key=order_id)
     if order.status not in AFTER_SHIPMENT:
-        raise InvalidInput(field="order", reason=f"{order.order_sn} has not shipped yet ({order.status})")
+        raise InvalidInput(
+            field="order",
+            reason=Text(
+                "%(order_sn)s has not shipped yet (%(status)s)", order_sn=order.order_sn, status=Text(order.status)
+            ),
+        )
     return order
 
 
@@ -44,7 +50,12 @@ def _number_free(order: Order, logistics_id: int, tracking_number: str) -> None:
         .first()
     )
     if taken:
-        raise InvalidInput(field="tracking_number", reason=f"{tracking_number} is already used by {taken}")
+        raise InvalidInput(
+            field="tracking_number",
+            reason=Text(
+                "%(tracking_number)s is already used by %(taken)s", tracking_number=tracking_number, taken=taken
+            ),
+        )
 
 
 @transaction.atomic(durable=True)
@@ -53,7 +64,7 @@ def ship_extra_parcels(
 ) -> list[Shipment]:
     """Record more parcels of a shipped order and queue their upload as extra logistics."""
     if not parcels or any(not number.strip() for _, number in parcels):
-        raise InvalidInput(field="parcels", reason="each extra parcel needs a carrier id and a tracking number")
+        raise InvalidInput(field="parcels", reason=Text("each extra parcel needs a carrier id and a tracking number"))
     order = _shipped_order(order_id)
     state = Shipment.Upload.PENDING if uploads_to_platform(order) else Shipment.Upload.NOT_NEEDED
     created = []
@@ -82,11 +93,14 @@ def correct_shipment(
     """The primary parcel's carrier or number was wrong: fix it here and overwrite it on the platform."""
     tracking_number = tracking_number.strip()
     if not tracking_number:
-        raise InvalidInput(field="tracking_number", reason="a correction needs the right tracking number")
+        raise InvalidInput(field="tracking_number", reason=Text("a correction needs the right tracking number"))
     order = _shipped_order(order_id)
     shipment = Shipment.objects.filter(order=order, is_primary=True).first()
     if shipment is None:
-        raise InvalidInput(field="order", reason=f"{order.order_sn} has no shipment recorded in Kuaifa to correct")
+        raise InvalidInput(
+            field="order",
+            reason=Text("%(order_sn)s has no shipment recorded in Kuaifa to correct", order_sn=order.order_sn),
+        )
     _number_free(order, logistics_id, tracking_number)
     before = (shipment.logistics_id, shipment.tracking_number)
     Shipment.objects.filter(id=shipment.id).update(

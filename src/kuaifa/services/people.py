@@ -15,6 +15,7 @@ from django.db import transaction
 
 from kuaifa.domain.access import Role
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import AccessEvent, ApiToken, Membership, Shop, Warehouse
 from kuaifa.services.errors import InvalidInput
 
@@ -25,7 +26,9 @@ def _named(model, names: Sequence[str], field: str, what: str) -> list:
     found = {getattr(x, field): x for x in model.objects.filter(**{f"{field}__in": names})}
     missing = [n for n in names if n not in found]
     if missing:
-        raise InvalidInput(field=what, reason=f"unknown {what}: {', '.join(missing)}")
+        raise InvalidInput(
+            field=what, reason=Text("unknown %(what)s: %(names)s", what=Text(what), names=", ".join(missing))
+        )
     return [found[n] for n in names]
 
 
@@ -44,16 +47,22 @@ def add_member(
     """A new login for the team. The password must pass the password rules; the name must be new."""
     username = username.strip()
     if not username:
-        raise InvalidInput(field="username", reason="a name is required")
+        raise InvalidInput(field="username", reason=Text("a name is required"))
     try:
         role = Role(role).value
     except ValueError:
-        raise InvalidInput(field="role", reason=f"{role!r} is not one of {', '.join(r.value for r in Role)}") from None
+        raise InvalidInput(
+            field="role",
+            reason=Text("%(role)r is not one of %(names)s", role=role, names=", ".join(r.value for r in Role)),
+        ) from None
     if language not in LANGUAGES:
-        raise InvalidInput(field="language", reason=f"{language!r} is not one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(
+            field="language",
+            reason=Text("%(language)r is not one of %(names)s", language=language, names=", ".join(LANGUAGES)),
+        )
     users = get_user_model()
     if users.objects.filter(username=username).exists():
-        raise InvalidInput(field="username", reason=f"{username} already exists")
+        raise InvalidInput(field="username", reason=Text("%(username)s already exists", username=username))
     try:
         validate_password(password)
     except ValidationError as err:
@@ -77,7 +86,10 @@ def add_member(
 def set_language(user_id: int, language: str, *, actor: Actor, now: datetime) -> None:
     """A person's interface language (zh-hans by default, English on request)."""
     if language not in LANGUAGES:
-        raise InvalidInput(field="language", reason=f"{language!r} is not one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(
+            field="language",
+            reason=Text("%(language)r is not one of %(names)s", language=language, names=", ".join(LANGUAGES)),
+        )
     Membership.objects.filter(user_id=user_id).update(language=language)
     AccessEvent.objects.create(
         kind="language_set", actor=actor.stored, details={"user_id": user_id, "language": language}, created_at=now
@@ -89,7 +101,7 @@ def reset_password(username: str, password: str, *, actor: Actor, now: datetime)
     """A new password for an existing person (the owner's job, or the demo's); the password rules apply."""
     user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
     if user is None:
-        raise InvalidInput(field="username", reason=f"no team member called {username}")
+        raise InvalidInput(field="username", reason=Text("no team member called %(username)s", username=username))
     try:
         validate_password(password, user)
     except ValidationError as err:
@@ -110,7 +122,7 @@ def issue_api_token(username: str, *, name: str = "", actor: Actor, now: datetim
     """A new API key for a team member, returned once; it carries that person's role and scope."""
     user = get_user_model().objects.filter(username=username, membership__isnull=False).first()
     if user is None:
-        raise InvalidInput(field="username", reason=f"no team member called {username}")
+        raise InvalidInput(field="username", reason=Text("no team member called %(username)s", username=username))
     key = f"kf_{secrets.token_urlsafe(32)}"
     ApiToken.objects.create(user=user, name=name[:64], key_sha256=token_hash(key), created_at=now)
     AccessEvent.objects.create(

@@ -26,7 +26,7 @@ from django.db import transaction
 
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import Order, OrderEvent, PrintLog, Waybill
 from kuaifa.persistence.queries import OrderContents, order_contents, wave_by_code, wave_members
 from kuaifa.services.audit import event
@@ -76,14 +76,14 @@ def _targets(order_ids: Sequence[int], wave: str | None) -> list[tuple[int, int 
         return [(m.order_id, m.slot) for m in wave_members(found.id) if m.status in PRINTABLE]
     ids = list(dict.fromkeys(order_ids))
     if not ids:
-        raise InvalidInput(field="orders", reason="name some orders or a wave to print")
+        raise InvalidInput(field="orders", reason=Text("name some orders or a wave to print"))
     return [(order_id, None) for order_id in ids]
 
 
 def print_jobs_for(*, orders: Sequence[int] = (), wave: str | None = None, station: str) -> list[PrintJob]:
     """The label of each order (or each order of ``wave`` in slot order) as the station should print it."""
     if not station.strip():
-        raise InvalidInput(field="station", reason="say which station prints")
+        raise InvalidInput(field="station", reason=Text("say which station prints"))
     targets = _targets(orders, wave)
     ids = [order_id for order_id, _ in targets]
     rows = {o["id"]: o for o in Order.objects.filter(id__in=ids).values("id", "order_sn", "source", "status")}
@@ -97,17 +97,23 @@ def print_jobs_for(*, orders: Sequence[int] = (), wave: str | None = None, stati
         .exclude(status=PrintLog.Status.FAILED)
         .values_list("order_id", flat=True)
     )
-    problems = []
+    problems: list[Text] = []
     for order_id in ids:
         row = rows[order_id]
         if row["status"] not in PRINTABLE:
-            problems.append(f"{row['order_sn']} is {row['status']}")
+            problems.append(Text("%(order_sn)s is %(status)s", order_sn=row["order_sn"], status=Text(row["status"])))
         elif row["source"] not in OWN_SOURCES and order_id not in live:
-            problems.append(f"{row['order_sn']} has no e-waybill yet (take one first)")
+            problems.append(Text("%(order_sn)s has no e-waybill yet (take one first)", order_sn=row["order_sn"]))
         elif row["source"] not in OWN_SOURCES and not live[order_id].print_data:
-            problems.append(f"{row['order_sn']}: the platform gave no print data for {live[order_id].waybill_code}")
+            problems.append(
+                Text(
+                    "%(order_sn)s: the platform gave no print data for %(waybill_code)s",
+                    order_sn=row["order_sn"],
+                    waybill_code=live[order_id].waybill_code,
+                )
+            )
     if problems:
-        raise PrintRefused(reason="; ".join(problems))
+        raise PrintRefused(reason=Text.joined(problems))
     jobs = []
     for order_id, slot in targets:
         row, waybill, found = rows[order_id], live.get(order_id), contents.get(order_id)
@@ -179,15 +185,17 @@ def record_print_results(
 
 def _clean(results: Sequence[DocumentResult], task_id: str) -> list[DocumentResult]:
     if not task_id:
-        raise InvalidInput(field="task_id", reason="a print result names its task")
+        raise InvalidInput(field="task_id", reason=Text("a print result names its task"))
     if not results:
-        raise InvalidInput(field="results", reason="no document result to record")
+        raise InvalidInput(field="results", reason=Text("no document result to record"))
     cleaned = []
     for result in results:
         if result.status not in (PrintLog.Status.SUCCESS, PrintLog.Status.FAILED):
-            raise InvalidInput(field="status", reason=f"a print result is success or failed, not {result.status!r}")
+            raise InvalidInput(
+                field="status", reason=Text("a print result is success or failed, not %(status)r", status=result.status)
+            )
         if not result.document_id.strip():
-            raise InvalidInput(field="document_id", reason="a print result names its document")
+            raise InvalidInput(field="document_id", reason=Text("a print result names its document"))
         cleaned.append(DocumentResult(result.document_id.strip(), result.status, result.message))
     return cleaned
 

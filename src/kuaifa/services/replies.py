@@ -32,6 +32,7 @@ from kuaifa.domain.replies.answers import (
     render,
 )
 from kuaifa.domain.replies.matching import HIDING_WORDS, Match, Rule, match, normalise
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import AfterSalesCase, LogisticsCompany, Order, ReplyRule, Shipment, Shop
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.tracking import latest_trace
@@ -95,7 +96,7 @@ def _reply(found: Match | None, facts: OrderFacts | None) -> Reply:
 def answer(message: str, *, order_sn: str | None = None, shop_name: str | None = None) -> Reply:
     """The reply to ``message`` about ``order_sn`` (or, without an order, a request for it)."""
     if not message.strip():
-        raise InvalidInput(field="message", reason="the message is empty")
+        raise InvalidInput(field="message", reason=Text("the message is empty"))
     order = _order(order_sn, shop_name) if order_sn else None
     rules = _rules(order.shop_id if order else None)
     found = match(message, rules, _segmenter(rules))
@@ -110,7 +111,9 @@ def _order(order_sn: str, shop_name: str | None) -> Order:
     if not found:
         raise NotFound(kind="order", key=order_sn)
     if len(found) > 1:
-        raise InvalidInput(field="--shop", reason=f"{order_sn} exists in several shops; name the shop")
+        raise InvalidInput(
+            field="--shop", reason=Text("%(order_sn)s exists in several shops; name the shop", order_sn=order_sn)
+        )
     return found[0]
 
 
@@ -217,7 +220,7 @@ def add_rule(
 ) -> ReplyRule:
     """A merchant's rule: keyword groups ("退款 到账" = both words) or a pattern → a template with order fields."""
     if ReplyRule.objects.filter(name=name).exists():
-        raise InvalidInput(field="name", reason=f"a reply rule named {name!r} already exists")
+        raise InvalidInput(field="name", reason=Text("a reply rule named %(name)r already exists", name=name))
     groups = [k.strip() for k in keywords if k.strip()]
     Rule(name, intent, tuple(tuple(g.split()) for g in groups), pattern, (), priority, template)
     check_template(name, template)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import ReturnToStockTask
 from kuaifa.services.errors import InvalidInput, NotFound
 
@@ -42,5 +43,8 @@ def complete_task(task_id: int, *, actor: Actor, now: datetime) -> None:
     if task is None:
         raise NotFound(kind="return-to-stock task", key=task_id)
     if task.done_at is not None:
-        raise InvalidInput(field="task", reason=f"task {task_id} was already done by {task.done_by}")
+        raise InvalidInput(
+            field="task",
+            reason=Text("task %(task_id)s was already done by %(done_by)s", task_id=task_id, done_by=task.done_by),
+        )
     ReturnToStockTask.objects.filter(id=task_id).update(done_at=now, done_by=actor.stored)

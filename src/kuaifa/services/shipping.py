@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.carriers.tracking import Level, TrackingCheck, check_tracking_number
@@ -31,7 +32,7 @@ from kuaifa.domain.orders.canonical import PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.platform import PlatformError, SalesPlatform
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import LogisticsCompany, Order, Shipment, Shop, ShopCredential
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -67,14 +68,14 @@ def uploads_to_platform(order: Order) -> bool:
 def interception_reason(order: Order) -> str | None:
     """Why a packed parcel must not leave (the platform changed its mind since picking), or None."""
     if order.status == OrderStatus.CANCELLED:
-        return "the order was cancelled"
+        return gettext_noop("the order was cancelled")
     if order.refund_status in (PlatformRefundStatus.IN_PROGRESS, PlatformRefundStatus.REFUNDING,
                                PlatformRefundStatus.REFUNDED):  # fmt: skip
-        return "the buyer asked for a refund"
+        return gettext_noop("the buyer asked for a refund")
     if order.risk_control_status == 1:
-        return "the platform is reviewing the order (risk control)"
+        return gettext_noop("the platform is reviewing the order (risk control)")
     if order.ship_hold:
-        return "the platform put the order on ship_hold"
+        return gettext_noop("the platform put the order on ship_hold")
     return None
 
 
@@ -102,7 +103,7 @@ def live_refund_check(order_ids: list[int], *, check_platform: bool = True) -> s
     except PlatformError as error:
         return error.code
     if open_refunds:
-        raise ShipRefused(order_sn=",".join(sorted(open_refunds)), reason="the platform reports a refund request")
+        raise ShipRefused(order_sn=",".join(sorted(open_refunds)), reason=Text("the platform reports a refund request"))
     return ""
 
 
@@ -127,10 +128,13 @@ def ship_order(
 ) -> Shipped:  # fmt: skip
     tracking_number = tracking_number.strip()
     if not tracking_number:
-        raise InvalidInput(field="tracking_number", reason="a shipment needs a tracking number")
+        raise InvalidInput(field="tracking_number", reason=Text("a shipment needs a tracking number"))
     check = check_tracking(logistics_id, tracking_number)
     if check.blocks:
-        raise InvalidInput(field="tracking_number", reason=f"{tracking_number}: {check.reason}")
+        raise InvalidInput(
+            field="tracking_number",
+            reason=Text("%(tracking_number)s: %(reason)s", tracking_number=tracking_number, reason=check.reason),
+        )
     refund_warning = live_refund_check([order_id], check_platform=check_platform) if upload else ""
     try:
         with transaction.atomic(durable=True):
@@ -138,7 +142,7 @@ def ship_order(
                          refund_warning=refund_warning)  # fmt: skip
     except IntegrityError:
         order_sn = Order.objects.filter(id=order_id).values_list("order_sn", flat=True).first()
-        raise ShipRefused(order_sn=order_sn, reason="it was shipped meanwhile (a second attempt)") from None
+        raise ShipRefused(order_sn=order_sn, reason=Text("it was shipped meanwhile (a second attempt)")) from None
 
 
 def _ship(
@@ -156,12 +160,14 @@ def _ship(
     if order is None:
         raise NotFound(kind="order", key=order_id)
     if Shipment.objects.filter(order=order, is_primary=True).exists() or order.status == OrderStatus.SHIPPED:
-        raise ShipRefused(order_sn=order.order_sn, reason="it has already shipped")
+        raise ShipRefused(order_sn=order.order_sn, reason=Text("it has already shipped"))
     reason = interception_reason(order)
     if reason:
-        raise ShipRefused(order_sn=order.order_sn, reason=reason)
+        raise ShipRefused(order_sn=order.order_sn, reason=Text(reason))
     if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PICKING, OrderStatus.PACKED):
-        raise ShipRefused(order_sn=order.order_sn, reason=f"it is {order.status}, not ready to ship")
+        raise ShipRefused(
+            order_sn=order.order_sn, reason=Text("it is %(status)s, not ready to ship", status=Text(order.status))
+        )
     holders = dict(
         Shipment.objects.filter(logistics_id=logistics_id, tracking_number=tracking_number).values_list(
             "order_id", "order__order_sn"
@@ -171,7 +177,12 @@ def _ship(
     used = [] if not holders or one_parcel([order.id, *holders]) else sorted(holders.values())
     if used:
         raise ShipRefused(
-            order_sn=order.order_sn, reason=f"tracking number {tracking_number} is already used by {used[0]}"
+            order_sn=order.order_sn,
+            reason=Text(
+                "tracking number %(tracking_number)s is already used by %(used)s",
+                tracking_number=tracking_number,
+                used=used[0],
+            ),
         )
     target = transition(OrderStatus(order.status), OrderStatus.SHIPPED, order_sn=order.order_sn)
     needs_upload = upload and uploads_to_platform(order)
@@ -209,15 +220,23 @@ def ship_merged_parcel(
     shipment is uploaded with the same number."""
     tracking_number = tracking_number.strip()
     if len(set(order_ids)) < 2:
-        raise InvalidInput(field="orders", reason="a merged parcel needs two or more orders")
+        raise InvalidInput(field="orders", reason=Text("a merged parcel needs two or more orders"))
     if not tracking_number:
-        raise InvalidInput(field="tracking_number", reason="a shipment needs a tracking number")
+        raise InvalidInput(field="tracking_number", reason=Text("a shipment needs a tracking number"))
     check = check_tracking(logistics_id, tracking_number)
     if check.blocks:
-        raise InvalidInput(field="tracking_number", reason=f"{tracking_number}: {check.reason}")
+        raise InvalidInput(
+            field="tracking_number",
+            reason=Text("%(tracking_number)s: %(reason)s", tracking_number=tracking_number, reason=check.reason),
+        )
     if not one_parcel(order_ids):
-        raise InvalidInput(field="orders", reason="these orders are not one parcel: different shops, destinations, "
-                           "or platform handling that forbids merging")  # fmt: skip
+        raise InvalidInput(
+            field="orders",
+            reason=Text(
+                "these orders are not one parcel: different shops, destinations, "
+                "or platform handling that forbids merging"
+            ),
+        )
     refund_warning = live_refund_check(order_ids, check_platform=check_platform)
     try:
         with transaction.atomic(durable=True):
@@ -235,4 +254,6 @@ def ship_merged_parcel(
                 for i in order_ids
             ]
     except IntegrityError:
-        raise ShipRefused(order_sn=",".join(map(str, order_ids)), reason="one of them shipped meanwhile") from None
+        raise ShipRefused(
+            order_sn=",".join(map(str, order_ids)), reason=Text("one of them shipped meanwhile")
+        ) from None

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from kuaifa.domain.fulfilment.waves import WaveRule
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.domain.sla import dispatch
 from kuaifa.domain.sla.alerts import DEFAULT_MARKS, Assessment, OpenOrder, PenaltyPolicy, SlaPolicy, assess
 from kuaifa.domain.sla.deadlines import CHINA
@@ -79,7 +80,7 @@ def set_policy(
         row.penalty_max_fen = penalty_max_fen
     if escalate_after_minutes is not None:
         if escalate_after_minutes < 1:
-            raise InvalidInput(field="escalate_after_minutes", reason="must be at least 1 minute")
+            raise InvalidInput(field="escalate_after_minutes", reason=Text("must be at least 1 minute"))
         row.escalate_after_minutes = escalate_after_minutes
     # the domain refuses a bad policy before anything is saved
     SlaPolicy(

@@ -33,7 +33,7 @@ from kuaifa.domain.fulfilment.boxes import Box, PackItem, choose_box
 from kuaifa.domain.fulfilment.packing import PARCEL, Outcome, PackingSession, clean_barcode
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import (
     BoxType,
     BundleComponent,
@@ -107,7 +107,7 @@ class StationView:
 def _clean_station(station: str) -> str:
     station = station.strip()
     if not station:
-        raise InvalidInput(field="station", reason="say which station this is")
+        raise InvalidInput(field="station", reason=Text("say which station this is"))
     return station[:32]
 
 

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from kuaifa.domain.orders.canonical import CanonicalOrder
 from kuaifa.domain.platform import CallFailure, Fetched, PlatformError, SalesPlatform
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import Order, PlatformCallFailure, Shop, SyncCursor, SyncLog
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import IngestReport, upsert_orders
@@ -289,9 +290,9 @@ def reconcile_orders(
     Backfill is the same walk over a longer range (at most 90 days: the platform keeps no older orders).
     """
     if end <= start:
-        raise InvalidInput(field="--to", reason="the end must be after the start")
+        raise InvalidInput(field="--to", reason=Text("the end must be after the start"))
     if end - start > timedelta(days=90):
-        raise InvalidInput(field="--from", reason="the platform serves orders of the last 90 days only")
+        raise InvalidInput(field="--from", reason=Text("the platform serves orders of the last 90 days only"))
     try:
         return _reconcile(shop, platform, start, end, actor=actor, now=now)
     finally:

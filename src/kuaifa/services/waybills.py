@@ -32,7 +32,7 @@ from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.platform import PlatformError
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import Order, Shipment, Shop, Waybill
 from kuaifa.services.audit import event
 from kuaifa.services.carriers import resolve_carrier
@@ -62,7 +62,10 @@ def _carrier(carrier_ref: str) -> tuple[str, int]:
     it, or it has no e-waybill code)."""
     carrier = resolve_carrier(carrier_ref)
     if carrier_by_code(carrier.code) is None:
-        raise InvalidInput(field="carrier", reason=f"{carrier_ref!r} has no e-waybill code PDD issues numbers for")
+        raise InvalidInput(
+            field="carrier",
+            reason=Text("%(carrier_ref)r has no e-waybill code PDD issues numbers for", carrier_ref=carrier_ref),
+        )
     return carrier.code, carrier.platform_id
 
 
@@ -78,14 +81,19 @@ def _request(order: Order) -> WaybillRequest:
         raise WaybillRefused(reason=str(error)) from None
 
 
-def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> str | None:
+def _refusal(order: Order, carrier_code: str, live: Waybill | None) -> Text | None:
     reason = interception_reason(order)
     if reason:
-        return reason
+        return Text(reason)
     if order.status not in READY:
-        return f"it is {order.status}, not ready to ship"
+        return Text("it is %(status)s, not ready to ship", status=Text(order.status))
     if live is not None and (live.state != Waybill.State.ISSUED or live.carrier_code != carrier_code):
-        return f"it holds waybill {live.carrier_code} {live.waybill_code} ({live.state}): cancel that one first"
+        return Text(
+            "it holds waybill %(carrier_code)s %(waybill_code)s (%(state)s): cancel that one first",
+            carrier_code=live.carrier_code,
+            waybill_code=live.waybill_code,
+            state=Text(live.state),
+        )
     return None
 
 
@@ -97,21 +105,32 @@ def issue_waybills(
     code, logistics_id = _carrier(carrier_code)
     ids = list(dict.fromkeys(order_ids))
     if not ids:
-        raise InvalidInput(field="orders", reason="no order to take a waybill for")
+        raise InvalidInput(field="orders", reason=Text("no order to take a waybill for"))
     orders = {o.id: o for o in Order.objects.filter(id__in=ids).prefetch_related("lines")}
     missing = [i for i in ids if i not in orders]
     if missing:
         raise NotFound(kind="order", key=missing[0])
     live = {w.order_id: w for w in Waybill.objects.filter(order_id__in=ids).exclude(state=Waybill.State.CANCELLED)}
-    refused = [f"{orders[i].order_sn} ({reason})" for i in ids if (reason := _refusal(orders[i], code, live.get(i)))]
+    refused = [
+        Text("%(order_sn)s (%(reason)s)", order_sn=orders[i].order_sn, reason=reason)
+        for i in ids
+        if (reason := _refusal(orders[i], code, live.get(i)))
+    ]
     if refused:
-        raise WaybillRefused(reason="; ".join(refused))
+        raise WaybillRefused(reason=Text.joined(refused))
     wanted = [orders[i] for i in ids if i not in live]
     got = {w.order_sn: w for w in provider.issue(code, [_request(o) for o in wanted])} if wanted else {}
     for waybill in got.values():
         check = check_tracking_number(code, waybill.waybill_code)
         if check.blocks:
-            raise WaybillRefused(reason=f"the platform gave {waybill.order_sn} {waybill.waybill_code}: {check.reason}")
+            raise WaybillRefused(
+                reason=Text(
+                    "the platform gave %(order_sn)s %(waybill_code)s: %(reason)s",
+                    order_sn=waybill.order_sn,
+                    waybill_code=waybill.waybill_code,
+                    reason=check.reason,
+                )
+            )
     with transaction.atomic():
         for order in wanted:
             issued = got.get(order.order_sn)
@@ -126,7 +145,9 @@ def issue_waybills(
     ]
     lost = [orders[i].order_sn for i in ids if i not in live]
     if lost:
-        raise WaybillRefused(reason=f"the platform gave no number for {', '.join(lost)} (the others are recorded)")
+        raise WaybillRefused(
+            reason=Text("the platform gave no number for %(names)s (the others are recorded)", names=", ".join(lost))
+        )
     return results
 
 
@@ -135,7 +156,13 @@ def _record(order: Order, issued: IssuedWaybill, logistics_id: int, *, actor: Ac
     held = Waybill.objects.filter(order=locked).exclude(state=Waybill.State.CANCELLED).first()
     if held is not None:  # recorded meanwhile by another process: the platform gave the same number
         if held.waybill_code != issued.waybill_code or held.carrier_code != issued.carrier_code:
-            raise WaybillRefused(reason=f"{order.order_sn} got waybill {held.waybill_code} meanwhile")
+            raise WaybillRefused(
+                reason=Text(
+                    "%(order_sn)s got waybill %(waybill_code)s meanwhile",
+                    order_sn=order.order_sn,
+                    waybill_code=held.waybill_code,
+                )
+            )
         return held
     waybill = Waybill.objects.create(order=locked, carrier_code=issued.carrier_code, logistics_id=logistics_id,
                                      waybill_code=issued.waybill_code, print_data=issued.print_data,
@@ -152,7 +179,7 @@ def _issued_waybill(order_id: int) -> tuple[Order, Waybill]:
         raise NotFound(kind="order", key=order_id)
     waybill = Waybill.objects.filter(order=order).exclude(state=Waybill.State.CANCELLED).first()
     if waybill is None:
-        raise WaybillRefused(reason=f"{order.order_sn} holds no waybill")
+        raise WaybillRefused(reason=Text("%(order_sn)s holds no waybill", order_sn=order.order_sn))
     return order, waybill
 
 
@@ -160,7 +187,13 @@ def cancel_waybill(order_id: int, provider: WaybillProvider, *, actor: Actor, no
     """Give the order's issued waybill back to the platform and mark it cancelled."""
     order, waybill = _issued_waybill(order_id)
     if waybill.state != Waybill.State.ISSUED or order.status == OrderStatus.SHIPPED or order.shipped_at:
-        raise WaybillRefused(reason=f"{order.order_sn} shipped with {waybill.waybill_code}: it cannot be cancelled")
+        raise WaybillRefused(
+            reason=Text(
+                "%(order_sn)s shipped with %(waybill_code)s: it cannot be cancelled",
+                order_sn=order.order_sn,
+                waybill_code=waybill.waybill_code,
+            )
+        )
     provider.cancel(waybill.carrier_code, waybill.waybill_code)
     with transaction.atomic():
         updated = Waybill.objects.filter(id=waybill.id, state=Waybill.State.ISSUED).update(
@@ -177,7 +210,14 @@ def ship_with_waybill(order_id: int, *, actor: Actor, now: datetime) -> Shipped:
     """Ship the order with its issued waybill (carrier id and number), then mark the waybill used."""
     order, waybill = _issued_waybill(order_id)
     if waybill.state != Waybill.State.ISSUED:
-        raise WaybillRefused(reason=f"{order.order_sn}: waybill {waybill.waybill_code} is {waybill.state}")
+        raise WaybillRefused(
+            reason=Text(
+                "%(order_sn)s: waybill %(waybill_code)s is %(state)s",
+                order_sn=order.order_sn,
+                waybill_code=waybill.waybill_code,
+                state=Text(waybill.state),
+            )
+        )
     primary = Shipment.objects.filter(order=order, is_primary=True).first()
     if primary is not None and (primary.logistics_id, primary.tracking_number) == (
         waybill.logistics_id,

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import AccessEvent, Order, PlatformSku, Sku
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -33,7 +33,7 @@ def map_listing(
     if sku is None:
         raise NotFound(kind="SKU", key=sku_code)
     if not goods_id:
-        raise InvalidInput(field="goods_id", reason="a listing needs its goods id")
+        raise InvalidInput(field="goods_id", reason=Text("a listing needs its goods id"))
     mapping, _ = PlatformSku.objects.update_or_create(
         shop_id=shop_id, goods_id=goods_id, platform_sku_id=platform_sku_id, defaults={"sku": sku}
     )
@@ -58,7 +58,8 @@ def reveal_receiver(order_id: int, *, shop_scope: frozenset[int], actor: Actor, 
         raise NotFound(kind="order", key=order_id)
     if not order.receiver_is_plaintext:
         raise InvalidInput(
-            field="receiver", reason=f"order {order.order_sn} has only the platform's encrypted receiver"
+            field="receiver",
+            reason=Text("order %(order_sn)s has only the platform's encrypted receiver", order_sn=order.order_sn),
         )
     event(order.id, "address_revealed", actor=actor, now=now).save()
     return order.receiver()
@@ -81,9 +82,12 @@ def apply_to_orders(
     """Review, hold, release or cancel the chosen orders. Each order is its own use case (its own transaction and
     audit event): one order refused (changed meanwhile, already shipped) never stops or undoes the others."""
     if action not in BULK_ACTIONS:
-        raise InvalidInput(field="action", reason=f"{action!r} is not one of {', '.join(BULK_ACTIONS)}")
+        raise InvalidInput(
+            field="action",
+            reason=Text("%(action)r is not one of %(names)s", action=action, names=", ".join(BULK_ACTIONS)),
+        )
     if not order_ids:
-        raise InvalidInput(field="orders", reason="choose at least one order")
+        raise InvalidInput(field="orders", reason=Text("choose at least one order"))
     if action == "review":
         waiting = set(candidate_ids(order_ids=order_ids))
         review_orders(actor=actor, now=now, order_ids=sorted(waiting))

@@ -3,15 +3,19 @@
 from django.contrib import messages
 from django.utils.translation import gettext
 
+from kuaifa.domain.shared import errors
 from kuaifa.domain.shared.errors import DomainError
+
+# parameters that hold one of Kuaifa's own words (a field, a status), translated like the CLI does
+VOCABULARY_PARAMS = ("kind", "field", "status", "current", "target", "state")
 
 
 def sentence(err: DomainError) -> str:
-    template = gettext(err.template)
-    try:
-        return template % err.params if err.params else template
-    except (KeyError, TypeError, ValueError):
-        return template
+    """The refusal in the active language, its :class:`~kuaifa.domain.shared.errors.Text` parameters included."""
+    params = {
+        k: gettext(v) if k in VOCABULARY_PARAMS and isinstance(v, str) and v else v for k, v in err.params.items()
+    }
+    return errors.fill(gettext(err.template), params, gettext, err.template)
 
 
 def refused(request, err: DomainError) -> None:

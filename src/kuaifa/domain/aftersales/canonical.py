@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
 from kuaifa.domain.aftersales.errors import InvalidCase, UnknownCaseStatus
+from kuaifa.domain.shared.errors import Text
 
 
 class CaseType(StrEnum):
@@ -198,7 +199,7 @@ class CanonicalCase:
 
     def __post_init__(self) -> None:
         if not self.after_sales_id:
-            raise InvalidCase(after_sales_id="<none>", field="after_sales_id", reason="is empty")
+            raise InvalidCase(after_sales_id="<none>", field="after_sales_id", reason=Text("is empty"))
         if not self.order_sn:
             self._refuse("order_sn", "is empty")
         for name in ("refund_amount_fen", "order_amount_fen", "images_count"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -23,7 +23,11 @@ class InvalidRoute(DomainError):
 
 def rank(severity: str) -> int:
     if severity not in SEVERITIES:
-        raise InvalidRoute(reason=f"unknown severity {severity!r} (use one of {', '.join(SEVERITIES)})")
+        raise InvalidRoute(
+            reason=Text(
+                "unknown severity %(severity)r (use one of %(names)s)", severity=severity, names=", ".join(SEVERITIES)
+            )
+        )
     return SEVERITIES.index(severity)
 
 

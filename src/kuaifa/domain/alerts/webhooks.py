@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 KINDS = ("wecom", "dingtalk", "feishu")
 
@@ -57,9 +57,11 @@ def feishu_sign(secret: str, timestamp_s: int) -> str:
 
 def check(kind: str, url: str) -> None:
     if kind not in KINDS:
-        raise InvalidWebhook(reason=f"unknown kind {kind!r} (use one of {', '.join(KINDS)})")
+        raise InvalidWebhook(
+            reason=Text("unknown kind %(kind)r (use one of %(names)s)", kind=kind, names=", ".join(KINDS))
+        )
     if not url.startswith(("https://", "http://")):
-        raise InvalidWebhook(reason=f"the URL must start with https:// (got {url!r})")
+        raise InvalidWebhook(reason=Text("the URL must start with https:// (got %(url)r)", url=url))
 
 
 def build(kind: str, url: str, secret: str, message: Message, *, markdown: bool, unix_ms: int) -> Request:

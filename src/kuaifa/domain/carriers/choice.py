@@ -26,7 +26,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from kuaifa.domain.carriers.catalog import CARRIERS, canonical_code
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
@@ -97,19 +97,24 @@ class Tariff:
         catch_alls = 0
         for rate in self.rates:
             if rate.first_weight_g <= 0 or rate.step_weight_g <= 0:
-                raise InvalidTariff(carrier=self.carrier_code, reason="first and step weights must be positive grams")
+                raise InvalidTariff(
+                    carrier=self.carrier_code, reason=Text("first and step weights must be positive grams")
+                )
             if rate.first_fee_fen < 0 or rate.step_fee_fen < 0:
-                raise InvalidTariff(carrier=self.carrier_code, reason="fees cannot be negative")
+                raise InvalidTariff(carrier=self.carrier_code, reason=Text("fees cannot be negative"))
             keys = rate.province_keys
             if not keys:
                 catch_alls += 1
             if keys & seen:
-                raise InvalidTariff(carrier=self.carrier_code, reason=f"{', '.join(sorted(keys & seen))} priced twice")
+                raise InvalidTariff(
+                    carrier=self.carrier_code,
+                    reason=Text("%(names)s priced twice", names=", ".join(sorted(keys & seen))),
+                )
             seen |= keys
         if catch_alls > 1:
-            raise InvalidTariff(carrier=self.carrier_code, reason="more than one catch-all rate")
+            raise InvalidTariff(carrier=self.carrier_code, reason=Text("more than one catch-all rate"))
         if self.max_weight_g is not None and self.max_weight_g <= 0:
-            raise InvalidTariff(carrier=self.carrier_code, reason="the weight limit must be positive grams")
+            raise InvalidTariff(carrier=self.carrier_code, reason=Text("the weight limit must be positive grams"))
 
     def rate_for(self, province: str) -> Rate | None:
         key = province_key(province)
@@ -125,9 +130,9 @@ class ChoiceRules:
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_on_time_percent <= 100 or not 0 <= self.unscored_on_time_percent <= 100:
-            raise InvalidChoiceInput(reason="on-time percentages run from 0 to 100")
+            raise InvalidChoiceInput(reason=Text("on-time percentages run from 0 to 100"))
         if self.fen_per_on_time_point < 0:
-            raise InvalidChoiceInput(reason="the price of an on-time point cannot be negative")
+            raise InvalidChoiceInput(reason=Text("the price of an on-time point cannot be negative"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +177,7 @@ def choose_carrier(
 ) -> CarrierChoice:
     """Choose the carrier for one parcel by the rules in the module docstring, explaining every candidate."""
     if isinstance(weight_g, bool) or weight_g <= 0:
-        raise InvalidChoiceInput(reason="the parcel weight must be positive grams")
+        raise InvalidChoiceInput(reason=Text("the parcel weight must be positive grams"))
     refused = {canonical_code(code) for code in buyer_excluded}
     scores = {canonical_code(code): pct for code, pct in (on_time or {}).items()}
     verdicts: list[CandidateVerdict] = []
@@ -180,7 +185,7 @@ def choose_carrier(
     for tariff in tariffs:
         code = canonical_code(tariff.carrier_code)
         if code in seen:
-            raise InvalidChoiceInput(reason=f"two tariffs for {code}")
+            raise InvalidChoiceInput(reason=Text("two tariffs for %(code)s", code=code))
         seen.add(code)
         rate = tariff.rate_for(province)
         cost = rate.cost_fen(weight_g) if rate else None

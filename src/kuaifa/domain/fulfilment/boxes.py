@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import permutations
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 #: default share of a box's inner volume the items may fill; the rest is padding and air.
 DEFAULT_FILL_PERCENT = 90
@@ -72,11 +72,11 @@ class Box:
 
     def __post_init__(self) -> None:
         if min(self.length_mm, self.width_mm, self.height_mm) <= 0:
-            raise InvalidBox(box=self.code, reason="inner dimensions must be positive millimetres")
+            raise InvalidBox(box=self.code, reason=Text("inner dimensions must be positive millimetres"))
         if self.max_load_g <= 0:
-            raise InvalidBox(box=self.code, reason="the maximum load must be positive grams")
+            raise InvalidBox(box=self.code, reason=Text("the maximum load must be positive grams"))
         if self.price_fen < 0 or self.weight_g < 0:
-            raise InvalidBox(box=self.code, reason="price and tare weight cannot be negative")
+            raise InvalidBox(box=self.code, reason=Text("price and tare weight cannot be negative"))
 
     @property
     def dims(self) -> Dims:
@@ -100,11 +100,13 @@ class PackItem:
 
     def __post_init__(self) -> None:
         if min(self.length_mm, self.width_mm, self.height_mm) <= 0:
-            raise InvalidPackItem(sku_code=self.sku_code, reason="dimensions must be known (positive millimetres)")
+            raise InvalidPackItem(
+                sku_code=self.sku_code, reason=Text("dimensions must be known (positive millimetres)")
+            )
         if self.weight_g < 0:
-            raise InvalidPackItem(sku_code=self.sku_code, reason="weight cannot be negative")
+            raise InvalidPackItem(sku_code=self.sku_code, reason=Text("weight cannot be negative"))
         if self.quantity <= 0:
-            raise InvalidPackItem(sku_code=self.sku_code, reason="quantity must be at least 1")
+            raise InvalidPackItem(sku_code=self.sku_code, reason=Text("quantity must be at least 1"))
 
     @property
     def dims(self) -> Dims:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 PARCEL = ""  # the sku_code of an enclosure required for the whole parcel rather than for one SKU
 
@@ -121,11 +121,20 @@ class PackingSession:
         requirements: list[EnclosureRequirement] = []
         for item in items:
             if item.quantity <= 0:
-                raise InvalidPackingSession(reason=f"{item.sku_code} needs a quantity of at least 1")
+                raise InvalidPackingSession(
+                    reason=Text("%(sku_code)s needs a quantity of at least 1", sku_code=item.sku_code)
+                )
             expected[item.sku_code] = expected.get(item.sku_code, 0) + item.quantity
             barcode = clean_barcode(item.barcode) or clean_barcode(item.sku_code)
             if own.setdefault(barcode, item.sku_code) != item.sku_code:
-                raise InvalidPackingSession(reason=f"barcode {barcode} is given to {own[barcode]} and {item.sku_code}")
+                raise InvalidPackingSession(
+                    reason=Text(
+                        "barcode %(barcode)s is given to %(own)s and %(sku_code)s",
+                        barcode=barcode,
+                        own=own[barcode],
+                        sku_code=item.sku_code,
+                    )
+                )
             for name in item.enclosures:
                 requirement = EnclosureRequirement(item.sku_code, name.strip())
                 if requirement.name and requirement not in requirements:
@@ -135,7 +144,7 @@ class PackingSession:
             if requirement.name and requirement not in requirements:
                 requirements.append(requirement)
         if not expected:
-            raise InvalidPackingSession(reason="a parcel needs at least one item")
+            raise InvalidPackingSession(reason=Text("a parcel needs at least one item"))
         barcodes = {clean_barcode(b): sku for b, sku in (catalogue_barcodes or {}).items() if clean_barcode(b)}
         barcodes.update(own)  # this parcel's own barcodes win over the catalogue
         return cls(MappingProxyType(expected), MappingProxyType(barcodes), tuple(requirements))

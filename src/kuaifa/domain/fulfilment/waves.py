@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 
 class InvalidWaveRule(DomainError):
@@ -76,11 +76,11 @@ class WaveCandidate:
 
     def __post_init__(self) -> None:
         if self.ship_by.tzinfo is None or self.ship_by.utcoffset() is None:
-            raise InvalidWaveOrder(order_sn=self.order_sn, reason="ship_by must be a timezone-aware datetime")
+            raise InvalidWaveOrder(order_sn=self.order_sn, reason=Text("ship_by must be a timezone-aware datetime"))
         if not self.lines:
-            raise InvalidWaveOrder(order_sn=self.order_sn, reason="it has no lines")
+            raise InvalidWaveOrder(order_sn=self.order_sn, reason=Text("it has no lines"))
         if any(line.quantity <= 0 for line in self.lines):
-            raise InvalidWaveOrder(order_sn=self.order_sn, reason="every line needs a quantity of at least 1")
+            raise InvalidWaveOrder(order_sn=self.order_sn, reason=Text("every line needs a quantity of at least 1"))
 
     @property
     def units(self) -> int:
@@ -107,9 +107,9 @@ class WaveRule:
 
     def __post_init__(self) -> None:
         if self.horizon < timedelta(0):
-            raise InvalidWaveRule(reason="the deadline horizon cannot be negative")
+            raise InvalidWaveRule(reason=Text("the deadline horizon cannot be negative"))
         if isinstance(self.max_orders, bool) or not isinstance(self.max_orders, int) or self.max_orders < 1:
-            raise InvalidWaveRule(reason="a wave must be allowed at least one order")
+            raise InvalidWaveRule(reason=Text("a wave must be allowed at least one order"))
 
     def skip_reason(self, order: WaveCandidate, now: datetime) -> SkipReason | None:
         if order.ship_by >= now + self.horizon:
@@ -205,13 +205,13 @@ def build_pick_list(orders: Iterable[WaveOrder]) -> tuple[PickLine, ...]:
 def plan_waves(candidates: Iterable[WaveCandidate], rule: WaveRule, *, now: datetime) -> WavePlan:
     """Cut the eligible orders, most urgent first, into waves of at most ``rule.max_orders`` with their pick lists."""
     if now.tzinfo is None or now.utcoffset() is None:
-        raise InvalidWaveRule(reason="now must be a timezone-aware datetime")
+        raise InvalidWaveRule(reason=Text("now must be a timezone-aware datetime"))
     eligible: list[WaveCandidate] = []
     skipped: dict[int, SkipReason] = {}
     seen: set[int] = set()
     for order in candidates:
         if order.order_id in seen:
-            raise InvalidWaveOrder(order_sn=order.order_sn, reason="it is listed twice")
+            raise InvalidWaveOrder(order_sn=order.order_sn, reason=Text("it is listed twice"))
         seen.add(order.order_id)
         reason = rule.skip_reason(order, now)
         if reason is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 
 class InvalidTolerance(DomainError):
@@ -52,11 +52,11 @@ class WeighTolerance:
 
     def __post_init__(self) -> None:
         if self.absolute_g is None and self.percent is None:
-            raise InvalidTolerance(reason="give an absolute allowance, a percentage or both")
+            raise InvalidTolerance(reason=Text("give an absolute allowance, a percentage or both"))
         if self.absolute_g is not None and (isinstance(self.absolute_g, bool) or self.absolute_g < 0):
-            raise InvalidTolerance(reason="the absolute allowance cannot be negative")
+            raise InvalidTolerance(reason=Text("the absolute allowance cannot be negative"))
         if self.percent is not None and (isinstance(self.percent, bool) or not 0 <= Decimal(self.percent) <= 100):
-            raise InvalidTolerance(reason="the percentage must be between 0 and 100")
+            raise InvalidTolerance(reason=Text("the percentage must be between 0 and 100"))
 
     def allowance_g(self, expected_g: int) -> int:
         """The whole grams the reading may differ by (rounded down: readings are whole grams, so this is exact)."""

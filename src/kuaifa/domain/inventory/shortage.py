@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 
 class InvalidStockAlertRule(DomainError):
@@ -67,9 +67,9 @@ def assess_sku(
 ) -> SkuAlert | None:
     """The alert for one SKU, or None when its stock covers its waiting orders and lasts past the horizon."""
     if window_days < 1:
-        raise InvalidStockAlertRule(reason="the sales window must be at least one day")
+        raise InvalidStockAlertRule(reason=Text("the sales window must be at least one day"))
     if horizon_days < 0:
-        raise InvalidStockAlertRule(reason="the run-out horizon cannot be negative")
+        raise InvalidStockAlertRule(reason=Text("the run-out horizon cannot be negative"))
     left = max(available, 0)
     verdicts: list[WaitingVerdict] = []
     for w in sorted(waiting, key=lambda w: (w.ship_by, w.order_sn)):

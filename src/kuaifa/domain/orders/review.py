@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from kuaifa.domain.orders.canonical import PlatformRefundStatus
-from kuaifa.domain.shared.errors import InvalidRuleConfig
+from kuaifa.domain.shared.errors import InvalidRuleConfig, Text
 
 
 class HoldReason(StrEnum):
@@ -94,19 +94,19 @@ def parse_rules(raw: Iterable[Mapping[str, Any]] | None) -> tuple[RuleConfig, ..
         try:
             code = HoldReason(item["code"])
         except (KeyError, ValueError):
-            raise InvalidRuleConfig(rule=str(item.get("code")), reason="unknown rule code") from None
+            raise InvalidRuleConfig(rule=str(item.get("code")), reason=Text("unknown rule code")) from None
         if code is R.MANUAL:
-            raise InvalidRuleConfig(rule=code.value, reason="manual holds are not a review rule")
+            raise InvalidRuleConfig(rule=code.value, reason=Text("manual holds are not a review rule"))
         enabled = item.get("enabled", True)
         if not isinstance(enabled, bool):
-            raise InvalidRuleConfig(rule=code.value, reason="enabled must be true or false")
+            raise InvalidRuleConfig(rule=code.value, reason=Text("enabled must be true or false"))
         if not enabled and code in MANDATORY:
-            raise InvalidRuleConfig(rule=code.value, reason="this rule is mandatory and cannot be disabled")
+            raise InvalidRuleConfig(rule=code.value, reason=Text("this rule is mandatory and cannot be disabled"))
         params = dict(item.get("params") or {})
         _check_params(code, params)
         low, high = params.get("min_pay_fen"), params.get("max_pay_fen")
         if low is not None and high is not None and low > high:
-            raise InvalidRuleConfig(rule=code.value, reason="min_pay_fen is larger than max_pay_fen")
+            raise InvalidRuleConfig(rule=code.value, reason=Text("min_pay_fen is larger than max_pay_fen"))
         given[code] = RuleConfig(code, enabled, params)
     return tuple(given.get(code, RuleConfig(code)) for code in RULE_ORDER)
 
@@ -116,11 +116,13 @@ def _check_params(code: HoldReason, params: Mapping[str, Any]) -> None:
         for name in ("min_pay_fen", "max_pay_fen"):
             value = params.get(name, 0)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InvalidRuleConfig(rule=code.value, reason=f"{name} must be a whole number of fen ≥ 0")
+                raise InvalidRuleConfig(
+                    rule=code.value, reason=Text("%(name)s must be a whole number of fen ≥ 0", name=name)
+                )
     if code is R.BUYER_MEMO and "keywords" in params:
         words = params["keywords"]
         if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-            raise InvalidRuleConfig(rule=code.value, reason="keywords must be a list of non-empty words")
+            raise InvalidRuleConfig(rule=code.value, reason=Text("keywords must be a list of non-empty words"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from kuaifa.domain.replies.matching import InvalidReplyRule, Rule
+from kuaifa.domain.shared.errors import Text
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -85,13 +86,19 @@ def check_template(name: str, template: str) -> None:
     """Refuse a template with a field the order cannot fill, or broken braces."""
     try:
         unknown = template_fields(template) - FIELDS
-    except ValueError as error:
-        raise InvalidReplyRule(name=name, reason=f"the template's braces do not pair: {error}") from None
+    except ValueError:
+        raise InvalidReplyRule(name=name, reason=Text("the template's braces do not pair: write {field}")) from None
     if unknown:
-        raise InvalidReplyRule(name=name, reason=f"unknown field(s) {', '.join(sorted(unknown))}; use "
-                               f"{', '.join(sorted(FIELDS))}")  # fmt: skip
+        raise InvalidReplyRule(
+            name=name,
+            reason=Text(
+                "unknown field(s) %(unknown)s; use %(known)s",
+                unknown=", ".join(sorted(unknown)),
+                known=", ".join(sorted(FIELDS)),
+            ),
+        )
     if not template.strip():
-        raise InvalidReplyRule(name=name, reason="the reply is empty")
+        raise InvalidReplyRule(name=name, reason=Text("the reply is empty"))
 
 
 def render(template: str, facts: OrderFacts) -> str:

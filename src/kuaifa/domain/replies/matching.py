@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 Segmenter = Callable[[str], Iterable[str]]
 
@@ -77,15 +77,15 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not self.keyword_groups and not self.pattern:
-            raise InvalidReplyRule(name=self.name, reason="it needs keywords or a pattern")
+            raise InvalidReplyRule(name=self.name, reason=Text("it needs keywords or a pattern"))
         if any(not group or any(not k.strip() for k in group) for group in self.keyword_groups):
-            raise InvalidReplyRule(name=self.name, reason="a keyword group is empty")
+            raise InvalidReplyRule(name=self.name, reason=Text("a keyword group is empty"))
         if self.pattern:
             try:
                 re.compile(self.pattern)
             except re.error as error:
                 raise InvalidReplyRule(
-                    name=self.name, reason=f"the pattern is not a regular expression: {error}"
+                    name=self.name, reason=Text("the pattern is not a regular expression: %(error)s", error=error)
                 ) from None
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 
 #: the width of the audit columns (``actor``, ``done_by``, ``acknowledged_by``…)
 STORED_LENGTH = 64
@@ -41,11 +41,13 @@ class Actor:
 
     def __post_init__(self) -> None:
         if self.name != self.name.strip() or any(c in self.name for c in "\r\n\t"):
-            raise InvalidActor(value=self.name, reason="a name has no surrounding spaces or control characters")
+            raise InvalidActor(value=self.name, reason=Text("a name has no surrounding spaces or control characters"))
         if self.kind in (ActorKind.USER, ActorKind.CLI) and not self.name:
-            raise InvalidActor(value=self.name, reason=f"a {self.kind} actor is a named person")
+            raise InvalidActor(value=self.name, reason=Text("a %(kind)s actor is a named person", kind=self.kind))
         if len(self.stored) > STORED_LENGTH:
-            raise InvalidActor(value=self.name, reason=f"longer than {STORED_LENGTH} characters when stored")
+            raise InvalidActor(
+                value=self.name, reason=Text("longer than %(limit)s characters when stored", limit=STORED_LENGTH)
+            )
 
     @classmethod
     def user(cls, name: str) -> Actor:
@@ -83,4 +85,4 @@ class Actor:
         try:
             return cls(ActorKind(kind), name)
         except ValueError:
-            raise InvalidActor(value=stored, reason="unknown kind " + repr(kind)) from None
+            raise InvalidActor(value=stored, reason=Text("unknown kind %(kind)r", kind=kind)) from None

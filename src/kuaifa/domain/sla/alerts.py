@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.domain.sla.deadlines import Risk, RiskThresholds, risk_level
 
 
@@ -50,9 +50,9 @@ class PenaltyPolicy:
 
     def __post_init__(self) -> None:
         if self.basis_points < 0 or self.min_fen < 0:
-            raise InvalidSlaPolicy(reason="the penalty share and floor cannot be negative")
+            raise InvalidSlaPolicy(reason=Text("the penalty share and floor cannot be negative"))
         if self.max_fen is not None and self.max_fen < self.min_fen:
-            raise InvalidSlaPolicy(reason="the penalty cap cannot be below its floor")
+            raise InvalidSlaPolicy(reason=Text("the penalty cap cannot be below its floor"))
 
     def penalty_fen(self, pay_amount_fen: int) -> int:
         """The estimated charge if this order ships late; integer fen, rounded half up."""
@@ -70,11 +70,11 @@ class SlaPolicy:
 
     def __post_init__(self) -> None:
         if not self.marks:
-            raise InvalidSlaPolicy(reason="at least one alert threshold is needed")
+            raise InvalidSlaPolicy(reason=Text("at least one alert threshold is needed"))
         if any(mark < timedelta(0) for mark in self.marks):
-            raise InvalidSlaPolicy(reason="an alert threshold is time left before ship-by and cannot be negative")
+            raise InvalidSlaPolicy(reason=Text("an alert threshold is time left before ship-by and cannot be negative"))
         if len(set(self.marks)) != len(self.marks):
-            raise InvalidSlaPolicy(reason="alert thresholds must differ")
+            raise InvalidSlaPolicy(reason=Text("alert thresholds must differ"))
 
 
 class SetApart(StrEnum):

@@ -90,7 +90,7 @@ def parse_sku_sheet(table: Table) -> tuple[list[SkuSpec], list[RowProblem]]:
         cells = _Cells(number, row, columns)
         code = cells.text(CODE, required=True)
         if code and code in first_row_of:
-            cells.problem(CODE, code, f"duplicate of row {first_row_of[code]}")
+            cells.problem(CODE, code, _("duplicate of row %(row)s") % {"row": first_row_of[code]})
         elif code:
             first_row_of[code] = number
         spec = SkuSpec(
@@ -129,7 +129,12 @@ def parse_stock_sheet(table: Table) -> tuple[list[StockCount], list[RowProblem]]
         warehouse = cells.text(WAREHOUSE) or DEFAULT_WAREHOUSE
         quantity = cells.whole(QUANTITY, required=True, high=MAX_COUNT)
         if code and (code, warehouse) in first_row_of:
-            cells.problem(CODE, code, f"counted twice for {warehouse}: see row {first_row_of[code, warehouse]}")
+            cells.problem(
+                CODE,
+                code,
+                _("counted twice for %(warehouse)s: see row %(row)s")
+                % {"warehouse": warehouse, "row": first_row_of[code, warehouse]},
+            )
         elif code:
             first_row_of[code, warehouse] = number
         problems.extend(cells.problems)
@@ -182,7 +187,7 @@ class _Cells:
         column = self.columns[name]
         value = self.row[column] if column is not None else ""
         if required and not value:
-            self.problem(name, value, "required value is empty")
+            self.problem(name, value, _("required value is empty"))
         if "\x00" in value:
             self.problem(name, value.replace("\x00", "\\0"), _("contains a NUL character"))
             return ""
@@ -197,7 +202,7 @@ class _Cells:
             return 0
         if not _WHOLE.fullmatch(value):
             if value.isascii():
-                self.problem(name, value, "must be a whole number, 0 or more")
+                self.problem(name, value, _("must be a whole number, 0 or more"))
             else:
                 self.problem(name, value, _ascii_digits())
             return 0
@@ -215,11 +220,13 @@ class _Cells:
             match = _COMPONENT.fullmatch(part)
             code, count = (match["code"], int(match["count"] or 1)) if match else (part, 0)
             if count == 0:
-                self.problem(COMPONENTS, value, f"{part!r}: write a component as code*count, e.g. TEA-001*2")
+                self.problem(
+                    COMPONENTS, value, _("%(part)r: write a component as code*count, e.g. TEA-001*2") % {"part": part}
+                )
             elif code == bundle_code:
-                self.problem(COMPONENTS, value, "a bundle cannot contain itself")
+                self.problem(COMPONENTS, value, _("a bundle cannot contain itself"))
             elif code in found:
-                self.problem(COMPONENTS, value, f"component {code} is listed twice")
+                self.problem(COMPONENTS, value, _("component %(code)s is listed twice") % {"code": code})
             else:
                 found[code] = count
         return tuple(found.items())

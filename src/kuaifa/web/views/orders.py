@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from kuaifa.domain.access import Perm
 from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
 from kuaifa.domain.orders.canonical import Receiver
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.domain.shared.money import fen_to_yuan
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence import queries_web
@@ -181,7 +181,10 @@ def _parse_lines(text: str) -> list[ManualLine]:
             quantity = int(parts[1]) if len(parts) > 1 else 1
             price = yuan_to_fen(parts[2]) if len(parts) > 2 else 0
         except ValueError:
-            raise InvalidInput(field=f"line {number}", reason=f"cannot read {raw!r} as SKU, quantity, price") from None
+            raise InvalidInput(
+                field=Text("line %(number)s", number=number),
+                reason=Text("cannot read %(raw)r as SKU, quantity, price", raw=raw),
+            ) from None
         lines.append(ManualLine(parts[0], quantity, price))
     return lines
 
@@ -197,7 +200,7 @@ def manual_order(request):
             if shop is None or (me.shop_scope and shop.id not in me.shop_scope):
                 from kuaifa.services.errors import InvalidInput
 
-                raise InvalidInput(field="shop", reason="choose one of your shops")
+                raise InvalidInput(field="shop", reason=Text("choose one of your shops"))
             name, phone, address = post.get("name", ""), post.get("phone", ""), post.get("address", "")
             receiver = Receiver(province=post.get("province", ""), city=post.get("city", ""),
                                 town=post.get("town", ""), name=name, phone=phone, address=address,

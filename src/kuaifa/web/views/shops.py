@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kuaifa.domain.access import Perm
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence import queries_web
 from kuaifa.platforms.pdd.client import PddClient
 from kuaifa.platforms.pdd.errors import PddError
@@ -41,7 +41,7 @@ def authorise(request):
     name = request.POST.get("name", "").strip()
     app = settings.PDD_APP
     if not name or not app["client_id"]:
-        refused(request, InvalidInput(field="name", reason="name the shop (and set KUAIFA_PDD_CLIENT_ID)"))
+        refused(request, InvalidInput(field="name", reason=Text("name the shop (and set KUAIFA_PDD_CLIENT_ID)")))
         return redirect("shops")
     state = secrets.token_urlsafe(24)
     request.session[PENDING] = {"state": state, "name": name}
@@ -56,7 +56,7 @@ def callback(request):
     pending = request.session.pop(PENDING, None)
     code, state = request.GET.get("code", ""), request.GET.get("state", "")
     if not pending or not code or not secrets.compare_digest(pending["state"], state):
-        refused(request, InvalidInput(field="state", reason="this authorisation was not started here; try again"))
+        refused(request, InvalidInput(field="state", reason=Text("this authorisation was not started here; try again")))
         return redirect("shops")
     app = settings.PDD_APP
     client = PddClient(app["client_id"], app["client_secret"], None, base_url=app["gateway_url"])

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kuaifa.domain.access import Perm
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence import queries_web
 from kuaifa.persistence.models import Shop
 from kuaifa.platforms.pdd_export.parser import parse_orders
@@ -51,7 +51,7 @@ def stock_change(request):
     try:
         raw = post.get("quantity", "").strip()
         if not raw.lstrip("-").isdigit():
-            raise InvalidInput(field="quantity", reason=f"{raw!r} is not a whole number")
+            raise InvalidInput(field="quantity", reason=Text("%(raw)r is not a whole number", raw=raw))
         service = receive_stock if post.get("kind") == "receive" else adjust_stock
         change = service(post.get("sku", "").strip(), int(raw), warehouse=post.get("warehouse") or "MAIN",
                          actor=me.actor, now=now(), note=post.get("note", ""))  # fmt: skip
@@ -77,7 +77,7 @@ def map_sku(request):
     shop_id = int(post.get("shop", "0") or 0)
     try:
         if me.shop_scope and shop_id not in me.shop_scope:
-            raise InvalidInput(field="shop", reason="not one of your shops")
+            raise InvalidInput(field="shop", reason=Text("not one of your shops"))
         map_listing(shop_id, post.get("goods_id", ""), post.get("platform_sku_id", ""), post.get("sku", ""),
                     actor=me.actor, now=now())  # fmt: skip
     except DomainError as err:
@@ -94,7 +94,7 @@ KINDS = {"orders": "orders", "skus": "skus", "stock": "stock"}
 def _save_upload(upload) -> Path:
     suffix = Path(upload.name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise InvalidInput(field=upload.name, reason="only .csv and .xlsx files can be imported")
+        raise InvalidInput(field=upload.name, reason=Text("only .csv and .xlsx files can be imported"))
     with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
@@ -108,7 +108,7 @@ def _apply(kind: str, path: Path, upload, request) -> tuple[list, str]:
     if kind == "orders":
         shop = Shop.objects.filter(id=int(request.POST.get("shop") or 0)).first()
         if shop is None or (me.shop_scope and shop.id not in me.shop_scope):
-            raise InvalidInput(field="shop", reason="choose the shop the export belongs to")
+            raise InvalidInput(field="shop", reason=Text("choose the shop the export belongs to"))
         parsed = parse_orders(table)
         if parsed.problems:
             return parsed.problems, ""
@@ -148,9 +148,9 @@ def upload(request):
         path = None
         try:
             if kind not in KINDS:
-                raise InvalidInput(field="kind", reason=f"{kind!r} is not orders, skus or stock")
+                raise InvalidInput(field="kind", reason=Text("%(kind)r is not orders, skus or stock", kind=kind))
             if file is None:
-                raise InvalidInput(field="file", reason="choose a file")
+                raise InvalidInput(field="file", reason=Text("choose a file"))
             path = _save_upload(file)
             problems, done = _apply(kind, path, file, request)
         except TableError as err:
