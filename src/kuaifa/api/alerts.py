@@ -7,6 +7,7 @@ from ninja import Schema
 
 from kuaifa.api.api import Error, api, requires
 from kuaifa.domain.access import Perm
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence import queries_alerts
 from kuaifa.services.alerts import acknowledge
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -127,7 +128,9 @@ def alerts(request, kind: str = "", severity: str = "", shop_id: int | None = No
     """Alerts newest first; ``acknowledged`` is ``no`` (default), ``yes`` or ``all``."""
     member: Member = request.auth
     if acknowledged not in ("no", "yes", "all"):
-        raise InvalidInput(field="acknowledged", reason=f"{acknowledged!r} is not no, yes or all")
+        raise InvalidInput(
+            field="acknowledged", reason=Text("%(acknowledged)r is not no, yes or all", acknowledged=acknowledged)
+        )
     found = queries_alerts.alerts(
         queries_alerts.AlertFilter(kind=kind, severity=severity, shop_id=shop_id, acknowledged=acknowledged,
                                    scope=member.shop_scope),

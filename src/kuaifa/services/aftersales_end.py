@@ -18,6 +18,7 @@ from kuaifa.domain.aftersales.cases import CLOSED, WAREHOUSE, CaseState, Decisio
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import AfterSalesCase, Order, OrderLine
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -79,14 +80,17 @@ def receive_return(tracking_number: str, *, actor: Actor, now: datetime) -> Rece
     marked received once."""
     number = tracking_number.strip().upper()
     if not number:
-        raise InvalidInput(field="TRACKING_NO", reason="scan or type the return parcel's tracking number")
+        raise InvalidInput(field="TRACKING_NO", reason=Text("scan or type the return parcel's tracking number"))
     with transaction.atomic(durable=True):
         ids = list(AfterSalesCase.objects.filter(return_tracking_number__iexact=number).values_list("id", flat=True))
         if not ids:
             raise NotFound(kind="return parcel", key=number)
         if len(ids) > 1:
             names = ", ".join(AfterSalesCase.objects.filter(id__in=ids).values_list("after_sales_id", flat=True))
-            raise InvalidInput(field="TRACKING_NO", reason=f"{number} is the return of several cases ({names})")
+            raise InvalidInput(
+                field="TRACKING_NO",
+                reason=Text("%(number)s is the return of several cases (%(names)s)", number=number, names=names),
+            )
         case = _locked_case(ids[0])
         if case.received_at is not None or CaseState(case.state) in WAREHOUSE:
             return Received(case.id, case.after_sales_id, case.order_sn, case.state, True)
@@ -117,9 +121,17 @@ def inspect(
     with transaction.atomic(durable=True):
         case = _locked_case(case_id)
         if case.restocked_units or case.damaged_units:
-            raise InvalidInput(field="case", reason=f"case {case.after_sales_id} was inspected already")
+            raise InvalidInput(
+                field="case",
+                reason=Text("case %(after_sales_id)s was inspected already", after_sales_id=case.after_sales_id),
+            )
         if not case.outer_id or case.quantity <= 0:
-            raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no SKU code or quantity")
+            raise InvalidInput(
+                field="case",
+                reason=Text(
+                    "case %(after_sales_id)s names no SKU code or quantity", after_sales_id=case.after_sales_id
+                ),
+            )
         state = decide(CaseState(case.state), inspection(ok), after_sales_id=case.after_sales_id)
         text = f"after-sales {case.after_sales_id}" + (f": {note}" if note else "")
         restocked = damaged = 0
@@ -161,10 +173,24 @@ def send_replacement(case_id: int, *, actor: Actor, now: datetime, note: str = "
         existing = Order.objects.get(id=case.reissue_order_id)
         return Reissued(case.after_sales_id, existing.order_sn, existing.status, True)
     if CaseType(case.case_type) not in REISSUED_TYPES:
-        raise InvalidInput(field="case", reason=f"case {case.after_sales_id} is {case.case_type}: nothing is sent")
+        raise InvalidInput(
+            field="case",
+            reason=Text(
+                "case %(after_sales_id)s is %(case_type)s: nothing is sent",
+                after_sales_id=case.after_sales_id,
+                case_type=case.case_type,
+            ),
+        )
     decide(CaseState(case.state), Decision.RESEND, after_sales_id=case.after_sales_id)  # refused early if not allowed
     if case.order is None:
-        raise InvalidInput(field="case", reason=f"case {case.after_sales_id}: order {case.order_sn} is not here")
+        raise InvalidInput(
+            field="case",
+            reason=Text(
+                "case %(after_sales_id)s: order %(order_sn)s is not here",
+                after_sales_id=case.after_sales_id,
+                order_sn=case.order_sn,
+            ),
+        )
     lines = _replacement_lines(case)
     replacement = CanonicalOrder(order_sn=reissue_order_sn(case), lines=lines, receiver=case.order.receiver(),
                                  remark=note or f"after-sales {case.after_sales_id}", created_at=now, paid_at=now,
@@ -191,5 +217,8 @@ def _replacement_lines(case: AfterSalesCase) -> tuple[CanonicalLine, ...]:
         wanted = list(OrderLine.objects.filter(order_id=case.order_id, sku__isnull=False)
                       .values_list("sku__code", "quantity"))  # fmt: skip
     if not wanted:
-        raise InvalidInput(field="case", reason=f"case {case.after_sales_id} names no goods to send")
+        raise InvalidInput(
+            field="case",
+            reason=Text("case %(after_sales_id)s names no goods to send", after_sales_id=case.after_sales_id),
+        )
     return tuple(CanonicalLine(quantity=qty, unit_price_fen=0, outer_id=code, goods_name=code) for code, qty in wanted)

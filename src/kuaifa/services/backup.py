@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.db import connection
 
+from kuaifa.domain.shared.errors import Text
 from kuaifa.services.errors import InvalidInput
 
 
@@ -26,7 +27,7 @@ class Backup:
 def _pg_dump(target: Path) -> None:
     settings = connection.settings_dict
     if shutil.which("pg_dump") is None:
-        raise InvalidInput(field="pg_dump", reason="PostgreSQL's pg_dump is not installed on this machine")
+        raise InvalidInput(field="pg_dump", reason=Text("PostgreSQL's pg_dump is not installed on this machine"))
     env = {**os.environ, "PGPASSWORD": str(settings.get("PASSWORD") or "")}
     command = ["pg_dump", "--format=custom", "--no-owner", "--file", str(target), "--dbname", settings["NAME"]]
     for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
@@ -42,14 +43,18 @@ def backup_database(target: Path) -> Backup:
     """Copy the database into ``target``, which must not exist yet (a backup never overwrites another)."""
     target = target.resolve()
     if target.exists():
-        raise InvalidInput(field="FILE", reason=f"{target} already exists; choose a new file name")
+        raise InvalidInput(
+            field="FILE", reason=Text("%(target)s already exists; choose a new file name", target=target)
+        )
     if not target.parent.is_dir():
-        raise InvalidInput(field="FILE", reason=f"the folder {target.parent} does not exist")
+        raise InvalidInput(field="FILE", reason=Text("the folder %(parent)s does not exist", parent=target.parent))
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM INTO %s", [str(target)])
     elif connection.vendor == "postgresql":
         _pg_dump(target)
     else:  # pragma: no cover - only SQLite and PostgreSQL are configured
-        raise InvalidInput(field="DATABASE_URL", reason=f"no backup method for {connection.vendor}")
+        raise InvalidInput(
+            field="DATABASE_URL", reason=Text("no backup method for %(vendor)s", vendor=connection.vendor)
+        )
     return Backup(target, connection.vendor, target.stat().st_size)

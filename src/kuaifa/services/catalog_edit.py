@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import transaction
 
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import AccessEvent, Sku
 from kuaifa.services.errors import InvalidInput, NotFound
 
@@ -33,16 +34,29 @@ def _checked(edit: SkuEdit, sku: Sku) -> dict:
               "bin_location": edit.bin_location.strip()}  # fmt: skip
     for field, value in values.items():
         if len(value) > LIMITS[field]:
-            raise InvalidInput(field=field, reason=f"at most {LIMITS[field]} characters, not {len(value)}")
+            raise InvalidInput(
+                field=field,
+                reason=Text("at most %(value)s characters, not %(length)s", value=LIMITS[field], length=len(value)),
+            )
     if not 0 <= edit.weight_g <= MAX_WEIGHT_G:
-        raise InvalidInput(field="weight_g", reason=f"between 0 and {MAX_WEIGHT_G} grams, not {edit.weight_g}")
+        raise InvalidInput(
+            field="weight_g",
+            reason=Text(
+                "between 0 and %(max_weight_g)s grams, not %(weight_g)s",
+                max_weight_g=MAX_WEIGHT_G,
+                weight_g=edit.weight_g,
+            ),
+        )
     if values["barcode"]:
         other = Sku.objects.filter(barcode=values["barcode"]).exclude(id=sku.id).values_list("code", flat=True).first()
         if other:
-            raise InvalidInput(field="barcode", reason=f"{values['barcode']} is already the barcode of {other}")
+            raise InvalidInput(
+                field="barcode",
+                reason=Text("%(barcode)s is already the barcode of %(other)s", barcode=values["barcode"], other=other),
+            )
     enclosures = [e.strip() for e in edit.enclosures if e.strip()]
     if len(set(enclosures)) != len(enclosures):
-        raise InvalidInput(field="enclosures", reason="an enclosure is listed twice")
+        raise InvalidInput(field="enclosures", reason=Text("an enclosure is listed twice"))
     return {**values, "weight_g": edit.weight_g, "enclosures": enclosures}
 
 

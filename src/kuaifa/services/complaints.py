@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import AfterSalesCase, ComplaintTicket, Order
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -42,9 +43,12 @@ def open_ticket(order_sn: str, *, reason: str, note: str = "", actor: Actor, now
     """Open a ticket on an order; every after-sales case of the order is linked to it (and later ones on move)."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput(field="--reason", reason="say why the buyer complains")
+        raise InvalidInput(field="--reason", reason=Text("say why the buyer complains"))
     if len(reason) > MAX_REASON:
-        raise InvalidInput(field="--reason", reason=f"at most {MAX_REASON} characters; put details in --note")
+        raise InvalidInput(
+            field="--reason",
+            reason=Text("at most %(max_reason)s characters; put details in --note", max_reason=MAX_REASON),
+        )
     order = Order.objects.filter(order_sn=order_sn.strip()).first()
     if order is None:
         raise NotFound(kind="order", key=order_sn)
@@ -64,12 +68,23 @@ def move_ticket(ticket_id: int, target: str, *, note: str = "", actor: Actor, no
     if row is None:
         raise NotFound(kind="complaint ticket", key=ticket_id)
     if target not in Status.values:
-        raise InvalidInput(field="status", reason=f"{target!r} is not one of {', '.join(Status.values)}")
+        raise InvalidInput(
+            field="status",
+            reason=Text("%(target)r is not one of %(value)s", target=target, value=", ".join(Status.values)),
+        )
     wanted = Status(target)
     if wanted not in MOVES[Status(row.status)]:
-        raise InvalidInput(field="ticket", reason=f"ticket {ticket_id} is {row.status}: it cannot become {target}")
+        raise InvalidInput(
+            field="ticket",
+            reason=Text(
+                "ticket %(ticket_id)s is %(status)s: it cannot become %(target)s",
+                ticket_id=ticket_id,
+                status=row.status,
+                target=target,
+            ),
+        )
     if wanted is Status.CLOSED and not note.strip():
-        raise InvalidInput(field="--note", reason="closing a ticket needs a word on how it was resolved")
+        raise InvalidInput(field="--note", reason=Text("closing a ticket needs a word on how it was resolved"))
     row.cases.add(*AfterSalesCase.objects.filter(order=row.order))  # cases opened since
     fields = {"status": wanted, "updated_at": now}
     if wanted is Status.CLOSED:

@@ -25,7 +25,7 @@ from django.db import transaction
 
 from kuaifa.domain.carriers.catalog import carrier_by_code, carrier_by_id
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Shop, Wave, WaveOrder, Waybill
 from kuaifa.services.audit import EVENT_COLUMNS
@@ -80,7 +80,7 @@ def close_wave(wave_code: str, *, actor: Actor, now: datetime) -> Wave:
     if wave is None:
         raise NotFound(kind="wave", key=wave_code)
     if wave.state == Wave.State.CLOSED:
-        raise InvalidInput(field="wave", reason=f"wave {wave.code} is closed already")
+        raise InvalidInput(field="wave", reason=Text("wave %(code)s is closed already", code=wave.code))
     _drop_stale(WaveOrder.objects.filter(active=True, wave=wave), actor=actor, now=now)
     waiting = list(
         WaveOrder.objects.filter(wave=wave, order__status__in=list(TO_PACK))
@@ -95,7 +95,7 @@ def close_wave(wave_code: str, *, actor: Actor, now: datetime) -> Wave:
     insert_rows(
         OrderEvent,
         EVENT_COLUMNS,
-        [(order_id, "wave_closed", "", "", actor, {"wave": wave.code}, now) for order_id in members],
+        [(order_id, "wave_closed", "", "", actor.stored, {"wave": wave.code}, now) for order_id in members],
     )
     wave.refresh_from_db()
     return wave
@@ -117,7 +117,7 @@ def _to_take(order_ids: Sequence[int], wave_code: str | None) -> list[int]:
         )
     ids = list(dict.fromkeys(order_ids))
     if not ids:
-        raise InvalidInput(field="orders", reason="name some orders or a wave to take waybills for")
+        raise InvalidInput(field="orders", reason=Text("name some orders or a wave to take waybills for"))
     return ids
 
 
@@ -160,7 +160,7 @@ def take_waybills(
     if problems:
         raise NoWaybillPossible(reason="; ".join(problems))
     if not groups and not held:
-        raise NoWaybillPossible(reason="none of these orders is a platform order waiting to ship")
+        raise NoWaybillPossible(reason=Text("none of these orders is a platform order waiting to ship"))
     taken, reused = [], [rows[i]["order_sn"] for i in platform if i in held]
     for (shop_id, carrier_code), group in groups.items():
         provider = provider_for(shops[shop_id], senders[shop_id].for_waybill())

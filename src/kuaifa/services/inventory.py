@@ -291,7 +291,10 @@ def write_off_damaged(
     if sku is None:
         raise NotFound(kind="SKU", key=sku_code)
     if quantity <= 0:
-        raise InvalidInput(field="quantity", reason=f"a write-off must be a positive number of units, not {quantity}")
+        raise InvalidInput(
+            field="quantity",
+            reason=Text("a write-off must be a positive number of units, not %(quantity)s", quantity=quantity),
+        )
     codes = dict(Sku.objects.values_list("id", "code").filter(id__in=[s for s, _ in _expanded(sku.id, 1)]))
     for component, units in _expanded(sku.id, quantity):
         level = _level_for(codes[component], warehouse, create_warehouse=True)

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from kuaifa.domain.orders.review import HoldReason, parse_rules, review
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import AccessEvent, Order, OrderLine, Shop
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.review import _subject as review_subject
@@ -49,7 +50,9 @@ class DryRun:
 def dry_run_rules(shop_id: int, rules: list[Mapping[str, Any]], *, days: int, now: datetime) -> DryRun:
     """Which of the shop's orders of the last ``days`` days would the changed ``rules`` hold or pass differently."""
     if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(field="days", reason=f"between 1 and {MAX_DAYS} days, not {days}")
+        raise InvalidInput(
+            field="days", reason=Text("between 1 and %(max_days)s days, not %(days)s", max_days=MAX_DAYS, days=days)
+        )
     shop = Shop.objects.filter(id=shop_id).first()
     if shop is None:
         raise NotFound(kind="shop", key=shop_id)
@@ -90,7 +93,10 @@ def save_shop_settings(
     """Store the promise, the sender and the rules together, or none of them; the change is audited with the
     person and the values before and after."""
     if ship_by_hours not in SHIP_BY_HOURS:
-        raise InvalidInput(field="ship_by_hours", reason=f"between 1 and 360 hours, not {ship_by_hours}")
+        raise InvalidInput(
+            field="ship_by_hours",
+            reason=Text("between 1 and 360 hours, not %(ship_by_hours)s", ship_by_hours=ship_by_hours),
+        )
     parse_rules(rules)
     checked = validate_sender(**sender)
     shop = Shop.objects.select_for_update().filter(id=shop_id).first()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kuaifa.domain.access import Perm, Role
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence import queries_alerts, queries_web
 from kuaifa.persistence.models import Alert, Webhook
 from kuaifa.services.alerts import acknowledge, add_route, add_webhook
@@ -24,9 +24,11 @@ def _filter(request) -> queries_alerts.AlertFilter:
     shop = get.get("shop", "").strip()
     acknowledged = get.get("acknowledged", "no")
     if acknowledged not in ACKNOWLEDGED:
-        raise InvalidInput(field="acknowledged", reason=f"{acknowledged!r} is not no, yes or all")
+        raise InvalidInput(
+            field="acknowledged", reason=Text("%(acknowledged)r is not no, yes or all", acknowledged=acknowledged)
+        )
     if shop and not shop.isdigit():
-        raise InvalidInput(field="shop", reason=f"{shop!r} is not a shop id")
+        raise InvalidInput(field="shop", reason=Text("%(shop)r is not a shop id", shop=shop))
     return queries_alerts.AlertFilter(kind=get.get("kind", "").strip(), severity=get.get("severity", "").strip(),
                                       shop_id=int(shop) if shop else None, acknowledged=acknowledged,
                                       scope=me.shop_scope)  # fmt: skip
@@ -60,9 +62,9 @@ def ack(request):
     raw = request.POST.getlist("ids")
     try:
         if not raw:
-            raise InvalidInput(field="ids", reason="choose at least one alert")
+            raise InvalidInput(field="ids", reason=Text("choose at least one alert"))
         if not all(i.isdigit() for i in raw):
-            raise InvalidInput(field="ids", reason="alert ids are whole numbers")
+            raise InvalidInput(field="ids", reason=Text("alert ids are whole numbers"))
         ids = [int(i) for i in raw]
         outside = sorted(set(ids) - queries_alerts.alerts_in_scope(ids, me.shop_scope))
         if outside:
@@ -89,14 +91,14 @@ def settings(request):
             elif post.get("form") == "route":
                 role = post.get("role", "")
                 if role not in {r.value for r in Role}:
-                    raise InvalidInput(field="role", reason=f"{role!r} is not a role")
+                    raise InvalidInput(field="role", reason=Text("%(role)r is not a role", role=role))
                 route = add_route(role, post.get("webhook", ""), shop_name=post.get("shop") or None,
                                   kinds=[k for k in post.getlist("kinds") if k],
                                   min_severity=post.get("min_severity", "info"),
                                   on_escalation=post.get("on_escalation") == "1", now=now())  # fmt: skip
                 messages.success(request, _("Route %(id)s added.") % {"id": route.id})
             else:
-                raise InvalidInput(field="form", reason="choose webhook or route")
+                raise InvalidInput(field="form", reason=Text("choose webhook or route"))
         except DomainError as err:
             refused(request, err)
         return redirect("alert_settings")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from kuaifa.domain.access import Perm
 from kuaifa.domain.inventory.catalog import StockCount
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence import queries_catalog
 from kuaifa.services.catalog_edit import SkuEdit, edit_sku, enclosure_list
 from kuaifa.services.errors import InvalidInput
@@ -20,7 +20,7 @@ from kuaifa.web.words import now
 def _grams(value: str) -> int:
     value = value.strip() or "0"
     if not value.isdigit():
-        raise InvalidInput(field="weight_g", reason=f"{value!r} is not a whole number of grams")
+        raise InvalidInput(field="weight_g", reason=Text("%(value)r is not a whole number of grams", value=value))
     return int(value)
 
 
@@ -67,10 +67,10 @@ def stocktake_page(request):
                     continue
                 code = key.removeprefix("count:")
                 if not raw.strip().isdigit():
-                    raise InvalidInput(field=code, reason=f"{raw!r} is not a counted number of units")
+                    raise InvalidInput(field=code, reason=Text("%(raw)r is not a counted number of units", raw=raw))
                 counts.append(StockCount(code, chosen, int(raw)))
             if not counts:
-                raise InvalidInput(field="count", reason="enter at least one counted quantity")
+                raise InvalidInput(field="count", reason=Text("enter at least one counted quantity"))
             changes = stocktake(counts, actor=member(request).actor, now=now(), note=request.POST.get("note", ""))
         except DomainError as err:
             refused(request, err)

@@ -17,7 +17,7 @@ from kuaifa.documents.pick_list import render_pick_list
 from kuaifa.domain.access import Perm
 from kuaifa.domain.carriers.catalog import CARRIERS
 from kuaifa.domain.fulfilment.waves import WaveKind, WaveRule
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence import queries_floor, queries_web
 from kuaifa.persistence.models import BoxType
@@ -69,7 +69,9 @@ def _station(request) -> str:
 def _positive(raw: str, field: str, *, maximum: int = 10**6) -> int:
     raw = (raw or "").strip()
     if not raw.isdigit() or not 0 < int(raw) <= maximum:
-        raise InvalidInput(field=field, reason=f"{raw!r} is not a whole number from 1 to {maximum}")
+        raise InvalidInput(
+            field=field, reason=Text("%(raw)r is not a whole number from 1 to %(maximum)s", raw=raw, maximum=maximum)
+        )
     return int(raw)
 
 
@@ -80,7 +82,7 @@ def _ids(raw: str | list[str]) -> list[int]:
         value = value.strip()
         if value:
             if not value.isdigit():
-                raise InvalidInput(field="orders", reason=f"{value!r} is not an order id")
+                raise InvalidInput(field="orders", reason=Text("%(value)r is not an order id", value=value))
             out.append(int(value))
     return out
 
@@ -111,13 +113,15 @@ def wave_create(request):
     try:
         hours = float(post.get("horizon_hours") or "24")
         if not 0 <= hours <= 24 * 30:
-            raise InvalidInput(field="horizon_hours", reason=f"{hours} is not between 0 and 720 hours")
+            raise InvalidInput(
+                field="horizon_hours", reason=Text("%(hours)s is not between 0 and 720 hours", hours=hours)
+            )
         shops = _ids(post.getlist("shop"))
         if me.shop_scope and not set(shops) <= me.shop_scope:
-            raise InvalidInput(field="shop", reason="not one of your shops")
+            raise InvalidInput(field="shop", reason=Text("not one of your shops"))
         kind = KINDS.get(post.get("kind", "any"))
         if kind is None:
-            raise InvalidInput(field="kind", reason="single, multi or any")
+            raise InvalidInput(field="kind", reason=Text("single, multi or any"))
         carriers = [c for c in post.getlist("carrier") if c]
         rule = WaveRule(
             horizon=timedelta(hours=hours),

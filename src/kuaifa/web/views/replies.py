@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from kuaifa.domain.access import Perm
 from kuaifa.domain.replies.answers import Intent
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence import queries_alerts, queries_web
 from kuaifa.platforms.pdd_export.table import TableError, read_table
 from kuaifa.services.errors import InvalidInput, NotFound
@@ -63,7 +63,7 @@ def add_reply_rule(request):
     try:
         priority = post.get("priority", "").strip() or "100"
         if not priority.lstrip("-").isdigit():
-            raise InvalidInput(field="priority", reason=f"{priority!r} is not a whole number")
+            raise InvalidInput(field="priority", reason=Text("%(priority)r is not a whole number", priority=priority))
         rule = add_rule(post.get("name", "").strip(), post.get("intent", ""), post.get("template", ""),
                         keywords=post.get("keywords", "").splitlines(), pattern=post.get("pattern", "").strip(),
                         shop_name=post.get("shop") or None, priority=int(priority), now=now())  # fmt: skip
@@ -89,12 +89,14 @@ def _messages(path: Path, name: str) -> list[tuple[int, str, str | None]]:
         raise InvalidInput(field=name, reason=str(err)) from None
     column = next((c for c in MESSAGE_COLUMNS if c in table.header), None)
     if column is None:
-        raise InvalidInput(field=name, reason=f"no message column (one of {', '.join(MESSAGE_COLUMNS)})")
+        raise InvalidInput(
+            field=name, reason=Text("no message column (one of %(value)s)", value=", ".join(MESSAGE_COLUMNS))
+        )
     expected = next((c for c in EXPECTED_COLUMNS if c in table.header), None)
     rows = []
     for number, row in table.rows:
         if not row.get(column, "").strip():
-            raise InvalidInput(field=f"{name} row {number}", reason="the message is empty")
+            raise InvalidInput(field=f"{name} row {number}", reason=Text("the message is empty"))
         rows.append((number, row[column], ((row.get(expected) or "").strip() or None) if expected else None))
     return rows
 
@@ -108,10 +110,10 @@ def dry_run_upload(request):
     status = 200
     try:
         if upload is None:
-            raise InvalidInput(field="file", reason="choose a file")
+            raise InvalidInput(field="file", reason=Text("choose a file"))
         suffix = Path(upload.name).suffix.lower()
         if suffix not in (".txt", ".csv", ".xlsx"):
-            raise InvalidInput(field=upload.name, reason="only .txt, .csv and .xlsx files can be checked")
+            raise InvalidInput(field=upload.name, reason=Text("only .txt, .csv and .xlsx files can be checked"))
         with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)

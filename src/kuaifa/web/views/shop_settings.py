@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kuaifa.domain.access import Perm
 from kuaifa.domain.orders.review import MANDATORY, RULE_ORDER, HoldReason, parse_rules
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.domain.shared.money import fen_to_yuan, yuan_to_fen
 from kuaifa.persistence.models import Shop
 from kuaifa.services.errors import InvalidInput
@@ -28,7 +28,7 @@ MEMO_SEPARATORS = str.maketrans({"，": ",", "、": ",", "\n": ","})
 
 def _whole(value: str, field: str) -> int:
     if not value.strip().isdigit():
-        raise InvalidInput(field=field, reason=f"{value!r} is not a whole number")
+        raise InvalidInput(field=field, reason=Text("%(value)r is not a whole number", value=value))
     return int(value)
 
 
@@ -36,7 +36,7 @@ def _fen(value: str, field: str) -> int:
     try:
         return yuan_to_fen(value)
     except (DomainError, ValueError):
-        raise InvalidInput(field=field, reason=f"{value!r} is not an amount in yuan") from None
+        raise InvalidInput(field=field, reason=Text("%(value)r is not an amount in yuan", value=value)) from None
 
 
 def _rules(post) -> list[dict]:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from kuaifa.domain.access import Perm
 from kuaifa.domain.fulfilment.waves import WaveRule
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.sla import at_risk_queue, create_dispatch_waves
 from kuaifa.services.stock_alerts import stock_alerts
@@ -30,9 +30,11 @@ def number(raw: str | None, field: str, default: float, *, minimum: float = 0, w
     try:
         value = int(text) if whole else float(text)
     except ValueError:
-        raise InvalidInput(field=field, reason=f"{text!r} is not a number") from None
+        raise InvalidInput(field=field, reason=Text("%(text)r is not a number", text=text)) from None
     if not value > minimum or value != value or value == float("inf"):
-        raise InvalidInput(field=field, reason=f"{text!r} must be more than {minimum:g}")
+        raise InvalidInput(
+            field=field, reason=Text("%(text)r must be more than %(minimum)g", text=text, minimum=minimum)
+        )
     return value
 
 
