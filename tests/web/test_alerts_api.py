@@ -42,7 +42,7 @@ def test_the_sla_queue_comes_in_the_suggested_order(client, keys, stocked):
     assert [(r["order_sn"], r["reason"]) for r in body["set_apart"]] == [("RISK", "platform_risk")]
     assert "does not publish" in body["penalty_note"]
     bad = call(client, "GET", "/sla/queue?capacity=0", keys["warehouse"])
-    assert bad.status_code == 409 and bad.json()["code"]
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"  # refused by the schema, named
 
 
 def test_alerts_are_listed_and_acknowledged_as_the_keys_owner(client, keys, shop):

@@ -2,10 +2,11 @@
 and acknowledging an alert as the key's owner. Same services and permission table as the workbench."""
 
 from datetime import datetime
+from typing import Annotated
 
-from ninja import Schema
+from ninja import Path, Query, Schema
 
-from kuaifa.api.api import Error, api, requires
+from kuaifa.api.api import MAX_ID, Error, api, requires
 from kuaifa.domain.access import Perm
 from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence import queries_alerts
@@ -30,7 +31,9 @@ class Answer(Schema):
     reply: str | None
 
 
-@api.post("/reply", response={200: Answer, 403: Error, 404: Error, 409: Error}, tags=["replies"])
+@api.post(
+    "/reply", response={200: Answer, 403: Error, 404: Error, 409: Error, 401: Error, 422: Error}, tags=["replies"]
+)
 @requires(Perm.REPLIES_USE)
 def reply(request, question: Question):
     """The auto-reply to a buyer's message about an order and the rule that matched, or ``matched: false``."""
@@ -81,9 +84,13 @@ def _minutes(delta) -> int | None:
     return None if delta is None else int(delta.total_seconds() // 60)
 
 
-@api.get("/sla/queue", response={200: Queue, 403: Error, 409: Error}, tags=["sla"])
+@api.get("/sla/queue", response={200: Queue, 403: Error, 409: Error, 401: Error, 422: Error}, tags=["sla"])
 @requires(Perm.SLA_VIEW)
-def sla_queue(request, capacity: float = 100.0, shop_id: int | None = None):
+def sla_queue(
+    request,
+    capacity: Annotated[float, Query(ge=0.1, le=100_000)] = 100.0,  # parcels an hour
+    shop_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+):
     """Orders to pack in the suggested dispatch order at ``capacity`` parcels/hour; platform holds apart."""
     member: Member = request.auth
     if member.shop_scope and shop_id is not None and shop_id not in member.shop_scope:
@@ -121,10 +128,16 @@ class AlertOut(Schema):
     escalated_at: datetime | None
 
 
-@api.get("/alerts", response={200: list[AlertOut], 403: Error, 409: Error}, tags=["alerts"])
+@api.get("/alerts", response={200: list[AlertOut], 403: Error, 409: Error, 401: Error, 422: Error}, tags=["alerts"])
 @requires(Perm.ALERTS_VIEW)
-def alerts(request, kind: str = "", severity: str = "", shop_id: int | None = None, acknowledged: str = "no",
-           limit: int = 100):  # fmt: skip
+def alerts(
+    request,
+    kind: str = "",
+    severity: str = "",
+    shop_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    acknowledged: str = "no",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+):
     """Alerts newest first; ``acknowledged`` is ``no`` (default), ``yes`` or ``all``."""
     member: Member = request.auth
     if acknowledged not in ("no", "yes", "all"):
@@ -146,9 +159,13 @@ class Acknowledged(Schema):
     acknowledged: int  # 0 when someone had already acknowledged it
 
 
-@api.post("/alerts/{int:alert_id}/ack", response={200: Acknowledged, 403: Error, 404: Error}, tags=["alerts"])
+@api.post(
+    "/alerts/{int:alert_id}/ack",
+    response={200: Acknowledged, 403: Error, 404: Error, 401: Error, 422: Error},
+    tags=["alerts"],
+)
 @requires(Perm.ALERTS_ACK)
-def ack(request, alert_id: int):
+def ack(request, alert_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """Acknowledge one alert as the key's owner: it will not be escalated."""
     member: Member = request.auth
     if not queries_alerts.alerts_in_scope([alert_id], member.shop_scope):

@@ -48,8 +48,13 @@ def alerts_in_scope(ids: list[int], scope: frozenset[int]) -> set[int]:
     return set(_scoped(Alert.objects.filter(id__in=ids), scope).values_list("id", flat=True))
 
 
+def unacknowledged(scope: frozenset[int]):
+    """Alerts nobody has acknowledged yet, within the member's scope."""
+    return _scoped(Alert.objects.filter(acknowledged_at__isnull=True), scope)
+
+
 def unacknowledged_count(scope: frozenset[int]) -> int:
-    return _scoped(Alert.objects.filter(acknowledged_at__isnull=True), scope).count()
+    return unacknowledged(scope).count()
 
 
 def webhooks() -> list[Webhook]:

@@ -6,7 +6,8 @@ Every list takes the person's shop scope (empty = all shops) so a scoped member 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from kuaifa.persistence.models import (
     AfterSalesCase,
@@ -292,3 +293,34 @@ def shop_credentials() -> list[dict]:
             "id", "name", "platform", "credential__access_expires_at", "credential__needs_authorization"
         )
     )
+
+
+def counts_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
+    """How many rows each query yields, all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's
+    badges on every page must not cost a query each."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for i, query in enumerate(querysets.values()):
+        sql, more = query.order_by().query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{i})")
+        params.extend(more)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {name: int(n) for name, n in zip(querysets, row, strict=True)}
+
+
+def badge_counts(scope: frozenset[int], *, unmapped: bool, outbox: bool, alerts: bool) -> dict[str, int]:
+    """The frame's badges beyond the status counts: unmapped listings, failed uploads, unacknowledged alerts."""
+    from kuaifa.persistence.queries_alerts import unacknowledged
+
+    wanted: dict[str, QuerySet] = {}
+    if unmapped:
+        lines = _scoped(OrderLine.objects.filter(sku__isnull=True, order__status="ON_HOLD"), scope, "order__shop_id")
+        wanted["unmapped"] = lines.values("goods_id", "platform_sku_id").distinct()
+    if outbox:
+        wanted["outbox_failed"] = OutboxEntry.objects.filter(state=OutboxEntry.State.FAILED).values("id")
+    if alerts:
+        wanted["alerts"] = unacknowledged(scope).values("id")
+    return counts_together(wanted)
