@@ -62,3 +62,12 @@ def test_alerts_are_listed_and_acknowledged_as_the_keys_owner(client, keys, shop
     assert call(client, "POST", "/alerts/999999/ack", keys["owner"]).status_code == 404
     assert call(client, "POST", f"/alerts/{listed[1]['id']}/ack", keys["warehouse"]).status_code == 403
     assert Alert.objects.filter(acknowledged_at__isnull=False).count() == 1
+
+
+def test_a_nul_character_is_refused_before_any_view_on_both_databases(client, keys, stocked):
+    in_body = call(client, "POST", "/reply", keys["service"], {"message": "发货\x00了吗", "order_sn": "R1"})
+    in_query = call(client, "GET", "/alerts?kind=%00", keys["service"])
+
+    for refused in (in_body, in_query):
+        assert refused.status_code == 422
+        assert refused.json() == {"code": "invalid_input", "message": "请求中含有空字符（\\0），请去掉后重新发送。"}

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kuaifa.web.language.UserLanguageMiddleware",
+    "kuaifa.api.nul.RefuseNulMiddleware",  # PostgreSQL cannot store NUL, SQLite can: refused alike for the API
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 ROOT_URLCONF = "kuaifa.config.urls"
