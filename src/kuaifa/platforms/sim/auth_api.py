@@ -12,11 +12,8 @@ from kuaifa.platforms.sim.params import PARAM_ERROR, Params, SimApiError
 from kuaifa.platforms.sim.state import SimState
 
 
-def token_refresh(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
-    """New access and refresh tokens for a valid, unused refresh token of this app (10000 otherwise)."""
-    record = state.refresh(params.text("refresh_token"), caller.client_id)
-    if record is None:
-        raise SimApiError(PARAM_ERROR, "参数错误:refresh_token", sub_msg="refresh_token无效或已过期")
+def _grant(state: SimState, record: Any) -> dict[str, Any]:
+    """The token pair as both token APIs answer it (pdd-reference §1.5)."""
     now = int(state.now())
     return {
         "access_token": record.access_token,
@@ -29,6 +26,14 @@ def token_refresh(state: SimState, params: Params, caller: Caller) -> dict[str, 
         "owner_id": record.owner_id,
         "owner_name": record.owner_name,
     }
+
+
+def token_refresh(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
+    """New access and refresh tokens for a valid, unused refresh token of this app (10000 otherwise)."""
+    record = state.refresh(params.text("refresh_token"), caller.client_id)
+    if record is None:
+        raise SimApiError(PARAM_ERROR, "参数错误:refresh_token", sub_msg="refresh_token无效或已过期")
+    return _grant(state, record)
 
 
 def token_create(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
@@ -36,18 +41,7 @@ def token_create(state: SimState, params: Params, caller: Caller) -> dict[str, A
     record = state.redeem_code(params.text("code"), caller.client_id)
     if record is None:
         raise SimApiError(PARAM_ERROR, "参数错误:code", sub_msg="code无效或已使用")
-    now = int(state.now())
-    return {
-        "access_token": record.access_token,
-        "expires_in": record.expires_at - now,
-        "expires_at": record.expires_at,
-        "refresh_token": record.refresh_token,
-        "refresh_token_expires_in": record.refresh_expires_at - now,
-        "refresh_token_expires_at": record.refresh_expires_at,
-        "scope": ["pdd.order.number.list.increment.get", "pdd.logistics.online.send"],
-        "owner_id": record.owner_id,
-        "owner_name": record.owner_name,
-    }
+    return _grant(state, record)
 
 
 def time_get(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
