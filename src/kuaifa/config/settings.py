@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kuaifa.persistence",
+    "kuaifa.tasks",  # provides the services' platform factory (services.platform_port) at start-up
 ]
 
 # Background work (outbox deliveries, sync) through the Tasks API with the database queue: no extra server,
