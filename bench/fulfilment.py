@@ -173,7 +173,7 @@ def ship_some(wave_code: str, count: int) -> list[int]:
 
     _, ids = wave_order_ids(wave_code)
     for n, order_id in enumerate(ids[:count], start=1):
-        ship_order(order_id, logistics_id=115, tracking_number=f"7731{n:08d}", actor=ACTOR, now=NOW)
+        ship_order(order_id, carrier=115, tracking_number=f"7731{n:08d}", actor=ACTOR, now=NOW)
     return ids[:count]
 
 

@@ -45,7 +45,7 @@ def cases():
     ingest_orders(shop, [make_order("o1", ("TEA-001", 1))], source=Order.Source.API, actor=ACTOR, now=NOW)
     review_orders(actor=ACTOR, now=NOW)
     order_id = Order.objects.get(order_sn="o1").id
-    ship_order(order_id, logistics_id=85, tracking_number="YT5550001112223", actor=ACTOR, now=NOW, upload=False)
+    ship_order(order_id, carrier=85, tracking_number="YT5550001112223", actor=ACTOR, now=NOW, upload=False)
 
     def case(sid: str, hours: float, **fields) -> CanonicalCase:
         return CanonicalCase(

@@ -116,7 +116,7 @@ def test_tracking_stalled_lists_the_silent_parcel_with_a_notice(kuaifa, day, mon
 
     ship_order(
         Order.objects.get(order_sn="SOON").id,
-        logistics_id=85,
+        carrier=85,
         tracking_number="YT5550001112223",
         actor=ACTOR,
         now=NOW,

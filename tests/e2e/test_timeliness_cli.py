@@ -47,7 +47,7 @@ def test_the_table_counts_signed_and_overdue_parcels_by_carrier_and_province(mon
     review_orders(actor=ACTOR, now=NOW)
     port = Journeys(signed_after)
     for order, number in zip(Order.objects.order_by("order_sn"), signed_after, strict=True):
-        shipped = ship_order(order.id, logistics_id=85, tracking_number=number, actor=ACTOR, now=NOW, upload=False)
+        shipped = ship_order(order.id, carrier=85, tracking_number=number, actor=ACTOR, now=NOW, upload=False)
         poll(shipped.shipment.id, port, actor=ACTOR, now=NOW + 120 * H)
     monkeypatch.setenv("KUAIFA_NOW", (NOW + 120 * H).isoformat())
     monkeypatch.setenv("KUAIFA_LANG", "en")

@@ -2,6 +2,7 @@
 carrier's rules only weakly match is shipped only when a person confirms it."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -14,11 +15,12 @@ from kuaifa.services.carriers import (
     UnknownCarrier,
     WeakTrackingNumber,
     carrier_catalogue,
-    confirm_tracking,
+    parcel_number,
     resolve_carrier,
 )
 from tests.factories import NOW, make_order
 from tests.fulfilment.floor import accept
+from tests.fulfilment.test_weak_tracking import HOME
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +61,14 @@ def test_the_fetched_list_wins_over_the_built_in_table_and_adds_carriers_it_does
 
 def test_a_weakly_matching_tracking_number_needs_a_confirmation():
     with pytest.raises(WeakTrackingNumber) as refused:
-        confirm_tracking(85, "ABC123456", confirmed=False)  # 圆通 numbers start YT
+        parcel_number(85, "ABC123456", confirm_weak_tracking=False)  # 圆通 numbers start YT
     assert refused.value.params["carrier"] == "YTO"
     assert "--confirm-weak-tracking" in refused.value.message
-    assert confirm_tracking(85, "ABC123456", confirmed=True).level == "warning"
-    assert confirm_tracking(85, "YT7412345678902", confirmed=False).level == "ok"
+    assert parcel_number("yto", " ABC123456 ", confirm_weak_tracking=True) == parcel_number(
+        85, "ABC123456", confirm_weak_tracking=True
+    )
+    assert parcel_number(85, "ABC123456", confirm_weak_tracking=True).check.level == "warning"
+    assert parcel_number("YTO", "YT7412345678902", confirm_weak_tracking=False).check.level == "ok"
 
 
 @pytest.fixture
@@ -124,3 +129,15 @@ def test_ship_fix_and_ship_extra_take_codes_and_refuse_weak_numbers_until_confir
         (85, "ABC123456"),
         (115, "773100000002"),
     ]
+
+
+def test_ship_of_a_merged_parcel_refuses_a_weak_number_until_confirmed(floor, kuaifa):
+    accept(floor, replace(make_order("a", ("CUP-002", 1)), receiver=HOME),
+           replace(make_order("b", ("TEA-001", 1)), receiver=HOME))  # fmt: skip
+
+    weak = kuaifa("ship", "a", "b", "--carrier", "YTO", "--tracking", "ABC123456", "--offline", "--json", ok=False)
+
+    assert json.loads(weak.output)["error"] == "carrier.weak_tracking"
+    assert not Shipment.objects.exists()
+    kuaifa("ship", "a", "b", "--carrier", "YTO", "--tracking", "ABC123456", "--offline", "--confirm-weak-tracking")
+    assert list(Shipment.objects.values_list("logistics_id", "tracking_number")) == [(85, "ABC123456")] * 2

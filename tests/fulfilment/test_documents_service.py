@@ -55,7 +55,7 @@ def wave_shipped(floor):
     (wave,) = create_waves(WaveRule(horizon=timedelta(hours=72)), actor=ACTOR, now=NOW)
     _, ids = wave_order_ids(wave.code)
     for n, order_id in enumerate(ids, start=1):
-        ship_order(order_id, logistics_id=115, tracking_number=f"77310000000{n}", actor=ACTOR, now=NOW)
+        ship_order(order_id, carrier=115, tracking_number=f"77310000000{n}", actor=ACTOR, now=NOW)
     return wave, ids, manual
 
 
@@ -88,7 +88,7 @@ def test_the_merchants_own_order_prints_in_full_and_platform_orders_keep_their_m
 
 def test_no_label_is_printed_without_a_tracking_number_unless_those_orders_are_left_out(floor):
     ids = accept(floor, make_order("shipped", ("TEA-001", 1)), make_order("not-yet", ("CUP-002", 1)))
-    ship_order(ids["shipped"], logistics_id=85, tracking_number="YT1234567890123", actor=ACTOR, now=NOW)
+    ship_order(ids["shipped"], carrier=85, tracking_number="YT1234567890123", actor=ACTOR, now=NOW)
 
     with pytest.raises(LabelRefused, match="No tracking number yet for not-yet"):
         label_data([ids["shipped"], ids["not-yet"]])

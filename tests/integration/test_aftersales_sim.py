@@ -133,7 +133,7 @@ def test_every_after_sales_path_ends_with_both_ledgers_balanced_through_replays(
     assert len(accepted) == 5
     unshipped, sound, damaged, exchanged, resent = accepted
     for order in (sound, damaged, exchanged, resent):
-        shipped = ship_order(order.id, logistics_id=YTO, tracking_number=f"YT{order.id:012d}", actor=ACTOR,
+        shipped = ship_order(order.id, carrier=YTO, tracking_number=f"YT{order.id:012d}", actor=ACTOR,
                              now=desk.now())  # fmt: skip
         platforms = lambda shop: platform_for(shop, clock=desk.state.now, sleep=Sleeps())  # noqa: E731
         assert deliver(shipped.outbox_entry_id, platforms, now=desk.now()).outcome == "done"

@@ -105,7 +105,7 @@ def _tracking(order: Order) -> str:
 def _ship_all(orders: list[Order], sim: SimGatewayServer) -> list[int]:
     entries = []
     for order in orders:
-        shipped = ship_order(order.id, logistics_id=YTO, tracking_number=_tracking(order), actor=ACTOR,
+        shipped = ship_order(order.id, carrier=YTO, tracking_number=_tracking(order), actor=ACTOR,
                              now=sim_now(sim.state))  # fmt: skip
         assert shipped.outbox_entry_id is not None
         entries.append(shipped.outbox_entry_id)
@@ -340,7 +340,7 @@ def test_the_same_order_shipped_at_once_from_several_stations_ships_once(sim):
         results = run_together(
             STATIONS,
             lambda n, order=order, numbers=numbers: ship_order(
-                order.id, logistics_id=YTO, tracking_number=numbers[n], actor=Actor.user(f"station-{n}"), now=now
+                order.id, carrier=YTO, tracking_number=numbers[n], actor=Actor.user(f"station-{n}"), now=now
             ),
         )
         shipped = [(n, r) for n, r in enumerate(results) if not isinstance(r, BaseException)]
@@ -402,7 +402,7 @@ def test_an_accepted_order_the_platform_stops_is_refused_at_shipping_and_keeps_i
     assert order.status == status
 
     with pytest.raises(ShipRefused, match=reason):
-        ship_order(order.id, logistics_id=YTO, tracking_number=_tracking(order), actor=ACTOR, now=sim_now(state))
+        ship_order(order.id, carrier=YTO, tracking_number=_tracking(order), actor=ACTOR, now=sim_now(state))
 
     assert not Shipment.objects.filter(order=order).exists()
     assert not OutboxEntry.objects.filter(payload__order_sn=order.order_sn).exists()

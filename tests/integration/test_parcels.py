@@ -27,7 +27,7 @@ def sim():
 
 
 def _shipped(sim, order):
-    shipped = ship_order(order.id, logistics_id=YTO, tracking_number=_tracking(order), actor=ACTOR,
+    shipped = ship_order(order.id, carrier=YTO, tracking_number=_tracking(order), actor=ACTOR,
                          now=sim_now(sim.state))  # fmt: skip
     assert deliver(shipped.outbox_entry_id, _platform_for(sim), now=sim_now(sim.state)).outcome == "done"
     return shipped.shipment
@@ -71,7 +71,7 @@ def test_a_wrong_tracking_number_is_corrected_on_the_platform(sim):
     order = accepted[0]
     _shipped(sim, order)
 
-    fixed = correct_shipment(order.id, logistics_id=ZTO, tracking_number="75300000000001", actor=ACTOR,
+    fixed = correct_shipment(order.id, carrier=ZTO, tracking_number="75300000000001", actor=ACTOR,
                              now=sim_now(sim.state))  # fmt: skip
     entry = OutboxEntry.objects.get(key__startswith="ship-fix:")
     outcome = deliver(entry.id, _platform_for(sim), now=sim_now(sim.state))
@@ -104,7 +104,7 @@ def test_a_failed_upload_retried_by_a_person_goes_through_and_keeps_its_claim_co
 
     _, accepted = _ready_to_ship(sim)
     order = accepted[0]
-    shipped = ship_order(order.id, logistics_id=YTO, tracking_number=_tracking(order), actor=ACTOR,
+    shipped = ship_order(order.id, carrier=YTO, tracking_number=_tracking(order), actor=ACTOR,
                          now=sim_now(sim.state))  # fmt: skip
     sim.state.fail_next(1, code=20031, api="pdd.logistics.online.send")  # no permission: a person must act
 

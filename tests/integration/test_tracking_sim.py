@@ -65,7 +65,7 @@ def shipped_parcels(sim: SimGatewayServer) -> tuple[Shop, list[Order]]:
     assert len(orders) == PARCELS
     for i, order in enumerate(orders):
         carrier, number = (SF, f"SF{order.id:013d}") if i % 3 == 0 else (YTO, f"YT{order.id:012d}")
-        shipped = ship_order(order.id, logistics_id=carrier, tracking_number=number, actor=ACTOR, now=now)
+        shipped = ship_order(order.id, carrier=carrier, tracking_number=number, actor=ACTOR, now=now)
         result = deliver(shipped.outbox_entry_id, lambda s: platform_for(s, clock=state.now, sleep=Sleeps()), now=now)
         assert result.outcome == "done", result
     return shop, [Order.objects.get(id=o.id) for o in orders]

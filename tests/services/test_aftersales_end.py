@@ -61,7 +61,7 @@ def reserved_order(shop, order_sn: str = "o1", stock: int = 5) -> Order:
 
 def shipped_order(shop) -> Order:
     order = reserved_order(shop)
-    ship_order(order.id, logistics_id=85, tracking_number="YT5550001112223", actor=ACTOR, now=NOW, upload=False)
+    ship_order(order.id, carrier=85, tracking_number="YT5550001112223", actor=ACTOR, now=NOW, upload=False)
     return Order.objects.get(id=order.id)
 
 

@@ -38,7 +38,7 @@ def test_same_buyer_orders_are_found_and_ship_as_one_parcel(shop, catalog):
     )
 
     groups = merge_groups()
-    shipped = ship_merged_parcel([a.id, b.id], logistics_id=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
+    shipped = ship_merged_parcel([a.id, b.id], carrier=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
 
     assert [[o.order_sn for o in g.orders] for g in groups] == [["A", "B"]]
     assert sorted(Shipment.objects.values_list("order__order_sn", "tracking_number")) == [("A", NUMBER), ("B", NUMBER)]
@@ -56,7 +56,7 @@ def test_orders_to_different_addresses_are_not_one_parcel_and_nothing_ships(shop
     )
 
     with pytest.raises(InvalidInput):
-        ship_merged_parcel([a.id, b.id], logistics_id=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
+        ship_merged_parcel([a.id, b.id], carrier=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
 
     assert not Shipment.objects.exists()
     assert merge_groups() == ()
@@ -69,10 +69,10 @@ def test_never_across_shops(shop, catalog):
     (b,) = accepted(other_shop, replace(make_order("B", ("TEA-001", 1)), receiver=HOME))
 
     with pytest.raises(InvalidInput):
-        ship_merged_parcel([a.id, b.id], logistics_id=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
-    ship_order(a.id, logistics_id=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
+        ship_merged_parcel([a.id, b.id], carrier=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
+    ship_order(a.id, carrier=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
     with pytest.raises(ShipRefused):  # the number belongs to another shop's order
-        ship_order(b.id, logistics_id=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
+        ship_order(b.id, carrier=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
 
 
 def test_platform_handling_that_forbids_merging_keeps_orders_apart(shop, catalog):
@@ -84,7 +84,7 @@ def test_platform_handling_that_forbids_merging_keeps_orders_apart(shop, catalog
     )
 
     with pytest.raises(InvalidInput):
-        ship_merged_parcel([a.id, b.id], logistics_id=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
+        ship_merged_parcel([a.id, b.id], carrier=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
 
     assert merge_groups() == ()
 
@@ -99,7 +99,7 @@ def test_if_one_order_of_the_parcel_is_intercepted_none_ships(shop, catalog):
     Order.objects.filter(id=b.id).update(refund_status=2)  # the buyer asked for a refund since picking
 
     with pytest.raises(ShipRefused):
-        ship_merged_parcel([a.id, b.id], logistics_id=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
+        ship_merged_parcel([a.id, b.id], carrier=ZTO, tracking_number=NUMBER, actor=ACTOR, now=NOW)
 
     assert not Shipment.objects.exists()
     assert Order.objects.get(id=a.id).status == OrderStatus.ACCEPTED

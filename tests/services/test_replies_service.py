@@ -28,7 +28,7 @@ def orders(shop, catalog):
     review_orders(actor=ACTOR, now=NOW)
     ship_order(
         Order.objects.get(order_sn="SENT").id,
-        logistics_id=85,
+        carrier=85,
         tracking_number="YT9876543210987",
         actor=ACTOR,
         now=NOW,

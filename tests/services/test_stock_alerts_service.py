@@ -48,7 +48,7 @@ def test_recent_shipments_set_the_sales_rate(shop, catalog):
     review_orders(actor=ACTOR, now=NOW)
     ship_order(
         Order.objects.get(order_sn="S1").id,
-        logistics_id=85,
+        carrier=85,
         tracking_number="YT1234567890123",
         actor=ACTOR,
         now=NOW,

@@ -43,7 +43,7 @@ def shipped(shop, catalog):
     review_orders(actor=ACTOR, now=NOW)
     result = ship_order(
         Order.objects.get(order_sn="P1").id,
-        logistics_id=85,
+        carrier=85,
         tracking_number="YT5550001112223",
         actor=ACTOR,
         now=NOW,

@@ -162,7 +162,7 @@ def test_stalled_parcels_show_masked_buyers_and_a_ready_notice(signed_in, stocke
     from kuaifa.services.shipping import ship_order
 
     order = ingest(stocked, [make_order("P1", ("TEA-001", 1))])["P1"]
-    ship_order(order.id, logistics_id=85, tracking_number="YT5550001112223", actor=SETUP, now=NOW,
+    ship_order(order.id, carrier=85, tracking_number="YT5550001112223", actor=SETUP, now=NOW,
                upload=False)  # fmt: skip
     client = signed_in("service")
     quiet = client.get("/alerts/stalled/").content.decode()  # shipped just now: nothing stalled yet

@@ -132,6 +132,33 @@ def test_ship_records_the_parcel_and_queues_its_upload_and_a_second_ship_is_refu
     assert Shipment.objects.filter(order=order).count() == 1
 
 
+def test_ship_refuses_a_weak_tracking_number_until_the_caller_confirms_it(client, keys, stocked):
+    from kuaifa.persistence.models import Shipment
+
+    order = ingest(stocked, [make_order("S-2", ("TEA-001", 1))])["S-2"]
+    body = {"logistics_id": 85, "tracking_number": "ABC123456"}  # 圆通 numbers start YT
+
+    weak = call(client, "POST", f"/orders/{order.id}/ship", keys["warehouse"], body)
+
+    assert weak.status_code == 409, weak.content
+    assert weak.json()["code"] == "carrier.weak_tracking" and "ABC123456" in weak.json()["message"]
+    assert not Shipment.objects.filter(order=order).exists()
+    confirmed = call(client, "POST", f"/orders/{order.id}/ship", keys["warehouse"],
+                     body | {"confirm_weak_tracking": True})  # fmt: skip
+    assert confirmed.status_code == 200, confirmed.content
+    assert confirmed.json()["tracking_warning"] and Order.objects.get(id=order.id).status == "SHIPPED"
+
+
+def test_ship_refuses_a_carrier_the_catalogue_does_not_know(client, keys, stocked):
+    order = ingest(stocked, [make_order("S-3", ("TEA-001", 1))])["S-3"]
+
+    refused = call(client, "POST", f"/orders/{order.id}/ship", keys["warehouse"],
+                   {"logistics_id": 9999, "tracking_number": "773100000001"})  # fmt: skip
+
+    assert refused.status_code == 409 and refused.json()["code"] == "carrier.unknown"
+    assert Order.objects.get(id=order.id).status == "ACCEPTED"
+
+
 def test_cancel_through_the_api_and_a_cancelled_order_cannot_ship(client, keys, stocked):
     order = ingest(stocked, [make_order("C-1", ("TEA-001", 1))])["C-1"]
     cancelled = call(client, "POST", "/orders/cancel", keys["service"], {"ids": [order.id], "note": "买家要求"})

@@ -244,6 +244,9 @@ class WaveRow(Schema):
 class ShipRequest(Schema):
     logistics_id: int = Field(ge=1, le=2**31 - 1)
     tracking_number: str = Field(min_length=1, max_length=64)
+    confirm_weak_tracking: bool = Field(
+        default=False, description="Ship a number the carrier's rules only weakly match (refused until confirmed)."
+    )
 
 
 class ShipmentRow(Schema):
@@ -297,8 +300,8 @@ def ship(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ShipReq
     order = queries_web.order_for_detail(order_id, member.shop_scope)
     if order is None:
         raise NotFound(kind="order", key=order_id)
-    shipped = ship_order(order.id, logistics_id=body.logistics_id, tracking_number=body.tracking_number,
-                         actor=member.actor, now=now())  # fmt: skip
+    shipped = ship_order(order.id, carrier=body.logistics_id, tracking_number=body.tracking_number,
+                         confirm_weak_tracking=body.confirm_weak_tracking, actor=member.actor, now=now())  # fmt: skip
     parcel = shipped.shipment
     return ShipmentRow(order_sn=order.order_sn, logistics_id=parcel.logistics_id,
                        tracking_number=parcel.tracking_number, upload_state=parcel.upload_state,

@@ -279,20 +279,18 @@ def worker(once, interval, sync_every) -> None:
 def ship(order_sns, shop_name, carrier_ref, tracking_number, offline, confirm_weak_tracking, as_json) -> None:
     """Mark orders shipped: consumes their stock and queues the tracking-number upload (refused if intercepted).
     Several orders share one parcel (合单) only when they go to one buyer at one address of one shop."""
-    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.shipping import ship_merged_parcel, ship_order
     from kuaifa.tasks.jobs import deliver_outbox_entry
 
-    logistics_id = resolve_carrier(carrier_ref).platform_id
-    confirm_tracking(logistics_id, tracking_number, confirmed=confirm_weak_tracking)
     orders = [_order(sn, shop_name) for sn in order_sns]
     if len(orders) == 1:
-        results = [ship_order(orders[0].id, logistics_id=logistics_id, tracking_number=tracking_number,
-                              actor=actor(), now=now(), check_platform=not offline)]  # fmt: skip
+        results = [ship_order(orders[0].id, carrier=carrier_ref, tracking_number=tracking_number,
+                              confirm_weak_tracking=confirm_weak_tracking, actor=actor(), now=now(),
+                              check_platform=not offline)]  # fmt: skip
     else:
-        results = ship_merged_parcel([o.id for o in orders], logistics_id=logistics_id,
-                                     tracking_number=tracking_number, actor=actor(), now=now(),
-                                     check_platform=not offline)  # fmt: skip
+        results = ship_merged_parcel([o.id for o in orders], carrier=carrier_ref,
+                                     tracking_number=tracking_number, confirm_weak_tracking=confirm_weak_tracking,
+                                     actor=actor(), now=now(), check_platform=not offline)  # fmt: skip
     if results[0].refund_check_skipped not in ("", "offline"):
         click.secho(_("Platform not reachable (%(code)s); shipping on what Kuaifa knows.")
                     % {"code": results[0].refund_check_skipped}, fg="yellow", err=True)  # fmt: skip
@@ -488,7 +486,6 @@ def carriers(shop_name, refresh, as_json) -> None:
 @json_option
 def ship_extra(order_sn, shop_name, parcels, kind, confirm_weak_tracking, as_json) -> None:
     """Record more parcels of a shipped order (拆单 / 补发 / 赠品) and upload them as extra logistics."""
-    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.errors import InvalidInput
     from kuaifa.services.parcels import ExtraKind, ship_extra_parcels
 
@@ -499,10 +496,10 @@ def ship_extra(order_sn, shop_name, parcels, kind, confirm_weak_tracking, as_jso
             raise InvalidInput(
                 field=f"--parcel {number}", reason=Text("%(text)r: expected CARRIER:TRACKING", text=text)
             )
-        pairs.append((resolve_carrier(carrier).platform_id, tracking.strip()))
-        confirm_tracking(*pairs[-1], confirmed=confirm_weak_tracking)
+        pairs.append((carrier.strip(), tracking.strip()))
     order = _order(order_sn, shop_name)
-    created = ship_extra_parcels(order.id, pairs, kind=ExtraKind[kind.upper()], actor=actor(), now=now())
+    created = ship_extra_parcels(order.id, pairs, kind=ExtraKind[kind.upper()],
+                                 confirm_weak_tracking=confirm_weak_tracking, actor=actor(), now=now())  # fmt: skip
     emit(
         as_json,
         {"order_sn": order_sn, "parcels": [[s.logistics_id, s.tracking_number] for s in created]},
@@ -519,14 +516,11 @@ def ship_extra(order_sn, shop_name, parcels, kind, confirm_weak_tracking, as_jso
 @json_option
 def ship_fix(order_sn, shop_name, carrier_ref, tracking_number, confirm_weak_tracking, as_json) -> None:
     """Correct the carrier or tracking number of a shipped order; the platform's record is overwritten."""
-    from kuaifa.services.carriers import confirm_tracking, resolve_carrier
     from kuaifa.services.parcels import correct_shipment
 
-    logistics_id = resolve_carrier(carrier_ref).platform_id
-    confirm_tracking(logistics_id, tracking_number, confirmed=confirm_weak_tracking)
     order = _order(order_sn, shop_name)
-    shipment = correct_shipment(order.id, logistics_id=logistics_id, tracking_number=tracking_number, actor=actor(),
-                                now=now())  # fmt: skip
+    shipment = correct_shipment(order.id, carrier=carrier_ref, tracking_number=tracking_number,
+                                confirm_weak_tracking=confirm_weak_tracking, actor=actor(), now=now())  # fmt: skip
     emit(
         as_json,
         {

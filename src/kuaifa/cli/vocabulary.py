@@ -43,7 +43,8 @@ ERROR_TEMPLATES = [
     gettext_noop("Wave %(wave)s has no order left to pick: no pick list was printed and the wave stays as it was."),
     gettext_noop("%(carrier)s is not a carrier id or code in the catalogue (kuaifa carriers lists them)."),
     gettext_noop(
-        "%(tracking)s for %(carrier)s: %(reason)s Check it; if it is right, confirm it (--confirm-weak-tracking)."
+        "%(tracking)s for %(carrier)s: %(reason)s Check it; if it is right, ship it again confirmed "
+        "(--confirm-weak-tracking; confirm_weak_tracking in the API)."
     ),
     gettext_noop("%(file)s was not imported: %(n)s problem(s). Fix them, or use --skip-invalid."),
     gettext_noop("Dry run, nothing changed: "),

@@ -2,7 +2,11 @@
 
 Ids are stable; codes and availability change, so the catalogue is fetched at run time and replaced whole. Offline,
 the built-in table (``domain.carriers.catalog``) is the catalogue; every command names a carrier by id or code and
-an unknown one is refused (``resolve_carrier``)."""
+an unknown one is refused (``resolve_carrier``).
+
+``parcel_number`` is the one place the services that ship (``shipping``, ``parcels``) turn what a person gave — a
+carrier id or code and a tracking number — into a carrier id and a checked number: an impossible number is refused,
+one the carrier's rules only weakly match is taken only when the person confirmed it."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,11 +15,11 @@ from datetime import datetime
 from django.db import transaction
 
 from kuaifa.domain.carriers.catalog import CARRIERS, carrier_by_code, carrier_by_id
-from kuaifa.domain.carriers.tracking import Level, TrackingCheck
+from kuaifa.domain.carriers.tracking import Level, TrackingCheck, check_tracking_number
 from kuaifa.domain.platform import Carrier
-from kuaifa.domain.shared.errors import DomainError
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import LogisticsCompany
-from kuaifa.services.shipping import check_tracking
+from kuaifa.services.errors import InvalidInput
 
 
 @transaction.atomic(durable=True)
@@ -40,7 +44,8 @@ class UnknownCarrier(DomainError):
 class WeakTrackingNumber(DomainError):
     code = "carrier.weak_tracking"
     template = (
-        "%(tracking)s for %(carrier)s: %(reason)s Check it; if it is right, confirm it (--confirm-weak-tracking)."
+        "%(tracking)s for %(carrier)s: %(reason)s Check it; if it is right, ship it again confirmed "
+        "(--confirm-weak-tracking; confirm_weak_tracking in the API)."
     )
 
 
@@ -88,13 +93,43 @@ def resolve_carrier(ref: str | int, *, platform: str = "pdd") -> CarrierRow:
     return found
 
 
-def confirm_tracking(logistics_id: int, tracking_number: str, *, confirmed: bool) -> TrackingCheck:
-    """A number the carrier's rules only weakly match (a WARNING) needs a person's explicit confirmation; an
-    impossible one (ERROR) is left to the shipping service, which refuses it."""
-    check = check_tracking(logistics_id, tracking_number.strip())
-    if check.level is Level.WARNING and not confirmed:
-        carrier = carrier_by_id(logistics_id)
-        raise WeakTrackingNumber(
-            tracking=tracking_number.strip(), carrier=carrier.code if carrier else logistics_id, reason=check.reason
+def check_tracking(logistics_id: int, tracking_number: str) -> TrackingCheck:
+    """The tracking-number check for the carrier PDD knows as ``logistics_id`` (its code from the built-in table,
+    else from the carrier list fetched from the platform; an unknown carrier gets the format checks only)."""
+    carrier = carrier_by_id(logistics_id)
+    code = carrier.code if carrier else ""
+    if not code:
+        code = (
+            LogisticsCompany.objects.filter(platform="pdd", platform_id=logistics_id)
+            .values_list("code", flat=True)
+            .first()
+            or ""
         )
-    return check
+    return check_tracking_number(code, tracking_number)
+
+
+@dataclass(frozen=True)
+class ParcelNumber:
+    logistics_id: int
+    tracking_number: str  # stripped
+    check: TrackingCheck
+
+
+def parcel_number(
+    carrier: str | int, tracking_number: str, *, confirm_weak_tracking: bool, field: str = "tracking_number"
+) -> ParcelNumber:
+    """The carrier a person named (id or code) and the tracking number they gave, as a parcel may leave with them:
+    the carrier known and available (else :class:`UnknownCarrier`), the number not impossible for it (else
+    ``InvalidInput`` on ``field``), and a number its rules only weakly match confirmed by that person (else
+    :class:`WeakTrackingNumber`)."""
+    logistics_id = resolve_carrier(carrier).platform_id
+    number = tracking_number.strip()
+    check = check_tracking(logistics_id, number)
+    if check.blocks:
+        raise InvalidInput(
+            field=field, reason=Text("%(tracking_number)s: %(reason)s", tracking_number=number, reason=check.reason)
+        )
+    if check.level is Level.WARNING and not confirm_weak_tracking:
+        known = carrier_by_id(logistics_id)
+        raise WeakTrackingNumber(tracking=number, carrier=known.code if known else logistics_id, reason=check.reason)
+    return ParcelNumber(logistics_id, number, check)

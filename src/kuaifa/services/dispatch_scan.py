@@ -6,8 +6,9 @@ Business rules:
 - A parcel is shipped only when it is packed and the platform has not stopped it since (cancelled, refund asked,
   risk review, ship_hold — ``interception_reason``): anything else is refused loudly with the reason, recorded in
   the floor's refusals, and changes nothing else. An intercepted parcel goes back to stock, not to the courier.
-- Shipping goes through :func:`kuaifa.services.waybills.ship_with_waybill` (the shipping service's checks, stock
-  consumed, the upload queued in the outbox). The scan is recorded once per order: scanning the same label again
+- Shipping goes through :func:`kuaifa.services.waybills.ship_with_waybill` (the shipping service's checks — the
+  platform asked about refunds right then — stock consumed, the upload queued in the outbox; the e-waybill number
+  needs no confirmation). The scan is recorded once per order: scanning the same label again
   answers "already scanned" and never ships twice; a parcel shipped some other way is counted when scanned.
 - :func:`dispatch_progress` tells per carrier how many parcels were scanned out on a (China) day against how many
   are expected — those scanned that day plus those packed with a waybill, not intercepted and not yet scanned — and
@@ -30,6 +31,7 @@ from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.models import DispatchScan, FloorRefusal, Order, Waybill
+from kuaifa.services.carriers import UnknownCarrier
 from kuaifa.services.shipping import ShipRefused, interception_reason
 from kuaifa.services.waybills import WaybillRefused, ship_with_waybill
 
@@ -111,7 +113,7 @@ def dispatch_scan(barcode: str, *, station: str = "", actor: Actor, now: datetim
                            station, actor=actor, now=now)  # fmt: skip
         try:
             shipped = ship_with_waybill(order.id, actor=actor, now=now)
-        except (ShipRefused, WaybillRefused) as error:
+        except (ShipRefused, WaybillRefused, UnknownCarrier) as error:
             order.refresh_from_db()
             if not (order.status == OrderStatus.SHIPPED and order.tracking_number == waybill.waybill_code):
                 raise _refused("dispatch.ship_refused", str(error), code, order, station, actor=actor,

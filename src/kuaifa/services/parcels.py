@@ -3,9 +3,12 @@
 An order's first parcel is its primary shipment (services.shipping). Further parcels are recorded as non-primary
 shipments and uploaded with ``pdd.order.upload.extra.logistics`` (shown to the buyer); a wrong tracking number on
 the primary shipment is corrected with ``redelivery_type = 2``, which overwrites the platform's record. Both go
-through the outbox like every platform write, and a tracking number serves one order per carrier.
+through the outbox like every platform write, and a tracking number serves one order per carrier. Carriers are
+named by id or code and numbers checked as for the first parcel (``carriers.parcel_number``): an impossible number is
+refused, a weakly matching one is taken only when the person confirmed it.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import IntEnum
 
@@ -16,6 +19,7 @@ from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import Order, Shipment
 from kuaifa.services.audit import event
+from kuaifa.services.carriers import parcel_number
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.outbox import enqueue
 from kuaifa.services.outbox_calls import ExtraParcels, ShipUpload
@@ -60,18 +64,23 @@ def _number_free(order: Order, logistics_id: int, tracking_number: str) -> None:
 
 @transaction.atomic(durable=True)
 def ship_extra_parcels(
-    order_id: int, parcels: list[tuple[int, str]], *, kind: ExtraKind = ExtraKind.SPLIT, actor: Actor, now: datetime
-) -> list[Shipment]:
-    """Record more parcels of a shipped order and queue their upload as extra logistics."""
+    order_id: int, parcels: Sequence[tuple[str | int, str]], *, kind: ExtraKind = ExtraKind.SPLIT,
+    confirm_weak_tracking: bool = False, actor: Actor, now: datetime,
+) -> list[Shipment]:  # fmt: skip
+    """Record more parcels of a shipped order — each a carrier (id or code) and a tracking number — and queue their
+    upload as extra logistics."""
     if not parcels or any(not number.strip() for _, number in parcels):
         raise InvalidInput(field="parcels", reason=Text("each extra parcel needs a carrier id and a tracking number"))
+    checked = [parcel_number(carrier, number, confirm_weak_tracking=confirm_weak_tracking, field="parcels")
+               for carrier, number in parcels]  # fmt: skip
     order = _shipped_order(order_id)
     state = Shipment.Upload.PENDING if uploads_to_platform(order) else Shipment.Upload.NOT_NEEDED
     created = []
-    for logistics_id, number in parcels:
-        _number_free(order, logistics_id, number.strip())
+    for parcel in checked:
+        logistics_id, number = parcel.logistics_id, parcel.tracking_number
+        _number_free(order, logistics_id, number)
         shipment, _ = Shipment.objects.get_or_create(
-            order=order, logistics_id=logistics_id, tracking_number=number.strip(),
+            order=order, logistics_id=logistics_id, tracking_number=number,
             defaults={"is_primary": False, "shipped_at": now, "actor": actor.stored,
                       "upload_state": state},
         )  # fmt: skip
@@ -88,12 +97,14 @@ def ship_extra_parcels(
 
 @transaction.atomic(durable=True)
 def correct_shipment(
-    order_id: int, *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime
-) -> Shipment:
-    """The primary parcel's carrier or number was wrong: fix it here and overwrite it on the platform."""
-    tracking_number = tracking_number.strip()
-    if not tracking_number:
+    order_id: int, *, carrier: str | int, tracking_number: str, confirm_weak_tracking: bool = False, actor: Actor,
+    now: datetime,
+) -> Shipment:  # fmt: skip
+    """The primary parcel's carrier (id or code) or number was wrong: fix it here and overwrite it on the platform."""
+    if not tracking_number.strip():
         raise InvalidInput(field="tracking_number", reason=Text("a correction needs the right tracking number"))
+    parcel = parcel_number(carrier, tracking_number, confirm_weak_tracking=confirm_weak_tracking)
+    logistics_id, tracking_number = parcel.logistics_id, parcel.tracking_number
     order = _shipped_order(order_id)
     shipment = Shipment.objects.filter(order=order, is_primary=True).first()
     if shipment is None:

@@ -1,13 +1,16 @@
-"""Shipping an order: the parcel left with a verified tracking number.
+"""Shipping an order: the parcel left with a known carrier and a verified tracking number.
 
-The tracking number is checked first (``domain.carriers.tracking``): an impossible number (empty, spaces, foreign
-characters, too short or long) is refused; one that does not match its carrier's usual shape is shipped, with the
-warning recorded in the ``shipped`` event, because the shapes are heuristics.
+Every path that ships goes through here (``kuaifa ship``, ``waybill ship``, merged parcels, scan-to-ship, the API),
+so none skips a check. First the carrier and the number as the person gave them (``carriers.parcel_number``): the
+carrier, by id or code, must be in the catalogue and available; an impossible number (empty, spaces, foreign
+characters, too short or long) is refused; one that does not match its carrier's usual shape ships only when the
+person confirmed it (``confirm_weak_tracking``), with the warning recorded in the ``shipped`` event, because the shapes
+are heuristics. A number the platform issued as an e-waybill is confirmed by its caller (``services.waybills``).
 
 Before that transaction, the platform is asked whether a refund is open right now (``pdd.refund.status.check``): it
-knows of a refund before our next sync does. Every path that ships goes through here (``kuaifa ship``, ``waybill
-ship``, merged parcels, scan-to-ship), so none skips the check. An unreachable platform does not stop the warehouse:
-the order ships on what Kuaifa knows, the warning recorded on the ``shipped`` event.
+knows of a refund before our next sync does. The shop's adapter comes from the factory the composition root provided
+(``services.platform_port``). An unreachable platform does not stop the warehouse: the order ships on what Kuaifa
+knows, the warning recorded on the ``shipped`` event.
 
 Then one transaction: refuse loudly if, since it was picked, the order was cancelled, got a refund request, entered the
 platform's risk review or got ship_hold (拦截) — the parcel must come back to stock instead; refuse a tracking
@@ -16,29 +19,27 @@ number another order already uses with the same carrier; then record the shipmen
 the same order (a double click, two packing stations) finds the primary shipment and is refused: never shipped twice.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
-from kuaifa.domain.carriers.catalog import carrier_by_id
-from kuaifa.domain.carriers.tracking import Level, TrackingCheck, check_tracking_number
+from kuaifa.domain.carriers.tracking import Level, TrackingCheck
 from kuaifa.domain.orders.canonical import PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus, transition
-from kuaifa.domain.platform import PlatformError, SalesPlatform
+from kuaifa.domain.platform import PlatformError
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError, Text
-from kuaifa.persistence.models import LogisticsCompany, Order, Shipment, Shop, ShopCredential
+from kuaifa.persistence.models import Order, Shipment, Shop, ShopCredential
 from kuaifa.services.audit import event
+from kuaifa.services.carriers import parcel_number
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.merging import one_parcel
 from kuaifa.services.outbox import enqueue
 from kuaifa.services.outbox_calls import ShipUpload
+from kuaifa.services.platform_port import platform_of
 from kuaifa.services.reservations import consume_for_orders
 
 
@@ -48,11 +49,6 @@ class Shipped:
     outbox_entry_id: int | None  # the upload owed to the platform, None when nothing is uploaded
     tracking_warning: str = ""  # the number does not look like this carrier's (shipped anyway, recorded)
     refund_check_skipped: str = ""  # why the platform was not asked about refunds: "offline" or its error code
-
-
-#: the edge that builds a shop's platform adapter; services name no concrete adapter, so it is looked up by name
-#: (settings.KUAIFA_PLATFORM_FACTORY overrides it)
-PLATFORM_FACTORY = "kuaifa.tasks.platforms.platform_for"
 
 
 class ShipRefused(DomainError):
@@ -79,13 +75,6 @@ def interception_reason(order: Order) -> str | None:
     return None
 
 
-def _platform_of(shop: Shop) -> SalesPlatform:
-    factory: Callable[[Shop], SalesPlatform] = import_string(
-        getattr(settings, "KUAIFA_PLATFORM_FACTORY", PLATFORM_FACTORY)
-    )
-    return factory(shop)
-
-
 def live_refund_check(order_ids: list[int], *, check_platform: bool = True) -> str:
     """Ask the platform whether any of these orders has a refund open right now; refuse to ship them if so.
 
@@ -99,7 +88,7 @@ def live_refund_check(order_ids: list[int], *, check_platform: bool = True) -> s
     if not check_platform:
         return "offline"
     try:
-        open_refunds = _platform_of(orders[0].shop).orders_with_open_refund([o.order_sn for o in orders])
+        open_refunds = platform_of(orders[0].shop).orders_with_open_refund([o.order_sn for o in orders])
     except PlatformError as error:
         return error.code
     if open_refunds:
@@ -107,34 +96,15 @@ def live_refund_check(order_ids: list[int], *, check_platform: bool = True) -> s
     return ""
 
 
-def check_tracking(logistics_id: int, tracking_number: str) -> TrackingCheck:
-    """The tracking-number check for the carrier PDD knows as ``logistics_id`` (its code from the built-in table,
-    else from the carrier list fetched from the platform; an unknown carrier gets the format checks only)."""
-    carrier = carrier_by_id(logistics_id)
-    code = carrier.code if carrier else ""
-    if not code:
-        code = (
-            LogisticsCompany.objects.filter(platform="pdd", platform_id=logistics_id)
-            .values_list("code", flat=True)
-            .first()
-            or ""
-        )
-    return check_tracking_number(code, tracking_number)
-
-
 def ship_order(
-    order_id: int, *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime, upload: bool = True,
-    check_platform: bool = True,
+    order_id: int, *, carrier: str | int, tracking_number: str, confirm_weak_tracking: bool = False, actor: Actor,
+    now: datetime, upload: bool = True, check_platform: bool = True,
 ) -> Shipped:  # fmt: skip
-    tracking_number = tracking_number.strip()
-    if not tracking_number:
+    """Ship one order with the carrier named by id or code and the tracking number, as the person gave them."""
+    if not tracking_number.strip():
         raise InvalidInput(field="tracking_number", reason=Text("a shipment needs a tracking number"))
-    check = check_tracking(logistics_id, tracking_number)
-    if check.blocks:
-        raise InvalidInput(
-            field="tracking_number",
-            reason=Text("%(tracking_number)s: %(reason)s", tracking_number=tracking_number, reason=check.reason),
-        )
+    parcel = parcel_number(carrier, tracking_number, confirm_weak_tracking=confirm_weak_tracking)
+    logistics_id, tracking_number, check = parcel.logistics_id, parcel.tracking_number, parcel.check
     refund_warning = live_refund_check([order_id], check_platform=check_platform) if upload else ""
     try:
         with transaction.atomic(durable=True):
@@ -212,23 +182,18 @@ def _ship(
 
 
 def ship_merged_parcel(
-    order_ids: list[int], *, logistics_id: int, tracking_number: str, actor: Actor, now: datetime,
-    check_platform: bool = True,
+    order_ids: list[int], *, carrier: str | int, tracking_number: str, confirm_weak_tracking: bool = False,
+    actor: Actor, now: datetime, check_platform: bool = True,
 ) -> list[Shipped]:  # fmt: skip
     """Ship several orders as one parcel (合单) with one tracking number, all or none: every order is checked as
     if shipped alone, the orders must be one parcel (one shop, one destination, all mergeable), and each order's
     shipment is uploaded with the same number."""
-    tracking_number = tracking_number.strip()
     if len(set(order_ids)) < 2:
         raise InvalidInput(field="orders", reason=Text("a merged parcel needs two or more orders"))
-    if not tracking_number:
+    if not tracking_number.strip():
         raise InvalidInput(field="tracking_number", reason=Text("a shipment needs a tracking number"))
-    check = check_tracking(logistics_id, tracking_number)
-    if check.blocks:
-        raise InvalidInput(
-            field="tracking_number",
-            reason=Text("%(tracking_number)s: %(reason)s", tracking_number=tracking_number, reason=check.reason),
-        )
+    parcel = parcel_number(carrier, tracking_number, confirm_weak_tracking=confirm_weak_tracking)
+    logistics_id, tracking_number, check = parcel.logistics_id, parcel.tracking_number, parcel.check
     if not one_parcel(order_ids):
         raise InvalidInput(
             field="orders",

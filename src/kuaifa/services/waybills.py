@@ -14,9 +14,11 @@ held by a person, or stopped by the platform (refund asked, risk review, ship_ho
 ``cancel_intercepted_waybills`` works off (the worker runs it every interval; a platform failure leaves the
 waybill issued, so the next run tries again).
 
-Ship: :func:`kuaifa.services.shipping.ship_order` with the waybill's carrier id and number (all its checks and the
-outbox upload), then the waybill is marked used. If the order already shipped with exactly this waybill (a crash
-between the two steps) the waybill is just marked used.
+Ship: :func:`kuaifa.services.shipping.ship_order` with the waybill's carrier id and number (all its checks — the
+platform's refund check among them — and the outbox upload), then the waybill is marked used. The number came from
+the platform for that carrier, not from a person's hand, so a weak match of the carrier's usual shape needs no one's
+confirmation (it is still recorded on the ``shipped`` event). If the order already shipped with exactly this waybill
+(a crash between the two steps) the waybill is just marked used.
 """
 
 from collections.abc import Callable, Sequence
@@ -225,8 +227,9 @@ def ship_with_waybill(order_id: int, *, actor: Actor, now: datetime) -> Shipped:
     ):
         shipped = Shipped(primary, None)  # shipped with it already, the mark was lost: only mark it
     else:
-        shipped = ship_order(order.id, logistics_id=waybill.logistics_id, tracking_number=waybill.waybill_code,
-                             actor=actor, now=now)  # fmt: skip
+        # the platform issued this number for this carrier: nobody typed it, so nobody is asked to confirm it
+        shipped = ship_order(order.id, carrier=waybill.logistics_id, tracking_number=waybill.waybill_code,
+                             confirm_weak_tracking=True, actor=actor, now=now)  # fmt: skip
     with transaction.atomic():
         if Waybill.objects.filter(id=waybill.id, state=Waybill.State.ISSUED).update(state=Waybill.State.USED,
                                                                                    updated_at=now):  # fmt: skip
