@@ -43,6 +43,8 @@ def home(tmp_path_factory) -> Path:
     sheets = home.parent
     (sheets / "twice.csv").write_text("商家编码,仓库,数量\nTEA-001,main,1\nTEA-001,main,2\n")
     (sheets / "tariffs.csv").write_text("快递公司,省份,首重(g),首重费(元),续重(g),续重费(元)\n")
+    (sheets / "clash.csv").write_text("快递公司,省份,首重(g),首重费(元),续重(g),续重费(元)\n"
+                                      "ZTO,浙江、江苏,1000,3,1000,1\nZTO,江苏,1000,4,1000,2\n")  # fmt: skip
     return home
 
 
@@ -72,8 +74,15 @@ CASES = [
      "错误 [invalid_input]: 运单号：发货需要填写运单号"),
     ("ship-a-held-order", ["ship", "M1", "--carrier", "YTO", "--tracking", "YT1234567890123", "--offline"],
      "错误 [ship.refused]: 订单 M1 不能发货：它当前为 已挂起，还不能发货"),
+    ("ship-tracking-too-short", ["ship", "M1", "--carrier", "YTO", "--tracking", "AB12"],
+     "错误 [invalid_input]: 运单号：运单号 AB12：4 位太短（至少 6 位）。"),
+    ("ship-tracking-with-a-space", ["ship", "M1", "--carrier", "YTO", "--tracking", "YT1234 567890"],
+     "错误 [invalid_input]: 运单号：运单号 YT1234 567890：运单号里有空格。"),
     ("empty-tariff-sheet", ["carrier", "tariffs", "{sheets}/tariffs.csv"],
      "错误 [invalid_input]: 文件：运价表没有内容"),
+    ("tariff-row-twice", ["carrier", "tariffs", "{sheets}/clash.csv"],
+     "错误 [carrier.invalid_tariff_row]: 运价表第 3 行：ZTO 的运费模板：江苏 重复定价，每个地区只能报一次价。"
+     "整张表都没有导入，原有运价不变。"),
     ("stock-counted-twice", ["import-stock", "{sheets}/twice.csv"],
      "第 3 行，列「商家编码」，值 'TEA-001'：在仓库 main 中盘点了两次：见第 2 行，请合并为一行"),
 ]  # fmt: skip

@@ -58,7 +58,7 @@ def test_a_well_formed_number_ships_without_a_warning(floor):
 
     shipped = ship(ids["o"], "SF1234567890123", carrier=SF)
 
-    assert shipped.tracking_warning == ""
+    assert shipped.tracking_warning is None
     assert "tracking_warning" not in OrderEvent.objects.get(kind="shipped").details
 
 

@@ -5,6 +5,7 @@ malformed frames skipped, reconnects, heartbeats, refused signs, and shop change
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -330,3 +331,29 @@ def test_shop_changes_become_push_messages(state: SimState, pmc: SimPmcServer) -
     assert refund.content["refund_fee"] == case.refund_fen and refund.content["modified"] == now * 1000
     assert refund.content["bill_type"] in {1, 2, 3, 4, 5} and refund.mall_id == state.shop.config.mall_id
     assert all(m.id > 2**53 for m in recorder.messages)
+
+
+def test_waiting_for_the_watcher_returns_once_earlier_changes_are_published(state: SimState) -> None:
+    server = serve_pmc(state, watch_interval_s=3600)  # after the first pass, only an asked-for pass sees the shop
+    try:
+        server.hold()
+        before = set(state.visible_order_sns())
+        state.advance(HOUR)
+        arrived = set(state.visible_order_sns()) - before
+        assert arrived and server.pending == []
+        server.wait_until_watched(timeout=5)
+        topics = [server.frame(i)["message"] for i in server.pending]
+        confirmed = {json.loads(m["content"])["tid"] for m in topics if m["type"] == TRADE}
+        assert confirmed == arrived
+        server.wait_until_watched(timeout=5)  # nothing changed since: the pass adds nothing
+        assert len(server.pending) == len(topics)
+    finally:
+        server.stop()
+    with pytest.raises(TimeoutError, match="no pass"):
+        server.wait_until_watched(timeout=0.2)  # a stopped server makes no pass
+    quiet = serve_pmc(state, watch_state=False)
+    try:
+        with pytest.raises(RuntimeError, match="does not watch"):
+            quiet.wait_until_watched()
+    finally:
+        quiet.stop()

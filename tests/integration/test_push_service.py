@@ -224,8 +224,8 @@ def test_pushes_from_the_pmc_consumer_become_one_row_per_trigger_and_stored_orde
         _wait_until(lambda: pmc.connection_count == 1)
         pmc.hold()
         state.advance(HOUR)  # new orders, shipments, after-sales: the shop's changes become messages
-        _wait_until(lambda: len(pmc.pending) >= 10)
-        time.sleep(0.3)  # let the watcher publish everything of this hour
+        pmc.wait_until_watched()  # everything of this hour is published (and held)
+        assert len(pmc.pending) >= 10
         sent = pmc.release("reverse")  # newest first
         for message_id in sent[:: max(1, len(sent) // 6)]:
             pmc.duplicate(message_id)  # delivered twice under the same id

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from kuaifa.domain.carriers.choice import ChoiceRules
+from kuaifa.domain.carriers.choice import ChoiceRules, TariffRow
 from kuaifa.domain.inventory.catalog import SkuSpec
 from kuaifa.persistence.models import CarrierTariff, Order
 from kuaifa.platforms.pdd_export.table import read_table
 from kuaifa.platforms.pdd_export.tariffs import parse_tariff_sheet
-from kuaifa.services.carrier_choice import choose_for_order, import_tariffs
+from kuaifa.services.carrier_choice import TariffRowRefused, choose_for_order, import_tariffs
 from kuaifa.services.catalog import upsert_skus
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import ingest_orders
@@ -68,3 +68,42 @@ def test_importing_a_sheet_replaces_the_previous_one(tariffs):
     import_tariffs(rows[:1], now=NOW)
 
     assert list(CarrierTariff.objects.values_list("carrier_code", flat=True)) == ["ZTO"]
+
+
+def stored() -> list[tuple[str, list[str], int]]:
+    return list(CarrierTariff.objects.order_by("id").values_list("carrier_code", "provinces", "first_fee"))
+
+
+def test_a_sheet_with_a_bad_row_imports_nothing_and_names_the_row(tariffs, tmp_path):
+    before = stored()
+    sheet = tmp_path / "tariffs.csv"
+    sheet.write_text(
+        "快递公司,省份,首重(g),首重费(元),续重(g),续重费(元)\n"
+        "JTSD,,1000,2.00,1000,1.00\n"
+        "JTSD,浙江、江苏,1000,1.50,1000,0.50\n"
+        "YTO,,1000,2.20,1000,1.20\n"
+        "JTSD,上海、江苏,1000,1.60,1000,0.60\n"  # line 5: 江苏 priced a second time for 极兔
+        "YUNDA,,1000,2.10,1000,1.10\n",
+        encoding="utf-8",
+    )
+    rows, problems = parse_tariff_sheet(read_table(sheet))
+    assert problems == [] and [r.row for r in rows] == [2, 3, 4, 5, 6]
+
+    with pytest.raises(TariffRowRefused) as refused:
+        import_tariffs(rows, now=NOW)
+
+    assert refused.value.params["row"] == 5
+    assert refused.value.message.startswith("Row 5 of the tariff sheet: Tariff of JTSD: 江苏 priced twice.")
+    assert stored() == before  # rows 2-4 were written before row 5 was refused, and rolled back with it
+
+
+def test_a_row_the_database_refuses_is_named_and_nothing_is_imported(tariffs):
+    before = stored()
+    good = TariffRow(2, "YTO", (), 1000, 280, 1000, 180)
+    too_slow = TariffRow(3, "ZTO", (), 1000, 300, 1000, 150, on_time_percent=-1)  # a positive column
+
+    with pytest.raises(TariffRowRefused) as refused:
+        import_tariffs([good, too_slow], now=NOW)
+
+    assert refused.value.params["row"] == 3 and "the database refused it" in refused.value.message
+    assert stored() == before

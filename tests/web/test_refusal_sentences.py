@@ -24,6 +24,7 @@ from kuaifa.services.catalog import add_shop
 from kuaifa.services.intake import ingest_orders
 from kuaifa.services.inventory import adjust_stock, receive_stock
 from kuaifa.services.people import add_member
+from kuaifa.services.shipping import ship_order
 from kuaifa.services.waybills import cancel_waybill
 from kuaifa.web.feedback import sentence
 from tests.factories import NOW, make_order
@@ -83,6 +84,12 @@ SERVICES = [
     ("person-language", lambda shop: add_member("", "owner", "a-Long-pass-9", actor=ACTOR, now=NOW),
      None),
     ("waybill-none", lambda shop: cancel_waybill(held_order_id(shop), None, actor=ACTOR, now=NOW), None),
+    ("tracking-too-short", lambda shop: ship_order(held_order_id(shop), logistics_id=85, tracking_number="AB12",
+                                                   actor=ACTOR, now=NOW),
+     "运单号：运单号 AB12：4 位太短（至少 6 位）。"),
+    ("tracking-charset", lambda shop: ship_order(held_order_id(shop), logistics_id=85, tracking_number="YT12345/678",
+                                                 actor=ACTOR, now=NOW),
+     "运单号：运单号 YT12345/678：运单号只能由英文字母、数字和连字符（-）组成。"),
 ]  # fmt: skip
 
 

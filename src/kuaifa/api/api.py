@@ -305,7 +305,8 @@ def ship(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ShipReq
     parcel = shipped.shipment
     return ShipmentRow(order_sn=order.order_sn, logistics_id=parcel.logistics_id,
                        tracking_number=parcel.tracking_number, upload_state=parcel.upload_state,
-                       tracking_warning=shipped.tracking_warning)  # fmt: skip
+                       tracking_warning=shipped.tracking_warning.render(gettext) if shipped.tracking_warning else "",
+                       )  # fmt: skip
 
 
 @api.post("/orders/cancel", response={200: Outcome, 401: Error, 403: Error, 409: Error, 422: Error}, tags=["orders"])

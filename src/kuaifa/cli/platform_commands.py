@@ -298,7 +298,8 @@ def ship(order_sns, shop_name, carrier_ref, tracking_number, offline, confirm_we
         if shipped.outbox_entry_id:
             deliver_outbox_entry.enqueue(shipped.outbox_entry_id)
     data = [{"order_sn": r.shipment.order.order_sn, "shipment": r.shipment.id, "upload": r.shipment.upload_state,
-             "tracking_warning": r.tracking_warning} for r in results]  # fmt: skip
+             "tracking_warning": r.tracking_warning.render(_) if r.tracking_warning else ""}
+            for r in results]  # fmt: skip
 
     def human() -> None:
         for row in data:

@@ -10,6 +10,8 @@ Only concrete columns named by the caller are written; database defaults do not 
 pass every column. See docs/decisions/0002-bulk-insert.md.
 """
 
+from __future__ import annotations
+
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -29,11 +31,36 @@ def _sqlite_json(value: Any) -> str:
     return json.dumps(value)
 
 
+def _fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Field[Any, Any]]:
+    """The concrete fields named, each with its column (a relation or generic key has none to write or read)."""
+    fields = []
+    for name in columns:
+        field = model._meta.get_field(name)
+        if not isinstance(field, models.Field) or field.column is None:
+            raise ValueError(f"{model.__name__}.{name} is not a concrete column")
+        fields.append(field)
+    return fields
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    assert field.column is not None  # checked by _fields
+    return field.column
+
+
+def _json_prep(field: models.JSONField[Any, Any]) -> Callable[[Any], Any]:
+    """PostgreSQL: a JSON value as the field itself prepares it for saving."""
+
+    def prepare(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
+
+
 @cache
 def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    fields = [model._meta.get_field(name) for name in columns]
+    fields = _fields(model, columns)
     table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
+    names = ", ".join(connection.ops.quote_name(_column(f)) for f in fields)
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
     return sql, _adapters(fields)
 
@@ -42,14 +69,14 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
 def _update_plan(
     model: type[models.Model], columns: tuple[str, ...], also: str
 ) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    fields = [model._meta.get_field(name) for name in columns]
+    fields = _fields(model, columns)
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(_column(f))} = %s" for f in fields)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments}{', ' + also if also else ''} WHERE id = %s"
     return sql, (*_adapters(fields), None)
 
 
-def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
+def _adapters(fields: Sequence[models.Field[Any, Any]]) -> tuple[Callable[[Any], Any] | None, ...]:
     sqlite = connection.vendor == "sqlite"
     adapters: list[Callable[[Any], Any] | None] = []
     for field in fields:
@@ -57,7 +84,7 @@ def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
             # SQLite: what Django's adapter produces for an aware value (naive UTC text), without its checks
             adapters.append(_sqlite_datetime if sqlite else connection.ops.adapt_datetimefield_value)
         elif isinstance(field, models.JSONField):
-            adapters.append(_sqlite_json if sqlite else lambda value, f=field: f.get_db_prep_save(value, connection))
+            adapters.append(_sqlite_json if sqlite else _json_prep(field))
         else:
             adapters.append(None)
     return tuple(adapters)
@@ -77,9 +104,9 @@ def _json_in(value: Any) -> Any:
 def _select_plan(
     model: type[models.Model], columns: tuple[str, ...], where: str, suffix: str
 ) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    fields = [model._meta.get_field(name) for name in columns]
+    fields = _fields(model, columns)
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    names = ", ".join(quote(_column(f)) for f in fields)
     sql = f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {where}{suffix}"
     sqlite = connection.vendor == "sqlite"
     converters: list[Callable[[Any], Any] | None] = []
@@ -112,7 +139,7 @@ def fetch(
     *,
     order_by: str = "",
     lock: bool = False,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Rows of ``model`` as dicts of ``columns`` (field names), values converted as the ORM would.
 
     ``where`` and ``order_by`` are SQL over column names, ``%s`` for placeholders. ``lock`` adds ``FOR UPDATE``
@@ -161,9 +188,9 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
 def _copy_plan(
     model: type[models.Model], columns: tuple[str, ...]
 ) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    fields = [model._meta.get_field(name) for name in columns]
+    fields = _fields(model, columns)
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    names = ", ".join(quote(_column(f)) for f in fields)
     adapters = tuple(_json_text if isinstance(f, models.JSONField) else None for f in fields)
     return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", adapters
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from kuaifa.persistence.models import Alert, AlertRoute, Order, ReplyRule, Webhook
 
@@ -18,7 +18,7 @@ class AlertFilter:
     scope: frozenset[int] = frozenset()
 
 
-def _scoped(query, scope: frozenset[int]):
+def _scoped(query: QuerySet[Alert], scope: frozenset[int]) -> QuerySet[Alert]:
     """A member scoped to some shops sees their alerts and the shop-less ones (stock), never another shop's."""
     return query.filter(Q(shop_id__in=scope) | Q(shop_id=None)) if scope else query
 
@@ -48,7 +48,7 @@ def alerts_in_scope(ids: list[int], scope: frozenset[int]) -> set[int]:
     return set(_scoped(Alert.objects.filter(id__in=ids), scope).values_list("id", flat=True))
 
 
-def unacknowledged(scope: frozenset[int]):
+def unacknowledged(scope: frozenset[int]) -> QuerySet[Alert]:
     """Alerts nobody has acknowledged yet, within the member's scope."""
     return _scoped(Alert.objects.filter(acknowledged_at__isnull=True), scope)
 

@@ -191,30 +191,31 @@ def send_replacement(case_id: int, *, actor: Actor, now: datetime, note: str = "
                 order_sn=case.order_sn,
             ),
         )
-    lines = _replacement_lines(case)
-    replacement = CanonicalOrder(order_sn=reissue_order_sn(case), lines=lines, receiver=case.order.receiver(),
+    original = case.order
+    lines = _replacement_lines(case, original.id)
+    replacement = CanonicalOrder(order_sn=reissue_order_sn(case), lines=lines, receiver=original.receiver(),
                                  remark=note or f"after-sales {case.after_sales_id}", created_at=now, paid_at=now,
                                  updated_at=now)  # fmt: skip
     ingest_orders(case.shop, [replacement], source=Order.Source.REISSUE, actor=actor, now=now,
-                  waived=[HoldReason.AMOUNT_ANOMALY], reissue_of_id=case.order_id)  # fmt: skip
+                  waived=[HoldReason.AMOUNT_ANOMALY], reissue_of_id=original.id)  # fmt: skip
     with transaction.atomic(durable=True):
         locked = _locked_case(case.id)
         order = Order.objects.get(shop=case.shop, order_sn=replacement.order_sn)
         if locked.reissue_order_id is None:
             state = decide(CaseState(locked.state), Decision.RESEND, after_sales_id=locked.after_sales_id)
             AfterSalesCase.objects.filter(id=locked.id).update(reissue_order=order, state=state, updated_at=now)
-            event(case.order_id, "replacement_created", actor=actor, now=now, after_sales_id=case.after_sales_id,
+            event(original.id, "replacement_created", actor=actor, now=now, after_sales_id=case.after_sales_id,
                   replacement=order.order_sn).save()  # fmt: skip
     review_orders(actor=actor, now=now, order_ids=[order.id])
     order.refresh_from_db()
     return Reissued(case.after_sales_id, order.order_sn, order.status, False)
 
 
-def _replacement_lines(case: AfterSalesCase) -> tuple[CanonicalLine, ...]:
+def _replacement_lines(case: AfterSalesCase, order_id: int) -> tuple[CanonicalLine, ...]:
     if case.outer_id and case.quantity > 0:
         wanted = [(case.outer_id, case.quantity)]
     else:
-        wanted = list(OrderLine.objects.filter(order_id=case.order_id, sku__isnull=False)
+        wanted = list(OrderLine.objects.filter(order_id=order_id, sku__isnull=False)
                       .values_list("sku__code", "quantity"))  # fmt: skip
     if not wanted:
         raise InvalidInput(

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from kuaifa.domain.carriers.catalog import canonical_code
 from kuaifa.domain.carriers.choice import (
     CarrierChoice,
     ChoiceRules,
+    InvalidTariff,
     TariffRow,
     choose_carrier,
     exclusions_from_memo,
@@ -24,26 +25,44 @@ from kuaifa.domain.carriers.choice import (
 )
 from kuaifa.domain.carriers.timeliness import OnTimeRate, on_time_rates
 from kuaifa.domain.fulfilment.weighing import WeighedItem, expected_weight
-from kuaifa.domain.shared.errors import Text
+from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.models import CarrierTariff, Order
 from kuaifa.persistence.queries import order_contents
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.timeliness import carrier_timeliness
 
 
+class TariffRowRefused(DomainError):
+    code = "carrier.invalid_tariff_row"
+    template = "Row %(row)s of the tariff sheet: %(reason)s. Nothing was imported; the previous tariffs stay."
+
+
 @transaction.atomic(durable=True)
 def import_tariffs(rows: Sequence[TariffRow], *, now: datetime) -> int:
-    """Replace the tariff table with these rows, all or none."""
+    """Replace the tariff table with these rows, all or none: in one transaction the previous table goes and each
+    row is checked in sheet order (with the domain's rules, against the rows of its carrier before it) and written.
+    The first row refused, by the rules or by the database, is named by its row number and rolls everything back:
+    the rows before it are not kept and the previous table stays."""
     if not rows:
         raise InvalidInput(field="file", reason=Text("the tariff sheet has no rows"))
-    tariffs_from_rows(rows)  # the domain's checks (a province twice for one carrier …) before anything changes
     CarrierTariff.objects.all().delete()
-    CarrierTariff.objects.bulk_create(
-        CarrierTariff(carrier_code=r.carrier_code, provinces=list(r.provinces), first_weight_g=r.first_weight_g,
-                      first_fee=r.first_fee_fen, step_weight_g=r.step_weight_g, step_fee=r.step_fee_fen,
-                      max_weight_g=r.max_weight_g, on_time_percent=r.on_time_percent, updated_at=now)
-        for r in rows
-    )  # fmt: skip
+    by_carrier: dict[str, list[TariffRow]] = {}
+    for r in rows:
+        earlier = by_carrier.setdefault(r.carrier_code, [])
+        try:
+            tariffs_from_rows([*earlier, r])  # a province twice for one carrier, a second catch-all …
+        except InvalidTariff as refused:
+            raise TariffRowRefused(row=r.row, reason=Text(refused.template, **refused.params)) from None
+        earlier.append(r)
+        try:
+            CarrierTariff.objects.create(
+                carrier_code=r.carrier_code, provinces=list(r.provinces), first_weight_g=r.first_weight_g,
+                first_fee=r.first_fee_fen, step_weight_g=r.step_weight_g, step_fee=r.step_fee_fen,
+                max_weight_g=r.max_weight_g, on_time_percent=r.on_time_percent, updated_at=now,
+            )  # fmt: skip
+        except DatabaseError as refused:
+            reason = Text("the database refused it (%(error)s)", error=" ".join(str(refused).split()))
+            raise TariffRowRefused(row=r.row, reason=reason) from None
     return len(rows)
 
 

@@ -20,10 +20,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import transaction
 
 from kuaifa.domain.carriers.catalog import carrier_by_code, carrier_by_id
+from kuaifa.domain.carriers.waybills import WaybillProvider, WaybillSender
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.bulk import insert_rows
@@ -33,6 +35,20 @@ from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.labels import LabelBatch, PickListInfo, label_data, log_print, pick_list_data
 from kuaifa.services.printing import OWN_SOURCES, PRINTABLE
 from kuaifa.services.waves import TO_PACK, _drop_stale, ready_for_pick_list
+
+if TYPE_CHECKING:
+    from kuaifa.services.station import StationView
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class ClosableWaybillProvider(WaybillProvider, Protocol):
+    """A shop's e-waybill provider over a platform client that is closed once the provider has been used."""
+
+    @property
+    def client(self) -> _Closable: ...
 
 
 class WaveStillToPack(DomainError):
@@ -126,7 +142,7 @@ def take_waybills(
     orders: Sequence[int] = (),
     wave: str | None = None,
     carrier: str = "",
-    provider_for: Callable,
+    provider_for: Callable[[Shop, WaybillSender], ClosableWaybillProvider],
     actor: Actor,
     now: datetime,
 ) -> WaybillsTaken:
@@ -146,7 +162,8 @@ def take_waybills(
     platform = [i for i in ids if i in rows and rows[i]["source"] not in OWN_SOURCES and rows[i]["status"] in PRINTABLE]
     held = live_waybill_codes(platform)  # an order holding a live waybill keeps it, whatever its carrier
     wanted = [i for i in platform if i not in held]
-    problems, groups = [], defaultdict(list)
+    problems: list[str] = []
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     for order_id in wanted:
         row = rows[order_id]
         chosen = carrier_by_id(row["logistics_id"]) if row["logistics_id"] else carrier_by_code(carrier or "")
@@ -161,9 +178,12 @@ def take_waybills(
         raise NoWaybillPossible(reason="; ".join(problems))
     if not groups and not held:
         raise NoWaybillPossible(reason=Text("none of these orders is a platform order waiting to ship"))
-    taken, reused = [], [rows[i]["order_sn"] for i in platform if i in held]
+    taken: list[str] = []
+    reused = [rows[i]["order_sn"] for i in platform if i in held]
     for (shop_id, carrier_code), group in groups.items():
-        provider = provider_for(shops[shop_id], senders[shop_id].for_waybill())
+        sender = senders[shop_id]
+        assert sender is not None  # a shop without one was refused above
+        provider = provider_for(shops[shop_id], sender.for_waybill())
         try:
             for issued in issue_waybills(group, carrier_code, provider, actor=actor, now=now):
                 (reused if issued.reused else taken).append(issued.order_sn)
@@ -207,7 +227,7 @@ def live_waybill_codes(order_ids: Sequence[int]) -> dict[int, str]:
     )
 
 
-def station_scan(station: str, scanned: str, *, actor: Actor, now: datetime):
+def station_scan(station: str, scanned: str, *, actor: Actor, now: datetime) -> StationView:
     """What one scan at the station means: with no parcel open it opens one (slot, order or tracking number), else
     it is the open parcel's next unit or enclosure (``SKU:name`` when an enclosure is tapped); a wave slot's tag
     always names a parcel (the open one is shown again, another is refused while this one is open), see
@@ -223,7 +243,7 @@ def station_scan(station: str, scanned: str, *, actor: Actor, now: datetime):
     return open_parcel(station, scanned, actor=actor, now=now)
 
 
-def open_next_parcel(station: str, *, after_order_id: int, actor: Actor, now: datetime):
+def open_next_parcel(station: str, *, after_order_id: int, actor: Actor, now: datetime) -> StationView | None:
     """After a parcel is sealed, the next one opens by itself: the next slot of the same wave (after this one, then
     from the start) that still waits to be packed, is not intercepted and is open at no other station. None when
     the wave has nothing left to pack here."""

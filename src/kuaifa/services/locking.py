@@ -7,7 +7,7 @@ the CHECK constraint ``on_hand >= reserved`` refuses any write that would overse
 """
 
 from collections.abc import Iterable
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from django.db import connection
 
@@ -29,8 +29,9 @@ def lock_levels(level_ids: Iterable[int]) -> list[LockedLevel]:
     if not ids:
         return []
     where, params = in_list("id", ids)
-    return fetch(StockLevel, ("id", "sku_id", "warehouse_id", "on_hand", "reserved"), where, params, order_by="id",
+    rows = fetch(StockLevel, ("id", "sku_id", "warehouse_id", "on_hand", "reserved"), where, params, order_by="id",
                  lock=True)  # fmt: skip
+    return cast(list[LockedLevel], rows)  # fetch gives exactly these columns, converted as the ORM would
 
 
 def add_reserved(deltas: dict[int, int]) -> None:

@@ -47,7 +47,7 @@ from kuaifa.services.reservations import consume_for_orders
 class Shipped:
     shipment: Shipment
     outbox_entry_id: int | None  # the upload owed to the platform, None when nothing is uploaded
-    tracking_warning: str = ""  # the number does not look like this carrier's (shipped anyway, recorded)
+    tracking_warning: Text | None = None  # the number does not look like this carrier's (shipped anyway, recorded)
     refund_check_skipped: str = ""  # why the platform was not asked about refunds: "offline" or its error code
 
 
@@ -165,8 +165,8 @@ def _ship(
         status=target, shipped_at=now, logistics_id=logistics_id, tracking_number=tracking_number,
         version=F("version") + 1, updated_at=now,
     )  # fmt: skip
-    warning = check.reason if check is not None and check.level is Level.WARNING else ""
-    flagged = {"tracking_check": check.code.value, "tracking_warning": warning} if warning and check else {}
+    warning = check.reason if check is not None and check.level is Level.WARNING else None
+    flagged = {"tracking_check": check.code.value, "tracking_warning": str(warning)} if warning and check else {}
     if refund_warning:
         flagged["refund_check_skipped"] = refund_warning
     event(order.id, "shipped", actor=actor, now=now, from_status=order.status, to_status=target,

@@ -2,6 +2,7 @@
 signed within the promised days and the median pickup→delivery hours, over the shipments of a recent period."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from kuaifa.domain.carriers.catalog import canonical_code, carrier_by_id
 from kuaifa.domain.carriers.timeliness import DEFAULT_PROMISE, Journey, Promise, Timeliness, measure
@@ -29,7 +30,7 @@ def journeys(*, now: datetime, period: timedelta = PERIOD, province: str | None 
     return found
 
 
-def _first(events: list[dict] | None, stage: Stage) -> datetime | None:
+def _first(events: list[dict[str, Any]] | None, stage: Stage) -> datetime | None:
     return next((datetime.fromisoformat(e["at"]) for e in events or () if e["stage"] == stage.value), None)
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from kuaifa.domain.carriers.catalog import canonical_code
+from kuaifa.domain.shared.errors import Text
 
 MIN_LENGTH = 6
 MAX_LENGTH = 40
@@ -44,7 +45,7 @@ class TrackingCode(StrEnum):
 class TrackingCheck:
     level: Level
     code: TrackingCode
-    reason: str
+    reason: Text  # a sentence for a person, translated at the edge (str() is the English)
 
     @property
     def ok(self) -> bool:
@@ -89,29 +90,38 @@ PATTERNS: Mapping[str, tuple[re.Pattern[str], ...]] = MappingProxyType(
 def check_tracking_number(carrier_code: str, number: str) -> TrackingCheck:
     """OK, WARNING (shape not matched: check it) or ERROR (impossible: do not upload), with a code and a reason."""
     if number == "":
-        return TrackingCheck(Level.ERROR, TrackingCode.EMPTY, "The tracking number is empty.")
+        return TrackingCheck(Level.ERROR, TrackingCode.EMPTY, Text("The tracking number is empty."))
     if any(ch.isspace() for ch in number):
-        return TrackingCheck(Level.ERROR, TrackingCode.WHITESPACE, "The tracking number contains spaces.")
+        return TrackingCheck(Level.ERROR, TrackingCode.WHITESPACE, Text("The tracking number contains spaces."))
     if not _CHARSET.fullmatch(number):
         return TrackingCheck(
-            Level.ERROR, TrackingCode.CHARSET, "A tracking number has only ASCII letters, digits and hyphens."
+            Level.ERROR, TrackingCode.CHARSET, Text("A tracking number has only ASCII letters, digits and hyphens.")
         )
     if len(number) < MIN_LENGTH:
-        return TrackingCheck(
-            Level.ERROR, TrackingCode.TOO_SHORT, f"{len(number)} characters is too short (at least {MIN_LENGTH})."
+        reason = Text(
+            "%(length)s characters is too short (at least %(minimum)s).", length=len(number), minimum=MIN_LENGTH
         )
+        return TrackingCheck(Level.ERROR, TrackingCode.TOO_SHORT, reason)
     if len(number) > MAX_LENGTH:
-        return TrackingCheck(
-            Level.ERROR, TrackingCode.TOO_LONG, f"{len(number)} characters is too long (at most {MAX_LENGTH})."
+        reason = Text(
+            "%(length)s characters is too long (at most %(maximum)s).", length=len(number), maximum=MAX_LENGTH
         )
+        return TrackingCheck(Level.ERROR, TrackingCode.TOO_LONG, reason)
     code = canonical_code(carrier_code)
     shapes = PATTERNS.get(code)
     if not shapes:
-        return TrackingCheck(Level.OK, TrackingCode.NO_PATTERN, f"No known number shape for carrier {code or '?'}.")
+        reason = Text("No known number shape for carrier %(carrier)s.", carrier=code or "?")
+        return TrackingCheck(Level.OK, TrackingCode.NO_PATTERN, reason)
     if any(shape.fullmatch(number) for shape in shapes):
-        return TrackingCheck(Level.OK, TrackingCode.OK, f"Matches the usual {code} number shape.")
+        return TrackingCheck(
+            Level.OK, TrackingCode.OK, Text("Matches the usual %(carrier)s number shape.", carrier=code)
+        )
     return TrackingCheck(
         Level.WARNING,
         TrackingCode.PATTERN_MISMATCH,
-        f"Does not look like a {code} number (the shape check is a heuristic): check the carrier and the number.",
+        Text(
+            "Does not look like a %(carrier)s number (the shape check is a heuristic): check the carrier and the "
+            "number.",
+            carrier=code,
+        ),
     )

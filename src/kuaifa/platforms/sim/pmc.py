@@ -11,12 +11,9 @@ What it keeps of the platform's rules:
   after ``redeliver_after_s`` and on every new connection (optionally under a new id, as §5 warns may happen).
 * Client heartbeats are answered with a server heartbeat (a guess: the reply is not documented).
 
-The messages come from the shop: a watcher compares what the gateway shows now with what it showed before, so
-moving the simulator's clock (or changing an order or case) produces the topics a merchant would get — new 成团
-orders ``pdd_trade_TradeConfirmed``, shipped ``pdd_trade_TradeSellerShip``, received ``pdd_trade_TradeSuccess``,
-review changes ``pdd_trade_TradeRiskChanged``, memo and address changes, and for after-sales cases
-``pdd_refund_RefundCreated`` / ``RefundAgreeAgreement`` / ``RefundClosed`` / ``RefundBuyerReturnGoods``. Which case
-status maps to which refund topic is the simulator's choice (§5 lists the topics, not the mapping).
+The messages come from the shop: a :class:`~kuaifa.platforms.sim.shop_watcher.ShopWatcher` turns what changed in
+the simulated shop into topics, and the server publishes them. :meth:`SimPmcServer.wait_until_watched` returns once
+the changes made before the call have been published (no sleeping for a guessed while).
 
 Tests steer the delivery: :meth:`SimPmcServer.publish` an arbitrary message, :meth:`~SimPmcServer.duplicate` one,
 :meth:`~SimPmcServer.hold` and :meth:`~SimPmcServer.release` to send out of order,
@@ -44,9 +41,7 @@ from urllib.parse import unquote, urlsplit
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from kuaifa.platforms.sim.clock import epoch_of_beijing
-from kuaifa.platforms.sim.refund_api import DETAIL_TYPE_CODES
-from kuaifa.platforms.sim.shop import RefundCase
+from kuaifa.platforms.sim.shop_watcher import ShopEvent, ShopWatcher
 from kuaifa.platforms.sim.state import SimState
 
 logger = logging.getLogger(__name__)
@@ -57,11 +52,6 @@ CLOSE_AUTH_FAILED = 4001
 DEFAULT_FIRST_ID = 2**53 + 1
 DEFAULT_REDELIVER_AFTER_S = 30.0  # "delayed redelivery" (§5); the real delay is not documented
 DEFAULT_MALFORMED_FRAME = '{"commandType":"Common","id":'
-
-#: after-sales statuses the simulator announces as 同意 (agreed / refunded / done) and as closed
-AGREED_STATUSES = frozenset({4, 5, 7, 10, 16, 25})
-CLOSED_STATUSES = frozenset({9, 11, 12, 13, 17, 24})
-OPERATION_BUYER_APPLIED = 1000  # 消费者申请 (§5)
 
 
 def expected_sign(client_id: str, timestamp_ms: str, client_secret: str) -> str:
@@ -97,130 +87,6 @@ class _Pending:
     held: bool = False
     last_sent: float | None = None  # time.monotonic() of the last send; None = never sent
     deliveries: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class _OrderFacets:
-    """What of an order the push topics are about."""
-
-    confirmed: bool
-    order_status: int
-    risk: int
-    buyer_memo: str
-    remark: tuple[str, object]
-    address: str
-
-
-@dataclass(frozen=True, slots=True)
-class _CaseFacets:
-    status: int
-    return_tracking_number: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShopEvent:
-    """A change seen in the shop, as a push message to send: when (epoch s), which topic, what content."""
-
-    at: int
-    topic: str
-    content: dict[str, Any]
-
-
-class ShopWatcher:
-    """Turns changes in what the simulated gateway shows into push messages, by comparing snapshots.
-
-    The first :meth:`changes` call (made at construction) is the baseline and yields nothing: messages are for what
-    happens after the push server starts.
-    """
-
-    def __init__(self, state: SimState) -> None:
-        self.state = state
-        self.mall_id = state.shop.config.mall_id
-        self._orders: dict[str, _OrderFacets] = {}
-        self._cases: dict[int, _CaseFacets] = {}
-        self._baseline = True
-        self.changes()
-
-    def changes(self) -> list[ShopEvent]:
-        """Events since the last call, by (moment, business key)."""
-        events: list[ShopEvent] = []
-        for order in self.state.orders_updated_between(0, 2**62):
-            events.extend(self._order_events(order))
-        for case in self.state.refund_cases_updated_between(0, 2**62):
-            events.extend(self._case_events(case))
-        if self._baseline:
-            self._baseline = False
-            return []
-        return sorted(events, key=lambda event: (event.at, str(event.content.get("tid")), event.topic))
-
-    def _order_events(self, order: dict[str, Any]) -> list[ShopEvent]:
-        order_sn = str(order["order_sn"])
-        now = _epoch(order.get("updated_at")) or int(self.state.now())
-        facets = _OrderFacets(
-            confirmed=int(order.get("confirm_status") or 0) == 1,
-            order_status=int(order.get("order_status") or 0),
-            risk=int(order.get("risk_control_status") or 0),
-            buyer_memo=str(order.get("buyer_memo") or ""),
-            remark=(str(order.get("remark") or ""), order.get("remark_tag")),
-            address=str(order.get("open_address_id") or ""),
-        )
-        before = self._orders.get(order_sn)
-        self._orders[order_sn] = facets
-        if before == facets:
-            return []
-        topics: list[str] = []
-        if facets.confirmed and (before is None or not before.confirmed):
-            topics.append("pdd_trade_TradeConfirmed")
-        if facets.order_status >= 2 and (before is None or before.order_status < 2):
-            topics.append("pdd_trade_TradeSellerShip")
-        if facets.order_status == 3 and (before is None or before.order_status != 3):
-            topics.append("pdd_trade_TradeSuccess")
-        if before is not None:
-            if facets.risk != before.risk:
-                topics.append("pdd_trade_TradeRiskChanged")
-            if facets.buyer_memo != before.buyer_memo:
-                topics.append("pdd_trade_BuyerMemoModified")
-            if facets.remark != before.remark:
-                topics.append("pdd_trade_TradeMemoModified")
-            if facets.address != before.address:
-                topics.append("pdd_trade_TradeLogisticsAddressChanged")
-        content = {"mall_id": self.mall_id, "tid": order_sn}
-        return [ShopEvent(now, topic, dict(content)) for topic in topics]
-
-    def _case_events(self, case: RefundCase) -> list[ShopEvent]:
-        facets = _CaseFacets(case.status, case.return_tracking_number)
-        before = self._cases.get(case.id)
-        self._cases[case.id] = facets
-        if before == facets:
-            return []
-        topics: list[str] = []
-        if before is None:
-            topics.append("pdd_refund_RefundCreated")
-        if facets.status != (before.status if before else None):
-            if facets.status in AGREED_STATUSES:
-                topics.append("pdd_refund_RefundAgreeAgreement")
-            elif facets.status in CLOSED_STATUSES:
-                topics.append("pdd_refund_RefundClosed")
-        if facets.return_tracking_number and (before is None or not before.return_tracking_number):
-            topics.append("pdd_refund_RefundBuyerReturnGoods")
-        return [ShopEvent(case.updated_at, topic, refund_content(self.mall_id, case)) for topic in topics]
-
-
-def refund_content(mall_id: int, case: RefundCase) -> dict[str, Any]:
-    """A refund topic's content (§5): refund_fee in fen, bill_type in the detail coding, modified in ms."""
-    return {
-        "mall_id": mall_id,
-        "tid": case.order_sn,
-        "refund_id": case.id,
-        "refund_fee": case.refund_fen,
-        "bill_type": DETAIL_TYPE_CODES[case.kind],
-        "operation": OPERATION_BUYER_APPLIED,
-        "modified": case.updated_at * 1000,
-    }
-
-
-def _epoch(text: object) -> int | None:
-    return epoch_of_beijing(text) if isinstance(text, str) and text else None
 
 
 class SimPmcServer:
@@ -261,6 +127,7 @@ class SimPmcServer:
         self._heartbeats = 0
         self._connections: list[ServerConnection] = []
         self._watcher = ShopWatcher(state) if watch_state else None
+        self._watch_now = False  # a caller waits: make the next pass without waiting for the interval
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping: asyncio.Event | None = None
@@ -382,6 +249,20 @@ class SimPmcServer:
                 asyncio.run_coroutine_threadsafe(ws.close(1011, "simulated drop"), loop)
         return len(connections)
 
+    def wait_until_watched(self, timeout: float = 5.0) -> None:
+        """Return once every change made to the shop before this call has been published as messages (held ones
+        stay held, but are in :attr:`pending`). Asks for a pass at once rather than at the next interval; raises
+        :class:`TimeoutError` if none is made within ``timeout`` seconds (the server is stopped, say) and
+        :class:`RuntimeError` if the server does not watch the shop."""
+        if self._watcher is None:
+            raise RuntimeError("this PMC simulator does not watch the shop (watch_state=False)")
+        self._watcher.wait_until_watched(timeout, ask=self._ask_for_a_pass)
+
+    def _ask_for_a_pass(self) -> None:
+        with self._lock:
+            self._watch_now = True
+        self._poke()
+
     # --- inspection -------------------------------------------------------------------------------------------
 
     @property
@@ -463,13 +344,17 @@ class SimPmcServer:
                 await asyncio.wait_for(self._wake.wait(), timeout=min(0.05, self.watch_interval_s))
             self._wake.clear()
             try:
-                if self._watcher is not None and loop.time() >= next_watch:
+                with self._lock:
+                    asked, self._watch_now = self._watch_now, False
+                if self._watcher is not None and (asked or loop.time() >= next_watch):
                     next_watch = loop.time() + self.watch_interval_s
-                    for event in self._watcher.changes():
-                        self.publish(event.topic, event.content, at_ms=event.at * 1000)
+                    self._watcher.watch(self._publish_event)
                 await self._flush()
             except Exception:
                 logger.exception("PMC simulator pump failed; continuing")
+
+    def _publish_event(self, event: ShopEvent) -> None:
+        self.publish(event.topic, event.content, at_ms=event.at * 1000)
 
     async def _flush(self) -> None:
         with self._lock:
