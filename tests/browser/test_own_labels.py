@@ -82,7 +82,7 @@ def test_own_orders_print_a_pdf_label_with_the_full_receiver(page_for, team, flo
     assert PrintLog.objects.filter(kind="label").count() == 0
 
     for n, sn in enumerate((first, second), start=1):  # as `kuaifa ship ORDER --carrier 115 --tracking …` does
-        ship_order(ids[sn], logistics_id=115, tracking_number=f"77310000000{n}", actor=ACTOR, now=NOW)
+        ship_order(ids[sn], carrier=115, tracking_number=f"77310000000{n}", actor=ACTOR, now=NOW)
 
     page.goto(f"{live_server.url}/floor/print/?station=P1")
     for sn in (first, second):

@@ -84,10 +84,10 @@ SERVICES = [
     ("person-language", lambda shop: add_member("", "owner", "a-Long-pass-9", actor=ACTOR, now=NOW),
      None),
     ("waybill-none", lambda shop: cancel_waybill(held_order_id(shop), None, actor=ACTOR, now=NOW), None),
-    ("tracking-too-short", lambda shop: ship_order(held_order_id(shop), logistics_id=85, tracking_number="AB12",
+    ("tracking-too-short", lambda shop: ship_order(held_order_id(shop), carrier=85, tracking_number="AB12",
                                                    actor=ACTOR, now=NOW),
      "运单号：运单号 AB12：4 位太短（至少 6 位）。"),
-    ("tracking-charset", lambda shop: ship_order(held_order_id(shop), logistics_id=85, tracking_number="YT12345/678",
+    ("tracking-charset", lambda shop: ship_order(held_order_id(shop), carrier=85, tracking_number="YT12345/678",
                                                  actor=ACTOR, now=NOW),
      "运单号：运单号 YT12345/678：运单号只能由英文字母、数字和连字符（-）组成。"),
 ]  # fmt: skip

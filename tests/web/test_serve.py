@@ -41,7 +41,7 @@ def test_serve_answers_with_pages_and_vendored_assets_and_stops_its_worker(tmp_p
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                login = httpx.get(f"{base}/login/")
+                login = httpx.get(f"{base}/login/", timeout=30)  # the first answer loads Django
                 break
             except httpx.ConnectError:
                 time.sleep(0.1)
