@@ -39,7 +39,7 @@ def test_serve_answers_with_pages_and_vendored_assets_and_stops_its_worker(tmp_p
     server = subprocess.Popen([*KUAIFA, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s for the server to listen on a busy machine
             try:
                 login = httpx.get(f"{base}/login/", timeout=30)  # the first answer loads Django
                 break
