@@ -11,8 +11,6 @@ import click
 from django.conf import settings
 from django.utils import translation
 
-from kuaifa.cli.failures import ConfigError, explain, translate
-
 
 class KuaifaGroup(click.Group):
     """The top group. Its commands come from a table ``name → ("module:attribute", short help)`` (click's lazy
@@ -56,6 +54,9 @@ class KuaifaGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except Exception as error:
+            # the failure sentences (and what they recognise: files, the database, the secret key) load on failure only
+            from kuaifa.cli.failures import explain, translate
+
             explained = explain(error)
             if explained is None:
                 raise
@@ -73,4 +74,6 @@ def cli() -> None:
     """Kuaifa (快发): order processing for Pinduoduo merchants."""
     translation.activate(os.environ.get("KUAIFA_LANG", "zh-hans"))
     if settings.KUAIFA_CONFIG_ERROR:
+        from kuaifa.cli.failures import ConfigError  # on failure only, as above
+
         raise ConfigError(**settings.KUAIFA_CONFIG_ERROR)
