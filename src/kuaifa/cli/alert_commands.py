@@ -1,26 +1,27 @@
-"""Subcommands of the alerts centre (alerts, chat-robot webhooks, routes) and stock alerts."""
+"""``kuaifa alerts``: the alerts centre — alerts listed, acknowledged, escalated and delivered, the chat-robot
+webhooks and the routes that decide who gets what."""
 
 import click
 from django.utils.translation import gettext as _
 
-from kuaifa.cli.main import actor, cli, command, emit, json_option, now
+from kuaifa.cli.context import actor, command, emit, json_option, now
 from kuaifa.cli.render import show_time
+from kuaifa.services.alerts import acknowledge, add_route, add_webhook, escalate_due, list_alerts
+from kuaifa.tasks.alerting import deliver_due
 
 
-@cli.group()
+@click.group()
 def alerts() -> None:
     """Alerts centre: raised once, acknowledged by a person, escalated, posted to the team's chat robots."""
 
 
-@command(alerts, "list")
+@command("list", alerts)
 @click.option("--all", "include_acknowledged", is_flag=True, help="Include acknowledged alerts.")
 @click.option("--kind", default=None, help="Only this kind (sla, stock).")
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 @json_option
 def alerts_list(include_acknowledged, kind, limit, as_json) -> None:
     """Alerts, newest first (unacknowledged only unless --all)."""
-    from kuaifa.services.alerts import list_alerts
-
     rows = list_alerts(include_acknowledged=include_acknowledged, kind=kind, limit=limit)
     data = [
         {
@@ -49,23 +50,19 @@ def alerts_list(include_acknowledged, kind, limit, as_json) -> None:
     emit(as_json, data, human)
 
 
-@command(alerts, "ack")
+@command("ack", alerts)
 @click.argument("alert_ids", nargs=-1, type=int, required=True)
 @json_option
 def alerts_ack(alert_ids, as_json) -> None:
     """Acknowledge alerts: you have seen them; they will not be escalated."""
-    from kuaifa.services.alerts import acknowledge
-
     changed = acknowledge(alert_ids, actor=actor(), now=now())
     emit(as_json, {"acknowledged": changed}, lambda: click.echo(_("%(n)s alert(s) acknowledged.") % {"n": changed}))
 
 
-@command(alerts, "escalate")
+@command("escalate", alerts)
 @json_option
 def alerts_escalate(as_json) -> None:
     """Escalate alerts nobody acknowledged in time (the worker runs this periodically)."""
-    from kuaifa.services.alerts import escalate_due
-
     done = escalate_due(actor=actor(), now=now())
     emit(
         as_json,
@@ -74,12 +71,10 @@ def alerts_escalate(as_json) -> None:
     )
 
 
-@command(alerts, "deliver")
+@command("deliver", alerts)
 @json_option
 def alerts_deliver(as_json) -> None:
     """Post the alert deliveries that are due to their chat robots (the worker does this periodically)."""
-    from kuaifa.tasks.alerting import deliver_due
-
     outcomes = deliver_due()
     emit(
         as_json,
@@ -93,7 +88,7 @@ def webhook() -> None:
     """Team chat robots: 企业微信 (wecom), 钉钉 (dingtalk), 飞书 (feishu)."""
 
 
-@command(webhook, "add")
+@command("add", webhook)
 @click.argument("name")
 @click.option("--kind", type=click.Choice(["wecom", "dingtalk", "feishu"]), required=True)
 @click.option("--url", required=True, help="The robot's webhook URL (企业微信: with its key).")
@@ -102,8 +97,6 @@ def webhook() -> None:
 @json_option
 def webhook_add(name, kind, url, secret, plain_text, as_json) -> None:
     """Register a chat robot; alerts reach it through routes (``kuaifa alerts route add``)."""
-    from kuaifa.services.alerts import add_webhook
-
     hook = add_webhook(name, kind, url, secret=secret, markdown=not plain_text, now=now())
     emit(
         as_json,
@@ -117,7 +110,7 @@ def route() -> None:
     """Who gets what: a role's alerts (by shop, kind, severity) go to a webhook."""
 
 
-@command(route, "add")
+@command("add", route)
 @click.argument("role")
 @click.argument("webhook_name")
 @click.option("--shop", "shop_name", default=None, help="Only this shop's alerts (default: every shop).")
@@ -127,8 +120,6 @@ def route() -> None:
 @json_option
 def route_add(role, webhook_name, shop_name, kinds, min_severity, on_escalation, as_json) -> None:
     """Send a role's alerts to a webhook."""
-    from kuaifa.services.alerts import add_route
-
     r = add_route(
         role,
         webhook_name,
@@ -143,68 +134,3 @@ def route_add(role, webhook_name, shop_name, kinds, min_severity, on_escalation,
         {"id": r.id, "role": role, "webhook": webhook_name},
         lambda: click.echo(_("Route %(id)s added.") % {"id": r.id}),
     )
-
-
-@command(cli, "stock-alerts")
-@click.option("--days", type=click.FloatRange(0), default=3, show_default=True, help="Run-out horizon, days.")
-@click.option("--window", type=click.IntRange(1), default=7, show_default=True, help="Sales-rate window, days.")
-@click.option("--raise", "raise_them", is_flag=True, help="Also raise them in the alerts centre.")
-@json_option
-def stock_alerts_command(days, window, raise_them, as_json) -> None:
-    """SKUs short for held orders or running out soon; which orders wait and when they breach ship-by."""
-    from kuaifa.services.stock_alerts import raise_stock_alerts, stock_alerts
-
-    found = stock_alerts(now=now(), horizon_days=days, window_days=window)
-    raised = raise_stock_alerts(actor=actor(), now=now(), horizon_days=days, window_days=window) if raise_them else []
-    data = {
-        "alerts": [
-            {
-                "sku": a.sku,
-                "available": a.available,
-                "waiting_units": a.waiting_units,
-                "shortfall": a.shortfall,
-                "needed_by": a.needed_by,
-                "daily_rate": round(a.daily_rate, 2),
-                "days_of_cover": None if a.days_of_cover is None else round(a.days_of_cover, 1),
-                "runs_out_soon": a.runs_out_soon,
-                "orders": [
-                    {"order_sn": v.order_sn, "quantity": v.quantity, "breaches_at": v.ship_by, "covered": v.covered}
-                    for v in a.orders
-                ],
-            }
-            for a in found
-        ],
-        "raised": len(raised),
-    }
-
-    def human() -> None:
-        for a in found:
-            if a.shortfall:
-                click.echo(
-                    _("%(sku)s: %(available)s available, %(waiting)s waiting — %(short)s short, needed by %(by)s")
-                    % {
-                        "sku": a.sku,
-                        "available": a.available,
-                        "waiting": a.waiting_units,
-                        "short": a.shortfall,
-                        "by": show_time(a.needed_by),
-                    }
-                )
-            else:
-                click.echo(
-                    _("%(sku)s: %(available)s available, runs out in %(days).1f day(s) at %(rate).1f/day")
-                    % {"sku": a.sku, "available": a.available, "days": a.days_of_cover, "rate": a.daily_rate}
-                )
-            for v in a.orders:
-                if not v.covered:
-                    click.echo(
-                        "    "
-                        + _("%(order_sn)s needs %(quantity)s, breaches ship-by at %(at)s if nothing arrives")
-                        % {"order_sn": v.order_sn, "quantity": v.quantity, "at": show_time(v.ship_by)}
-                    )
-        click.echo(_("%(n)s SKU(s) need attention.") % {"n": len(found)})
-
-    emit(as_json, data, human)
-
-
-from kuaifa.cli import reply_commands, sla_commands, tracking_commands  # noqa: E402,F401 (register them)

@@ -12,9 +12,17 @@ import errno
 import zipfile
 from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, DataError, OperationalError
 from django.utils.translation import gettext
 
 from kuaifa.domain.shared.errors import DomainError, fill
+from kuaifa.persistence.secrets import SecretKeyMissing
+from kuaifa.platforms.pdd_export.table import TableError
+
+#: parameters of an error template that hold one of the words of ``cli/vocabulary.py`` (or a status): shown translated
+TRANSLATED_PARAMS = ("kind", "field", "status", "current", "target", "state")
 
 
 class ConfigError(DomainError):
@@ -74,8 +82,6 @@ def explain(error: BaseException) -> tuple[str, str] | None:
     refusal = error if isinstance(error, DomainError) else _as_refusal(error)
     if refusal is None:
         return None
-    from kuaifa.cli.vocabulary import TRANSLATED_PARAMS
-
     params = {
         k: gettext(v) if k in TRANSLATED_PARAMS and isinstance(v, str) and v else v for k, v in refusal.params.items()
     }
@@ -87,12 +93,6 @@ def _reason(error: BaseException) -> str:
 
 
 def _as_refusal(error: BaseException) -> DomainError | None:
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-    from django.db import DatabaseError, DataError, OperationalError
-
-    from kuaifa.platforms.pdd_export.table import TableError
-
     if isinstance(error, TableError):
         cause = error.__cause__
         if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
@@ -117,8 +117,6 @@ def _as_refusal(error: BaseException) -> DomainError | None:
             return DatabaseUnreachable(reason=_reason(error))
         return None
     if isinstance(error, ImproperlyConfigured) and "SECRET_KEY" in str(error):
-        from kuaifa.persistence.secrets import SecretKeyMissing
-
         return SecretKeyMissing(path=str(settings.SECRET_KEY_FILE))
     if isinstance(error, ImproperlyConfigured):
         return ConfigError(setting="DATABASE_URL" if "DATABASE" in str(error) else "settings", reason=_reason(error))

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kuaifa.domain.orders.canonical import CanonicalOrder
+from kuaifa.persistence.queries import sku_specs, stock_levels
 from kuaifa.platforms.pdd_export.parser import OrderStream
 from kuaifa.platforms.pdd_export.skus import (
     SKU_SHEET_HEADER,
@@ -14,6 +15,7 @@ from kuaifa.platforms.pdd_export.skus import (
     sku_rows,
 )
 from kuaifa.platforms.pdd_export.table import RowProblem, Table, TableError, read_table, stream_table, write_table
+from kuaifa.platforms.pdd_export.tariffs import parse_tariff_sheet
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.imports import FileSummary
 
@@ -88,8 +90,6 @@ def load_skus(file: Path):
 
 
 def load_tariffs(file: Path):
-    from kuaifa.platforms.pdd_export.tariffs import parse_tariff_sheet
-
     return parse_tariff_sheet(_read(file))
 
 
@@ -98,8 +98,6 @@ def load_stock(file: Path):
 
 
 def save_skus(file: Path) -> int:
-    from kuaifa.persistence.queries import sku_specs
-
     specs = sku_specs()
     write_table(file, SKU_SHEET_HEADER, sku_rows(specs))
     return len(specs)
@@ -107,8 +105,6 @@ def save_skus(file: Path) -> int:
 
 def save_stock(file: Path) -> int:
     """On hand per SKU and warehouse (re-importable as a stocktake), with reserved and available for reading."""
-    from kuaifa.persistence.queries import stock_levels
-
     levels = stock_levels()
     rows = [[r.sku_code, r.warehouse_code, r.on_hand, r.reserved, r.on_hand - r.reserved] for r in levels]
     write_table(file, [*STOCK_SHEET_HEADER, "占用", "可用"], rows)

@@ -22,6 +22,34 @@ def show_time(moment: datetime | None) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+def time_left(deadline: datetime | None, moment: datetime) -> tuple[int | None, str]:
+    """Minutes left before a deadline and how to show them (剩余 2天3小时, or 已超时 5小时)."""
+    if deadline is None:
+        return None, "—"
+    minutes = int((deadline - moment).total_seconds() // 60)
+    days, rest = divmod(abs(minutes), 24 * 60)
+    if days:
+        span = _("%(d)sd %(h)sh") % {"d": days, "h": rest // 60}
+    else:
+        span = _("%(h)sh %(m)sm") % {"h": rest // 60, "m": rest % 60}
+    if minutes < 0:
+        return minutes, _("overdue %(span)s") % {"span": span}
+    return minutes, _("%(span)s left") % {"span": span}
+
+
+def rate_sources(found) -> list[str]:
+    """One line per carrier rate used in a choice: measured from N parcels, or typed by the merchant."""
+    lines = []
+    for code, rate in sorted(found.on_time_sources.items()):
+        if rate.measured:
+            text = _("%(carrier)s on-time %(pct)s%%: measured from %(n)s traced parcel(s) to this province")
+            lines.append(text % {"carrier": code, "pct": rate.percent, "n": rate.parcels})
+        else:
+            text = _("%(carrier)s on-time %(pct)s%%: typed in the tariff sheet (too few traced parcels)")
+            lines.append(text % {"carrier": code, "pct": rate.percent})
+    return lines
+
+
 def pad(text: object, width: int, align: str = "<") -> str:
     """``text`` filled with spaces to ``width`` terminal cells (left ``<`` or right ``>``); longer text is kept."""
     text = str(text)

@@ -6,8 +6,11 @@ from pathlib import Path
 import click
 from django.utils.translation import gettext as _
 
-from kuaifa.cli.main import cli, command, emit, json_option, now
+from kuaifa.cli.context import command, emit, json_option, now
 from kuaifa.domain.shared.errors import Text
+from kuaifa.platforms.pdd_export.table import TableError, read_table
+from kuaifa.services.errors import InvalidInput
+from kuaifa.services.replies import add_rule, answer, dry_run
 
 MESSAGE_COLUMNS = ("message", "消息", "买家消息", "内容")
 EXPECTED_COLUMNS = ("expected", "intent", "意图")
@@ -16,9 +19,6 @@ EXPECTED_COLUMNS = ("expected", "intent", "意图")
 def load_messages(file: Path) -> list[tuple[int, str, str | None]]:
     """Past buyer messages: a .txt file (one message a line) or a .csv/.xlsx sheet with a ``message`` column and,
     optionally, the ``expected`` intent of each (``none`` = no rule should answer)."""
-    from kuaifa.platforms.pdd_export.table import TableError, read_table
-    from kuaifa.services.errors import InvalidInput
-
     if file.suffix.lower() == ".txt":
         try:
             text = file.read_text(encoding="utf-8-sig")
@@ -43,7 +43,7 @@ def load_messages(file: Path) -> list[tuple[int, str, str | None]]:
     return rows
 
 
-@command(cli, "reply")
+@command("reply")
 @click.argument("message", required=False)
 @click.option("--order", "order_sn", default=None, help="The order the buyer asks about.")
 @click.option("--shop", "shop_name", default=None)
@@ -64,9 +64,6 @@ def load_messages(file: Path) -> list[tuple[int, str, str | None]]:
 @json_option
 def reply(message, order_sn, shop_name, dry_run_file, show, as_json) -> None:
     """The auto-reply to a buyer's MESSAGE about an order, and the rule that matched (or "no rule")."""
-    from kuaifa.services.errors import InvalidInput
-    from kuaifa.services.replies import answer, dry_run
-
     if dry_run_file is not None:
         report = dry_run(load_messages(dry_run_file), shop_name=shop_name)
         _show_dry_run(report, show, as_json)
@@ -134,12 +131,12 @@ def _show_dry_run(report, show, as_json) -> None:
     emit(as_json, data, human)
 
 
-@cli.group("reply-rule")
+@click.group("reply-rule")
 def reply_rule() -> None:
     """The merchant's own auto-reply rules (tried before the built-in ones, by priority)."""
 
 
-@command(reply_rule, "add")
+@command("add", reply_rule)
 @click.argument("name")
 @click.option("--intent", required=True, help="What the rule answers, e.g. where_is_parcel or your own word.")
 @click.option("--keywords", "keywords", multiple=True, help='A keyword group, e.g. "退款 到账" (all words); repeat.')
@@ -150,8 +147,6 @@ def reply_rule() -> None:
 @json_option
 def reply_rule_add(name, intent, keywords, pattern, template, shop_name, priority, as_json) -> None:
     """Add a reply rule."""
-    from kuaifa.services.replies import add_rule
-
     row = add_rule(
         name, intent, template, keywords=keywords, pattern=pattern, shop_name=shop_name, priority=priority, now=now()
     )

@@ -1,26 +1,48 @@
-"""Install-level commands: the secret key, and a shop's sender address."""
-
-from __future__ import annotations
+"""Install-level commands: ``kuaifa init`` (the database, the default warehouse, the secret key), ``rotate-key`` and
+``backup``."""
 
 import os
+from pathlib import Path
 
 import click
+from django.conf import settings
+from django.core.management import call_command
 from django.utils.translation import gettext as _
 
-from kuaifa.cli.commands import shop
-from kuaifa.cli.main import cli, command, emit, json_option, now
+from kuaifa.cli.context import command, emit, json_option
+from kuaifa.persistence.home import prepare_home
+from kuaifa.persistence.secrets import ensure_key_file, new_key, stage_key_file
+from kuaifa.services.backup import backup_database
+from kuaifa.services.catalog import ensure_warehouse
+from kuaifa.services.credentials import reseal_all
 from kuaifa.services.errors import InvalidInput
 
 
-@command(cli, "rotate-key")
+@command("init")
+@json_option
+def init(as_json: bool) -> None:
+    """Create or upgrade the database and the default warehouse; create the secret key file if none is set."""
+    prepare_home()
+    key_file = ensure_key_file()
+    call_command("migrate", verbosity=0, interactive=False)
+    ensure_warehouse()
+    db = settings.DATABASES["default"]
+    where = str(db["NAME"]) if "sqlite" in db["ENGINE"] else f"{db['ENGINE']} {db.get('HOST', '')}/{db['NAME']}"
+
+    def human() -> None:
+        click.echo(_("Database ready: %(where)s") % {"where": where})
+        if key_file:
+            click.echo(
+                _("New secret key written to %(path)s: back it up; stored credentials need it.") % {"path": key_file}
+            )
+
+    emit(as_json, {"database": where, "secret_key_file_created": str(key_file or "")}, human)
+
+
+@command("rotate-key")
 @json_option
 def rotate_key(as_json: bool) -> None:
     """Re-seal every stored credential under a new random key and write it to the key file (换密钥)."""
-    from django.conf import settings
-
-    from kuaifa.persistence.secrets import new_key, stage_key_file
-    from kuaifa.services.credentials import reseal_all
-
     if os.environ.get("KUAIFA_SECRET_KEY", "").strip():
         raise InvalidInput(
             field="KUAIFA_SECRET_KEY",
@@ -48,28 +70,15 @@ def rotate_key(as_json: bool) -> None:
     )
 
 
-@command(shop, "set-sender")
-@click.argument("name")
-@click.option("--name", "sender_name", required=True, help="Sender name (寄件人).")
-@click.option("--mobile", required=True, help="Mobile (11 digits) or landline (0571-88886666).")
-@click.option("--province", required=True)
-@click.option("--city", required=True)
-@click.option("--district", default="", help="District (区/县); may be empty.")
-@click.option("--detail", required=True, help="Street and number (详细地址).")
+@command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @json_option
-def shop_set_sender(name, sender_name, mobile, province, city, district, detail, as_json) -> None:
-    """Store the shop's sender address (寄件人); e-waybills and labels print it."""
-    from dataclasses import asdict
+def backup(file: Path, as_json: bool) -> None:
+    """Copy the whole database into FILE (SQLite: VACUUM INTO; PostgreSQL: pg_dump custom format).
 
-    from kuaifa.services.senders import set_sender
-
-    sender = set_sender(name, name=sender_name, mobile=mobile, province=province, city=city, district=district,
-                        detail=detail, now=now())  # fmt: skip
-    emit(
-        as_json,
-        {"shop": name, **asdict(sender)},
-        lambda: click.echo(
-            _("%(shop)s ships from %(name)s %(mobile)s, %(address)s.")
-            % {"shop": name, "name": sender.name, "mobile": sender.mobile, "address": sender.address}
-        ),
-    )
+    Restore: SQLite — put the file in place of kuaifa.sqlite3 in a fresh KUAIFA_HOME; PostgreSQL —
+    createdb NEW && pg_restore --no-owner -d NEW FILE. Then run `kuaifa check-ledger` on it.
+    """
+    made = backup_database(file)
+    data = {"file": str(made.path), "database": made.vendor, "bytes": made.size_bytes}
+    emit(as_json, data, lambda: click.echo(_("Backup written to %(file)s (%(bytes)s bytes).") % data))

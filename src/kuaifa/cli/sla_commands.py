@@ -6,10 +6,12 @@ from datetime import timedelta
 import click
 from django.utils.translation import gettext as _
 
-from kuaifa.cli.commands import _shop
-from kuaifa.cli.main import actor, cli, command, emit, json_option, now
+from kuaifa.cli.context import actor, command, emit, json_option, now, shop_id_of
 from kuaifa.cli.render import money, show_time
+from kuaifa.domain.fulfilment.waves import WaveRule
 from kuaifa.domain.shared.errors import Text
+from kuaifa.services.errors import InvalidInput
+from kuaifa.services.sla import at_risk_queue, create_dispatch_waves, set_policy, sweep
 
 
 def _left(delta: timedelta | None) -> str:
@@ -31,7 +33,7 @@ def _apart_json(w) -> dict:
     }
 
 
-@cli.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @click.option("--capacity", type=float, default=100.0, show_default=True, help="Packing capacity, parcels per hour.")
 @click.option("--shop", "shop_name", default=None, help="Only this shop.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to print.")
@@ -43,16 +45,14 @@ def sla(ctx, capacity, shop_name, limit, as_json) -> None:
         ctx.invoke(sla_queue, capacity=capacity, shop_name=shop_name, limit=limit, as_json=as_json)
 
 
-@command(sla, "queue")
+@command("queue", sla)
 @click.option("--capacity", type=float, default=100.0, show_default=True, help="Packing capacity, parcels per hour.")
 @click.option("--shop", "shop_name", default=None, help="Only this shop.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Rows to print.")
 @json_option
 def sla_queue(capacity, shop_name, limit, as_json) -> None:
     """At-risk queue (the same as plain ``kuaifa sla``)."""
-    from kuaifa.services.sla import at_risk_queue
-
-    queue = at_risk_queue(capacity_per_hour=capacity, now=now(), shop_id=_shop(shop_name).id if shop_name else None)
+    queue = at_risk_queue(capacity_per_hour=capacity, now=now(), shop_id=shop_id_of(shop_name))
     data = {
         "capacity_per_hour": capacity,
         "late": queue.late,
@@ -119,12 +119,10 @@ def _minutes(delta: timedelta | None) -> int | None:
     return None if delta is None else int(delta.total_seconds() // 60)
 
 
-@command(sla, "sweep")
+@command("sweep", sla)
 @json_option
 def sla_sweep(as_json) -> None:
     """Raise each crossed deadline threshold once per open order (the worker runs this periodically)."""
-    from kuaifa.services.sla import sweep
-
     report = sweep(actor=actor(), now=now())
     data = {
         "watched": report.watched,
@@ -146,16 +144,13 @@ def sla_sweep(as_json) -> None:
     emit(as_json, data, human)
 
 
-@command(sla, "waves")
+@command("waves", sla)
 @click.option("--capacity", type=float, default=100.0, show_default=True, help="Packing capacity, parcels per hour.")
 @click.option("--horizon-hours", type=click.FloatRange(0), default=24, show_default=True)
 @click.option("--max-orders", type=click.IntRange(1, 100_000), default=200, show_default=True)
 @json_option
 def sla_waves(capacity, horizon_hours, max_orders, as_json) -> None:
     """Wave accepted orders in the suggested dispatch order: the ones that can still be saved first."""
-    from kuaifa.domain.fulfilment.waves import WaveRule
-    from kuaifa.services.sla import create_dispatch_waves
-
     rule = WaveRule(horizon=timedelta(hours=horizon_hours), max_orders=max_orders)
     created = create_dispatch_waves(rule, capacity_per_hour=capacity, actor=actor(), now=now())
     data = [{"code": w.code} for w in created]
@@ -168,7 +163,7 @@ def sla_waves(capacity, horizon_hours, max_orders, as_json) -> None:
     emit(as_json, data, human)
 
 
-@command(sla, "policy")
+@command("policy", sla)
 @click.argument("shop_name")
 @click.option("--thresholds", default=None, help="Minutes before ship-by, comma-separated; 0 = overdue.")
 @click.option("--penalty-percent", type=click.FloatRange(0, 100), default=None)
@@ -178,9 +173,6 @@ def sla_waves(capacity, horizon_hours, max_orders, as_json) -> None:
 @json_option
 def sla_policy(shop_name, thresholds, penalty_percent, penalty_min, penalty_max, escalate_after, as_json) -> None:
     """Set a shop's alert thresholds, late-shipment penalty estimate and escalation wait."""
-    from kuaifa.services.errors import InvalidInput
-    from kuaifa.services.sla import set_policy
-
     marks = None
     if thresholds is not None:
         try:

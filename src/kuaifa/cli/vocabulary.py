@@ -139,5 +139,3 @@ THINGS = [
     gettext_noop("case"),
     gettext_noop("after_sales_id"),
 ]
-#: parameters of an error template that hold one of the words above (or a status): shown translated
-TRANSLATED_PARAMS = ("kind", "field", "status", "current", "target", "state")

@@ -59,15 +59,15 @@ def deliver_alerts() -> dict[str, int]:
 
 def poll_due_traces() -> dict[str, int]:
     """Poll every parcel whose trace is due, through its shop's PDD client (shops without one are skipped)."""
-    from kuaifa.persistence.models import Shipment, ShopCredential
+    from kuaifa.persistence.queries_edges import has_credentials, shipment_shop
     from kuaifa.platforms.pdd.ordertrace import PddTraces
     from kuaifa.tasks.platforms import pdd_client
 
     counts = {"polled": 0, "delivered": 0, "errors": 0}
     ports: dict[int, PddTraces] = {}
     for shipment_id in tracking.due_shipments(now=timezone.now()):
-        shop = Shipment.objects.select_related("order__shop").get(id=shipment_id).order.shop
-        if shop.id not in ports and not ShopCredential.objects.filter(shop=shop).exists():
+        shop = shipment_shop(shipment_id)
+        if shop.id not in ports and not has_credentials(shop):
             continue
         if shop.id not in ports:
             ports[shop.id] = PddTraces(pdd_client(shop))

@@ -1,14 +1,21 @@
 """Task functions (Django Tasks API, database queue). Each is idempotent: running it twice does no harm."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 from django_tasks import task
 
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.persistence.models import OutboxEntry, Shop
+from kuaifa.persistence.queries_edges import connected_shop_ids, outbox_due_at, shop_by_id
 from kuaifa.services import outbox
 from kuaifa.services.shop_sync import sync_shop as sync_whole_shop
 from kuaifa.services.waybills import cancel_intercepted_waybills
 from kuaifa.tasks.platforms import platform_for, waybill_provider_for
+
+if TYPE_CHECKING:
+    from kuaifa.persistence.models import Shop
 
 ACTOR = Actor.worker()
 
@@ -18,8 +25,7 @@ def deliver_outbox_entry(entry_id: int) -> str:
     """Send one owed platform call; a retryable failure queues the next try for when it is due."""
     delivery = outbox.deliver(entry_id, platform_for, now=timezone.now())
     if delivery.outcome == "retry":
-        due = OutboxEntry.objects.values_list("next_attempt_at", flat=True).get(id=entry_id)
-        deliver_outbox_entry.using(run_after=due).enqueue(entry_id)
+        deliver_outbox_entry.using(run_after=outbox_due_at(entry_id)).enqueue(entry_id)
     return delivery.outcome
 
 
@@ -53,7 +59,7 @@ def give_back_intercepted_waybills() -> dict:
 @task()
 def sync_shop(shop_id: int) -> dict:
     """Sync a shop until caught up (orders, after-sales, due pushes), then review: ``services.shop_sync``."""
-    shop = Shop.objects.get(id=shop_id)
+    shop = shop_by_id(shop_id)
     report = sync_whole_shop(shop, platform_for(shop), actor=ACTOR, clock=timezone.now)
     return {"windows": report.orders.windows, "fetched": report.orders.fetched, "created": report.orders.ingest.created,
             "quarantined": report.orders.quarantined + report.cases.quarantined, "accepted": report.review.accepted,
@@ -62,7 +68,7 @@ def sync_shop(shop_id: int) -> dict:
 
 def enqueue_shop_syncs() -> list[int]:
     """Queue a whole-shop sync for every shop with platform credentials (the worker's periodic schedule)."""
-    ids = list(Shop.objects.filter(credential__isnull=False).order_by("id").values_list("id", flat=True))
+    ids = connected_shop_ids()
     for shop_id in ids:
         sync_shop.enqueue(shop_id)
     return ids

@@ -5,16 +5,21 @@ An expired token is refreshed once through the client's hook and stored (sealed)
 invalidates the old pair; when refreshing fails the shop is flagged as needing authorisation.
 """
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from kuaifa.domain.carriers.waybills import WaybillSender
-from kuaifa.persistence.models import Shop
 from kuaifa.platforms.pdd.client import PddClient
 from kuaifa.platforms.pdd.gateway import PddGateway
 from kuaifa.platforms.pdd.waybill import PddWaybills
 from kuaifa.services.credentials import TokenPair, credentials_of, refresh_tokens
+
+if TYPE_CHECKING:
+    from kuaifa.persistence.models import Shop
 
 
 def pdd_client(shop: Shop, **options) -> PddClient:
