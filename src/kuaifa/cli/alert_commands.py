@@ -208,3 +208,65 @@ def stock_alerts_command(days, window, raise_them, as_json) -> None:
 
 
 from kuaifa.cli import reply_commands, sla_commands, tracking_commands  # noqa: E402,F401 (register them)
+
+# --- a webhook edited, paused and resumed; a route deleted ----------------------------------------------------------
+
+
+@command(webhook, "edit")
+@click.argument("name")
+@click.option("--name", "new_name", default=None, help="A new name.")
+@click.option("--kind", type=click.Choice(["wecom", "dingtalk", "feishu"]), default=None)
+@click.option("--url", default=None, help="A new webhook URL.")
+@click.option("--secret", default=None, help="A new signing secret.")
+@click.option("--clear-secret", is_flag=True, help="Remove the signing secret.")
+@click.option("--text/--markdown", "plain_text", default=None, help="Send plain text, or markdown.")
+@json_option
+def webhook_edit(name, new_name, kind, url, secret, clear_secret, plain_text, as_json) -> None:
+    """Change a chat robot; what is not given stays as it is."""
+    from kuaifa.services.alerts import edit_webhook
+
+    hook = edit_webhook(name, new_name=new_name, kind=kind, url=url, secret="" if clear_secret else secret,
+                        markdown=None if plain_text is None else not plain_text, actor=actor(), now=now())  # fmt: skip
+    emit(as_json, {"id": hook.id, "name": hook.name, "kind": hook.kind, "active": hook.active},
+         lambda: click.echo(_("Webhook %(name)s changed.") % {"name": hook.name}))  # fmt: skip
+
+
+@command(webhook, "pause")
+@click.argument("name")
+@json_option
+def webhook_pause(name, as_json) -> None:
+    """Stop posting to a robot; alerts routed to it meanwhile are held for it (see resume)."""
+    from dataclasses import asdict
+
+    from kuaifa.services.alerts import pause_webhook
+
+    state = pause_webhook(name, actor=actor(), now=now())
+    text = _("Webhook %(name)s paused: alerts for it are held (%(n)s now).") % {"name": state.name, "n": state.held}
+    emit(as_json, asdict(state), lambda: click.echo(text))
+
+
+@command(webhook, "resume")
+@click.argument("name")
+@click.option("--discard-held", is_flag=True, help="Do not send what was held while paused (kept as failed).")
+@json_option
+def webhook_resume(name, discard_held, as_json) -> None:
+    """Post to a robot again: what it held is sent, oldest first (or discarded with --discard-held)."""
+    from dataclasses import asdict
+
+    from kuaifa.services.alerts import resume_webhook
+
+    state = resume_webhook(name, actor=actor(), now=now(), discard_held=discard_held)
+    emit(as_json, asdict(state), lambda: click.echo(
+        _("Webhook %(name)s resumed: %(held)s held alert(s) to send, %(discarded)s discarded.")
+        % {"name": state.name, "held": state.held, "discarded": state.discarded}))  # fmt: skip
+
+
+@command(route, "delete")
+@click.argument("route_id", type=int)
+@json_option
+def route_delete(route_id, as_json) -> None:
+    """Remove a route; what its webhook is already owed stays owed."""
+    from kuaifa.services.alerts import delete_route
+
+    delete_route(route_id, actor=actor(), now=now())
+    emit(as_json, {"deleted": route_id}, lambda: click.echo(_("Route %(id)s deleted.") % {"id": route_id}))
