@@ -89,3 +89,21 @@ urlpatterns += [
     path("floor/exceptions/", floor.exceptions, name="floor_exceptions"),
     path("floor/returns/done/", floor.return_done, name="return_done"),
 ]
+
+# after-sales (售后): the case queue, a case and its actions, returns scanned in, complaint tickets
+from kuaifa.web.views import aftersales, complaints  # noqa: E402
+
+urlpatterns += [
+    path("aftersales/", aftersales.queue, name="aftersales"),
+    path("aftersales/<int:case_id>/", aftersales.case_page, name="aftersales_case"),
+    path("aftersales/<int:case_id>/agree-refund/", aftersales.agree_refund, name="aftersales_agree_refund"),
+    path("aftersales/<int:case_id>/agree-return/", aftersales.agree_return, name="aftersales_agree_return"),
+    path("aftersales/<int:case_id>/inspect/", aftersales.inspect_case, name="aftersales_inspect"),
+    path("aftersales/<int:case_id>/replace/", aftersales.replace, name="aftersales_replace"),
+    path("aftersales/returns/", aftersales.returns, name="aftersales_returns"),
+    path("aftersales/returns/scan/", aftersales.receive, name="aftersales_receive"),
+    path("complaints/", complaints.complaint_list, name="complaints"),
+    path("complaints/<int:ticket_id>/", complaints.ticket_page, name="complaint"),
+    path("complaints/<int:ticket_id>/move/", complaints.move, name="complaint_move"),
+    path("orders/<int:order_id>/complaint/", complaints.open_on_order, name="complaint_open"),
+]
