@@ -32,7 +32,7 @@ def day(team, stocked):
 
 
 @pytest.mark.parametrize(("role", "landing", "heading"), [
-    ("owner", "/dashboard/", "看板"), ("service", "/orders/", "全部订单"), ("warehouse", "/floor/waves/", "波次拣货"),
+    ("owner", "/dashboard/", "看板"), ("service", "/aftersales/", "售后单"), ("warehouse", "/floor/waves/", "波次拣货"),
     ("finance", "/dashboard/", "看板"),
 ])  # fmt: skip
 def test_each_role_lands_where_its_day_starts(page_for, day, live_server, role, landing, heading):

@@ -98,6 +98,31 @@ def test_webhook_and_route_setup_refuses_bad_input(kuaifa, day):
     kuaifa("alerts", "route", "add", "仓库", "nope", ok=False)
 
 
+def test_a_webhook_is_edited_paused_and_resumed_and_a_route_deleted_from_the_cli(kuaifa, day):
+    from kuaifa.persistence.models import AlertDelivery, AlertRoute
+    from kuaifa.persistence.secrets import unseal
+
+    kuaifa("alerts", "webhook", "add", "ops", "--kind", "wecom", "--url", "https://qyapi.weixin.qq.com/x?key=1")
+    route = json.loads(kuaifa("alerts", "route", "add", "仓库", "ops", "--json").output)
+    kuaifa("alerts", "webhook", "edit", "ops", "--name", "ops2", "--kind", "dingtalk", "--url",
+           "https://oapi.dingtalk.com/robot/send?access_token=x", "--secret", "SEC", "--text")  # fmt: skip
+    hook = Webhook.objects.get()
+    assert (hook.name, hook.kind, unseal(hook.secret), hook.markdown) == ("ops2", "dingtalk", "SEC", False)
+    paused = json.loads(kuaifa("alerts", "webhook", "pause", "ops2", "--json").output)
+    assert paused == {"name": "ops2", "active": False, "held": 0, "discarded": 0}
+    kuaifa("sla", "sweep")  # alerts raised while it is paused are held for it
+    held = AlertDelivery.objects.filter(webhook=hook, state="pending").count()
+    assert held > 0
+    resumed = json.loads(kuaifa("alerts", "webhook", "resume", "ops2", "--discard-held", "--json").output)
+    assert resumed == {"name": "ops2", "active": True, "held": 0, "discarded": held}
+    kuaifa("alerts", "webhook", "edit", "ops2", "--clear-secret")
+    assert unseal(Webhook.objects.get().secret) == ""
+    kuaifa("alerts", "route", "delete", str(route["id"]))
+    assert not AlertRoute.objects.exists()
+    kuaifa("alerts", "route", "delete", str(route["id"]), ok=False)
+    kuaifa("alerts", "webhook", "pause", "nope", ok=False)
+
+
 def test_reply_prints_the_reply_and_the_rule_or_no_rule(kuaifa, day, tmp_path):
     out = kuaifa("reply", "啥时候发货", "--order", "LATER").output
     assert "11月27日 16:00" in out and "default.when_ship" in out

@@ -10,6 +10,7 @@ from kuaifa.services.outbox_calls import (
     AgreeReturn,
     ExtraParcels,
     OutboxPayloadError,
+    ShipReplacement,
     ShipUpload,
     read_payload,
 )
@@ -26,6 +27,14 @@ STORED = {
     },
     "agree_refund": {"order_sn": "260101-1", "after_sales_id": "AS1", "note": ""},
     "agree_return": {"order_sn": "260101-1", "after_sales_id": "AS1", "return_address_id": 3, "note": "退回仓库"},
+    "exchange_shipping": {
+        "order_sn": "260101-1",
+        "after_sales_id": "AS1",
+        "logistics_id": 115,
+        "carrier_name": "中通快递",
+        "tracking_number": "ZT9",
+        "shipment_id": 10,
+    },
 }
 
 
@@ -37,6 +46,7 @@ def test_every_stored_shape_reads_as_its_typed_payload_and_writes_back_unchanged
         "extra_parcels": ExtraParcels("260101-1", 2, ((115, "YT2"), (44, "SF3")), (8, 9)),
         "agree_refund": AgreeRefund("260101-1", "AS1"),
         "agree_return": AgreeReturn("260101-1", "AS1", 3, "退回仓库"),
+        "exchange_shipping": ShipReplacement("260101-1", "AS1", 115, "中通快递", "ZT9", 10),
     }
     assert {kind: payload.to_json() for kind, payload in read.items()} == STORED
     assert set(CALLS) == set(STORED)
@@ -55,7 +65,8 @@ def test_an_unknown_kind_is_refused_by_name_with_the_known_ones():
         read_payload("cancel_order", {}, entry_id=12)
     assert refused.value.code == "outbox.unknown_kind"
     assert str(refused.value) == (
-        "outbox entry 12: unknown kind 'cancel_order' (known: agree_refund, agree_return, extra_parcels, ship)"
+        "outbox entry 12: unknown kind 'cancel_order' (known: agree_refund, agree_return, exchange_shipping, "
+        "extra_parcels, ship)"
     )
 
 
@@ -67,6 +78,11 @@ def test_an_unknown_kind_is_refused_by_name_with_the_known_ones():
         ("ship", {"order_sn": "o", "logistics_id": True, "tracking_number": "N"}, "'logistics_id' is True"),
         ("extra_parcels", {"order_sn": "o", "kind": 1, "parcels": [[1]]}, "'parcels' is [[1]]"),
         ("agree_return", {"order_sn": "o", "after_sales_id": "A"}, "'return_address_id' is missing"),
+        (
+            "exchange_shipping",
+            {"order_sn": "o", "after_sales_id": "A", "logistics_id": 1, "tracking_number": "N"},
+            "'carrier_name' is missing",
+        ),
     ],
 )
 def test_a_malformed_payload_is_refused_naming_the_entry_and_the_field(kind, data, field):
@@ -92,6 +108,6 @@ def test_an_entry_of_an_unknown_kind_is_parked_for_a_person_without_calling_the_
     assert (delivery.outcome, entry.state, entry.attempts) == ("failed", OutboxEntry.State.FAILED, 1)
     assert entry.last_error == (
         f"[outbox.unknown_kind] outbox entry {entry.id}: unknown kind 'cancel_order' "
-        "(known: agree_refund, agree_return, extra_parcels, ship)"
+        "(known: agree_refund, agree_return, exchange_shipping, extra_parcels, ship)"
     )
     assert entry.result == {}

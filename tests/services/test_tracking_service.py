@@ -105,3 +105,72 @@ def test_where_is_my_parcel_quotes_the_latest_trace(shipped):
     poll(due_shipments(now=NOW)[0], carrier, actor=ACTOR, now=NOW + timedelta(hours=3))
     reply = answer("快递到哪了", order_sn="P1")
     assert "最新物流：11月26日 12:00 到达【杭州转运中心】" in reply.text
+
+
+@pytest.fixture
+def stalling(shop, catalog):
+    """Three parcels shipped at NOW: two with 圆通 to 浙江, one with 中通 to 新疆; a robot for stall alerts."""
+    from dataclasses import replace
+
+    from kuaifa.services.alerts import add_route, add_webhook
+
+    receive_stock("TEA-001", 5, actor=ACTOR, now=NOW)
+    near = make_order("S3", ("TEA-001", 1))
+    far = replace(near.receiver, province="新疆维吾尔自治区", city="乌鲁木齐市", town="天山区")
+    orders = [make_order("S1", ("TEA-001", 1)), make_order("S2", ("TEA-001", 1)), replace(near, receiver=far)]
+    ingest_orders(shop, orders, source=Order.Source.API, actor=ACTOR, now=NOW)
+    review_orders(actor=ACTOR, now=NOW)
+    for sn, carrier, number in (("S1", 85, "YT5550000000001"), ("S2", 85, "YT5550000000002"),
+                                ("S3", 115, "75300000000003")):  # fmt: skip
+        ship_order(Order.objects.get(order_sn=sn).id, logistics_id=carrier, tracking_number=number, actor=ACTOR,
+                   now=NOW, upload=False)  # fmt: skip
+    add_webhook("物流群", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", now=NOW)
+    add_route("service", "物流群", kinds=["stalled"], now=NOW)
+
+
+def test_stalled_parcels_raise_one_alert_per_carrier_and_province_once_a_day(stalling):
+    from kuaifa.persistence.models import Alert, AlertDelivery
+    from kuaifa.services.tracking import raise_stall_alerts
+
+    carrier = ScriptedCarrier()
+    carrier.events["YT5550000000002"] = [RawTrace(NOW + timedelta(hours=30), "ARRIVAL", "到达【杭州转运中心】")]
+    for sid in due_shipments(now=NOW):
+        poll(sid, carrier, actor=ACTOR, now=NOW + timedelta(hours=31))
+
+    assert raise_stall_alerts(actor=ACTOR, now=NOW + timedelta(hours=47)) == []  # nobody silent for 48 h yet
+    first = raise_stall_alerts(actor=ACTOR, now=NOW + timedelta(hours=49))
+    assert sorted((a.details["carrier"], a.details["province"], a.details["orders"]) for a in first) == [
+        ("YTO", "浙江省", ["S1"]),  # S2 moved at +30 h: silent only 19 h
+        ("ZTO", "新疆维吾尔自治区", ["S3"]),
+    ]
+    assert {a.kind for a in first} == {"stalled"} and {a.severity for a in first} == {"warning"}
+    zto = next(a for a in first if a.details["carrier"] == "ZTO")
+    assert zto.title == "中通快递 × 新疆维吾尔自治区：1 个包裹已 48 小时没有物流更新"
+    assert "S3 (75300000000003)" in zto.body
+    # the team's robot is owed each of them
+    assert AlertDelivery.objects.filter(webhook__name="物流群", stage="raised").count() == 2
+
+    # polling again the same China day (NOW is 10:00 there) raises nothing
+    assert raise_stall_alerts(actor=ACTOR, now=NOW + timedelta(hours=58)) == []
+    # a later China day, the groups still stalled are raised once more, naming the parcels silent then (S2 too)
+    next_day = raise_stall_alerts(actor=ACTOR, now=NOW + timedelta(hours=100))
+    assert sorted((a.details["carrier"], a.details["orders"], a.severity) for a in next_day) == [
+        ("YTO", ["S1", "S2"], "critical"),  # S1 silent 100 h: twice its limit, likely lost
+        ("ZTO", ["S3"], "critical"),
+    ]
+    assert Alert.objects.filter(kind="stalled").count() == 4
+
+
+def test_a_signed_parcel_raises_no_stall_alert_and_a_scope_sees_its_shops_only(stalling, shop):
+    from kuaifa.services.catalog import add_shop
+    from kuaifa.services.tracking import raise_stall_alerts
+
+    carrier = ScriptedCarrier()
+    for number in ("YT5550000000001", "YT5550000000002", "75300000000003"):
+        carrier.events[number] = [RawTrace(NOW + timedelta(hours=5), "SIGN", "已签收")]
+    for sid in due_shipments(now=NOW):
+        poll(sid, carrier, actor=ACTOR, now=NOW + timedelta(hours=6))
+    assert raise_stall_alerts(actor=ACTOR, now=NOW + timedelta(hours=200)) == []
+
+    other = add_shop("别的店", now=NOW)
+    assert stalled_parcels(now=NOW + timedelta(hours=200), shop_scope=frozenset({other.id})) == []

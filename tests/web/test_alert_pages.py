@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.persistence.models import Alert, AlertRoute, OrderEvent, ReplyRule, Wave, WaveOrder, Webhook
+from kuaifa.persistence.models import Alert, AlertRoute, Order, OrderEvent, ReplyRule, Wave, WaveOrder, Webhook
 from kuaifa.services.alerts import AlertSpec, raise_alerts
 from kuaifa.services.sla import sweep
 from tests.web.conftest import NOW, ingest, make_order
@@ -241,3 +241,91 @@ def test_a_member_scoped_to_one_shop_sees_and_acknowledges_only_its_alerts(clien
     assert not Alert.objects.filter(acknowledged_at__isnull=False).exists()
     asked = client.post("/replies/", {"message": "发货了吗", "order_sn": "THEIRS"})
     assert asked.status_code == 400 and 'id="reply"' not in asked.content.decode()
+
+
+@pytest.fixture
+def two_shops(team, stocked):
+    """Orders at risk, short of stock and shipped in two shops; a warehouse member and a service member scoped to
+    the second, each with an API key."""
+    from kuaifa.services.catalog import add_shop
+    from kuaifa.services.people import add_member, issue_api_token
+    from kuaifa.services.shipping import ship_order
+
+    other = add_shop("别的店", now=NOW)
+    ingest(stocked, [make_order("A-SOON", ("TEA-001", 1), ship_in_hours=2), make_order("A-SENT", ("TEA-001", 1)),
+                     make_order("A-SHORT", ("CUP-002", 9), ship_in_hours=5)])  # fmt: skip
+    ingest(other, [make_order("B-SOON", ("TEA-001", 1), ship_in_hours=3), make_order("B-SENT", ("TEA-001", 1)),
+                   make_order("B-SHORT", ("CUP-002", 8), ship_in_hours=6)])  # fmt: skip
+    for n, sn in enumerate(("A-SENT", "B-SENT")):
+        ship_order(Order.objects.get(order_sn=sn).id, logistics_id=85, tracking_number=f"YT555000111222{n}",
+                   actor=SETUP, now=NOW, upload=False)  # fmt: skip
+    for name, role in (("wh-b", "warehouse"), ("cs-b", "service")):
+        add_member(name, role, f"kuaifa-{name}-2026", shops=["别的店"], actor=SETUP, now=NOW)
+    return {name: issue_api_token(name, actor=SETUP, now=NOW) for name in ("wh-b", "cs-b")}
+
+
+def test_a_member_scoped_to_a_shop_sees_only_its_warnings(client, two_shops, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    client.force_login(users.get(username="wh-b"))
+    queue = client.get("/alerts/sla/?capacity=10").content.decode()
+    assert rows_of(queue.split('id="sla-queue"')[1].split("</table>")[0], "data-order") == ["B-SOON"]
+    stock = client.get("/alerts/stock/").content.decode()
+    assert rows_of(stock, "data-sku") == ["CUP-002"]  # shared stock: short for both shops' orders together …
+    assert rows_of(stock, "data-waiting") == ["B-SHORT"]  # … but only this shop's order is named
+    api_queue = client.get("/api/sla/queue?capacity=10", HTTP_AUTHORIZATION=f"Bearer {two_shops['wh-b']}").json()
+    assert [row["order_sn"] for row in api_queue["queue"]] == ["B-SOON"]
+
+    monkeypatch.setenv("KUAIFA_NOW", (NOW + timedelta(hours=60)).isoformat())
+    client.force_login(users.get(username="cs-b"))
+    assert rows_of(client.get("/alerts/stalled/").content.decode(), "data-order") == ["B-SENT"]
+    stalled = client.get("/api/stalled", HTTP_AUTHORIZATION=f"Bearer {two_shops['cs-b']}").json()
+    assert [row["order_sn"] for row in stalled] == ["B-SENT"]
+
+
+def test_the_owner_edits_pauses_and_resumes_a_robot_and_nothing_owed_is_lost(signed_in, shop):
+    from kuaifa.persistence.models import AccessEvent, AlertDelivery
+    from kuaifa.persistence.secrets import unseal
+    from kuaifa.services.alerts import add_route, add_webhook, due_deliveries
+
+    hook = add_webhook(
+        "仓库群", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a", secret="S1", now=NOW
+    )
+    route = add_route("warehouse", "仓库群", now=NOW)
+    owner = signed_in("owner")
+    owner.post(f"/alerts/settings/webhooks/{hook.id}/edit/", {"name": "仓库二群", "kind": "dingtalk", "url": "",
+                                                                "secret": "", "markdown": "1"})  # fmt: skip
+    hook.refresh_from_db()
+    assert (hook.name, hook.url) == ("仓库二群", "https://oapi.dingtalk.com/robot/send?access_token=a")
+    assert unseal(hook.secret) == "S1"  # an empty secret field keeps the one stored
+    edit = f"/alerts/settings/webhooks/{hook.id}/edit/"
+    bad = owner.post(edit, {"name": "仓库二群", "kind": "wecom", "url": "qyapi.weixin.qq.com/x"}, follow=True)
+    assert "alert.invalid_webhook" in bad.content.decode()
+    assert Webhook.objects.get().kind == "dingtalk"  # refused: nothing changed
+
+    page = owner.post(f"/alerts/settings/webhooks/{hook.id}/pause/", follow=True).content.decode()
+    assert "已暂停机器人 仓库二群" in page
+    raise_alerts([AlertSpec(key="stock:short:X", kind="stock", severity="warning", title="X short")], actor=SETUP,
+                 now=NOW)  # fmt: skip
+    held = AlertDelivery.objects.get()
+    assert held.state == "pending" and due_deliveries(now=NOW + timedelta(hours=1)) == []  # held, not posted
+    assert 'data-waiting="1"' in owner.get("/alerts/settings/").content.decode()
+
+    owner.post(f"/alerts/settings/webhooks/{hook.id}/resume/")
+    assert due_deliveries(now=NOW + timedelta(hours=1)) == [held.id]  # sent now
+    owner.post(f"/alerts/settings/webhooks/{hook.id}/pause/")
+    raise_alerts([AlertSpec(key="stock:short:Y", kind="stock", severity="warning", title="Y short")], actor=SETUP,
+                 now=NOW)  # fmt: skip
+    owner.post(f"/alerts/settings/webhooks/{hook.id}/resume/", {"discard_held": "1"})
+    discarded = AlertDelivery.objects.get(alert__key="stock:short:Y")
+    assert discarded.state == "failed" and discarded.last_error.startswith("discarded on resume by user:owner")
+    kinds = list(AccessEvent.objects.filter(kind__startswith="webhook_").order_by("id").values_list("kind", flat=True))
+    assert kinds == ["webhook_edited", "webhook_paused", "webhook_resumed", "webhook_paused", "webhook_resumed"]
+
+    service = signed_in("service")
+    assert service.post(f"/alerts/settings/routes/{route.id}/delete/").status_code == 403
+    assert service.post(f"/alerts/settings/webhooks/{hook.id}/pause/").status_code == 403
+    signed_in("owner").post(f"/alerts/settings/routes/{route.id}/delete/")
+    assert not AlertRoute.objects.exists()
+    assert AccessEvent.objects.filter(kind="route_deleted", actor="user:owner").exists()

@@ -47,7 +47,7 @@ def call(client, method: str, path: str, key: str | None, body: dict | None = No
 
 
 def test_every_api_operation_declares_a_permission():
-    assert len(OPERATIONS) == 14
+    assert len(OPERATIONS) == 16
     assert [path for _, path, view in OPERATIONS if not hasattr(view, "required_permission")] == []
 
 

@@ -9,7 +9,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kuaifa.domain.access import PERMISSIONS, Perm, Role, allows
 from kuaifa.web.access import PUBLIC
 
-SAMPLE_KWARGS = {"order_id": 1, "level_id": 1, "shop_id": 1}
+SAMPLE_KWARGS = {
+    "order_id": 1,
+    "level_id": 1,
+    "shop_id": 1,
+    "case_id": 1,
+    "ticket_id": 1,
+    "webhook_id": 1,
+    "route_id": 1,
+}
 SAMPLE_STRINGS = {"code": "TEA-001"}
 
 

@@ -8,12 +8,14 @@ from ninja import Path, Query, Schema
 
 from kuaifa.api.api import MAX_ID, Error, api, requires
 from kuaifa.domain.access import Perm
+from kuaifa.domain.carriers.traces import StallRule
 from kuaifa.domain.shared.errors import Text
-from kuaifa.persistence import queries_alerts
+from kuaifa.persistence import queries_aftersales, queries_alerts
 from kuaifa.services.alerts import acknowledge
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.replies import answer
 from kuaifa.services.sla import at_risk_queue
+from kuaifa.services.tracking import stalled_parcels
 from kuaifa.web.access import Member
 from kuaifa.web.words import now
 
@@ -91,13 +93,12 @@ def sla_queue(
     capacity: Annotated[float, Query(ge=0.1, le=100_000)] = 100.0,  # parcels an hour
     shop_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ):
-    """Orders to pack in the suggested dispatch order at ``capacity`` parcels/hour; platform holds apart."""
+    """Orders to pack in the suggested dispatch order at ``capacity`` parcels/hour; platform holds apart. A key
+    scoped to some shops sees all of theirs (``shop_id``: one of them)."""
     member: Member = request.auth
     if member.shop_scope and shop_id is not None and shop_id not in member.shop_scope:
         raise NotFound(kind="shop", key=shop_id)
-    if member.shop_scope and shop_id is None:
-        shop_id = min(member.shop_scope)
-    q = at_risk_queue(capacity_per_hour=capacity, now=now(), shop_id=shop_id)
+    q = at_risk_queue(capacity_per_hour=capacity, now=now(), shop_id=shop_id, shop_scope=member.shop_scope)
     return Queue(
         capacity_per_hour=q.capacity_per_hour, late=q.late, late_if_earliest_deadline_first=q.late_edd,
         late_if_fifo=q.late_fifo, penalty_at_stake_fen=q.penalty_at_stake_fen, penalty_note=q.penalty_note,
@@ -171,3 +172,76 @@ def ack(request, alert_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     if not queries_alerts.alerts_in_scope([alert_id], member.shop_scope):
         raise NotFound(kind="alert", key=alert_id)
     return Acknowledged(acknowledged=acknowledge([alert_id], actor=member.actor, now=now()))
+
+
+class StalledRow(Schema):
+    order_sn: str
+    shop: str
+    carrier: str
+    province: str
+    tracking_number: str
+    buyer: str  # masked
+    silent_hours: float
+    latest: str
+
+
+@api.get("/stalled", response={200: list[StalledRow], 403: Error, 401: Error, 422: Error}, tags=["tracking"])
+@requires(Perm.TRACKING_VIEW)
+def stalled(request, hours: Annotated[float, Query(ge=1, le=24 * 365)] = 48):
+    """Parcels with no new trace event for ``hours``, by carrier and province, within the key's shops."""
+    member: Member = request.auth
+    found = stalled_parcels(now=now(), rule=StallRule(hours=hours), shop_scope=member.shop_scope)
+    return [
+        StalledRow(order_sn=p.order_sn, shop=p.shop, carrier=p.carrier, province=p.province,
+                   tracking_number=p.tracking_number, buyer=p.buyer,
+                   silent_hours=round(p.silent.total_seconds() / 3600, 1), latest=p.latest)
+        for p in found
+    ]  # fmt: skip
+
+
+class CaseOut(Schema):
+    id: int
+    after_sales_id: str
+    shop: str
+    order_sn: str
+    case_type: str
+    state: str
+    refund_amount_fen: int
+    refunded_amount_fen: int
+    expire_time: datetime | None
+    time_left_minutes: int | None  # negative once the platform's deadline has passed
+    return_tracking_number: str
+
+
+class CasePage(Schema):
+    cases: list[CaseOut]
+    next: str | None  # pass as ``after`` for the next page
+
+
+@api.get("/aftersales", response={200: CasePage, 403: Error, 401: Error, 409: Error, 422: Error}, tags=["aftersales"])
+@requires(Perm.AFTERSALES_VIEW)
+def aftersales(
+    request, type: str = "", state: str = "open", after: str = "", limit: Annotated[int, Query(ge=1, le=200)] = 50
+):
+    """After-sales cases within the key's shops, the nearest platform deadline first (``state``: open, turn,
+    closed, all or one state; ``type``: refund_only, return_refund, exchange, resend, repair)."""
+    from kuaifa.domain.aftersales.canonical import CaseType
+    from kuaifa.domain.aftersales.cases import CaseState
+
+    member: Member = request.auth
+    if type and type not in {t.value for t in CaseType}:
+        raise InvalidInput(field="type", reason=Text("%(value)r is not an after-sales type", value=type))
+    if state not in queries_aftersales.STATE_GROUPS and state not in {s.value for s in CaseState}:
+        raise InvalidInput(field="state", reason=Text("%(value)r is not a case state", value=state))
+    page = queries_aftersales.case_queue(
+        queries_aftersales.CaseFilter(case_type=type, state=state, scope=member.shop_scope), after=after, limit=limit
+    )
+    moment = now()
+    return CasePage(
+        cases=[CaseOut(id=c.id, after_sales_id=c.after_sales_id, shop=c.shop, order_sn=c.order_sn,
+                       case_type=c.case_type, state=c.state, refund_amount_fen=c.refund_amount,
+                       refunded_amount_fen=c.refunded_amount, expire_time=c.expire_time,
+                       time_left_minutes=_minutes(c.expire_time - moment) if c.expire_time else None,
+                       return_tracking_number=c.return_tracking_number) for c in page.rows],
+        next=page.next_cursor,
+    )  # fmt: skip

@@ -1,12 +1,24 @@
 """``kuaifa alerts``: the alerts centre — alerts listed, acknowledged, escalated and delivered, the chat-robot
 webhooks and the routes that decide who gets what."""
 
+from dataclasses import asdict
+
 import click
 from django.utils.translation import gettext as _
 
 from kuaifa.cli.context import actor, command, emit, json_option, now
 from kuaifa.cli.render import show_time
-from kuaifa.services.alerts import acknowledge, add_route, add_webhook, escalate_due, list_alerts
+from kuaifa.services.alerts import (
+    acknowledge,
+    add_route,
+    add_webhook,
+    delete_route,
+    edit_webhook,
+    escalate_due,
+    list_alerts,
+    pause_webhook,
+    resume_webhook,
+)
 from kuaifa.tasks.alerting import deliver_due
 
 
@@ -134,3 +146,67 @@ def route_add(role, webhook_name, shop_name, kinds, min_severity, on_escalation,
         {"id": r.id, "role": role, "webhook": webhook_name},
         lambda: click.echo(_("Route %(id)s added.") % {"id": r.id}),
     )
+
+
+@command("edit", webhook)
+@click.argument("name")
+@click.option("--name", "new_name", default=None, help="A new name.")
+@click.option("--kind", type=click.Choice(["wecom", "dingtalk", "feishu"]), default=None)
+@click.option("--url", default=None, help="A new webhook URL.")
+@click.option("--secret", default=None, help="A new signing secret.")
+@click.option("--clear-secret", is_flag=True, help="Remove the signing secret.")
+@click.option("--text/--markdown", "plain_text", default=None, help="Send plain text, or markdown.")
+@json_option
+def webhook_edit(name, new_name, kind, url, secret, clear_secret, plain_text, as_json) -> None:
+    """Change a chat robot; what is not given stays as it is."""
+    hook = edit_webhook(
+        name,
+        new_name=new_name,
+        kind=kind,
+        url=url,
+        secret="" if clear_secret else secret,
+        markdown=None if plain_text is None else not plain_text,
+        actor=actor(),
+        now=now(),
+    )
+    emit(
+        as_json,
+        {"id": hook.id, "name": hook.name, "kind": hook.kind, "active": hook.active},
+        lambda: click.echo(_("Webhook %(name)s changed.") % {"name": hook.name}),
+    )
+
+
+@command("pause", webhook)
+@click.argument("name")
+@json_option
+def webhook_pause(name, as_json) -> None:
+    """Stop posting to a robot; alerts routed to it meanwhile are held for it (see resume)."""
+    state = pause_webhook(name, actor=actor(), now=now())
+    text = _("Webhook %(name)s paused: alerts for it are held (%(n)s now).") % {"name": state.name, "n": state.held}
+    emit(as_json, asdict(state), lambda: click.echo(text))
+
+
+@command("resume", webhook)
+@click.argument("name")
+@click.option("--discard-held", is_flag=True, help="Do not send what was held while paused (kept as failed).")
+@json_option
+def webhook_resume(name, discard_held, as_json) -> None:
+    """Post to a robot again: what it held is sent, oldest first (or discarded with --discard-held)."""
+    state = resume_webhook(name, actor=actor(), now=now(), discard_held=discard_held)
+    emit(
+        as_json,
+        asdict(state),
+        lambda: click.echo(
+            _("Webhook %(name)s resumed: %(held)s held alert(s) to send, %(discarded)s discarded.")
+            % {"name": state.name, "held": state.held, "discarded": state.discarded}
+        ),
+    )
+
+
+@command("delete", route)
+@click.argument("route_id", type=int)
+@json_option
+def route_delete(route_id, as_json) -> None:
+    """Remove a route; what its webhook is already owed stays owed."""
+    delete_route(route_id, actor=actor(), now=now())
+    emit(as_json, {"deleted": route_id}, lambda: click.echo(_("Route %(id)s deleted.") % {"id": route_id}))

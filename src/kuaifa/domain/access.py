@@ -51,9 +51,16 @@ class Perm(StrEnum):
     CATALOG_EDIT = "catalog.edit"  # a SKU's name, spec, barcode, weight, bin, enclosures
     WAVES_CREATE = "waves.create"  # group accepted orders into pick waves
     ORDERS_SHIP = "orders.ship"  # record a parcel (carrier + tracking number) and upload it
+    # after-sales (售后)
+    AFTERSALES_VIEW = "aftersales.view"  # 售后单: the queue by the platform's deadline, a case and its timeline
+    AFTERSALES_DECIDE = "aftersales.decide"  # agree to refund or to a return, create an exchange's replacement
+    AFTERSALES_RETURNS = "aftersales.returns"  # 退货入库: scan a return parcel in, inspect it (ok or damaged)
+    COMPLAINTS_VIEW = "complaints.view"  # 投诉工单
+    COMPLAINTS_MANAGE = "complaints.manage"  # open, move on, close a ticket
 
 
 _ORDERS_READ = {Perm.ORDERS_VIEW}
+_AFTERSALES = {Perm.AFTERSALES_VIEW, Perm.AFTERSALES_DECIDE, Perm.AFTERSALES_RETURNS}
 _FLOOR = {Perm.FLOOR_VIEW, Perm.FLOOR_WAVES, Perm.FLOOR_PACK, Perm.FLOOR_PRINT, Perm.FLOOR_DISPATCH}
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -75,6 +82,9 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.TRACKING_VIEW,
             Perm.REPLIES_USE,
             Perm.REPLIES_MANAGE,
+            *_AFTERSALES,
+            Perm.COMPLAINTS_VIEW,
+            Perm.COMPLAINTS_MANAGE,
         }
     ),
     Role.WAREHOUSE: frozenset(
@@ -93,17 +103,26 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CATALOG_EDIT,
             Perm.WAVES_CREATE,
             Perm.ORDERS_SHIP,
+            Perm.AFTERSALES_RETURNS,
         }
     ),
     Role.FINANCE: frozenset(
-        {Perm.DASHBOARD_VIEW, *_ORDERS_READ, Perm.ORDERS_EXPORT, Perm.STOCK_VIEW, Perm.CATALOG_VIEW, Perm.PLATFORM_VIEW}
+        {
+            Perm.DASHBOARD_VIEW,
+            *_ORDERS_READ,
+            Perm.ORDERS_EXPORT,
+            Perm.STOCK_VIEW,
+            Perm.CATALOG_VIEW,
+            Perm.PLATFORM_VIEW,
+            Perm.AFTERSALES_VIEW,  # the refunds: amounts asked and paid, read only
+        }
     ),
 }
 
 #: where each role starts its day
 LANDING: dict[Role, str] = {
     Role.OWNER: "dashboard",
-    Role.SERVICE: "orders",
+    Role.SERVICE: "aftersales",  # 售后单 (docs: ui.md)
     Role.WAREHOUSE: "waves",  # 波次拣货 (docs: ui.md)
     Role.FINANCE: "dashboard",
 }

@@ -159,3 +159,10 @@ class SalesPlatform(Protocol):
         """Extra waybills of a shipped order (pdd.order.upload.extra.logistics): 1 split parcel, 2 resent goods,
         3 gift."""
         ...
+
+    def ship_replacement(
+        self, order_sn: str, after_sales_id: str, logistics_id: int, carrier_name: str, tracking_number: str
+    ) -> ShipAck:
+        """The replacement of an exchange or resend left (pdd.refund.exchange.shipping); ``order_sn`` is the
+        buyer's original order. ``already`` when the case had moved past the shipment."""
+        ...

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from kuaifa.persistence.models import Alert, AlertRoute, Order, ReplyRule, Webhook
+from kuaifa.persistence.models import Alert, AlertDelivery, AlertRoute, Order, ReplyRule, Webhook
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,14 @@ def unacknowledged_count(scope: frozenset[int]) -> int:
 
 
 def webhooks() -> list[Webhook]:
-    """The robots, their secrets left sealed (the page says only whether one is set)."""
-    return list(Webhook.objects.order_by("name"))
+    """The robots, their secrets left sealed (the page says only whether one is set), each with ``waiting``: the
+    deliveries owed to it and not yet posted (held, while it is paused)."""
+    waiting = Count("deliveries", filter=Q(deliveries__state=AlertDelivery.State.PENDING))
+    return list(Webhook.objects.annotate(waiting=waiting).order_by("name"))
+
+
+def webhook_name(webhook_id: int) -> str | None:
+    return Webhook.objects.filter(id=webhook_id).values_list("name", flat=True).first()
 
 
 def routes() -> list[AlertRoute]:

@@ -181,7 +181,7 @@ def order_related(order: Order, events=()) -> dict:
         "aftersales": list(
             AfterSalesCase.objects.filter(order=order)
             .order_by("id")
-            .values("after_sales_id", "case_type", "state", "refund_amount", "reason")
+            .values("id", "after_sales_id", "case_type", "state", "refund_amount", "reason")
         ),
     }
 
@@ -311,8 +311,14 @@ def counts_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
     return {name: int(n) for name, n in zip(querysets, row, strict=True)}
 
 
-def badge_counts(scope: frozenset[int], *, unmapped: bool, outbox: bool, alerts: bool) -> dict[str, int]:
-    """The frame's badges beyond the status counts: unmapped listings, failed uploads, unacknowledged alerts."""
+def badge_counts(
+    scope: frozenset[int], *, unmapped: bool, outbox: bool, alerts: bool, aftersales: bool = False,
+    complaints: bool = False,
+) -> dict[str, int]:  # fmt: skip
+    """The frame's badges beyond the status counts: unmapped listings, failed uploads, unacknowledged alerts, cases
+    waiting on the merchant, complaint tickets not closed."""
+    from kuaifa.domain.aftersales.cases import MERCHANT_TURN
+    from kuaifa.persistence.models import ComplaintTicket
     from kuaifa.persistence.queries_alerts import unacknowledged
 
     wanted: dict[str, QuerySet] = {}
@@ -323,4 +329,10 @@ def badge_counts(scope: frozenset[int], *, unmapped: bool, outbox: bool, alerts:
         wanted["outbox_failed"] = OutboxEntry.objects.filter(state=OutboxEntry.State.FAILED).values("id")
     if alerts:
         wanted["alerts"] = unacknowledged(scope).values("id")
+    if aftersales:
+        turn = AfterSalesCase.objects.filter(state__in=[s.value for s in MERCHANT_TURN])
+        wanted["aftersales"] = _scoped(turn, scope).values("id")
+    if complaints:
+        waiting = ComplaintTicket.objects.exclude(status=ComplaintTicket.Status.CLOSED)
+        wanted["complaints"] = _scoped(waiting, scope, "order__shop_id").values("id")
     return counts_together(wanted)

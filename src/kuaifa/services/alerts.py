@@ -9,6 +9,10 @@
 - ``deliver``: claim one delivery with a lease (two workers never post it together), post it outside any
   transaction, record the outcome; a failure is retried with the outbox's backoff until ``MAX_ATTEMPTS``.
   Deliveries have their own table rather than outbox entries: a webhook is no platform call and has no shop.
+- A paused webhook receives nothing, and loses nothing: alerts routed to it are still owed to it (a delivery each,
+  as for an active one) but held — never claimed — while it is paused. ``resume_webhook`` sends what it held,
+  oldest first, or, when the owner says so, discards it: those deliveries are marked failed with who discarded them
+  and why, so they stay on the record. Deleting a route stops new alerts along it; what was already owed stays.
 """
 
 from __future__ import annotations
@@ -24,7 +28,16 @@ from django.db.models import F, Q
 from kuaifa.domain.alerts import routing, webhooks
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import Text
-from kuaifa.persistence.models import Alert, AlertDelivery, AlertRoute, OrderEvent, Shop, ShopSlaPolicy, Webhook
+from kuaifa.persistence.models import (
+    AccessEvent,
+    Alert,
+    AlertDelivery,
+    AlertRoute,
+    OrderEvent,
+    Shop,
+    ShopSlaPolicy,
+    Webhook,
+)
 from kuaifa.persistence.secrets import seal, unseal
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.outbox import LEASE, MAX_ATTEMPTS, backoff
@@ -101,9 +114,10 @@ def _escalation_waits(shop_ids: set[int | None]) -> dict[int | None, timedelta]:
 
 
 def _routes() -> list[routing.Route]:
+    """Every route, to active and paused webhooks alike: a paused one's deliveries are held, not skipped."""
     return [
         routing.Route(r.id, r.webhook_id, r.shop_id, frozenset(r.kinds), r.min_severity, r.on_escalation)
-        for r in AlertRoute.objects.filter(webhook__active=True).order_by("id")
+        for r in AlertRoute.objects.order_by("id")
     ]
 
 
@@ -218,6 +232,108 @@ def add_route(
     )
 
 
+def _webhook(name: str) -> Webhook:
+    hook = Webhook.objects.select_for_update().filter(name=name).first()
+    if hook is None:
+        raise NotFound(kind="webhook", key=name)
+    return hook
+
+
+def _record(kind: str, actor: Actor, now: datetime, **details: object) -> None:
+    AccessEvent.objects.create(kind=kind, actor=actor.stored, details=details, created_at=now)
+
+
+@transaction.atomic(durable=True)
+def edit_webhook(
+    name: str,
+    *,
+    new_name: str | None = None,
+    kind: str | None = None,
+    url: str | None = None,
+    secret: str | None = None,
+    markdown: bool | None = None,
+    actor: Actor,
+    now: datetime,
+) -> Webhook:
+    """Change a robot's name, kind, URL, signing secret (``""`` removes it) or format; what is not given stays.
+    The kind and URL are checked together, as when it was added; deliveries owed to it go to the new address."""
+    hook = _webhook(name)
+    changed: list[str] = []
+    if new_name is not None and new_name.strip() != hook.name:
+        new_name = new_name.strip()
+        if not new_name:
+            raise InvalidInput(field="name", reason=Text("a webhook needs a name"))
+        if Webhook.objects.filter(name=new_name).exclude(id=hook.id).exists():
+            raise InvalidInput(field="name", reason=Text("a webhook named %(name)r already exists", name=new_name))
+        hook.name, changed = new_name, [*changed, "name"]
+    if kind is not None and kind != hook.kind:
+        hook.kind, changed = kind, [*changed, "kind"]
+    if url is not None and url.strip() != hook.url:
+        hook.url, changed = url.strip(), [*changed, "url"]
+    webhooks.check(hook.kind, hook.url)
+    if secret is not None:
+        hook.secret, changed = seal(secret.strip()), [*changed, "secret"]
+    if markdown is not None and markdown != hook.markdown:
+        hook.markdown, changed = markdown, [*changed, "markdown"]
+    hook.save()
+    _record("webhook_edited", actor, now, webhook=hook.id, name=hook.name, changed=changed)  # never the secret
+    return hook
+
+
+@dataclass(frozen=True)
+class WebhookState:
+    name: str
+    active: bool
+    held: int  # deliveries waiting for it (held while paused)
+    discarded: int = 0  # held deliveries discarded on resume
+
+
+@transaction.atomic(durable=True)
+def pause_webhook(name: str, *, actor: Actor, now: datetime) -> WebhookState:
+    """Stop posting to a robot (a chat group muted, a URL being replaced). Alerts routed to it meanwhile are held
+    for it, not dropped."""
+    hook = _webhook(name)
+    if hook.active:
+        Webhook.objects.filter(id=hook.id).update(active=False)
+        _record("webhook_paused", actor, now, webhook=hook.id, name=hook.name)
+    return WebhookState(hook.name, False, _held(hook))
+
+
+@transaction.atomic(durable=True)
+def resume_webhook(name: str, *, actor: Actor, now: datetime, discard_held: bool = False) -> WebhookState:
+    """Post to a robot again. What it held is sent, oldest first — or, with ``discard_held``, marked failed
+    ("discarded on resume", with who did it), so the alerts list still shows it was never posted."""
+    hook = _webhook(name)
+    if hook.active:  # not paused: nothing was held, nothing is discarded
+        return WebhookState(hook.name, True, _held(hook))
+    discarded = 0
+    if discard_held:
+        discarded = AlertDelivery.objects.filter(webhook=hook, state=AlertDelivery.State.PENDING).update(
+            state=AlertDelivery.State.FAILED,
+            claimed_until=None,
+            last_error=f"discarded on resume by {actor.stored} at {now.isoformat()}: the webhook was paused",
+        )
+    Webhook.objects.filter(id=hook.id).update(active=True)
+    _record("webhook_resumed", actor, now, webhook=hook.id, name=hook.name, discarded=discarded)
+    return WebhookState(hook.name, True, _held(hook), discarded)
+
+
+def _held(hook: Webhook) -> int:
+    return AlertDelivery.objects.filter(webhook=hook, state=AlertDelivery.State.PENDING).count()
+
+
+@transaction.atomic(durable=True)
+def delete_route(route_id: int, *, actor: Actor, now: datetime) -> None:
+    """Remove a route: new alerts no longer go along it. Deliveries already owed to its webhook stay owed."""
+    route = AlertRoute.objects.select_related("webhook", "shop").filter(id=route_id).first()
+    if route is None:
+        raise NotFound(kind="route", key=route_id)
+    _record("route_deleted", actor, now, route=route.id, role=route.role, webhook=route.webhook.name,
+            shop=route.shop.name if route.shop else None, kinds=route.kinds, min_severity=route.min_severity,
+            on_escalation=route.on_escalation)  # fmt: skip
+    route.delete()
+
+
 # --- delivery -----------------------------------------------------------------------------------------------------
 
 
@@ -229,9 +345,11 @@ class DeliveryOutcome:
 
 
 def due_deliveries(*, now: datetime, limit: int = 100) -> list[int]:
+    """Deliveries due to active webhooks (a paused webhook's are held until it resumes)."""
     query = AlertDelivery.objects.filter(
         Q(state=AlertDelivery.State.PENDING, next_attempt_at__lte=now)
-        | Q(state=AlertDelivery.State.SENDING, claimed_until__lt=now)
+        | Q(state=AlertDelivery.State.SENDING, claimed_until__lt=now),
+        webhook__active=True,
     )
     return list(query.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
 
@@ -239,7 +357,7 @@ def due_deliveries(*, now: datetime, limit: int = 100) -> list[int]:
 def _claim(delivery_id: int, *, now: datetime) -> int | None:
     with transaction.atomic(durable=True):
         taken = (
-            AlertDelivery.objects.filter(id=delivery_id)
+            AlertDelivery.objects.filter(id=delivery_id, webhook__active=True)
             .filter(
                 Q(state=AlertDelivery.State.PENDING, next_attempt_at__lte=now)
                 | Q(state=AlertDelivery.State.SENDING, claimed_until__lt=now)

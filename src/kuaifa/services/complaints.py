@@ -33,7 +33,7 @@ class Ticket:
 
 
 def _ticket(row: ComplaintTicket) -> Ticket:
-    cases = tuple(sorted(row.cases.values_list("after_sales_id", flat=True)))
+    cases = tuple(sorted(c.after_sales_id for c in row.cases.all()))  # prefetched by the list: no query per row
     return Ticket(row.id, row.order.order_sn, row.reason, row.note, row.status, row.opened_by, cases, row.created_at,
                   row.resolution)  # fmt: skip
 
@@ -97,8 +97,13 @@ def move_ticket(ticket_id: int, target: str, *, note: str = "", actor: Actor, no
     return _ticket(row)
 
 
-def list_tickets(*, status: str | None = None, order_sn: str | None = None) -> list[Ticket]:
+def list_tickets(
+    *, status: str | None = None, order_sn: str | None = None, shop_scope: frozenset[int] = frozenset()
+) -> list[Ticket]:
+    """Tickets, oldest first; ``shop_scope``: only tickets on these shops' orders (empty: every shop)."""
     rows = ComplaintTicket.objects.select_related("order").prefetch_related("cases").order_by("created_at", "id")
+    if shop_scope:
+        rows = rows.filter(order__shop_id__in=shop_scope)
     if status:
         rows = rows.filter(status=Status(status))
     if order_sn:

@@ -171,6 +171,43 @@ class AgreeReturn:
         return ()
 
 
+@dataclass(frozen=True)
+class ShipReplacement:
+    """The replacement parcel of an exchange or resend left (pdd.refund.exchange.shipping): ``order_sn`` is the
+    buyer's original order, the case's; ``shipment_id`` the replacement order's shipment, whose upload state follows
+    this call."""
+
+    kind: ClassVar[str] = "exchange_shipping"
+    order_sn: str
+    after_sales_id: str
+    logistics_id: int
+    carrier_name: str
+    tracking_number: str
+    shipment_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"order_sn": self.order_sn, "after_sales_id": self.after_sales_id,
+                                "logistics_id": self.logistics_id, "carrier_name": self.carrier_name,
+                                "tracking_number": self.tracking_number}  # fmt: skip
+        if self.shipment_id is not None:
+            data["shipment_id"] = self.shipment_id
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], entry: str) -> Self:
+        return cls(
+            _get(data, "order_sn", str, entry),
+            _get(data, "after_sales_id", str, entry),
+            _get(data, "logistics_id", int, entry),
+            _get(data, "carrier_name", str, entry),
+            _get(data, "tracking_number", str, entry),
+            _get(data, "shipment_id", int, entry, None),
+        )
+
+    def shipment_ids(self) -> tuple[int, ...]:
+        return () if self.shipment_id is None else (self.shipment_id,)
+
+
 class Payload(Protocol):
     """What every payload offers the outbox."""
 
@@ -211,12 +248,18 @@ def _agree_return(p: AgreeReturn, platform: SalesPlatform) -> dict[str, Any]:
     return {"already": ack.already}
 
 
+def _ship_replacement(p: ShipReplacement, platform: SalesPlatform) -> dict[str, Any]:
+    ack = platform.ship_replacement(p.order_sn, p.after_sales_id, p.logistics_id, p.carrier_name, p.tracking_number)
+    return {"already": ack.already}
+
+
 #: kind → how it is read and sent; the one place a new kind of outbox call is added
 CALLS: Mapping[str, Call[Any]] = {
     ShipUpload.kind: Call(ShipUpload.from_json, _ship),
     ExtraParcels.kind: Call(ExtraParcels.from_json, _extra_parcels),
     AgreeRefund.kind: Call(AgreeRefund.from_json, _agree_refund),
     AgreeReturn.kind: Call(AgreeReturn.from_json, _agree_return),
+    ShipReplacement.kind: Call(ShipReplacement.from_json, _ship_replacement),
 }
 
 

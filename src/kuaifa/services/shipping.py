@@ -17,6 +17,10 @@ platform's risk review or got ship_hold (拦截) — the parcel must come back t
 number another order already uses with the same carrier; then record the shipment, consume the reservations into
 ``ship`` stock moves, mark the order SHIPPED, and queue the platform upload in the outbox. A second attempt to ship
 the same order (a double click, two packing stations) finds the primary shipment and is refused: never shipped twice.
+
+The replacement order of an exchange or resend (``services.aftersales_end.send_replacement``) is not on the
+platform; when it ships, the case is told instead (``pdd.refund.exchange.shipping`` on the buyer's original order,
+through the outbox), and the shipment's upload state follows that call.
 """
 
 from dataclasses import dataclass
@@ -26,19 +30,21 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_noop
 
+from kuaifa.domain.aftersales.canonical import CaseType
+from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.carriers.tracking import Level, TrackingCheck
 from kuaifa.domain.orders.canonical import PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.platform import PlatformError
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError, Text
-from kuaifa.persistence.models import Order, Shipment, Shop, ShopCredential
+from kuaifa.persistence.models import AfterSalesCase, LogisticsCompany, Order, Shipment, Shop, ShopCredential
 from kuaifa.services.audit import event
 from kuaifa.services.carriers import parcel_number
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.merging import one_parcel
 from kuaifa.services.outbox import enqueue
-from kuaifa.services.outbox_calls import ShipUpload
+from kuaifa.services.outbox_calls import ShipReplacement, ShipUpload
 from kuaifa.services.platform_port import platform_of
 from kuaifa.services.reservations import consume_for_orders
 
@@ -59,6 +65,24 @@ class ShipRefused(DomainError):
 def uploads_to_platform(order: Order) -> bool:
     """Whether the platform must be told of this order's parcels: PDD orders that came through its API."""
     return order.shop.platform == Shop.Platform.PDD and order.source == Order.Source.API
+
+
+def replacement_case(order: Order) -> AfterSalesCase | None:
+    """The exchange or resend case whose replacement this order is, when the platform must be told it left
+    (pdd.refund.exchange.shipping, on the buyer's original order); None for any other order."""
+    if order.source != Order.Source.REISSUE or order.shop.platform != Shop.Platform.PDD:
+        return None
+    kinds = [CaseType.EXCHANGE.value, CaseType.RESEND.value]
+    return AfterSalesCase.objects.filter(reissue_order_id=order.id, case_type__in=kinds).first()
+
+
+def carrier_name(logistics_id: int) -> str:
+    """The carrier's name as the platform lists it (built-in table, else the fetched catalogue)."""
+    carrier = carrier_by_id(logistics_id)
+    if carrier is not None:
+        return carrier.name
+    fetched = LogisticsCompany.objects.filter(platform="pdd", platform_id=logistics_id).values_list("name", flat=True)
+    return fetched.first() or str(logistics_id)
 
 
 def interception_reason(order: Order) -> str | None:
@@ -155,7 +179,8 @@ def _ship(
             ),
         )
     target = transition(OrderStatus(order.status), OrderStatus.SHIPPED, order_sn=order.order_sn)
-    needs_upload = upload and uploads_to_platform(order)
+    case = replacement_case(order) if upload else None
+    needs_upload = (upload and uploads_to_platform(order)) or case is not None
     shipment = Shipment.objects.create(
         order=order, logistics_id=logistics_id, tracking_number=tracking_number, shipped_at=now, actor=actor.stored,
         upload_state=Shipment.Upload.PENDING if needs_upload else Shipment.Upload.NOT_NEEDED,
@@ -172,7 +197,14 @@ def _ship(
     event(order.id, "shipped", actor=actor, now=now, from_status=order.status, to_status=target,
           logistics_id=logistics_id, tracking_number=tracking_number, units=consumed, **flagged).save()  # fmt: skip
     entry = None
-    if needs_upload:
+    if case is not None:  # the replacement of an exchange or resend: the case is told, on the original order
+        entry = enqueue(
+            order.shop, f"exchange:{order.shop_id}:{case.after_sales_id}:{logistics_id}:{tracking_number}",
+            ShipReplacement(case.order_sn, case.after_sales_id, logistics_id, carrier_name(logistics_id),
+                            tracking_number, shipment.id),
+            now=now,
+        )  # fmt: skip
+    elif needs_upload:
         entry = enqueue(
             order.shop, f"ship:{order.shop_id}:{order.order_sn}:{logistics_id}:{tracking_number}",
             ShipUpload(order.order_sn, logistics_id, tracking_number, shipment.id),

@@ -105,10 +105,14 @@ class Watched:
     assessment: Assessment
 
 
-def _watched(statuses: Iterable[str], *, now: datetime, shop_id: int | None = None) -> list[Watched]:
+def _watched(
+    statuses: Iterable[str], *, now: datetime, shop_id: int | None = None, shop_scope: frozenset[int] = frozenset()
+) -> list[Watched]:
     query = Order.objects.filter(status__in=list(statuses))
     if shop_id is not None:
         query = query.filter(shop_id=shop_id)
+    if shop_scope:
+        query = query.filter(shop_id__in=shop_scope)
     rows = query.order_by("ship_by", "order_sn").values_list(
         "id",
         "order_sn",
@@ -237,12 +241,14 @@ def _jobs(watched: list[Watched]) -> list[dispatch.Job]:
     ]
 
 
-def at_risk_queue(*, capacity_per_hour: float, now: datetime, shop_id: int | None = None) -> AtRiskQueue:
+def at_risk_queue(
+    *, capacity_per_hour: float, now: datetime, shop_id: int | None = None, shop_scope: frozenset[int] = frozenset()
+) -> AtRiskQueue:
     """Orders still to pack in the suggested order (fewest late shipments at this capacity), with the late
     counts of plain deadline order and FIFO for comparison, and every open order the platform holds (risk review,
-    ship hold) apart."""
+    ship hold) apart. ``shop_scope`` (a person's shops; empty: every shop) and ``shop_id`` narrow it."""
     dispatch.per_parcel(capacity_per_hour)
-    watched = _watched(OPEN, now=now, shop_id=shop_id)
+    watched = _watched(OPEN, now=now, shop_id=shop_id, shop_scope=shop_scope)
     packable = [w for w in watched if w.assessment.set_apart is None and w.status in TO_PACK]
     by_key = {w.order_sn + f"#{w.order_id}": w for w in packable}
     jobs = _jobs(packable)
@@ -261,10 +267,13 @@ def at_risk_queue(*, capacity_per_hour: float, now: datetime, shop_id: int | Non
     )
 
 
-def create_dispatch_waves(rule: WaveRule, *, capacity_per_hour: float, actor: Actor, now: datetime) -> list[Wave]:
+def create_dispatch_waves(
+    rule: WaveRule, *, capacity_per_hour: float, actor: Actor, now: datetime, shop_scope: frozenset[int] = frozenset()
+) -> list[Wave]:
     """Wave accepted orders in the suggested dispatch order: the orders this capacity can still save go into the
-    first waves (deadline order within them), the ones it cannot save into the waves after."""
-    queue = at_risk_queue(capacity_per_hour=capacity_per_hour, now=now)
+    first waves (deadline order within them), the ones it cannot save into the waves after. A person scoped to
+    some shops waves only theirs."""
+    queue = at_risk_queue(capacity_per_hour=capacity_per_hour, now=now, shop_scope=shop_scope)
     accepted = [e for e in queue.entries if e.watched.status == OrderStatus.ACCEPTED]
     saved = [e.watched.order_id for e in accepted if e.saved]
     lost = [e.watched.order_id for e in accepted if not e.saved]

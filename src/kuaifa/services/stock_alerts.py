@@ -8,6 +8,7 @@ per SKU, kind and China day, so the sweep can run every few minutes without repe
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -26,8 +27,14 @@ from kuaifa.persistence.queries import order_contents
 from kuaifa.services import alerts
 
 
-def stock_alerts(*, now: datetime, horizon_days: float = 3, window_days: int = 7) -> list[SkuAlert]:
-    """SKUs that cannot cover their held orders or run out within ``horizon_days``; the most urgent first."""
+def stock_alerts(
+    *, now: datetime, horizon_days: float = 3, window_days: int = 7, shop_scope: frozenset[int] = frozenset()
+) -> list[SkuAlert]:
+    """SKUs that cannot cover their held orders or run out within ``horizon_days``; the most urgent first.
+
+    Stock is shared by every shop, so each SKU is assessed over every shop's orders (the shortfall is the real
+    one). ``shop_scope`` (a person's shops; empty: every shop) keeps the SKUs their shops' held orders wait on or
+    their shops sold in the window, each with only their shops' waiting orders."""
     available = {
         code: total
         for code, total in StockLevel.objects.filter(sku__is_bundle=False)
@@ -35,13 +42,16 @@ def stock_alerts(*, now: datetime, horizon_days: float = 3, window_days: int = 7
         .annotate(total=Sum(F("on_hand") - F("reserved")))
         .values_list("sku__code", "total")
     }
-    held = [
-        (order_id, order_sn, ship_by or (paid_at or created_at) + timedelta(hours=hours))
-        for order_id, order_sn, ship_by, paid_at, created_at, hours, reasons in Order.objects.filter(
-            status=OrderStatus.ON_HOLD
-        ).values_list("id", "order_sn", "ship_by", "paid_at", "created_at", "shop__ship_by_hours", "hold_reasons")
-        if HoldReason.STOCK_INSUFFICIENT in reasons
-    ]
+    held_rows = Order.objects.filter(status=OrderStatus.ON_HOLD).values_list(
+        "id", "order_sn", "ship_by", "paid_at", "created_at", "shop__ship_by_hours", "hold_reasons", "shop_id"
+    )
+    mine: set[str] = set()
+    held = []
+    for order_id, order_sn, ship_by, paid_at, created_at, hours, reasons, shop_id in held_rows:
+        if HoldReason.STOCK_INSUFFICIENT in reasons:
+            held.append((order_id, order_sn, ship_by or (paid_at or created_at) + timedelta(hours=hours)))
+            if shop_id in shop_scope:
+                mine.add(order_sn)
     contents = order_contents([order_id for order_id, _, _ in held]) if held else {}
     waiting: dict[str, list[Waiting]] = defaultdict(list)
     for order_id, order_sn, ship_by in held:
@@ -54,13 +64,26 @@ def stock_alerts(*, now: datetime, horizon_days: float = 3, window_days: int = 7
         .annotate(units=Sum("quantity"))
         .values_list("stock_level__sku__code", "units")
     )
-    return find_alerts(
+    assessed = find_alerts(
         available,
         waiting,
         {code: -units for code, units in shipped.items()},
         window_days=window_days,
         horizon_days=horizon_days,
     )
+    if not shop_scope:
+        return assessed
+    sold_here = set(
+        StockMove.objects.filter(kind=StockMove.Kind.SHIP, created_at__gte=now - timedelta(days=window_days),
+                                 order__shop_id__in=shop_scope)
+        .values_list("stock_level__sku__code", flat=True).distinct()
+    )  # fmt: skip
+    kept = []
+    for a in assessed:
+        orders = tuple(v for v in a.orders if v.order_sn in mine)
+        if orders or a.sku in sold_here:
+            kept.append(replace(a, orders=orders))
+    return kept
 
 
 @transaction.atomic(durable=True)

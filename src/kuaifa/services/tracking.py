@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.carriers.traces import (
@@ -28,7 +30,9 @@ from kuaifa.domain.carriers.traces import (
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.platform import PlatformError
 from kuaifa.domain.shared.actor import Actor
-from kuaifa.persistence.models import Order, OrderEvent, ParcelTrace, Shipment
+from kuaifa.domain.sla.deadlines import CHINA
+from kuaifa.persistence.models import Alert, Order, OrderEvent, ParcelTrace, Shipment
+from kuaifa.services import alerts
 
 RETRY_AFTER_ERROR = timedelta(hours=1)
 DELAY_NOTICE = (
@@ -116,14 +120,23 @@ class StalledParcel:
     phone: str  # masked phone
     silent: timedelta
     latest: str
+    shop_id: int = 0
+    order_id: int = 0
+    carrier_code: str = ""
+    silent_since: datetime | None = None  # its latest event, or its shipment when it has none
 
 
-def stalled_parcels(*, now: datetime, rule: StallRule | None = None) -> list[StalledParcel]:
-    """Parcels silent past their carrier × province limit, grouped by carrier and province, longest silent first."""
+def stalled_parcels(
+    *, now: datetime, rule: StallRule | None = None, shop_scope: frozenset[int] = frozenset()
+) -> list[StalledParcel]:
+    """Parcels silent past their carrier × province limit, grouped by carrier and province, longest silent first.
+    ``shop_scope``: only these shops' parcels (empty: every shop)."""
     rule = rule or StallRule()
     rows = Shipment.objects.filter(is_primary=True, order__status=OrderStatus.SHIPPED).select_related(
         "order", "order__shop", "trace"
     )
+    if shop_scope:
+        rows = rows.filter(order__shop_id__in=shop_scope)
     found = []
     for s in rows:
         trace = getattr(s, "trace", None)
@@ -152,9 +165,72 @@ def stalled_parcels(*, now: datetime, rule: StallRule | None = None) -> list[Sta
                 s.order.receiver_phone_mask or "***",
                 silent,
                 latest,
+                s.order.shop_id,
+                s.order_id,
+                code,
+                (trace.last_event_at if trace else None) or s.shipped_at,
             )
         )
     return sorted(found, key=lambda p: (p.carrier, p.province, -p.silent.total_seconds(), p.order_sn))
+
+
+#: how many orders a stall alert names (the 物流异常 page lists them all)
+ALERT_NAMES = 20
+
+
+def stall_alert_specs(parcels: list[StalledParcel], *, now: datetime, rule: StallRule) -> list[alerts.AlertSpec]:
+    """One alert per shop × carrier × province with parcels stalled, keyed by the China day.
+
+    A group rather than a parcel: a stall is most often a carrier's hub or a province's roads (weather, a closure),
+    which stops many parcels at once; one message per group tells the team what is happening and which buyers to
+    tell, where one per parcel would bury the chat group (and run into the robots' rate limits: 钉钉 takes 20
+    messages a minute). Per shop, so the routes and a person's shop scope apply. Keyed by day: polling again the
+    same day raises nothing; a group still stalled the next day is raised once more, naming the parcels then.
+    """
+    day = now.astimezone(CHINA).strftime("%Y%m%d")
+    groups: dict[tuple[int, str, str], list[StalledParcel]] = {}
+    for p in parcels:
+        groups.setdefault((p.shop_id, p.carrier_code, p.province), []).append(p)
+    specs = []
+    with translation.override("zh-hans"):
+        for (shop_id, code, province), members in sorted(groups.items()):
+            first = members[0]
+            limit = rule.limit(code, province)
+            hours = f"{limit.total_seconds() / 3600:g}"
+            lost = any(p.silent >= 2 * limit for p in members)  # silent twice its limit: likely lost
+            title = _("%(carrier)s × %(province)s: %(n)s parcel(s) with no trace update for %(hours)s hours") % {
+                "carrier": first.carrier, "province": province or "—", "n": len(members), "hours": hours}  # fmt: skip
+            named = ", ".join(f"{p.order_sn} ({p.tracking_number})" for p in members[:ALERT_NAMES])
+            more = len(members) - ALERT_NAMES
+            body = _("Shop %(shop)s · %(parcels)s") % {"shop": first.shop, "parcels": named} + (
+                " " + _("and %(n)s more") % {"n": more} if more > 0 else "")  # fmt: skip
+            specs.append(
+                alerts.AlertSpec(
+                    key=f"stalled:{shop_id}:{code}:{province}:{day}",
+                    kind="stalled",
+                    severity="critical" if lost else "warning",
+                    title=title,
+                    body=body,
+                    shop_id=shop_id or None,
+                    details={
+                        "carrier": code,
+                        "province": province,
+                        "hours": float(hours),
+                        "orders": [p.order_sn for p in members],
+                        "tracking_numbers": [p.tracking_number for p in members],
+                    },
+                )
+            )
+    return specs
+
+
+@transaction.atomic(durable=True)
+def raise_stall_alerts(*, actor: Actor, now: datetime, rule: StallRule | None = None) -> list[Alert]:
+    """Raise today's stall alerts not raised yet (:func:`stall_alert_specs`), through the alerts centre: routed to
+    the team's webhooks like every alert, escalated when nobody acknowledges them."""
+    rule = rule or StallRule()
+    specs = stall_alert_specs(stalled_parcels(now=now, rule=rule), now=now, rule=rule)
+    return alerts.record(specs, actor=actor, now=now)
 
 
 def _stage(trace: ParcelTrace | None) -> Stage:

@@ -58,7 +58,9 @@ def deliver_alerts() -> dict[str, int]:
 
 
 def poll_due_traces() -> dict[str, int]:
-    """Poll every parcel whose trace is due, through its shop's PDD client (shops without one are skipped)."""
+    """Poll every parcel whose trace is due, through its shop's PDD client (shops without one are skipped), then
+    raise an alert for each group of parcels that stalled (every shop's, polled or not: a parcel never traced
+    stalls from its shipment) and post what is owed."""
     from kuaifa.persistence.queries_edges import has_credentials, shipment_shop
     from kuaifa.platforms.pdd.ordertrace import PddTraces
     from kuaifa.tasks.platforms import pdd_client
@@ -75,6 +77,9 @@ def poll_due_traces() -> dict[str, int]:
         counts["polled"] += 1
         counts["delivered"] += polled.delivered
         counts["errors"] += bool(polled.error)
+    counts["stall_alerts"] = len(tracking.raise_stall_alerts(actor=ACTOR, now=timezone.now()))
+    if counts["stall_alerts"]:
+        deliver_due()
     return counts
 
 

@@ -82,3 +82,12 @@ def requires(permission: Perm):
 def public(view):
     view.required_permission = PUBLIC
     return view
+
+
+def shops_shown(request) -> frozenset[int]:
+    """The shops a page shows: the one chosen in the top bar when it is one of the person's, otherwise all of the
+    person's shops (an empty set: every shop, for a member scoped to none)."""
+    me, chosen = member(request), request.session.get("shop_id")
+    if isinstance(chosen, int) and (not me.shop_scope or chosen in me.shop_scope):
+        return frozenset({chosen})
+    return me.shop_scope

@@ -40,6 +40,13 @@ NAVIGATION = [
     ]),
 ]  # fmt: skip
 
+# after-sales (售后), after the warehouse in the order of the day
+NAVIGATION.insert(1, (_("After-sales"), [
+    (_("After-sales cases"), "aftersales", Perm.AFTERSALES_VIEW, "aftersales"),
+    (_("Returns in"), "aftersales_returns", Perm.AFTERSALES_RETURNS, ""),
+    (_("Complaint tickets"), "complaints", Perm.COMPLAINTS_VIEW, "complaints"),
+]))  # fmt: skip
+
 # the warehouse floor (仓库), second in the order of the day
 NAVIGATION.insert(1, (_("Warehouse"), [
     (_("Waves"), "waves", Perm.FLOOR_VIEW, ""),
@@ -58,6 +65,8 @@ def _badges(me) -> dict[str, int]:
         unmapped=me.can(Perm.CATALOG_MAP),
         outbox=me.can(Perm.PLATFORM_VIEW),
         alerts=me.can(Perm.ALERTS_VIEW),
+        aftersales=me.can(Perm.AFTERSALES_VIEW),
+        complaints=me.can(Perm.COMPLAINTS_VIEW),
     )
     return badges
 

@@ -52,6 +52,10 @@ urlpatterns = [
     path("alerts/", alerts.alert_list, name="alerts"),
     path("alerts/ack/", alerts.ack, name="alert_ack"),
     path("alerts/settings/", alerts.settings, name="alert_settings"),
+    path("alerts/settings/webhooks/<int:webhook_id>/edit/", alerts.webhook_edit, name="webhook_edit"),
+    path("alerts/settings/webhooks/<int:webhook_id>/pause/", alerts.webhook_pause, name="webhook_pause"),
+    path("alerts/settings/webhooks/<int:webhook_id>/resume/", alerts.webhook_resume, name="webhook_resume"),
+    path("alerts/settings/routes/<int:route_id>/delete/", alerts.route_delete, name="route_delete"),
     path("replies/", replies.replies, name="replies"),
     path("replies/rules/", replies.add_reply_rule, name="reply_rule_add"),
     path("replies/dry-run/", replies.dry_run_upload, name="reply_dry_run"),
@@ -84,4 +88,22 @@ urlpatterns += [
     path("floor/dispatch/scan/", floor.dispatch_scan_view, name="dispatch_scan"),
     path("floor/exceptions/", floor.exceptions, name="floor_exceptions"),
     path("floor/returns/done/", floor.return_done, name="return_done"),
+]
+
+# after-sales (售后): the case queue, a case and its actions, returns scanned in, complaint tickets
+from kuaifa.web.views import aftersales, complaints  # noqa: E402
+
+urlpatterns += [
+    path("aftersales/", aftersales.queue, name="aftersales"),
+    path("aftersales/<int:case_id>/", aftersales.case_page, name="aftersales_case"),
+    path("aftersales/<int:case_id>/agree-refund/", aftersales.agree_refund, name="aftersales_agree_refund"),
+    path("aftersales/<int:case_id>/agree-return/", aftersales.agree_return, name="aftersales_agree_return"),
+    path("aftersales/<int:case_id>/inspect/", aftersales.inspect_case, name="aftersales_inspect"),
+    path("aftersales/<int:case_id>/replace/", aftersales.replace, name="aftersales_replace"),
+    path("aftersales/returns/", aftersales.returns, name="aftersales_returns"),
+    path("aftersales/returns/scan/", aftersales.receive, name="aftersales_receive"),
+    path("complaints/", complaints.complaint_list, name="complaints"),
+    path("complaints/<int:ticket_id>/", complaints.ticket_page, name="complaint"),
+    path("complaints/<int:ticket_id>/move/", complaints.move, name="complaint_move"),
+    path("orders/<int:order_id>/complaint/", complaints.open_on_order, name="complaint_open"),
 ]

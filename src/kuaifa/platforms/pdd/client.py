@@ -58,7 +58,7 @@ PUBLIC_PARAMS = frozenset({"type", "client_id", "timestamp", "sign", "access_tok
 #: APIs that answer with the fields at top level instead of a ``<name>_response`` wrapper (§1.4).
 TOP_LEVEL_RESPONSE_TYPES = frozenset({"pdd.refund.information.get"})
 #: APIs that answer in a plain ``response`` wrapper (the SDKs' PddRefundAgreeResponse, ...ReturngoodsAgreeResponse).
-BARE_RESPONSE_TYPES = frozenset({"pdd.refund.agree", "pdd.refund.returngoods.agree"})
+BARE_RESPONSE_TYPES = frozenset({"pdd.refund.agree", "pdd.refund.returngoods.agree", "pdd.refund.exchange.shipping"})
 #: APIs called with the app's credentials only: they mint the merchant token, so they cannot send one.
 TOKENLESS_TYPES = frozenset({"pdd.pop.auth.token.create", "pdd.pop.auth.token.refresh"})
 
@@ -73,6 +73,10 @@ REFUND_AGREED_STATUSES = frozenset({4, 5, 10})
 #: where pdd.refund.returngoods.agree has nothing left to do: 7 已同意退货退款,待用户发货; or refunding / refunded
 #: with the buyer's return waybill on the case (the agreed return went ahead)
 RETURN_AGREED_STATUS = 7
+#: where pdd.refund.exchange.shipping has nothing left to do: the replacement went out (18 换货补寄待用户确认完成)
+#: or the exchange is done (16 换货补寄成功). Not 15 换货补寄待用户处理: that is also the buyer's turn to send the
+#: goods back, before any replacement
+REPLACEMENT_SHIPPED_STATUSES = frozenset({16, 18})
 
 
 class ShipmentConflict(PddBusinessError):
@@ -548,6 +552,37 @@ class PddClient:
             request["operate_desc"] = note
         return self._decide("pdd.refund.returngoods.agree", request, order_sn, after_sales_id, _return_agreed)
 
+    def exchange_shipping(
+        self, order_sn: str, after_sales_id: int | str, shipping_id: int, shipping_name: str, tracking_number: str
+    ) -> RefundDecisionResult:
+        """``pdd.refund.exchange.shipping``: the replacement of a 换货 or 补寄 case left with this carrier and number
+        (§4.1); the parameters go at top level. A refusal is checked against the case as in :meth:`agree_refund`:
+        ``already`` when it stands past the shipment (16, 18); :class:`RefundDecisionRefused` otherwise."""
+        api = "pdd.refund.exchange.shipping"
+        number = str(tracking_number).strip()
+        if not number:
+            raise ValueError(f"the replacement of case {after_sales_id} needs a tracking number")
+        case_id = str(after_sales_id)
+        try:
+            answer = self.call(
+                api,
+                after_sales_id=_after_sales_id(after_sales_id),
+                order_sn=order_sn,
+                shipping_id=int(shipping_id),
+                shipping_name=shipping_name,
+                tracking_number=number,
+            )
+        except PddError as exc:
+            if not _is_refusal(exc):
+                raise
+            return self._recognise_earlier_decision(exc, api, order_sn, case_id, _replacement_shipped)
+        refusal = _decision_refusal(api, answer)
+        if refusal is not None:
+            return self._recognise_earlier_decision(refusal, api, order_sn, case_id, _replacement_shipped)
+        result = answer.get("result")
+        message = str(result.get("message") or "") if isinstance(result, dict) else ""
+        return RefundDecisionResult(order_sn, case_id, message=message)
+
     def return_addresses(self) -> list[ReturnAddress]:
         """``pdd.refund.address.list.get``: the shop's return addresses (退货地址库), the default one flagged."""
         answer = self.call("pdd.refund.address.list.get")
@@ -688,6 +723,10 @@ def _refund_agreed(case: Mapping[str, Any]) -> bool:
 def _return_agreed(case: Mapping[str, Any]) -> bool:
     status = int(case.get("after_sales_status") or 0)
     return status == RETURN_AGREED_STATUS or (status in REFUND_AGREED_STATUSES and bool(case.get("express_no")))
+
+
+def _replacement_shipped(case: Mapping[str, Any]) -> bool:
+    return int(case.get("after_sales_status") or 0) in REPLACEMENT_SHIPPED_STATUSES
 
 
 def _window(start: datetime | float, end: datetime | float, max_seconds: int, api: str) -> tuple[int, int]:

@@ -236,3 +236,10 @@ class PddGateway:
 
     def upload_extra_parcels(self, order_sn: str, kind: int, parcels: Sequence[tuple[int, str]]) -> bool:
         return self._call(lambda: self.client.upload_extra_logistics(order_sn, kind, list(parcels)))
+
+    def ship_replacement(
+        self, order_sn: str, after_sales_id: str, logistics_id: int, carrier_name: str, tracking_number: str
+    ) -> ShipAck:
+        result = self._call(lambda: self.client.exchange_shipping(order_sn, after_sales_id, logistics_id, carrier_name,
+                                                                  tracking_number))  # fmt: skip
+        return ShipAck(already=result.already)

@@ -85,7 +85,7 @@ def online_send(state: SimState, params: Params, caller: Caller) -> dict[str, An
         raise out_of_range("redelivery_type", "取值1(首次发货)或2(修改发货)")
     if len(tracking_number) > MAX_TRACKING_LENGTH:
         raise out_of_range("tracking_number", "运单号过长")
-    _check_carrier(logistics_id)
+    check_carrier(logistics_id)
     with state.lock:  # check and record atomically: two concurrent first shipments cannot both pass
         order = state.order(order_sn)
         if order is None:
@@ -113,7 +113,7 @@ def upload_extra_logistics(state: SimState, params: Params, caller: Caller) -> d
         tracking_number = track.text("tracking_number").strip()
         if not tracking_number or len(tracking_number) > MAX_TRACKING_LENGTH:
             raise out_of_range("tracking_number", "运单号为空或过长")
-        _check_carrier(shipping_id)
+        check_carrier(shipping_id)
         if (shipping_id, tracking_number) not in parcels:
             parcels.append((shipping_id, tracking_number))
     with state.lock:
@@ -130,7 +130,8 @@ def upload_extra_logistics(state: SimState, params: Params, caller: Caller) -> d
     return {"success": True}
 
 
-def _check_carrier(logistics_id: int) -> None:
+def check_carrier(logistics_id: int) -> None:
+    """A carrier id must be one of ``pdd.logistics.companies.get`` and available for shipping."""
     if logistics_id not in KNOWN:
         raise refuse("物流公司不存在", sub_code="LOGISTICS_NOT_FOUND", sub_msg=str(logistics_id))
     if logistics_id not in AVAILABLE:

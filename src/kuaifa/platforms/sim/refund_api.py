@@ -21,6 +21,14 @@
     ``AFTER_SALES_STATUS_NOT_ALLOWED``, the current status in ``sub_msg``; an unknown case with
     ``AFTER_SALES_NOT_FOUND``. Each accepted decision is recorded once in ``state.refund_decisions``; refusals are
     not decisions. A decision drops what the generator scripted for the case and its order after now.
+- ``pdd.refund.exchange.shipping``: the replacement of a 换货 or 补寄 case shipped, its parameters at top level
+  (``after_sales_id``, ``order_sn``, ``shipping_id``, ``shipping_name``, ``tracking_number``, §4.1). Accepted while
+  the case waits on the merchant to send it: 14 换货补寄待商家处理 or 32 补寄待商家发货. The carrier must be one of
+  ``pdd.logistics.companies.get`` and available, ``shipping_name`` given, the tracking number letters and digits
+  (at most 50). The case moves to 18 换货补寄待用户确认完成 (a simulator choice: the buyer confirms once the parcel
+  arrives), the order's ``refund_status`` to 2 售后处理中. Refusals as above: another type or status 21001
+  ``AFTER_SALES_STATUS_NOT_ALLOWED`` (so a second call is refused, and the client recognises the case at 18);
+  an unknown carrier ``LOGISTICS_NOT_FOUND`` / ``LOGISTICS_UNAVAILABLE``.
 - ``pdd.refund.address.list.get``: the shop's return addresses (two per shop, deterministic; the first is default).
 """
 
@@ -30,6 +38,7 @@ from typing import Any
 
 from kuaifa.platforms.sim.api_spec import Caller, SimApi
 from kuaifa.platforms.sim.clock import beijing
+from kuaifa.platforms.sim.logistics_api import MAX_TRACKING_LENGTH, check_carrier
 from kuaifa.platforms.sim.params import Params, SimApiError, out_of_range, refuse
 from kuaifa.platforms.sim.shop import (
     EXCHANGE,
@@ -49,13 +58,17 @@ ALL = 1
 
 AGREE_REFUND = "pdd.refund.agree"
 AGREE_RETURN = "pdd.refund.returngoods.agree"
+EXCHANGE_SHIPPING = "pdd.refund.exchange.shipping"
 STATUS_NOT_ALLOWED = "AFTER_SALES_STATUS_NOT_ALLOWED"
 #: statuses from which the merchant's pdd.refund.agree is accepted (7 only once the return waybill is known)
 AGREE_REFUND_FROM = frozenset({2, 3, 33})
 AGREE_RETURN_FROM = frozenset({3})
 MERCHANT_AGREED, REFUNDED, RETURN_AGREED = 4, 10, 7
+#: statuses from which the replacement of an exchange or resend may be shipped, and the status it moves to
+EXCHANGE_SHIP_FROM = frozenset({14, 32})
+REPLACEMENT_SHIPPED = 18
 #: the order's refund_status (§2.2) for the case statuses a decision sets: 3 退款中, 4 退款成功, 2 售后处理中
-ORDER_REFUND_STATUS = {MERCHANT_AGREED: 3, REFUNDED: 4, RETURN_AGREED: 2}
+ORDER_REFUND_STATUS = {MERCHANT_AGREED: 3, REFUNDED: 4, RETURN_AGREED: 2, REPLACEMENT_SHIPPED: 2}
 MAX_OPERATE_DESC = 500  # not published; a sanity bound
 
 
@@ -144,6 +157,40 @@ def returngoods_agree(state: SimState, params: Params, caller: Caller) -> dict[s
             [_step(now, RETURN_AGREED)],
         )
     result = {"success": True, "message": "同意退货成功", "after_sales_id": case.id, "order_sn": order_sn}
+    return {"success": True, "error_code": None, "error_msg": None, "result": result}
+
+
+def exchange_shipping(state: SimState, params: Params, caller: Caller) -> dict[str, Any]:
+    """``pdd.refund.exchange.shipping``: the merchant ships the replacement; 14 or 32 → 18 待用户确认完成."""
+    order_sn = params.text("order_sn")
+    after_sales_id = params.integer("after_sales_id")
+    shipping_id = params.integer("shipping_id")
+    shipping_name = params.text("shipping_name").strip()
+    tracking_number = params.text("tracking_number").strip()
+    if not shipping_name:
+        raise out_of_range("shipping_name", "物流公司名称不能为空")
+    if not tracking_number.isalnum() or not tracking_number.isascii() or len(tracking_number) > MAX_TRACKING_LENGTH:
+        raise out_of_range("tracking_number", f"运单号只能是字母和数字，最多{MAX_TRACKING_LENGTH}位")
+    check_carrier(shipping_id)
+    with state.lock:
+        case = _own_case(state, order_sn, after_sales_id)
+        if case.kind not in (EXCHANGE, RESEND) or case.status not in EXCHANGE_SHIP_FROM:
+            raise _not_allowed(case, "换货发货")
+        now = int(state.now())
+        state.record_refund_decision(
+            RefundDecisionRecord(
+                EXCHANGE_SHIPPING,
+                order_sn,
+                case.id,
+                case.status,
+                REPLACEMENT_SHIPPED,
+                "",
+                now,
+                shipping=(shipping_id, shipping_name, tracking_number),
+            ),
+            [_step(now, REPLACEMENT_SHIPPED)],
+        )
+    result = {"success": True, "message": "换货发货成功", "after_sales_id": case.id, "order_sn": order_sn}
     return {"success": True, "error_code": None, "error_msg": None, "result": result}
 
 
@@ -261,4 +308,5 @@ APIS = (
     SimApi(AGREE_REFUND, agree, "response"),
     SimApi(AGREE_RETURN, returngoods_agree, "response"),
     SimApi("pdd.refund.address.list.get", address_list_get, "refund_address_list_get_response"),
+    SimApi(EXCHANGE_SHIPPING, exchange_shipping, "response"),
 )

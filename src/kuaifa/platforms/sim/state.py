@@ -74,9 +74,11 @@ class ExtraLogisticsRecord:
 
 @dataclass(frozen=True, slots=True)
 class RefundDecisionRecord:
-    """One accepted merchant decision on an after-sales case (``pdd.refund.agree``, ``pdd.refund.returngoods.agree``).
+    """One accepted merchant decision on an after-sales case (``pdd.refund.agree``, ``pdd.refund.returngoods.agree``,
+    ``pdd.refund.exchange.shipping``).
 
-    ``to_status`` is the status the decision set at once; ``return_address_id`` only for an agreed return.
+    ``to_status`` is the status the decision set at once; ``return_address_id`` only for an agreed return,
+    ``shipping`` only for a shipped replacement.
     """
 
     api: str
@@ -87,6 +89,7 @@ class RefundDecisionRecord:
     operate_desc: str
     at: int
     return_address_id: int | None = None
+    shipping: tuple[int, str, str] | None = None  # the replacement's (shipping_id, shipping_name, tracking_number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 for the owner, the chat-robot webhooks and the routes that say who gets what."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,7 +11,15 @@ from kuaifa.domain.access import Perm, Role
 from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence import queries_alerts, queries_web
 from kuaifa.persistence.models import Alert, Webhook
-from kuaifa.services.alerts import acknowledge, add_route, add_webhook
+from kuaifa.services.alerts import (
+    acknowledge,
+    add_route,
+    add_webhook,
+    delete_route,
+    edit_webhook,
+    pause_webhook,
+    resume_webhook,
+)
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.web.access import member, requires
 from kuaifa.web.feedback import back_to, refused
@@ -105,5 +114,63 @@ def settings(request):
     return render(request, "web/alerts/settings.html", {
         "webhooks": queries_alerts.webhooks(), "routes": queries_alerts.routes(), "kinds": Webhook.Kind.choices,
         "roles": [r.value for r in Role], "severities": Alert.Severity.choices,
-        "alert_kinds": ["sla", "stock"], "shop_choices": queries_web.shops(frozenset()),
+        "alert_kinds": ["sla", "stock", "stalled"], "shop_choices": queries_web.shops(frozenset()),
     })  # fmt: skip
+
+
+def _hook_name(webhook_id: int) -> str:
+    name = queries_alerts.webhook_name(webhook_id)
+    if name is None:
+        raise Http404
+    return name
+
+
+@requires(Perm.ALERTS_SETTINGS)
+@require_POST
+def webhook_edit(request, webhook_id: int):
+    """Change a robot's name, kind, URL, secret (left empty: kept; "remove" ticked: removed) or format."""
+    post, name = request.POST, _hook_name(webhook_id)
+    secret = "" if post.get("clear_secret") == "1" else (post.get("secret", "").strip() or None)
+    try:
+        hook = edit_webhook(name, new_name=post.get("name", name), kind=post.get("kind") or None,
+                            url=post.get("url") or None, secret=secret, markdown=post.get("markdown") == "1",
+                            actor=member(request).actor, now=now())  # fmt: skip
+    except DomainError as err:
+        refused(request, err)
+    else:
+        messages.success(request, _("Webhook %(name)s changed.") % {"name": hook.name})
+    return redirect("alert_settings")
+
+
+@requires(Perm.ALERTS_SETTINGS)
+@require_POST
+def webhook_pause(request, webhook_id: int):
+    """Stop posting to a robot; alerts for it are held until it is resumed."""
+    state = pause_webhook(_hook_name(webhook_id), actor=member(request).actor, now=now())
+    messages.success(request, _("Webhook %(name)s paused: alerts for it are held (%(n)s now).") % {
+        "name": state.name, "n": state.held})  # fmt: skip
+    return redirect("alert_settings")
+
+
+@requires(Perm.ALERTS_SETTINGS)
+@require_POST
+def webhook_resume(request, webhook_id: int):
+    """Post again: what was held is sent, or discarded (kept as failed) when the owner says so."""
+    state = resume_webhook(_hook_name(webhook_id), actor=member(request).actor, now=now(),
+                           discard_held=request.POST.get("discard_held") == "1")  # fmt: skip
+    messages.success(request, _("Webhook %(name)s resumed: %(held)s held alert(s) to send, %(discarded)s discarded.")
+                     % {"name": state.name, "held": state.held, "discarded": state.discarded})  # fmt: skip
+    return redirect("alert_settings")
+
+
+@requires(Perm.ALERTS_SETTINGS)
+@require_POST
+def route_delete(request, route_id: int):
+    """Remove a route; what its webhook is already owed stays owed."""
+    try:
+        delete_route(route_id, actor=member(request).actor, now=now())
+    except DomainError as err:
+        refused(request, err)
+    else:
+        messages.success(request, _("Route %(id)s deleted.") % {"id": route_id})
+    return redirect("alert_settings")

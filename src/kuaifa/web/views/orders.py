@@ -15,7 +15,7 @@ from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.domain.shared.money import fen_to_yuan
 from kuaifa.domain.sla.deadlines import CHINA
-from kuaifa.persistence import queries_web
+from kuaifa.persistence import queries_aftersales, queries_web
 from kuaifa.persistence.models import Shop
 from kuaifa.services.explain import explain_order
 from kuaifa.services.orders import ManualLine, create_manual_order, create_reissue_order
@@ -135,8 +135,9 @@ def order_detail(request, order_id: int):
         raise Http404
     clock = now()
     why = explain_order(order, now=clock)
+    tickets = queries_aftersales.tickets_of_order(order.id) if me.can(Perm.COMPLAINTS_VIEW) else []
     context = {"order": order, "why": why, "related": queries_web.order_related(order, why.events),
-               "now": clock, "row": {"ship_by": order.ship_by, "status": order.status,
+               "now": clock, "tickets": tickets, "row": {"ship_by": order.ship_by, "status": order.status,
                                      "hold_reasons": order.hold_reasons}}  # fmt: skip
     return render(request, "web/orders/detail.html", context)
 

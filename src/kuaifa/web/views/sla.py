@@ -15,7 +15,7 @@ from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.sla import at_risk_queue, create_dispatch_waves
 from kuaifa.services.stock_alerts import stock_alerts
-from kuaifa.web.access import member, requires
+from kuaifa.web.access import member, requires, shops_shown
 from kuaifa.web.feedback import refused
 from kuaifa.web.words import now
 
@@ -38,14 +38,6 @@ def number(raw: str | None, field: str, default: float, *, minimum: float = 0, w
     return value
 
 
-def _shop_for(request) -> int | None:
-    """The queue of the shop chosen in the top bar; a member scoped to shops always sees one of theirs."""
-    me, chosen = member(request), request.session.get("shop_id")
-    if me.shop_scope and chosen not in me.shop_scope:
-        return min(me.shop_scope)
-    return chosen
-
-
 @requires(Perm.SLA_VIEW)
 def queue(request):
     """Orders still to pack in the order that ships the most on time at the capacity entered; platform holds apart."""
@@ -53,7 +45,8 @@ def queue(request):
     status = 200
     try:
         capacity = number(request.GET.get("capacity"), "capacity", DEFAULT_CAPACITY)
-        context["queue"] = at_risk_queue(capacity_per_hour=capacity, now=context["now"], shop_id=_shop_for(request))
+        context["queue"] = at_risk_queue(capacity_per_hour=capacity, now=context["now"],
+                                         shop_scope=shops_shown(request))  # fmt: skip
     except DomainError as err:
         refused(request, err)
         status = 400
@@ -71,7 +64,8 @@ def waves(request):
         horizon = number(post.get("horizon_hours"), "horizon_hours", 24)
         size = int(number(post.get("max_orders"), "max_orders", 200, whole=True))
         rule = WaveRule(horizon=timedelta(hours=horizon), max_orders=size)
-        created = create_dispatch_waves(rule, capacity_per_hour=capacity, actor=me.actor, now=now())
+        created = create_dispatch_waves(rule, capacity_per_hour=capacity, actor=me.actor, now=now(),
+                                        shop_scope=shops_shown(request))  # fmt: skip
     except DomainError as err:
         refused(request, err)
     else:
@@ -92,7 +86,8 @@ def shortages(request):
     try:
         days = number(request.GET.get("days"), "days", 3)
         window = int(number(request.GET.get("window"), "window", 7, whole=True))
-        context["alerts"] = stock_alerts(now=context["now"], horizon_days=days, window_days=window)
+        context["alerts"] = stock_alerts(now=context["now"], horizon_days=days, window_days=window,
+                                         shop_scope=shops_shown(request))  # fmt: skip
     except DomainError as err:
         refused(request, err)
         status = 400

@@ -6,9 +6,8 @@ from django.shortcuts import render
 from kuaifa.domain.access import Perm
 from kuaifa.domain.carriers.traces import StallRule
 from kuaifa.domain.shared.errors import DomainError
-from kuaifa.persistence import queries_web
 from kuaifa.services.tracking import delay_notices, stalled_parcels
-from kuaifa.web.access import member, requires
+from kuaifa.web.access import requires, shops_shown
 from kuaifa.web.feedback import refused
 from kuaifa.web.views.sla import number
 from kuaifa.web.words import now
@@ -17,13 +16,11 @@ from kuaifa.web.words import now
 @requires(Perm.TRACKING_VIEW)
 def stalled(request):
     """Stalled parcels (no new trace event for the hours entered), each with the notice to send its buyer."""
-    me = member(request)
     context: dict = {"hours": request.GET.get("hours", "") or "48", "rows": [], "all_notices": ""}
     status = 200
     try:
         hours = number(request.GET.get("hours"), "hours", 48)
-        mine = {s["name"] for s in queries_web.shops(me.shop_scope)}
-        parcels = [p for p in stalled_parcels(now=now(), rule=StallRule(hours=hours)) if p.shop in mine]
+        parcels = stalled_parcels(now=now(), rule=StallRule(hours=hours), shop_scope=shops_shown(request))
         notices = dict(delay_notices(parcels))
         context["rows"] = [{"parcel": p, "silent_hours": round(p.silent.total_seconds() / 3600, 1),
                             "notice": notices[p.order_sn]} for p in parcels]  # fmt: skip

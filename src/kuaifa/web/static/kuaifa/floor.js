@@ -289,5 +289,6 @@ function dispatch(root) {
   });
 }
 
-const pages = { station, printing, dispatch };
+// 退货入库 (returns in) works as scan-to-ship does: one focused input, a verdict and a tone per scan
+const pages = { station, printing, dispatch, returns: dispatch };
 document.querySelectorAll("[data-floor]").forEach((root) => pages[root.dataset.floor]?.(root));
