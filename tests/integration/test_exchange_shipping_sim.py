@@ -52,7 +52,7 @@ def shipped_orders(desk: Desk, n: int) -> list[Order]:
               .filter(k=1, lines__quantity=1, lines__sku__components__isnull=True))  # fmt: skip
     orders = list(single.order_by("order_sn")[:n])
     for order in orders:
-        done = ship_order(order.id, logistics_id=YTO, tracking_number=f"YT{order.id:012d}", actor=ACTOR,
+        done = ship_order(order.id, carrier=YTO, tracking_number=f"YT{order.id:012d}", actor=ACTOR,
                           now=desk.now())  # fmt: skip
         assert deliver(done.outbox_entry_id, platforms(desk), now=desk.now()).outcome == "done"
     return orders
@@ -62,7 +62,7 @@ def ship_replacement(desk: Desk, case_id: int, tracking_number: str):
     made = send_replacement(desk.case(case_id).id, actor=ACTOR, now=desk.now())
     order = Order.objects.get(shop=desk.shop, order_sn=made.order_sn)
     assert order.status == OrderStatus.ACCEPTED
-    return ship_order(order.id, logistics_id=ZTO, tracking_number=tracking_number, actor=ACTOR, now=desk.now())
+    return ship_order(order.id, carrier=ZTO, tracking_number=tracking_number, actor=ACTOR, now=desk.now())
 
 
 @pytest.mark.django_db

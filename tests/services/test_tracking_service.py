@@ -122,7 +122,7 @@ def stalling(shop, catalog):
     review_orders(actor=ACTOR, now=NOW)
     for sn, carrier, number in (("S1", 85, "YT5550000000001"), ("S2", 85, "YT5550000000002"),
                                 ("S3", 115, "75300000000003")):  # fmt: skip
-        ship_order(Order.objects.get(order_sn=sn).id, logistics_id=carrier, tracking_number=number, actor=ACTOR,
+        ship_order(Order.objects.get(order_sn=sn).id, carrier=carrier, tracking_number=number, actor=ACTOR,
                    now=NOW, upload=False)  # fmt: skip
     add_webhook("物流群", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", now=NOW)
     add_route("service", "物流群", kinds=["stalled"], now=NOW)

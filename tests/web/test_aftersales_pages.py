@@ -41,7 +41,7 @@ def open_cases(shop, *cases: CanonicalCase) -> None:
 def shipped(shop, *order_sns: str) -> dict[str, Order]:
     orders = ingest(shop, [make_order(sn, ("TEA-001", 1)) for sn in order_sns])
     for order in orders.values():
-        ship_order(order.id, logistics_id=85, tracking_number=f"YT{order.id:013d}", actor=SETUP, now=NOW,
+        ship_order(order.id, carrier=85, tracking_number=f"YT{order.id:013d}", actor=SETUP, now=NOW,
                    upload=False)  # fmt: skip
     return orders
 

@@ -257,7 +257,7 @@ def two_shops(team, stocked):
     ingest(other, [make_order("B-SOON", ("TEA-001", 1), ship_in_hours=3), make_order("B-SENT", ("TEA-001", 1)),
                    make_order("B-SHORT", ("CUP-002", 8), ship_in_hours=6)])  # fmt: skip
     for n, sn in enumerate(("A-SENT", "B-SENT")):
-        ship_order(Order.objects.get(order_sn=sn).id, logistics_id=85, tracking_number=f"YT555000111222{n}",
+        ship_order(Order.objects.get(order_sn=sn).id, carrier=85, tracking_number=f"YT555000111222{n}",
                    actor=SETUP, now=NOW, upload=False)  # fmt: skip
     for name, role in (("wh-b", "warehouse"), ("cs-b", "service")):
         add_member(name, role, f"kuaifa-{name}-2026", shops=["别的店"], actor=SETUP, now=NOW)
