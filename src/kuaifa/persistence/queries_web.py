@@ -4,11 +4,12 @@ Every list takes the person's shop scope (empty = all shops) so a scoped member 
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
+from kuaifa.persistence import order_counts
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
@@ -187,12 +188,8 @@ def order_related(order: Order, events=()) -> dict:
 
 
 def held_by_reason(scope: frozenset[int]) -> dict[str, int]:
-    """Held orders counted per reason (an order held for two reasons counts under both)."""
-    counts: dict[str, int] = {}
-    for reasons in _scoped(Order.objects.filter(status="ON_HOLD"), scope).values_list("hold_reasons", flat=True):
-        for reason in reasons or ["manual"]:
-            counts[reason] = counts.get(reason, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    """Held orders counted per reason, most first (an order held for two reasons counts under both)."""
+    return order_counts.held_by_reason(scope)
 
 
 def status_counts(scope: frozenset[int], statuses: tuple[str, ...] = ()) -> dict[str, int]:
@@ -201,7 +198,7 @@ def status_counts(scope: frozenset[int], statuses: tuple[str, ...] = ()) -> dict
     return dict(query.values_list("status").annotate(n=Count("*")).order_by())  # COUNT(*): index-only on PostgreSQL
 
 
-OPEN_STATUSES = ("NEW", "ON_HOLD", "ACCEPTED", "PICKING", "PACKED")
+OPEN_STATUSES = order_counts.OPEN_STATUSES
 
 
 def unmapped_listings(scope: frozenset[int], limit: int = 200) -> list[dict]:
@@ -261,29 +258,36 @@ def outbox_counts() -> dict[str, int]:
     return dict(OutboxEntry.objects.filter(state__in=waiting).values_list("state").annotate(n=Count("id")).order_by())
 
 
-def dashboard(scope: frozenset[int], *, now: datetime, day_start: datetime) -> dict:
-    """Today's orders, open orders by status and today's shipped, orders at risk of missing ship-by, held by reason.
+@dataclass(frozen=True)
+class RiskCounts:
+    overdue: int
+    urgent: int  # due within 6 hours
+    due_soon: int  # due within 6 to 24 hours
 
-    Every count reads a range of an index (open statuses, today's creation or shipping time), never the whole
-    order history, so the page costs the same at 1M orders as at 1,000.
-    """
-    orders = _scoped(Order.objects.all(), scope)
-    open_orders = orders.filter(status__in=OPEN_STATUSES, ship_by__isnull=False)
-    risk = open_orders.aggregate(
+
+@dataclass(frozen=True)
+class Dashboard:
+    counts: order_counts.Counts
+    risk: RiskCounts
+
+
+def ship_by_risk(scope: frozenset[int], *, now: datetime) -> RiskCounts:
+    """Open orders overdue, due within 6 hours and within 24 hours: one range of the (status, ship_by) index per
+    open status, up to 24 hours ahead — never the whole backlog."""
+    soon, later = now + timedelta(hours=6), now + timedelta(hours=24)
+    due = _scoped(Order.objects.filter(status__in=OPEN_STATUSES, ship_by__lte=later), scope)
+    risk = due.aggregate(
         overdue=Count("ship_by", filter=Q(ship_by__lte=now)),  # columns of the (status, ship_by) index only
-        urgent=Count("ship_by", filter=Q(ship_by__gt=now, ship_by__lte=now + timedelta(hours=6))),
-        due_soon=Count(
-            "ship_by", filter=Q(ship_by__gt=now + timedelta(hours=6), ship_by__lte=now + timedelta(hours=24))
-        ),
+        urgent=Count("ship_by", filter=Q(ship_by__gt=now, ship_by__lte=soon)),
+        due_soon=Count("ship_by", filter=Q(ship_by__gt=soon)),
     )
-    by_status = status_counts(scope, OPEN_STATUSES)
-    by_status["SHIPPED"] = orders.filter(shipped_at__gte=day_start).count()
-    return {
-        "today": orders.filter(created_at__gte=day_start).count(),
-        "by_status": by_status,
-        "risk": risk,
-        "held": held_by_reason(scope),
-    }
+    return RiskCounts(overdue=risk["overdue"], urgent=risk["urgent"], due_soon=risk["due_soon"])
+
+
+def dashboard(scope: frozenset[int], *, now: datetime, today: date) -> Dashboard:
+    """Today's created and shipped orders (on time, late), open orders by status and held by reason from the counts
+    the database keeps (``order_counts``), and the ship-by risk live: two queries whatever the number of orders."""
+    return Dashboard(order_counts.dashboard_counts(scope, today=today), ship_by_risk(scope, now=now))
 
 
 def shop_credentials() -> list[dict]:
@@ -295,24 +299,31 @@ def shop_credentials() -> list[dict]:
     )
 
 
-def counts_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """How many rows each query yields, all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's
-    badges on every page must not cost a query each."""
-    if not querysets:
+def counts_together(querysets: dict[str, QuerySet], sums: dict[str, QuerySet] | None = None) -> dict[str, int]:
+    """How many rows each query yields, and the sum of ``n`` over each of ``sums`` (querysets of ``.values("n")``),
+    all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's badges on every page must not cost a
+    query each."""
+    sums = sums or {}
+    if not querysets and not sums:
         return {}
     parts, params = [], []
     for i, query in enumerate(querysets.values()):
         sql, more = query.order_by().query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{i})")
         params.extend(more)
+    for i, query in enumerate(sums.values()):
+        sql, more = query.order_by().query.sql_with_params()
+        parts.append(f"(SELECT COALESCE(SUM(n), 0) FROM ({sql}) AS summed_{i})")
+        params.extend(more)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {name: int(n) for name, n in zip(querysets, row, strict=True)}
+    return {name: int(n) for name, n in zip([*querysets, *sums], row, strict=True)}
 
 
 def badge_counts(scope: frozenset[int], *, unmapped: bool, outbox: bool, alerts: bool) -> dict[str, int]:
-    """The frame's badges beyond the status counts: unmapped listings, failed uploads, unacknowledged alerts."""
+    """The frame's badges: orders to review and held (from the kept counts), unmapped listings, failed uploads,
+    unacknowledged alerts — one statement."""
     from kuaifa.persistence.queries_alerts import unacknowledged
 
     wanted: dict[str, QuerySet] = {}
@@ -323,4 +334,8 @@ def badge_counts(scope: frozenset[int], *, unmapped: bool, outbox: bool, alerts:
         wanted["outbox_failed"] = OutboxEntry.objects.filter(state=OutboxEntry.State.FAILED).values("id")
     if alerts:
         wanted["alerts"] = unacknowledged(scope).values("id")
-    return counts_together(wanted)
+    totals = {
+        "new": order_counts.status_total(scope, ["NEW"]).values("n"),
+        "held": order_counts.status_total(scope, ["ON_HOLD"]).values("n"),
+    }
+    return counts_together(wanted, totals)

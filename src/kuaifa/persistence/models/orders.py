@@ -135,3 +135,31 @@ class OrderEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["order", "created_at"])]
+
+
+class OrderCount(models.Model):
+    """Orders counted for the dashboard and the badges, kept by the database itself (see ``order_counts.py``).
+
+    Each row is a signed delta: triggers on ``kuaifa_order`` add +1 for what a written row counts under and -1 for
+    what it no longer does, in the transaction of the write, whoever writes. The worker folds the deltas into one
+    row per (shop, day, kind, key). The true count is always the sum of ``n``:
+
+    - ``status`` / order status: orders by creation day (China time) and status;
+    - ``shipped`` / ``on_time`` or ``late``: orders by shipping day, shipped by their ship-by or after it;
+    - ``held`` / hold reason: held orders by creation day and reason (two reasons count under both; none = manual).
+    """
+
+    shop_id = models.BigIntegerField()  # no foreign key: written by triggers, emptied with the orders in tests
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    key = models.CharField(max_length=32)
+    n = models.IntegerField()
+    folded = models.BooleanField(default=False, db_default=False)  # a sum written by the fold, not a trigger's delta
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "key", "day"], name="ordercount_key"),
+            models.Index(fields=["day", "kind"], name="ordercount_day"),
+            models.Index(fields=["shop_id", "day", "kind", "key"], condition=models.Q(folded=False),
+                         name="ordercount_unfolded"),
+        ]  # fmt: skip
