@@ -175,10 +175,11 @@ def list_orders(request, status: str = "", reason: str = "", q: str = "", after:
 def order_detail(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """One order and why it is where it is: every review rule's verdict."""
     member: Member = request.auth
-    order = queries_web.order_for_detail(order_id, member.shop_scope)
-    if order is None:
+    found = queries_web.order_for_detail(order_id, member.shop_scope)
+    if found is None:
         raise NotFound(kind="order", key=order_id)
-    why = explain_order(order, now=now())
+    order = found.order
+    why = explain_order(order, now=now(), events=found.events)
     row = {"id": order.id, "order_sn": order.order_sn, "shop__name": order.shop.name, "status": order.status,
            "hold_reasons": order.hold_reasons, "ship_by": order.ship_by, "pay_amount": order.pay_amount}  # fmt: skip
     return OrderDetail(order=_row(row), verdicts=[Verdict(rule=v.code.value, passed=v.passed, detail=v.detail)
@@ -294,7 +295,7 @@ def ship(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ShipReq
     from kuaifa.services.shipping import ship_order
 
     member: Member = request.auth
-    order = queries_web.order_for_detail(order_id, member.shop_scope)
+    order = queries_web.order_in_scope(order_id, member.shop_scope)
     if order is None:
         raise NotFound(kind="order", key=order_id)
     shipped = ship_order(order.id, logistics_id=body.logistics_id, tracking_number=body.tracking_number,

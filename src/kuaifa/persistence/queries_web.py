@@ -3,8 +3,10 @@
 Every list takes the person's shop scope (empty = all shops) so a scoped member never sees another shop's orders.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -13,10 +15,10 @@ from kuaifa.persistence import order_counts
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
+    OrderEvent,
     OrderLine,
     OutboxEntry,
     PlatformSku,
-    Reservation,
     Shipment,
     Shop,
     Sku,
@@ -140,11 +142,34 @@ def order_ids_in_scope(ids: list[int], scope: frozenset[int]) -> list[int]:
     return list(_scoped(Order.objects.filter(id__in=ids), scope).values_list("id", flat=True))
 
 
-def order_for_detail(order_id: int, scope: frozenset[int]) -> Order | None:
+def order_in_scope(order_id: int, scope: frozenset[int]) -> Order | None:
     return _scoped(Order.objects.select_related("shop"), scope).filter(id=order_id).first()
 
 
-def _upload_keys(order: Order, events) -> list[str]:
+@dataclass(frozen=True)
+class OrderWithEvents:
+    order: Order
+    events: list[OrderEvent]  # its timeline, oldest first
+
+
+def order_for_detail(order_id: int, scope: frozenset[int]) -> OrderWithEvents | None:
+    """The order, its shop and its timeline in one statement (every order has the event of its arrival; one
+    without any event is read alone)."""
+    events = list(
+        _scoped(OrderEvent.objects.filter(order_id=order_id), scope, "order__shop_id")
+        .select_related("order__shop")
+        .order_by("created_at", "id")
+    )
+    if events:
+        order = events[0].order
+        for e in events:
+            e.order = order
+        return OrderWithEvents(order, events)
+    found = order_in_scope(order_id, scope)
+    return None if found is None else OrderWithEvents(found, [])
+
+
+def _upload_keys(order: Order, events: Iterable[OrderEvent]) -> list[str]:
     """The outbox keys the order's shipping events queued (``ship``, ``ship-fix``, ``extra``), so its uploads are
     read by the unique key rather than by searching every key for the order number."""
     head = f"{order.shop_id}:{order.order_sn}"
@@ -161,30 +186,65 @@ def _upload_keys(order: Order, events) -> list[str]:
     return keys
 
 
-def order_related(order: Order, events=()) -> dict:
-    """Reservations, shipments, uploads (found from ``events``, the order's timeline) and after-sales cases."""
-    return {
-        "reservations": list(
-            Reservation.objects.filter(order=order)
-            .order_by("id")
-            .values("sku__code", "stock_level__warehouse__code", "quantity", "state", "created_at", "closed_at")
-        ),
-        "shipments": list(
-            Shipment.objects.filter(order=order)
-            .order_by("id")
-            .values("logistics_id", "tracking_number", "is_primary", "upload_state", "shipped_at", "uploaded_at")
-        ),
-        "uploads": list(
-            OutboxEntry.objects.filter(key__in=_upload_keys(order, events), shop_id=order.shop_id)
-            .order_by("id")
-            .values("kind", "state", "attempts", "last_error", "created_at", "done_at")
-        ),
-        "aftersales": list(
-            AfterSalesCase.objects.filter(order=order)
-            .order_by("id")
-            .values("after_sales_id", "case_type", "state", "refund_amount", "reason")
-        ),
-    }
+class ShipmentRow(NamedTuple):
+    logistics_id: int
+    tracking_number: str
+    is_primary: bool
+    upload_state: str
+    shipped_at: datetime
+    uploaded_at: datetime | None
+
+
+class UploadRow(NamedTuple):
+    kind: str
+    state: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    done_at: datetime | None
+
+
+class CaseRow(NamedTuple):
+    after_sales_id: str
+    case_type: str
+    state: str
+    refund_amount: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderRelated:
+    shipments: list[ShipmentRow]
+    uploads: list[UploadRow]
+    aftersales: list[CaseRow]
+
+
+def order_related(order: Order, events: Iterable[OrderEvent] = ()) -> OrderRelated:
+    """Shipments, uploads (found from ``events``, the order's timeline; none read when it shipped nothing) and
+    after-sales cases. Reservations come with the order's lines (``queries.order_stock``)."""
+    keys = _upload_keys(order, events)
+    uploads = (
+        OutboxEntry.objects.filter(key__in=keys, shop_id=order.shop_id)
+        .order_by("id")
+        .values_list("kind", "state", "attempts", "last_error", "created_at", "done_at")
+        if keys
+        else []
+    )
+    shipments = (
+        Shipment.objects.filter(order=order)
+        .order_by("id")
+        .values_list("logistics_id", "tracking_number", "is_primary", "upload_state", "shipped_at", "uploaded_at")
+    )
+    cases = (
+        AfterSalesCase.objects.filter(order=order)
+        .order_by("id")
+        .values_list("after_sales_id", "case_type", "state", "refund_amount", "reason")
+    )
+    return OrderRelated(
+        shipments=[ShipmentRow(*row) for row in shipments],
+        uploads=[UploadRow(*row) for row in uploads],
+        aftersales=[CaseRow(*row) for row in cases],
+    )
 
 
 def held_by_reason(scope: frozenset[int]) -> dict[str, int]:

@@ -130,11 +130,11 @@ def _export(ids: list[int]) -> HttpResponse:
 @requires(Perm.ORDERS_VIEW)
 def order_detail(request, order_id: int):
     me = member(request)
-    order = queries_web.order_for_detail(order_id, me.shop_scope)
-    if order is None:
+    found = queries_web.order_for_detail(order_id, me.shop_scope)
+    if found is None:
         raise Http404
-    clock = now()
-    why = explain_order(order, now=clock)
+    order, clock = found.order, now()
+    why = explain_order(order, now=clock, events=found.events)
     context = {"order": order, "why": why, "related": queries_web.order_related(order, why.events),
                "now": clock, "row": {"ship_by": order.ship_by, "status": order.status,
                                      "hold_reasons": order.hold_reasons}}  # fmt: skip
@@ -221,7 +221,7 @@ def manual_order(request):
 def reissue(request, order_id: int):
     """Send the goods again (补发单: lost or damaged parcel), all lines or those typed in; reviewed like any order."""
     me = member(request)
-    if queries_web.order_for_detail(order_id, me.shop_scope) is None:
+    if queries_web.order_in_scope(order_id, me.shop_scope) is None:
         raise Http404
     try:
         lines = _parse_lines(request.POST.get("lines", "")) or None
