@@ -50,11 +50,11 @@ def fold() -> int:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(7310)")  # one fold at a time; writers are not blocked
             cursor.execute(_FOLD_POSTGRES)
-            return cursor.rowcount
+            return int(cursor.rowcount)
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM kuaifa_ordercount")
         last = cursor.fetchone()[0]
         cursor.execute(_FOLD_SQLITE[0], {"last": last})
-        written = cursor.rowcount
+        written = int(cursor.rowcount)
         cursor.execute(_FOLD_SQLITE[1], {"last": last})
         return written
 

@@ -132,14 +132,17 @@ class OrderStock:
     reservations: list[ReservationRow]  # every state, oldest first
 
 
-def _shelf_numbers(sku: Any, order: Order) -> dict[str, Any]:
+class _Shelf(NamedTuple):
+    on_hand: Any
+    reserved: Any
+    earlier: Any
+
+
+def _shelf_numbers(sku: Any, order: Order) -> _Shelf:
     """Subqueries for one SKU (``sku`` an OuterRef): units on hand and reserved in every warehouse, and how many
     other orders due no later than ``order`` hold some of it."""
     levels = StockLevel.objects.filter(sku_id=sku).order_by().values("sku_id")
-    numbers: dict[str, Any] = {
-        "shelf_on_hand": Coalesce(Subquery(levels.annotate(s=Sum("on_hand")).values("s")), 0),
-        "shelf_reserved": Coalesce(Subquery(levels.annotate(s=Sum("reserved")).values("s")), 0),
-    }
+    earlier: Any = Value(0, output_field=IntegerField())
     if order.ship_by is not None:
         holding = (
             Reservation.objects.filter(sku_id=sku, state=Reservation.State.OPEN, order__ship_by__lte=order.ship_by)
@@ -149,10 +152,12 @@ def _shelf_numbers(sku: Any, order: Order) -> dict[str, Any]:
             .annotate(n=Count("order_id", distinct=True))
             .values("n")
         )
-        numbers["earlier"] = Coalesce(Subquery(holding, output_field=IntegerField()), 0)
-    else:
-        numbers["earlier"] = Value(0, output_field=IntegerField())
-    return numbers
+        earlier = Coalesce(Subquery(holding, output_field=IntegerField()), 0)
+    return _Shelf(
+        Coalesce(Subquery(levels.annotate(s=Sum("on_hand")).values("s")), 0),
+        Coalesce(Subquery(levels.annotate(s=Sum("reserved")).values("s")), 0),
+        earlier,
+    )
 
 
 def order_stock(order: Order) -> OrderStock:
@@ -161,15 +166,17 @@ def order_stock(order: Order) -> OrderStock:
     each SKU's shelf; bundles add the bundle graph and their leaves' shelf. A bundle line whose structure is broken
     (a cycle, too deep) is shown as the bundle itself, which holds no stock; review holds such an order
     (``bundle_invalid``)."""
+    line_shelf = _shelf_numbers(OuterRef("sku_id"), order)
     rows = list(
         OrderLine.objects.filter(order=order)
+        .annotate(shelf_on_hand=line_shelf.on_hand, shelf_reserved=line_shelf.reserved, earlier=line_shelf.earlier)
         .order_by("id", "reservations__id")
         .values(
             "id", "sku_id", "sku__code", "sku__is_bundle", "goods_name", "quantity", "reservations__id",
             "reservations__sku_id", "reservations__sku__code", "reservations__stock_level__warehouse__code",
             "reservations__quantity", "reservations__state", "reservations__created_at", "reservations__closed_at",
+            "shelf_on_hand", "shelf_reserved", "earlier",
         )
-        .annotate(**_shelf_numbers(OuterRef("sku_id"), order))
     )  # fmt: skip
     lines: dict[int, dict[str, Any]] = {}
     reservations: list[tuple[int, ReservationRow]] = []
@@ -204,16 +211,20 @@ def order_stock(order: Order) -> OrderStock:
             needs.append((line, line["sku_id"], line["quantity"], ""))
     leaves = {sku_id for _, sku_id, _, _ in needs if sku_id and sku_id not in shelf}
     if leaves:
-        for sku_id, code, on_hand, reserved, earlier in (
+        leaf_shelf = _shelf_numbers(OuterRef("id"), order)
+        for leaf_id, code, on_hand, reserved, earlier in (
             Sku.objects.filter(id__in=leaves)
-            .annotate(**_shelf_numbers(OuterRef("id"), order))
+            .annotate(shelf_on_hand=leaf_shelf.on_hand, shelf_reserved=leaf_shelf.reserved, earlier=leaf_shelf.earlier)
             .values_list("id", "code", "shelf_on_hand", "shelf_reserved", "earlier")
         ):
-            shelf[sku_id] = (code, on_hand, reserved, earlier)
+            shelf[leaf_id] = (code, on_hand, reserved, earlier)
     out = []
     for line, sku_id, quantity, bundle in needs:
-        code, on_hand, reserved, earlier = shelf[sku_id] if sku_id else (None, 0, 0, 0)
-        reserved_here = mine.get((line["id"], sku_id), 0) if sku_id else 0
+        if sku_id is None:
+            out.append(LineStock(line["id"], None, line["goods_name"], quantity, 0, 0, 0, 0, bundle))
+            continue
+        code, on_hand, reserved, earlier = shelf[sku_id]
+        reserved_here = mine.get((line["id"], sku_id), 0)
         out.append(LineStock(line["id"], code, line["goods_name"], quantity, reserved_here, on_hand,
                              reserved - reserved_here, earlier, bundle))  # fmt: skip
     return OrderStock(out, [row for _, row in sorted(reservations, key=lambda pair: pair[0])])

@@ -1,6 +1,9 @@
 """The dashboard's order counts, kept by triggers on kuaifa_order in the transaction of every write (see
 ``kuaifa.persistence.order_counts``), and filled once from the orders already stored."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import migrations, models
 
 
@@ -112,8 +115,8 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor) -> None:
+def _run(statements: dict[str, list[str]]) -> Callable[[Any, Any], None]:
+    def run(apps: Any, schema_editor: Any) -> None:
         for statement in statements[schema_editor.connection.vendor]:
             schema_editor.execute(statement)
 

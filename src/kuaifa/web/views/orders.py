@@ -104,18 +104,18 @@ def _export(ids: list[int]) -> HttpResponse:
     sheet.append([_("Order number"), _("Shop"), _("Status"), _("Reasons"), _("Ship by"), _("Amount (yuan)"),
                   _("Receiver"), _("Items")])  # fmt: skip
     for row in queries_web.order_rows(ids):
-        ship_by = row["ship_by"].astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if row["ship_by"] else ""
-        reasons = "、".join(reason_label(r) for r in row["hold_reasons"])
+        ship_by = row.ship_by.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if row.ship_by else ""
+        reasons = "、".join(reason_label(r) for r in row.hold_reasons)
         sheet.append(
             [
-                row["order_sn"],
-                row["shop__name"],
-                status_label(row["status"]),
+                row.order_sn,
+                row.shop__name,
+                status_label(row.status),
                 reasons,
                 ship_by,
-                fen_to_yuan(row["pay_amount"]),
-                row["receiver_name_mask"],
-                "; ".join(row["items"]),
+                fen_to_yuan(row.pay_amount),
+                row.receiver_name_mask,
+                "; ".join(row.items),
             ]
         )
     buffer = io.BytesIO()

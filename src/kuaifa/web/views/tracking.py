@@ -22,7 +22,7 @@ def stalled(request):
     status = 200
     try:
         hours = number(request.GET.get("hours"), "hours", 48)
-        mine = {s["name"] for s in queries_web.shops(me.shop_scope)}
+        mine = {s.name for s in queries_web.shops(me.shop_scope)}
         parcels = [p for p in stalled_parcels(now=now(), rule=StallRule(hours=hours)) if p.shop in mine]
         notices = dict(delay_notices(parcels))
         context["rows"] = [{"parcel": p, "silent_hours": round(p.silent.total_seconds() / 3600, 1),
