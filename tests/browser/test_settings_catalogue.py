@@ -50,7 +50,7 @@ def test_the_owner_dry_runs_a_rule_change_then_saves_a_new_promise(page_for, mem
     page.click('button[value="save"]')
     page.wait_for_load_state("networkidle")
 
-    assert "24" == page.input_value("input[name=ship_by_hours]")
+    assert page.input_value("input[name=ship_by_hours]") == "24"
     assert not page.locator('input[data-rule="buyer_memo"]').is_checked()
     saved = Shop.objects.get()
     rules = {rule.code.value: rule.enabled for rule in parse_rules(saved.review_rules)}
