@@ -14,6 +14,8 @@ from tests.web.conftest import PASSWORDS, ingest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WIDTHS = [1920, 360]
+SENDER = {"sender_name": "王仓管", "sender_mobile": "13800000000", "sender_province": "浙江省",
+          "sender_city": "杭州市", "sender_district": "余杭区", "sender_detail": "仓前街道 1 号"}  # fmt: skip
 
 
 @pytest.fixture
@@ -47,6 +49,8 @@ def test_the_owner_dry_runs_a_rule_change_then_saves_a_new_promise(page_for, mem
     assert Shop.objects.get().ship_by_hours != 24  # a dry run saves nothing
     screenshot(page, "shop-settings-dry-run")
 
+    for name, value in SENDER.items():  # a shop that ships needs its sender for the waybills
+        page.fill(f"input[name={name}]", value)
     page.click('button[value="save"]')
     page.wait_for_load_state("networkidle")
 
@@ -54,7 +58,7 @@ def test_the_owner_dry_runs_a_rule_change_then_saves_a_new_promise(page_for, mem
     assert not page.locator('input[data-rule="buyer_memo"]').is_checked()
     saved = Shop.objects.get()
     rules = {rule.code.value: rule.enabled for rule in parse_rules(saved.review_rules)}
-    assert (saved.ship_by_hours, rules["buyer_memo"]) == (24, False)
+    assert (saved.ship_by_hours, rules["buyer_memo"], saved.sender_mobile) == (24, False, "13800000000")
     assert AccessEvent.objects.filter(kind="shop_settings_changed", actor="user:owner").count() == 1
     screenshot(page, "shop-settings-saved")
 
