@@ -140,13 +140,14 @@ class OrderEvent(models.Model):
 class OrderCount(models.Model):
     """Orders counted for the dashboard and the badges, kept by the database itself (see ``order_counts.py``).
 
-    Each row is a signed delta: triggers on ``kuaifa_order`` add +1 for what a written row counts under and -1 for
-    what it no longer does, in the transaction of the write, whoever writes. The worker folds the deltas into one
-    row per (shop, day, kind, key). The true count is always the sum of ``n``:
+    Triggers on ``kuaifa_order`` append signed deltas to ``OrderCountDelta`` in the transaction of every write,
+    whoever writes: +1 for what a written row counts under, -1 for what it no longer does. The worker folds the
+    deltas into these sums, one row per (kind, key, day, shop). The true count is this row's ``n`` plus its deltas:
 
-    - ``status`` / order status: orders by creation day (China time) and status;
+    - ``status`` / order status: orders by the China day they came in and status;
     - ``shipped`` / ``on_time`` or ``late``: orders by shipping day, shipped by their ship-by or after it;
-    - ``held`` / hold reason: held orders by creation day and reason (two reasons count under both; none = manual).
+    - ``held`` / hold reason: held orders by the day they came in and reason (two reasons count under both; none =
+      manual).
     """
 
     shop_id = models.BigIntegerField()  # no foreign key: written by triggers, emptied with the orders in tests
@@ -154,12 +155,17 @@ class OrderCount(models.Model):
     kind = models.CharField(max_length=8)
     key = models.CharField(max_length=32)
     n = models.IntegerField()
-    folded = models.BooleanField(default=False, db_default=False)  # a sum written by the fold, not a trigger's delta
 
     class Meta:
-        indexes = [
-            models.Index(fields=["kind", "key", "day"], name="ordercount_key"),
-            models.Index(fields=["day", "kind"], name="ordercount_day"),
-            models.Index(fields=["shop_id", "day", "kind", "key"], condition=models.Q(folded=False),
-                         name="ordercount_unfolded"),
-        ]  # fmt: skip
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "day", "shop_id"], name="ordercount_unique")]
+
+
+class OrderCountDelta(models.Model):
+    """A change to an ``OrderCount`` written by the triggers, not yet folded; no index but the id, so the writes
+    that change orders pay one row append each."""
+
+    shop_id = models.BigIntegerField()
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    key = models.CharField(max_length=32)
+    n = models.IntegerField()
