@@ -83,71 +83,61 @@ SQLITE = [
 SQLITE_REVERSE = [f"DROP TRIGGER IF EXISTS kuaifa_order_counts_{name}" for name in SQLITE_TRIGGERS]
 
 
-# PostgreSQL: statement triggers reading the statement's transition tables, one INSERT of deltas per statement
-# whatever the number of rows (bulk updates of review stay one statement); rows whose counted columns did not change
-# add nothing. Deltas, not updates of the counts: concurrent writers never wait on (or deadlock over) a count row.
-def _pg_args(row: str, sign: int) -> str:
-    return f"{', '.join(f'{row}.{c}' for c in COUNTED)}, {sign}"
+# PostgreSQL: deltas, never updates of the counts, so concurrent writers never wait on (or deadlock over) a count
+# row. Inserts (COPY batches) and deletes: one statement trigger over the transition table, one INSERT whatever the
+# number of rows. Updates: a row trigger whose WHEN (checked without calling anything) lets through only rows that
+# move a count, so the many updates that change other columns (re-ingested orders, one statement each) cost nothing;
+# a moved row adds its few deltas, netted.
+def _pg_day(column: str) -> str:
+    return f"(({column} AT TIME ZONE 'UTC') + interval '8 hours')::date"
+
+
+def _pg_parts(row: str, sign: int, source: str = "") -> list[str]:
+    """What ``row`` counts under; ``source``: the table the rows come from (none for OLD / NEW)."""
+    src = f" FROM {source} {row}" if source else ""
+    held_from = f" FROM {source} {row}," if source else " FROM"
+    return [
+        f"SELECT {row}.shop_id AS shop_id, {_pg_day(f'{row}.created_at')} AS day, 'status'::varchar AS kind, "
+        f"{row}.status::varchar AS key, {sign} AS n{src}",
+        f"SELECT {row}.shop_id, {_pg_day(f'{row}.shipped_at')}, 'shipped', CASE WHEN {row}.ship_by IS NULL OR "
+        f"{row}.shipped_at <= {row}.ship_by THEN 'on_time' ELSE 'late' END, {sign}{src} "
+        f"WHERE {row}.shipped_at IS NOT NULL",
+        f"SELECT {row}.shop_id, {_pg_day(f'{row}.created_at')}, 'held', r, {sign}{held_from} "
+        f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({row}.hold_reasons) = 'array' AND "
+        f"jsonb_array_length({row}.hold_reasons) > 0 THEN {row}.hold_reasons ELSE '[\"manual\"]'::jsonb END) AS r "
+        f"WHERE {row}.status = 'ON_HOLD'",
+    ]
+
+
+def _pg_sum(into: str, parts: list[str]) -> str:
+    return (
+        f"INSERT INTO {into} (shop_id, day, kind, key, n) SELECT shop_id, day, kind, key, SUM(n) "
+        f"FROM ({' UNION ALL '.join(parts)}) c GROUP BY 1, 2, 3, 4 HAVING SUM(n) <> 0"
+    )
+
+
+def _pg_function(name: str, body: str) -> str:
+    return f"CREATE FUNCTION kuaifa_order_counts_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$"
 
 
 POSTGRES = [
-    """CREATE FUNCTION kuaifa_order_count_rows(
-        shop bigint, status varchar, reasons jsonb, created timestamptz, shipped timestamptz, due timestamptz,
-        sign integer)
-    RETURNS TABLE (shop_id bigint, day date, kind varchar, key varchar, n integer) LANGUAGE sql IMMUTABLE AS $$
-        SELECT shop, ((created AT TIME ZONE 'UTC') + interval '8 hours')::date, 'status'::varchar, status, sign
-        UNION ALL
-        SELECT shop, ((shipped AT TIME ZONE 'UTC') + interval '8 hours')::date, 'shipped',
-               CASE WHEN due IS NULL OR shipped <= due THEN 'on_time' ELSE 'late' END, sign
-        WHERE shipped IS NOT NULL
-        UNION ALL
-        SELECT shop, ((created AT TIME ZONE 'UTC') + interval '8 hours')::date, 'held', r, sign
-        FROM jsonb_array_elements_text(
-            CASE WHEN jsonb_typeof(reasons) = 'array' AND jsonb_array_length(reasons) > 0
-                 THEN reasons ELSE '["manual"]'::jsonb END) AS r
-        WHERE status = 'ON_HOLD'
-    $$""",
-    f"""CREATE FUNCTION kuaifa_order_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-        INSERT INTO kuaifa_ordercountdelta (shop_id, day, kind, key, n)
-        SELECT c.shop_id, c.day, c.kind, c.key, SUM(c.n)
-        FROM new_rows o, LATERAL kuaifa_order_count_rows({_pg_args("o", 1)}) c
-        GROUP BY 1, 2, 3, 4 HAVING SUM(c.n) <> 0;
-        RETURN NULL;
-    END $$""",
-    f"""CREATE FUNCTION kuaifa_order_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-        INSERT INTO kuaifa_ordercountdelta (shop_id, day, kind, key, n)
-        SELECT c.shop_id, c.day, c.kind, c.key, SUM(c.n)
-        FROM old_rows o, LATERAL kuaifa_order_count_rows({_pg_args("o", -1)}) c
-        GROUP BY 1, 2, 3, 4 HAVING SUM(c.n) <> 0;
-        {EMPTIED}
-        RETURN NULL;
-    END $$""",
-    f"""CREATE FUNCTION kuaifa_order_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-        INSERT INTO kuaifa_ordercountdelta (shop_id, day, kind, key, n)
-        SELECT c.shop_id, c.day, c.kind, c.key, SUM(c.n)
-        FROM old_rows b JOIN new_rows a ON a.id = b.id,
-        LATERAL (SELECT * FROM kuaifa_order_count_rows({_pg_args("b", -1)})
-                 UNION ALL SELECT * FROM kuaifa_order_count_rows({_pg_args("a", 1)})) c
-        WHERE ({", ".join(f"b.{c}" for c in COUNTED)}) IS DISTINCT FROM ({", ".join(f"a.{c}" for c in COUNTED)})
-        GROUP BY 1, 2, 3, 4 HAVING SUM(c.n) <> 0;
-        RETURN NULL;
-    END $$""",
+    _pg_function("insert", _pg_sum("kuaifa_ordercountdelta", _pg_parts("o", 1, "new_rows"))),
+    _pg_function(
+        "delete", _pg_sum("kuaifa_ordercountdelta", _pg_parts("o", -1, "old_rows")) + "; " + EMPTIED.rstrip(";")
+    ),
+    _pg_function("update", _pg_sum("kuaifa_ordercountdelta", _pg_parts("OLD", -1) + _pg_parts("NEW", 1))),
     "CREATE TRIGGER kuaifa_order_counts_insert AFTER INSERT ON kuaifa_order REFERENCING NEW TABLE AS new_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION kuaifa_order_counts_insert()",
     "CREATE TRIGGER kuaifa_order_counts_delete AFTER DELETE ON kuaifa_order REFERENCING OLD TABLE AS old_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION kuaifa_order_counts_delete()",
-    "CREATE TRIGGER kuaifa_order_counts_update AFTER UPDATE ON kuaifa_order "
-    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION kuaifa_order_counts_update()",
-    f"""INSERT INTO kuaifa_ordercount (shop_id, day, kind, key, n)
-    SELECT c.shop_id, c.day, c.kind, c.key, SUM(c.n)
-    FROM kuaifa_order o, LATERAL kuaifa_order_count_rows({_pg_args("o", 1)}) c
-    GROUP BY 1, 2, 3, 4""",
+    f"CREATE TRIGGER kuaifa_order_counts_update AFTER UPDATE ON kuaifa_order FOR EACH ROW "
+    f"WHEN (({', '.join(f'OLD.{c}' for c in COUNTED)}) IS DISTINCT FROM ({', '.join(f'NEW.{c}' for c in COUNTED)})) "
+    "EXECUTE FUNCTION kuaifa_order_counts_update()",
+    _pg_sum("kuaifa_ordercount", _pg_parts("o", 1, "kuaifa_order")),  # what the orders already there count under
 ]
 POSTGRES_REVERSE = [
     *(f"DROP TRIGGER IF EXISTS kuaifa_order_counts_{e} ON kuaifa_order" for e in ("insert", "delete", "update")),
     *(f"DROP FUNCTION IF EXISTS kuaifa_order_counts_{e}()" for e in ("insert", "delete", "update")),
-    "DROP FUNCTION IF EXISTS kuaifa_order_count_rows(bigint, varchar, jsonb, timestamptz, timestamptz, timestamptz, integer)",
 ]
 
 
