@@ -99,10 +99,12 @@ def _pg_parts(row: str, sign: int, source: str = "") -> list[str]:
     return [
         f"SELECT {row}.shop_id AS shop_id, {_pg_day(f'{row}.created_at')} AS day, 'status'::varchar AS kind, "
         f"{row}.status::varchar AS key, {sign} AS n{src}",
-        f"SELECT {row}.shop_id, {_pg_day(f'{row}.shipped_at')}, 'shipped', CASE WHEN {row}.ship_by IS NULL OR "
-        f"{row}.shipped_at <= {row}.ship_by THEN 'on_time' ELSE 'late' END, {sign}{src} "
+        f"SELECT {row}.shop_id AS shop_id, {_pg_day(f'{row}.shipped_at')} AS day, 'shipped'::varchar AS kind, "
+        f"(CASE WHEN {row}.ship_by IS NULL OR {row}.shipped_at <= {row}.ship_by THEN 'on_time' ELSE 'late' END)"
+        f"::varchar AS key, {sign} AS n{src} "
         f"WHERE {row}.shipped_at IS NOT NULL",
-        f"SELECT {row}.shop_id, {_pg_day(f'{row}.created_at')}, 'held', r, {sign}{held_from} "
+        f"SELECT {row}.shop_id AS shop_id, {_pg_day(f'{row}.created_at')} AS day, 'held'::varchar AS kind, "
+        f"r::varchar AS key, {sign} AS n{held_from} "
         f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({row}.hold_reasons) = 'array' AND "
         f"jsonb_array_length({row}.hold_reasons) > 0 THEN {row}.hold_reasons ELSE '[\"manual\"]'::jsonb END) AS r "
         f"WHERE {row}.status = 'ON_HOLD'",
@@ -120,12 +122,30 @@ def _pg_function(name: str, body: str) -> str:
     return f"CREATE FUNCTION kuaifa_order_counts_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$"
 
 
+def _pg_changed(*columns: str) -> str:
+    return " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+
+
+_PG_DELTA = "INSERT INTO kuaifa_ordercountdelta (shop_id, day, kind, key, n)"
+_PG_UPDATE = (  # only the counts the row moves: most moves are one status to another
+    f"IF {_pg_changed('shop_id', 'status', 'created_at')} THEN {_PG_DELTA} VALUES "
+    f"(OLD.shop_id, {_pg_day('OLD.created_at')}, 'status', OLD.status, -1), "
+    f"(NEW.shop_id, {_pg_day('NEW.created_at')}, 'status', NEW.status, 1); END IF; "
+    f"IF {_pg_changed('shop_id', 'shipped_at', 'ship_by')} THEN "
+    + _pg_sum("kuaifa_ordercountdelta", [_pg_parts("OLD", -1)[1], _pg_parts("NEW", 1)[1]])
+    + "; END IF; "
+    f"IF (OLD.status = 'ON_HOLD' OR NEW.status = 'ON_HOLD') AND "
+    f"({_pg_changed('shop_id', 'status', 'hold_reasons', 'created_at')}) THEN "
+    + _pg_sum("kuaifa_ordercountdelta", [_pg_parts("OLD", -1)[2], _pg_parts("NEW", 1)[2]])
+    + "; END IF"
+)
+
 POSTGRES = [
     _pg_function("insert", _pg_sum("kuaifa_ordercountdelta", _pg_parts("o", 1, "new_rows"))),
     _pg_function(
         "delete", _pg_sum("kuaifa_ordercountdelta", _pg_parts("o", -1, "old_rows")) + "; " + EMPTIED.rstrip(";")
     ),
-    _pg_function("update", _pg_sum("kuaifa_ordercountdelta", _pg_parts("OLD", -1) + _pg_parts("NEW", 1))),
+    _pg_function("update", _PG_UPDATE),
     "CREATE TRIGGER kuaifa_order_counts_insert AFTER INSERT ON kuaifa_order REFERENCING NEW TABLE AS new_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION kuaifa_order_counts_insert()",
     "CREATE TRIGGER kuaifa_order_counts_delete AFTER DELETE ON kuaifa_order REFERENCING OLD TABLE AS old_rows "
