@@ -70,3 +70,24 @@ def test_a_count_that_is_not_a_number_is_refused_naming_the_sku_and_nothing_is_c
     assert response.status_code == 400
     assert "CUP-002" in response.content.decode()
     assert dict(StockLevel.objects.values_list("sku__code", "on_hand")) == {"TEA-001": 5, "CUP-002": 5}
+
+
+def test_a_sku_code_with_a_slash_has_its_page_and_edit_form(signed_in, catalog):
+    from kuaifa.domain.inventory.catalog import SkuSpec
+    from kuaifa.services.catalog import upsert_skus
+    from tests.web.conftest import NOW
+
+    upsert_skus([SkuSpec("A/B-01", name="斜杠商品")], now=NOW)
+    client = signed_in("owner")
+
+    listing = client.get("/skus/?q=A/B").content.decode()
+    assert 'href="/skus/A/B-01/"' in listing
+    page = client.get("/skus/A/B-01/")
+    assert page.status_code == 200 and "斜杠商品" in page.content.decode()
+
+    response = client.post("/skus/A/B-01/", {"name": "改名商品", "weight_g": "120", "bin_location": "C-03"})
+
+    assert (response.status_code, response["Location"]) == (302, "/skus/A/B-01/")
+    sku = Sku.objects.get(code="A/B-01")
+    assert (sku.name, sku.weight_g, sku.bin_location) == ("改名商品", 120, "C-03")
+    assert client.get("/skus/A/B-99/").status_code == 404

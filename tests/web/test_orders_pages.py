@@ -169,3 +169,26 @@ def test_a_reissue_from_the_detail_copies_the_lines_and_is_reviewed(signed_in, s
     assert [(line.sku.code, line.quantity) for line in reissue.lines.all()] == [("TEA-001", 2)]
     assert signed_in("finance").post(f"/orders/{original.id}/reissue/").status_code == 403
     assert Order.objects.filter(reissue_of=original).count() == 1
+
+
+def test_the_detail_of_a_shipped_order_with_a_case_costs_at_most_10_queries(signed_in, stocked):
+    from kuaifa.domain.aftersales.canonical import CanonicalCase, CaseGoods, CaseType
+    from kuaifa.services.aftersales import upsert_cases
+    from kuaifa.services.shipping import ship_order
+
+    client = signed_in("owner")
+    order = ingest(stocked, [make_order("DET-1", ("TEA-001", 2), ("CUP-002", 1))])["DET-1"]
+    ship_order(order.id, logistics_id=85, tracking_number="YT5550001112277", actor=SETUP, now=NOW,
+               check_platform=False)  # fmt: skip
+    upsert_cases(stocked, [CanonicalCase(
+        after_sales_id="AS-77", order_sn="DET-1", case_type=CaseType.RETURN_REFUND, platform_status=3,
+        refund_amount_fen=1000, created_at=NOW, updated_at=NOW, goods=CaseGoods(outer_id="TEA-001", quantity=1),
+    )], actor=SETUP, now=NOW)  # fmt: skip
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/orders/{order.id}/").content.decode()
+
+    assert len(queries.captured_queries) <= 10, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    for shown in ("YT5550001112277", "AS-77", "TEA-001", "CUP-002", "MAIN", "shipped"):
+        assert shown in page
+    assert page.count("已出库") + page.count("consumed") == 2  # both reservations, consumed by the shipment

@@ -34,7 +34,7 @@ def url_of(route: str) -> str:
     for name, value in SAMPLE_KWARGS.items():
         path = path.replace(f"<int:{name}>", str(value))
     for name, value in SAMPLE_STRINGS.items():
-        path = path.replace(f"<str:{name}>", value)
+        path = path.replace(f"<str:{name}>", value).replace(f"<path:{name}>", value)
     assert "<" not in path, f"no sample value for a parameter in {route}"
     return "/" + path
 

@@ -148,10 +148,10 @@ class StockRow(Schema):
     available: int
 
 
-def _row(row: dict) -> OrderRow:
-    return OrderRow(id=row["id"], order_sn=row["order_sn"], shop=row["shop__name"], status=row["status"],
-                    hold_reasons=row["hold_reasons"], ship_by=row["ship_by"].isoformat() if row["ship_by"] else None,
-                    pay_amount_fen=row["pay_amount"], items=row.get("items", []))  # fmt: skip
+def _row(row: queries_web.OrderRow) -> OrderRow:
+    return OrderRow(id=row.id, order_sn=row.order_sn, shop=row.shop__name, status=row.status,
+                    hold_reasons=row.hold_reasons, ship_by=row.ship_by.isoformat() if row.ship_by else None,
+                    pay_amount_fen=row.pay_amount, items=row.items)  # fmt: skip
 
 
 @api.get("/orders", response={200: OrderPage, 401: Error, 403: Error, 422: Error}, tags=["orders"])
@@ -175,13 +175,15 @@ def list_orders(request, status: str = "", reason: str = "", q: str = "", after:
 def order_detail(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """One order and why it is where it is: every review rule's verdict."""
     member: Member = request.auth
-    order = queries_web.order_for_detail(order_id, member.shop_scope)
-    if order is None:
+    found = queries_web.order_for_detail(order_id, member.shop_scope)
+    if found is None:
         raise NotFound(kind="order", key=order_id)
-    why = explain_order(order, now=now())
-    row = {"id": order.id, "order_sn": order.order_sn, "shop__name": order.shop.name, "status": order.status,
-           "hold_reasons": order.hold_reasons, "ship_by": order.ship_by, "pay_amount": order.pay_amount}  # fmt: skip
-    return OrderDetail(order=_row(row), verdicts=[Verdict(rule=v.code.value, passed=v.passed, detail=v.detail)
+    order = found.order
+    why = explain_order(order, now=now(), events=found.events)
+    row = OrderRow(id=order.id, order_sn=order.order_sn, shop=order.shop.name, status=order.status,
+                   hold_reasons=order.hold_reasons, ship_by=order.ship_by.isoformat() if order.ship_by else None,
+                   pay_amount_fen=order.pay_amount, items=[])  # fmt: skip
+    return OrderDetail(order=row, verdicts=[Verdict(rule=v.code.value, passed=v.passed, detail=v.detail)
                                                   for v in why.verdicts])  # fmt: skip
 
 
@@ -219,8 +221,8 @@ def release(request, choice: Choice):
 @requires(Perm.STOCK_VIEW)
 def stock(request, q: str = ""):
     """Stock per SKU and warehouse: on hand, reserved, available."""
-    return [StockRow(sku=r["sku__code"], warehouse=r["warehouse__code"], on_hand=r["on_hand"], reserved=r["reserved"],
-                     available=r["available"]) for r in queries_web.stock_by_warehouse(q)]  # fmt: skip
+    return [StockRow(sku=r.sku__code, warehouse=r.warehouse__code, on_hand=r.on_hand, reserved=r.reserved,
+                     available=r.available) for r in queries_web.stock_by_warehouse(q)]  # fmt: skip
 
 
 # --- waves, shipments, cancel -------------------------------------------------------------------------------------
@@ -297,7 +299,7 @@ def ship(request, order_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ShipReq
     from kuaifa.services.shipping import ship_order
 
     member: Member = request.auth
-    order = queries_web.order_for_detail(order_id, member.shop_scope)
+    order = queries_web.order_in_scope(order_id, member.shop_scope)
     if order is None:
         raise NotFound(kind="order", key=order_id)
     shipped = ship_order(order.id, carrier=body.logistics_id, tracking_number=body.tracking_number,

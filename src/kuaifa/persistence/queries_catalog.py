@@ -1,19 +1,41 @@
 """The catalogue pages' reads: one SKU with its bundle components, and a warehouse's counts for a stocktake."""
 
+from typing import NamedTuple
+
 from kuaifa.persistence.models import BundleComponent, Sku, StockLevel, Warehouse
 
 
-def sku_with_components(code: str) -> tuple[Sku, list[dict]] | None:
+class ComponentRow(NamedTuple):
+    code: str
+    name: str
+    quantity: int  # units per bundle
+
+
+class WarehouseRow(NamedTuple):
+    code: str
+    name: str
+
+
+class CountRow(NamedTuple):
+    """A SKU on the stocktake sheet with what the books say."""
+
+    code: str
+    name: str
+    on_hand: int
+    reserved: int
+
+
+def sku_with_components(code: str) -> tuple[Sku, list[ComponentRow]] | None:
     """The SKU and, for a bundle, its direct components (code, name, units per bundle) in code order."""
     sku = Sku.objects.filter(code=code).first()
     if sku is None:
         return None
-    components = list(
+    components = (
         BundleComponent.objects.filter(bundle=sku)
         .order_by("component__code")
-        .values("component__code", "component__name", "quantity")
+        .values_list("component__code", "component__name", "quantity")
     )
-    return sku, components
+    return sku, [ComponentRow(*row) for row in components]
 
 
 def bundles_by_code(codes: list[str]) -> dict[str, list[str]]:
@@ -28,11 +50,11 @@ def bundles_by_code(codes: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def warehouses() -> list[dict]:
-    return list(Warehouse.objects.order_by("priority", "code").values("code", "name"))
+def warehouses() -> list[WarehouseRow]:
+    return [WarehouseRow(*row) for row in Warehouse.objects.order_by("priority", "code").values_list("code", "name")]
 
 
-def count_sheet(warehouse: str, search: str = "", limit: int = 500) -> list[dict]:
+def count_sheet(warehouse: str, search: str = "", limit: int = 500) -> list[CountRow]:
     """Plain SKUs (bundles hold no stock) with what the books say is in ``warehouse``: on hand and reserved."""
     books = {
         code: (on_hand, reserved)
@@ -44,6 +66,6 @@ def count_sheet(warehouse: str, search: str = "", limit: int = 500) -> list[dict
     if search:
         query = query.filter(code__icontains=search) | query.filter(name__icontains=search)
     return [
-        {"code": code, "name": name, "on_hand": books.get(code, (0, 0))[0], "reserved": books.get(code, (0, 0))[1]}
+        CountRow(code, name, *books.get(code, (0, 0)))
         for code, name in query.order_by("code").values_list("code", "name")[:limit]
     ]

@@ -3,19 +3,22 @@
 Every list takes the person's shop scope (empty = all shops) so a scoped member never sees another shop's orders.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
 
+from kuaifa.persistence import order_counts
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
+    OrderEvent,
     OrderLine,
     OutboxEntry,
     PlatformSku,
-    Reservation,
     Shipment,
     Shop,
     Sku,
@@ -42,11 +45,35 @@ class OrderFilter:
     scope: frozenset[int] = field(default_factory=frozenset)
 
 
-def _scoped(query, scope: frozenset[int], shop_field: str = "shop_id"):
+class OrderRow(NamedTuple):
+    """One order as the lists show it (field names as read, so pages and exports name them alike)."""
+
+    id: int
+    order_sn: str
+    shop__name: str
+    status: str
+    hold_reasons: list[str]
+    ship_by: datetime | None
+    pay_amount: int
+    province: str
+    city: str
+    receiver_name_mask: str
+    receiver_phone_mask: str
+    tracking_number: str
+    risk_control_status: int
+    ship_hold: bool
+    source: str
+    items: list[str]  # ``CODE ×n`` per line
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _scoped(query: QuerySet[M, Any], scope: frozenset[int], shop_field: str = "shop_id") -> QuerySet[M, Any]:
     return query.filter(**{f"{shop_field}__in": scope}) if scope else query
 
 
-def _filtered(f: OrderFilter, now: datetime):
+def _filtered(f: OrderFilter, now: datetime) -> QuerySet[Order]:
     q = _scoped(Order.objects.all(), f.scope)
     if f.status:
         q = q.filter(status=f.status)
@@ -65,7 +92,7 @@ def _filtered(f: OrderFilter, now: datetime):
     term = f.search.strip()
     if term:
         by_tracking = Exists(Shipment.objects.filter(order=OuterRef("pk"), tracking_number=term))
-        match = Q(order_sn=term) | Q(tracking_number=term) | by_tracking
+        match: Q = Q(order_sn=term) | Q(tracking_number=term) | Q(by_tracking)
         if term.isdigit() and len(term) == 4:
             match |= Q(receiver_phone_mask__endswith=term) | Q(
                 receiver_phone__endswith=term, receiver_is_plaintext=True
@@ -74,12 +101,11 @@ def _filtered(f: OrderFilter, now: datetime):
     return q
 
 
-def encode_cursor(row: dict) -> str:
-    ship_by = row["ship_by"]
-    return f"{ship_by.isoformat() if ship_by else '-'}|{row['id']}"
+def encode_cursor(row: OrderRow) -> str:
+    return f"{row.ship_by.isoformat() if row.ship_by else '-'}|{row.id}"
 
 
-def _after(query, cursor: str):
+def _after(query: QuerySet[Order], cursor: str) -> tuple[QuerySet[Order], QuerySet[Order]]:
     """Keyset: rows after (ship_by, id) in urgency order, orders without a deadline last."""
     stamp, _, last_id = cursor.partition("|")
     try:
@@ -95,7 +121,7 @@ def _after(query, cursor: str):
 
 @dataclass(frozen=True)
 class OrderPage:
-    rows: list[dict]
+    rows: list[OrderRow]
     next_cursor: str | None
 
 
@@ -110,40 +136,61 @@ def order_page(f: OrderFilter, *, now: datetime, after: str = "", limit: int = P
         dated, undated = _after(query, after)
     else:
         dated, undated = query.filter(ship_by__isnull=False), query.filter(ship_by__isnull=True)
-    rows = list(dated.order_by("ship_by", "id").values(*ORDER_FIELDS)[: limit + 1])
-    rows += list(undated.order_by("id").values(*ORDER_FIELDS)[: limit + 1])  # both ranges of one index
-    more = len(rows) > limit
-    rows = _with_items(rows[:limit])
-    return OrderPage(rows, encode_cursor(rows[-1]) if more and rows else None)
+    found = list(dated.order_by("ship_by", "id").values_list(*ORDER_FIELDS)[: limit + 1])
+    found += list(undated.order_by("id").values_list(*ORDER_FIELDS)[: limit + 1])  # both ranges of one index
+    rows = _with_items(found[:limit])
+    return OrderPage(rows, encode_cursor(rows[-1]) if len(found) > limit and rows else None)
 
 
-def _with_items(rows: list[dict]) -> list[dict]:
+def _with_items(found: Sequence[Sequence[Any]]) -> list[OrderRow]:
     """Each order's items as ``CODE ×n`` (the goods name when unmapped), in one query for all the rows."""
     items: dict[int, list[str]] = {}
-    for order_id, code, name, qty in OrderLine.objects.filter(order_id__in=[r["id"] for r in rows]).values_list(
+    for order_id, code, name, qty in OrderLine.objects.filter(order_id__in=[r[0] for r in found]).values_list(
         "order_id", "sku__code", "goods_name", "quantity"
     ):
         items.setdefault(order_id, []).append(f"{code or name} ×{qty}")
-    for row in rows:
-        row["items"] = items.get(row["id"], [])
-    return rows
+    return [OrderRow._make([*row, items.get(row[0], [])]) for row in found]
 
 
-def order_rows(ids: list[int]) -> list[dict]:
+def order_rows(ids: list[int]) -> list[OrderRow]:
     """The chosen orders (already checked against the person's scope), most urgent first, for an export."""
     query = Order.objects.filter(id__in=ids).order_by(F("ship_by").asc(nulls_last=True), "id")
-    return _with_items(list(query.values(*ORDER_FIELDS)))
+    return _with_items(list(query.values_list(*ORDER_FIELDS)))
 
 
 def order_ids_in_scope(ids: list[int], scope: frozenset[int]) -> list[int]:
     return list(_scoped(Order.objects.filter(id__in=ids), scope).values_list("id", flat=True))
 
 
-def order_for_detail(order_id: int, scope: frozenset[int]) -> Order | None:
-    return _scoped(Order.objects.select_related("shop"), scope).filter(id=order_id).first()
+def order_in_scope(order_id: int, scope: frozenset[int]) -> Order | None:
+    found: Order | None = _scoped(Order.objects.select_related("shop"), scope).filter(id=order_id).first()
+    return found
 
 
-def _upload_keys(order: Order, events) -> list[str]:
+@dataclass(frozen=True)
+class OrderWithEvents:
+    order: Order
+    events: list[OrderEvent]  # its timeline, oldest first
+
+
+def order_for_detail(order_id: int, scope: frozenset[int]) -> OrderWithEvents | None:
+    """The order, its shop and its timeline in one statement (every order has the event of its arrival; one
+    without any event is read alone)."""
+    events = list(
+        _scoped(OrderEvent.objects.filter(order_id=order_id), scope, "order__shop_id")
+        .select_related("order__shop")
+        .order_by("created_at", "id")
+    )
+    if events:
+        order = events[0].order
+        for e in events:
+            e.order = order
+        return OrderWithEvents(order, events)
+    found = order_in_scope(order_id, scope)
+    return None if found is None else OrderWithEvents(found, [])
+
+
+def _upload_keys(order: Order, events: Iterable[OrderEvent]) -> list[str]:
     """The outbox keys the order's shipping events queued (``ship``, ``ship-fix``, ``extra``), so its uploads are
     read by the unique key rather than by searching every key for the order number."""
     head = f"{order.shop_id}:{order.order_sn}"
@@ -160,39 +207,71 @@ def _upload_keys(order: Order, events) -> list[str]:
     return keys
 
 
-def order_related(order: Order, events=()) -> dict:
-    """Reservations, shipments, uploads (found from ``events``, the order's timeline) and after-sales cases."""
-    return {
-        "reservations": list(
-            Reservation.objects.filter(order=order)
-            .order_by("id")
-            .values("sku__code", "stock_level__warehouse__code", "quantity", "state", "created_at", "closed_at")
-        ),
-        "shipments": list(
-            Shipment.objects.filter(order=order)
-            .order_by("id")
-            .values("logistics_id", "tracking_number", "is_primary", "upload_state", "shipped_at", "uploaded_at")
-        ),
-        "uploads": list(
-            OutboxEntry.objects.filter(key__in=_upload_keys(order, events), shop_id=order.shop_id)
-            .order_by("id")
-            .values("kind", "state", "attempts", "last_error", "created_at", "done_at")
-        ),
-        "aftersales": list(
-            AfterSalesCase.objects.filter(order=order)
-            .order_by("id")
-            .values("id", "after_sales_id", "case_type", "state", "refund_amount", "reason")
-        ),
-    }
+class ShipmentRow(NamedTuple):
+    logistics_id: int
+    tracking_number: str
+    is_primary: bool
+    upload_state: str
+    shipped_at: datetime
+    uploaded_at: datetime | None
+
+
+class UploadRow(NamedTuple):
+    kind: str
+    state: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    done_at: datetime | None
+
+
+class CaseRow(NamedTuple):
+    id: int
+    after_sales_id: str
+    case_type: str
+    state: str
+    refund_amount: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderRelated:
+    shipments: list[ShipmentRow]
+    uploads: list[UploadRow]
+    aftersales: list[CaseRow]
+
+
+def order_related(order: Order, events: Iterable[OrderEvent] = ()) -> OrderRelated:
+    """Shipments, uploads (found from ``events``, the order's timeline; none read when it shipped nothing) and
+    after-sales cases. Reservations come with the order's lines (``queries.order_stock``)."""
+    keys = _upload_keys(order, events)
+    uploads = (
+        OutboxEntry.objects.filter(key__in=keys, shop_id=order.shop_id)
+        .order_by("id")
+        .values_list("kind", "state", "attempts", "last_error", "created_at", "done_at")
+        if keys
+        else []
+    )
+    shipments = (
+        Shipment.objects.filter(order=order)
+        .order_by("id")
+        .values_list("logistics_id", "tracking_number", "is_primary", "upload_state", "shipped_at", "uploaded_at")
+    )
+    cases = (
+        AfterSalesCase.objects.filter(order=order)
+        .order_by("id")
+        .values_list("id", "after_sales_id", "case_type", "state", "refund_amount", "reason")
+    )
+    return OrderRelated(
+        shipments=[ShipmentRow(*row) for row in shipments],
+        uploads=[UploadRow(*row) for row in uploads],
+        aftersales=[CaseRow(*row) for row in cases],
+    )
 
 
 def held_by_reason(scope: frozenset[int]) -> dict[str, int]:
-    """Held orders counted per reason (an order held for two reasons counts under both)."""
-    counts: dict[str, int] = {}
-    for reasons in _scoped(Order.objects.filter(status="ON_HOLD"), scope).values_list("hold_reasons", flat=True):
-        for reason in reasons or ["manual"]:
-            counts[reason] = counts.get(reason, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    """Held orders counted per reason, most first (an order held for two reasons counts under both)."""
+    return order_counts.held_by_reason(scope)
 
 
 def status_counts(scope: frozenset[int], statuses: tuple[str, ...] = ()) -> dict[str, int]:
@@ -201,20 +280,32 @@ def status_counts(scope: frozenset[int], statuses: tuple[str, ...] = ()) -> dict
     return dict(query.values_list("status").annotate(n=Count("*")).order_by())  # COUNT(*): index-only on PostgreSQL
 
 
-OPEN_STATUSES = ("NEW", "ON_HOLD", "ACCEPTED", "PICKING", "PACKED")
+OPEN_STATUSES = order_counts.OPEN_STATUSES
 
 
-def unmapped_listings(scope: frozenset[int], limit: int = 200) -> list[dict]:
+class ListingRow(NamedTuple):
+    order__shop_id: int
+    order__shop__name: str
+    goods_id: str
+    platform_sku_id: str
+    outer_id: str
+    goods_name: str
+    orders: int  # orders waiting on the listing
+
+
+def unmapped_listings(scope: frozenset[int], limit: int = 200) -> list[ListingRow]:
     """Platform listings on order lines that no SKU answers for, with how many orders wait on each."""
     mapped = PlatformSku.objects.filter(
         shop_id=OuterRef("order__shop_id"), goods_id=OuterRef("goods_id"), platform_sku_id=OuterRef("platform_sku_id")
     )
     query = _scoped(OrderLine.objects.filter(sku__isnull=True), scope, "order__shop_id").exclude(Exists(mapped))
-    return list(
+    rows = (
         query.values("order__shop_id", "order__shop__name", "goods_id", "platform_sku_id", "outer_id", "goods_name")
         .annotate(orders=Count("order_id", distinct=True))
-        .order_by("-orders", "goods_id")[:limit]
+        .order_by("-orders", "goods_id")
+        .values_list(*ListingRow._fields)[:limit]
     )
+    return [ListingRow(*row) for row in rows]
 
 
 def unmapped_count(scope: frozenset[int]) -> int:
@@ -222,38 +313,70 @@ def unmapped_count(scope: frozenset[int]) -> int:
     return query.values("goods_id", "platform_sku_id").distinct().count()
 
 
-def skus(search: str = "", limit: int = 200) -> list[dict]:
+class SkuRow(NamedTuple):
+    code: str
+    name: str
+    spec: str
+    barcode: str
+    weight_g: int
+    bin_location: str
+    is_bundle: bool
+    incomplete: bool
+
+
+def skus(search: str = "", limit: int = 200) -> list[SkuRow]:
     query = Sku.objects.all()
     if search:
         query = query.filter(Q(code__icontains=search) | Q(name__icontains=search) | Q(barcode=search))
-    return list(
-        query.order_by("code").values(
-            "code", "name", "spec", "barcode", "weight_g", "bin_location", "is_bundle", "incomplete"
-        )[:limit]
-    )
+    return [SkuRow(*row) for row in query.order_by("code").values_list(*SkuRow._fields)[:limit]]
 
 
-def stock_by_warehouse(search: str = "", limit: int = 500) -> list[dict]:
+class LevelRow(NamedTuple):
+    id: int
+    sku__code: str
+    sku__name: str
+    warehouse__code: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+def stock_by_warehouse(search: str = "", limit: int = 500) -> list[LevelRow]:
     query = StockLevel.objects.all()
     if search:
         query = query.filter(Q(sku__code__icontains=search) | Q(sku__name__icontains=search))
-    return list(
+    rows = (
         query.annotate(available=F("on_hand") - F("reserved"))
         .order_by("sku__code", "warehouse__priority")
-        .values("id", "sku__code", "sku__name", "warehouse__code", "on_hand", "reserved", "available")[:limit]
+        .values_list(*LevelRow._fields)[:limit]
     )
+    return [LevelRow(*row) for row in rows]
 
 
-def ledger(level_id: int, limit: int = 200) -> list[dict]:
-    return list(
-        StockMove.objects.filter(stock_level_id=level_id)
-        .order_by("-id")
-        .values("kind", "quantity", "on_hand_after", "order__order_sn", "note", "actor", "created_at")[:limit]
-    )
+class MoveRow(NamedTuple):
+    kind: str
+    quantity: int
+    on_hand_after: int
+    order__order_sn: str | None
+    note: str
+    actor: str
+    created_at: datetime
 
 
-def shops(scope: frozenset[int]) -> list[dict]:
-    return list(_scoped(Shop.objects.all(), scope, "id").order_by("name").values("id", "name"))
+def ledger(level_id: int, limit: int = 200) -> list[MoveRow]:
+    moves = StockMove.objects.filter(stock_level_id=level_id).order_by("-id").values_list(*MoveRow._fields)[:limit]
+    return [MoveRow(*row) for row in moves]
+
+
+class ShopRow(NamedTuple):
+    id: int
+    name: str
+
+
+def shops(scope: frozenset[int]) -> list[ShopRow]:
+    return [
+        ShopRow(*row) for row in _scoped(Shop.objects.all(), scope, "id").order_by("name").values_list("id", "name")
+    ]
 
 
 def outbox_counts() -> dict[str, int]:
@@ -261,67 +384,88 @@ def outbox_counts() -> dict[str, int]:
     return dict(OutboxEntry.objects.filter(state__in=waiting).values_list("state").annotate(n=Count("id")).order_by())
 
 
-def dashboard(scope: frozenset[int], *, now: datetime, day_start: datetime) -> dict:
-    """Today's orders, open orders by status and today's shipped, orders at risk of missing ship-by, held by reason.
+@dataclass(frozen=True)
+class RiskCounts:
+    overdue: int
+    urgent: int  # due within 6 hours
+    due_soon: int  # due within 6 to 24 hours
 
-    Every count reads a range of an index (open statuses, today's creation or shipping time), never the whole
-    order history, so the page costs the same at 1M orders as at 1,000.
-    """
-    orders = _scoped(Order.objects.all(), scope)
-    open_orders = orders.filter(status__in=OPEN_STATUSES, ship_by__isnull=False)
-    risk = open_orders.aggregate(
+
+@dataclass(frozen=True)
+class Dashboard:
+    counts: order_counts.Counts
+    risk: RiskCounts
+
+
+def ship_by_risk(scope: frozenset[int], *, now: datetime) -> RiskCounts:
+    """Open orders overdue, due within 6 hours and within 24 hours: one range of the (status, ship_by) index per
+    open status, up to 24 hours ahead — never the whole backlog."""
+    soon, later = now + timedelta(hours=6), now + timedelta(hours=24)
+    due = _scoped(Order.objects.filter(status__in=OPEN_STATUSES, ship_by__lte=later), scope)
+    risk = due.aggregate(
         overdue=Count("ship_by", filter=Q(ship_by__lte=now)),  # columns of the (status, ship_by) index only
-        urgent=Count("ship_by", filter=Q(ship_by__gt=now, ship_by__lte=now + timedelta(hours=6))),
-        due_soon=Count(
-            "ship_by", filter=Q(ship_by__gt=now + timedelta(hours=6), ship_by__lte=now + timedelta(hours=24))
-        ),
+        urgent=Count("ship_by", filter=Q(ship_by__gt=now, ship_by__lte=soon)),
+        due_soon=Count("ship_by", filter=Q(ship_by__gt=soon)),
     )
-    by_status = status_counts(scope, OPEN_STATUSES)
-    by_status["SHIPPED"] = orders.filter(shipped_at__gte=day_start).count()
-    return {
-        "today": orders.filter(created_at__gte=day_start).count(),
-        "by_status": by_status,
-        "risk": risk,
-        "held": held_by_reason(scope),
-    }
+    return RiskCounts(overdue=risk["overdue"], urgent=risk["urgent"], due_soon=risk["due_soon"])
 
 
-def shop_credentials() -> list[dict]:
+def dashboard(scope: frozenset[int], *, now: datetime, today: date) -> Dashboard:
+    """Today's created and shipped orders (on time, late), open orders by status and held by reason from the counts
+    the database keeps (``order_counts``), and the ship-by risk live: two queries whatever the number of orders."""
+    return Dashboard(order_counts.dashboard_counts(scope, today=today), ship_by_risk(scope, now=now))
+
+
+class ShopConnection(NamedTuple):
+    id: int
+    name: str
+    platform: str
+    credential__access_expires_at: datetime | None
+    credential__needs_authorization: bool | None  # None: never connected
+
+
+def shop_credentials() -> list[ShopConnection]:
     """Every shop with its platform connection: token expiry and whether it must be authorised again."""
-    return list(
-        Shop.objects.order_by("name").values(
-            "id", "name", "platform", "credential__access_expires_at", "credential__needs_authorization"
-        )
-    )
+    rows = Shop.objects.order_by("name").values_list(*ShopConnection._fields)
+    return [ShopConnection(*row) for row in rows]
 
 
-def counts_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """How many rows each query yields, all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's
-    badges on every page must not cost a query each."""
-    if not querysets:
+def counts_together(
+    querysets: dict[str, QuerySet[Any, Any]], sums: dict[str, QuerySet[Any, Any]] | None = None
+) -> dict[str, int]:
+    """How many rows each query yields, and the sum of ``n`` over each of ``sums`` (querysets of ``.values("n")``),
+    all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's badges on every page must not cost a
+    query each."""
+    sums = sums or {}
+    if not querysets and not sums:
         return {}
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, query in enumerate(querysets.values()):
         sql, more = query.order_by().query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{i})")
         params.extend(more)
+    for i, query in enumerate(sums.values()):
+        sql, more = query.order_by().query.sql_with_params()
+        parts.append(f"(SELECT COALESCE(SUM(n), 0) FROM ({sql}) AS summed_{i})")
+        params.extend(more)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {name: int(n) for name, n in zip(querysets, row, strict=True)}
+    return {name: int(n) for name, n in zip([*querysets, *sums], row, strict=True)}
 
 
 def badge_counts(
     scope: frozenset[int], *, unmapped: bool, outbox: bool, alerts: bool, aftersales: bool = False,
     complaints: bool = False,
 ) -> dict[str, int]:  # fmt: skip
-    """The frame's badges beyond the status counts: unmapped listings, failed uploads, unacknowledged alerts, cases
-    waiting on the merchant, complaint tickets not closed."""
+    """The frame's badges: orders to review and held (from the kept counts), unmapped listings, failed uploads,
+    unacknowledged alerts, cases waiting on the merchant, complaint tickets not closed — one statement."""
     from kuaifa.domain.aftersales.cases import MERCHANT_TURN
     from kuaifa.persistence.models import ComplaintTicket
     from kuaifa.persistence.queries_alerts import unacknowledged
 
-    wanted: dict[str, QuerySet] = {}
+    wanted: dict[str, QuerySet[Any, Any]] = {}
     if unmapped:
         lines = _scoped(OrderLine.objects.filter(sku__isnull=True, order__status="ON_HOLD"), scope, "order__shop_id")
         wanted["unmapped"] = lines.values("goods_id", "platform_sku_id").distinct()
@@ -335,4 +479,8 @@ def badge_counts(
     if complaints:
         waiting = ComplaintTicket.objects.exclude(status=ComplaintTicket.Status.CLOSED)
         wanted["complaints"] = _scoped(waiting, scope, "order__shop_id").values("id")
-    return counts_together(wanted)
+    totals = {
+        "new": order_counts.status_total(scope, ["NEW"]).values("n"),
+        "held": order_counts.status_total(scope, ["ON_HOLD"]).values("n"),
+    }
+    return counts_together(wanted, totals)

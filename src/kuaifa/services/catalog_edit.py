@@ -7,6 +7,7 @@ fields below never change what a SKU is made of or its stock.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -29,7 +30,7 @@ class SkuEdit:
     enclosures: tuple[str, ...]  # what goes in the parcel with each unit (说明书, 赠品卡), by name
 
 
-def _checked(edit: SkuEdit, sku: Sku) -> dict:
+def _checked(edit: SkuEdit, sku: Sku) -> dict[str, Any]:
     values = {"name": edit.name.strip(), "spec": edit.spec.strip(), "barcode": edit.barcode.strip(),
               "bin_location": edit.bin_location.strip()}  # fmt: skip
     for field, value in values.items():

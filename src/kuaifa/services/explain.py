@@ -16,10 +16,13 @@ class Explanation:
     verdicts: tuple[RuleVerdict, ...]
     lines: list[queries.LineStock]
     events: list[OrderEvent]
+    reservations: list[queries.ReservationRow]
 
 
-def explain_order(order: Order, *, now: datetime) -> Explanation:
-    stock = queries.line_stock(order)
+def explain_order(order: Order, *, now: datetime, events: list[OrderEvent] | None = None) -> Explanation:
+    """``events``: the order's timeline when the caller read it already (with the order, in one statement)."""
+    read = queries.order_stock(order)
+    stock = read.lines
     subject = ReviewSubject(
         order_sn=order.order_sn,
         lines=tuple(ReviewLine(1 if line.sku_code else None, line.quantity, 0) for line in stock),
@@ -45,4 +48,5 @@ def explain_order(order: Order, *, now: datetime) -> Explanation:
                 detail = ", ".join(f"{x.sku_code}: {x.reserved_for_this_order}/{x.quantity} reserved" for x in short)
                 verdict = RuleVerdict(verdict.code, True, True, not short, detail)
         verdicts.append(verdict)
-    return Explanation(order, risk_level(order.ship_by, now), tuple(verdicts), stock, queries.events(order))
+    timeline = queries.events(order) if events is None else events
+    return Explanation(order, risk_level(order.ship_by, now), tuple(verdicts), stock, timeline, read.reservations)

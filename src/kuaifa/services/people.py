@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -22,8 +23,11 @@ from kuaifa.services.errors import InvalidInput
 LANGUAGES = ("zh-hans", "en")
 
 
-def _named(model, names: Sequence[str], field: str, what: str) -> list:
-    found = {getattr(x, field): x for x in model.objects.filter(**{f"{field}__in": names})}
+M = TypeVar("M", Shop, Warehouse)
+
+
+def _named(model: type[M], names: Sequence[str], field: str, what: str) -> list[M]:
+    found = {getattr(x, field): x for x in model._default_manager.filter(**{f"{field}__in": names})}
     missing = [n for n in names if n not in found]
     if missing:
         raise InvalidInput(

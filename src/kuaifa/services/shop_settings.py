@@ -62,12 +62,13 @@ def dry_run_rules(shop_id: int, rules: list[Mapping[str, Any]], *, days: int, no
         .order_by("id")
         .values_list("id", flat=True)
     )
-    examined, changed, listed = 0, 0, []
+    examined, changed = 0, 0
+    listed: list[VerdictChange] = []
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        lines: dict[int, list[dict]] = {}
+        lines: dict[int, list[dict[str, Any]]] = {}
         for line in OrderLine.objects.filter(order_id__in=part).values("order_id", "sku_id", "quantity", "unit_price"):
-            lines.setdefault(line["order_id"], []).append(line)
+            lines.setdefault(line["order_id"], []).append(dict(line))
         for row in Order.objects.filter(id__in=part).order_by("id").values(*ORDER_COLUMNS):
             subject = review_subject(row, lines.get(row["id"], []))
             before = review(subject, before_rules, explain=False).reasons
@@ -104,12 +105,13 @@ def save_shop_settings(
         raise NotFound(kind="shop", key=shop_id)
     before = {"ship_by_hours": shop.ship_by_hours, "review_rules": shop.review_rules,
               "sender": {key: getattr(shop, f"sender_{key}") for key in LIMITS}}  # fmt: skip
-    after = {"ship_by_hours": ship_by_hours, "review_rules": [dict(r) for r in rules],
-             "sender": {key: getattr(checked, key) for key in LIMITS}}  # fmt: skip
+    new_rules = [dict(r) for r in rules]
+    new_sender: dict[str, str] = {key: getattr(checked, key) for key in LIMITS}
+    after = {"ship_by_hours": ship_by_hours, "review_rules": new_rules, "sender": new_sender}
     Shop.objects.filter(id=shop.id).update(
         ship_by_hours=ship_by_hours,
-        review_rules=after["review_rules"],
-        **{f"sender_{key}": value for key, value in after["sender"].items()},
+        review_rules=new_rules,
+        **{f"sender_{key}": value for key, value in new_sender.items()},
     )
     AccessEvent.objects.create(
         kind="shop_settings_changed",

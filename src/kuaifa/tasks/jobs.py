@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from kuaifa.domain.shared.actor import Actor
+from kuaifa.persistence import order_counts
 from kuaifa.persistence.queries_edges import connected_shop_ids, outbox_due_at, shop_by_id
 from kuaifa.services import outbox
 from kuaifa.services.shop_sync import sync_shop as sync_whole_shop
@@ -31,11 +32,19 @@ def deliver_outbox_entry(entry_id: int) -> str:
 
 @task()
 def sweep_outbox() -> int:
-    """Deliver everything due (also entries whose worker died mid-call): the safety net behind each enqueue."""
+    """Deliver everything due (also entries whose worker died mid-call): the safety net behind each enqueue.
+    The worker queues this sweep every interval, so it also folds the dashboard's order counts."""
     ids = outbox.due_ids(now=timezone.now())
     for entry_id in ids:  # the clock read per delivery: a lease taken minutes into the sweep must not be stale
         outbox.deliver(entry_id, platform_for, now=timezone.now())
+    order_counts.fold()
     return len(ids)
+
+
+@task()
+def fold_order_counts() -> int:
+    """Fold the order-count deltas the database wrote since the last fold (``persistence.order_counts``)."""
+    return order_counts.fold()
 
 
 @task()

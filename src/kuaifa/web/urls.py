@@ -61,7 +61,7 @@ urlpatterns = [
     path("replies/dry-run/", replies.dry_run_upload, name="reply_dry_run"),
     # shop settings, catalogue edit, stocktake
     path("shops/<int:shop_id>/settings/", shop_settings.shop_settings, name="shop_settings"),
-    path("skus/<str:code>/", catalog.sku_edit, name="sku_edit"),
+    path("skus/<path:code>/", catalog.sku_edit, name="sku_edit"),  # merchant codes may hold a slash: A/B-01
     path("stock/stocktake/", catalog.stocktake_page, name="stocktake"),
 ]
 

@@ -14,7 +14,7 @@ from kuaifa.persistence.models.fulfilment import (
     WaveOrder,
 )
 from kuaifa.persistence.models.inventory import Reservation, StockLevel, StockMove, Warehouse
-from kuaifa.persistence.models.orders import Order, OrderEvent, OrderLine
+from kuaifa.persistence.models.orders import Order, OrderCount, OrderCountDelta, OrderEvent, OrderLine
 from kuaifa.persistence.models.people import AccessEvent, ApiToken, Membership
 from kuaifa.persistence.models.platform import (
     AfterSalesCase,
@@ -46,6 +46,8 @@ __all__ = [
     "LogisticsCompany",
     "Membership",
     "Order",
+    "OrderCount",
+    "OrderCountDelta",
     "OrderEvent",
     "OrderLine",
     "OutboxEntry",

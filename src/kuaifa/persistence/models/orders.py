@@ -135,3 +135,37 @@ class OrderEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["order", "created_at"])]
+
+
+class OrderCount(models.Model):
+    """Orders counted for the dashboard and the badges, kept by the database itself (see ``order_counts.py``).
+
+    Triggers on ``kuaifa_order`` append signed deltas to ``OrderCountDelta`` in the transaction of every write,
+    whoever writes: +1 for what a written row counts under, -1 for what it no longer does. The worker folds the
+    deltas into these sums, one row per (kind, key, day, shop). The true count is this row's ``n`` plus its deltas:
+
+    - ``status`` / order status: orders by the China day they came in and status;
+    - ``shipped`` / ``on_time`` or ``late``: orders by shipping day, shipped by their ship-by or after it;
+    - ``held`` / hold reason: held orders by the day they came in and reason (two reasons count under both; none =
+      manual).
+    """
+
+    shop_id = models.BigIntegerField()  # no foreign key: written by triggers, emptied with the orders in tests
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    key = models.CharField(max_length=32)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "day", "shop_id"], name="ordercount_unique")]
+
+
+class OrderCountDelta(models.Model):
+    """A change to an ``OrderCount`` written by the triggers, not yet folded; no index but the id, so the writes
+    that change orders pay one row append each."""
+
+    shop_id = models.BigIntegerField()
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    key = models.CharField(max_length=32)
+    n = models.IntegerField()

@@ -16,7 +16,14 @@ from kuaifa.persistence.queries.documents import (
     print_logs,
     printed_before,
 )
-from kuaifa.persistence.queries.order_detail import LineStock, events, line_stock
+from kuaifa.persistence.queries.order_detail import (
+    LineStock,
+    OrderStock,
+    ReservationRow,
+    events,
+    line_stock,
+    order_stock,
+)
 from kuaifa.persistence.queries.order_list import OrderRow, order_by_sn, orders, status_counts
 from kuaifa.persistence.queries.parcels import BoxTypeRow, OrderContents, ParcelUnit, box_types, order_contents
 from kuaifa.persistence.queries.shops import OutboxRow, outbox_entries, shop_by_name
@@ -37,8 +44,11 @@ __all__ = [  # noqa: RUF022 - grouped by the submodule that defines each name
     "printed_before",
     # order_detail
     "LineStock",
+    "OrderStock",
+    "ReservationRow",
     "events",
     "line_stock",
+    "order_stock",
     # order_list
     "OrderRow",
     "order_by_sn",

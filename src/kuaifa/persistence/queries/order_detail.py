@@ -2,8 +2,11 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from django.db.models import Count, Sum
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from kuaifa.domain.inventory.bundles import BundleCycle, BundleTooDeep
 from kuaifa.domain.inventory.bundles import expand as expand_bundle
@@ -24,67 +27,124 @@ class LineStock:
     bundle: str = ""  # the bundle this component row belongs to
 
 
-def line_stock(order: Order) -> list[LineStock]:
-    """Per line (bundles per leaf unit, bundles of bundles followed): reserved for this order, on the shelf, and
-    held by others first. A bundle line whose structure is broken (a cycle, too deep) is shown as the bundle itself,
-    which holds no stock; review holds such an order (``bundle_invalid``)."""
-    lines = list(OrderLine.objects.filter(order=order).select_related("sku").order_by("id"))
-    components = load_bundle_graph({line.sku_id for line in lines if line.sku_id})
-    needs: list[tuple[OrderLine, int | None, int, str]] = []
-    for line in lines:
-        if line.sku_id in components:
-            try:
-                units = expand_bundle(line.sku_id, line.quantity, components).units
-            except (BundleCycle, BundleTooDeep):
-                units = ((line.sku_id, line.quantity),)
-            code = line.sku.code if line.sku is not None else ""
-            needs += [(line, leaf, quantity, code) for leaf, quantity in units]
-        else:
-            needs.append((line, line.sku_id, line.quantity, ""))
-    sku_ids = {sku_id for _, sku_id, _, _ in needs if sku_id}
-    code_of = dict(Sku.objects.filter(id__in=sku_ids).values_list("id", "code"))
-    shelf: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for level_sku, on_hand, reserved in StockLevel.objects.filter(sku_id__in=sku_ids).values_list(
-        "sku_id", "on_hand", "reserved"
-    ):
-        shelf[level_sku][0] += on_hand
-        shelf[level_sku][1] += reserved
-    mine = {
-        (line_id, sku_id): q
-        for line_id, sku_id, q in Reservation.objects.filter(order=order, state=Reservation.State.OPEN)
-        .values_list("line_id", "sku_id")
-        .annotate(q=Sum("quantity"))
-        .order_by()
-    }
-    earlier: dict[int, int] = {}
-    if order.ship_by is not None and sku_ids:
-        earlier = dict(
-            Reservation.objects.filter(
-                sku_id__in=sku_ids, state=Reservation.State.OPEN, order__ship_by__lte=order.ship_by
-            )
-            .exclude(order=order)
-            .values_list("sku_id")
-            .annotate(n=Count("order_id", distinct=True))
+class ReservationRow(NamedTuple):
+    """One reservation of an order, as the order's page lists it."""
+
+    sku_code: str
+    warehouse_code: str
+    quantity: int
+    state: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OrderStock:
+    lines: list[LineStock]
+    reservations: list[ReservationRow]  # every state, oldest first
+
+
+class _Shelf(NamedTuple):
+    on_hand: Any
+    reserved: Any
+    earlier: Any
+
+
+def _shelf_numbers(sku: Any, order: Order) -> _Shelf:
+    """Subqueries for one SKU (``sku`` an OuterRef): units on hand and reserved in every warehouse, and how many
+    other orders due no later than ``order`` hold some of it."""
+    levels = StockLevel.objects.filter(sku_id=sku).order_by().values("sku_id")
+    earlier: Any = Value(0, output_field=IntegerField())
+    if order.ship_by is not None:
+        holding = (
+            Reservation.objects.filter(sku_id=sku, state=Reservation.State.OPEN, order__ship_by__lte=order.ship_by)
+            .exclude(order_id=order.id)
             .order_by()
+            .values("sku_id")
+            .annotate(n=Count("order_id", distinct=True))
+            .values("n")
         )
+        earlier = Coalesce(Subquery(holding, output_field=IntegerField()), 0)
+    return _Shelf(
+        Coalesce(Subquery(levels.annotate(s=Sum("on_hand")).values("s")), 0),
+        Coalesce(Subquery(levels.annotate(s=Sum("reserved")).values("s")), 0),
+        earlier,
+    )
+
+
+def order_stock(order: Order) -> OrderStock:
+    """Per line (bundles per leaf unit, bundles of bundles followed): reserved for this order, on the shelf, and
+    held by others first; and the order's reservations. One statement reads the lines with their reservations and
+    each SKU's shelf; bundles add the bundle graph and their leaves' shelf. A bundle line whose structure is broken
+    (a cycle, too deep) is shown as the bundle itself, which holds no stock; review holds such an order
+    (``bundle_invalid``)."""
+    line_shelf = _shelf_numbers(OuterRef("sku_id"), order)
+    rows = list(
+        OrderLine.objects.filter(order=order)
+        .annotate(shelf_on_hand=line_shelf.on_hand, shelf_reserved=line_shelf.reserved, earlier=line_shelf.earlier)
+        .order_by("id", "reservations__id")
+        .values(
+            "id", "sku_id", "sku__code", "sku__is_bundle", "goods_name", "quantity", "reservations__id",
+            "reservations__sku_id", "reservations__sku__code", "reservations__stock_level__warehouse__code",
+            "reservations__quantity", "reservations__state", "reservations__created_at", "reservations__closed_at",
+            "shelf_on_hand", "shelf_reserved", "earlier",
+        )
+    )  # fmt: skip
+    lines: dict[int, dict[str, Any]] = {}
+    reservations: list[tuple[int, ReservationRow]] = []
+    mine: dict[tuple[int, int], int] = defaultdict(int)
+    for row in rows:
+        lines.setdefault(row["id"], row)
+        if row["reservations__id"] is None:
+            continue
+        reservations.append((row["reservations__id"], ReservationRow(
+            row["reservations__sku__code"], row["reservations__stock_level__warehouse__code"],
+            row["reservations__quantity"], row["reservations__state"], row["reservations__created_at"],
+            row["reservations__closed_at"],
+        )))  # fmt: skip
+        if row["reservations__state"] == Reservation.State.OPEN:
+            mine[(row["id"], row["reservations__sku_id"])] += row["reservations__quantity"]
+    # sku id → (code, on hand, reserved, earlier orders holding): the lines' own SKUs, then bundles' leaves
+    shelf = {
+        row["sku_id"]: (row["sku__code"], row["shelf_on_hand"], row["shelf_reserved"], row["earlier"])
+        for row in lines.values()
+        if row["sku_id"]
+    }
+    components = load_bundle_graph({row["sku_id"] for row in lines.values() if row["sku__is_bundle"]})
+    needs: list[tuple[dict[str, Any], int | None, int, str]] = []
+    for line in lines.values():
+        if line["sku_id"] in components:
+            try:
+                units = expand_bundle(line["sku_id"], line["quantity"], components).units
+            except (BundleCycle, BundleTooDeep):
+                units = ((line["sku_id"], line["quantity"]),)
+            needs += [(line, leaf, quantity, line["sku__code"] or "") for leaf, quantity in units]
+        else:
+            needs.append((line, line["sku_id"], line["quantity"], ""))
+    leaves = {sku_id for _, sku_id, _, _ in needs if sku_id and sku_id not in shelf}
+    if leaves:
+        leaf_shelf = _shelf_numbers(OuterRef("id"), order)
+        for leaf_id, code, on_hand, reserved, earlier in (
+            Sku.objects.filter(id__in=leaves)
+            .annotate(shelf_on_hand=leaf_shelf.on_hand, shelf_reserved=leaf_shelf.reserved, earlier=leaf_shelf.earlier)
+            .values_list("id", "code", "shelf_on_hand", "shelf_reserved", "earlier")
+        ):
+            shelf[leaf_id] = (code, on_hand, reserved, earlier)
     out = []
     for line, sku_id, quantity, bundle in needs:
-        reserved_here = mine.get((line.id, sku_id), 0) if sku_id else 0
-        on_hand, reserved = shelf[sku_id] if sku_id else (0, 0)
-        out.append(
-            LineStock(
-                line.id,
-                code_of.get(sku_id) if sku_id else None,
-                line.goods_name,
-                quantity,
-                reserved_here,
-                on_hand,
-                reserved - reserved_here,
-                earlier.get(sku_id, 0) if sku_id else 0,
-                bundle,
-            )
-        )
-    return out
+        if sku_id is None:
+            out.append(LineStock(line["id"], None, line["goods_name"], quantity, 0, 0, 0, 0, bundle))
+            continue
+        code, on_hand, reserved, earlier = shelf[sku_id]
+        reserved_here = mine.get((line["id"], sku_id), 0)
+        out.append(LineStock(line["id"], code, line["goods_name"], quantity, reserved_here, on_hand,
+                             reserved - reserved_here, earlier, bundle))  # fmt: skip
+    return OrderStock(out, [row for _, row in sorted(reservations, key=lambda pair: pair[0])])
+
+
+def line_stock(order: Order) -> list[LineStock]:
+    """Each line's stock (see ``order_stock``)."""
+    return order_stock(order).lines
 
 
 def events(order: Order) -> list[OrderEvent]:

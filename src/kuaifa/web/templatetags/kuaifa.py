@@ -1,5 +1,6 @@
 """Display filters: money in yuan, Beijing time, statuses and reasons in the merchants' words, urgency."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django import template
@@ -55,13 +56,18 @@ def countdown_text(seconds: int) -> str:
     return gettext("overdue %(h)sh %(m)sm") % parts if seconds <= 0 else gettext("%(h)sh %(m)sm left") % parts
 
 
+def _field(row, name: str):
+    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+
+
 @register.simple_tag
-def urgency(row: dict, now: datetime) -> dict:
-    """Colour class and words for an order's ship-by: overdue red, ≤ 6 h orange, ≤ 24 h amber; platform holds grey."""
-    ship_by = row.get("ship_by")
-    if ship_by is None or row.get("status") in DONE:
+def urgency(row, now: datetime) -> dict:
+    """Colour class and words for an order's ship-by: overdue red, ≤ 6 h orange, ≤ 24 h amber; platform holds grey.
+    ``row``: a mapping or a row with attributes (``ship_by``, ``status``, ``hold_reasons``)."""
+    ship_by = _field(row, "ship_by")
+    if ship_by is None or _field(row, "status") in DONE:
         return {"css": "u-none", "text": "", "deadline": ""}
-    if set(row.get("hold_reasons") or ()) & PLATFORM_HOLDS:
+    if set(_field(row, "hold_reasons") or ()) & PLATFORM_HOLDS:
         css = "u-platform"
     else:
         css = {Risk.OVERDUE: "u-overdue", Risk.URGENT: "u-urgent", Risk.DUE_SOON: "u-soon"}.get(

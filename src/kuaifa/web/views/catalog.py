@@ -55,7 +55,7 @@ def sku_edit(request, code: str):
 def stocktake_page(request):
     """A warehouse's SKUs with their booked quantity; the counted ones (blank = not counted) become the truth."""
     warehouses = queries_catalog.warehouses()
-    chosen = request.GET.get("warehouse") or request.POST.get("warehouse") or (warehouses[0]["code"] if warehouses
+    chosen = request.GET.get("warehouse") or request.POST.get("warehouse") or (warehouses[0].code if warehouses
                                                                                else "")  # fmt: skip
     search = request.GET.get("q", "").strip()
     status = 200

@@ -104,18 +104,18 @@ def _export(ids: list[int]) -> HttpResponse:
     sheet.append([_("Order number"), _("Shop"), _("Status"), _("Reasons"), _("Ship by"), _("Amount (yuan)"),
                   _("Receiver"), _("Items")])  # fmt: skip
     for row in queries_web.order_rows(ids):
-        ship_by = row["ship_by"].astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if row["ship_by"] else ""
-        reasons = "、".join(reason_label(r) for r in row["hold_reasons"])
+        ship_by = row.ship_by.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if row.ship_by else ""
+        reasons = "、".join(reason_label(r) for r in row.hold_reasons)
         sheet.append(
             [
-                row["order_sn"],
-                row["shop__name"],
-                status_label(row["status"]),
+                row.order_sn,
+                row.shop__name,
+                status_label(row.status),
                 reasons,
                 ship_by,
-                fen_to_yuan(row["pay_amount"]),
-                row["receiver_name_mask"],
-                "; ".join(row["items"]),
+                fen_to_yuan(row.pay_amount),
+                row.receiver_name_mask,
+                "; ".join(row.items),
             ]
         )
     buffer = io.BytesIO()
@@ -130,11 +130,11 @@ def _export(ids: list[int]) -> HttpResponse:
 @requires(Perm.ORDERS_VIEW)
 def order_detail(request, order_id: int):
     me = member(request)
-    order = queries_web.order_for_detail(order_id, me.shop_scope)
-    if order is None:
+    found = queries_web.order_for_detail(order_id, me.shop_scope)
+    if found is None:
         raise Http404
-    clock = now()
-    why = explain_order(order, now=clock)
+    order, clock = found.order, now()
+    why = explain_order(order, now=clock, events=found.events)
     tickets = queries_aftersales.tickets_of_order(order.id) if me.can(Perm.COMPLAINTS_VIEW) else []
     context = {"order": order, "why": why, "related": queries_web.order_related(order, why.events),
                "now": clock, "tickets": tickets, "row": {"ship_by": order.ship_by, "status": order.status,
@@ -222,7 +222,7 @@ def manual_order(request):
 def reissue(request, order_id: int):
     """Send the goods again (补发单: lost or damaged parcel), all lines or those typed in; reviewed like any order."""
     me = member(request)
-    if queries_web.order_for_detail(order_id, me.shop_scope) is None:
+    if queries_web.order_in_scope(order_id, me.shop_scope) is None:
         raise Http404
     try:
         lines = _parse_lines(request.POST.get("lines", "")) or None

@@ -57,21 +57,19 @@ def retry_outbox(request):
 @requires(Perm.DASHBOARD_VIEW)
 def dashboard(request):
     clock = now()
-    local = clock.astimezone(CHINA)
-    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    numbers = queries_web.dashboard(member(request).shop_scope, now=clock, day_start=day_start)
-    shipped_today = numbers["by_status"].pop("SHIPPED", 0)
-    status_rows = [(status_label(code), count) for code, count in sorted(numbers["by_status"].items())]
-    status_rows.append((_("Shipped today"), shipped_today))
-    held_rows = [(reason_label(code), count) for code, count in numbers["held"].items()]
-    risk = numbers["risk"]
-    risk_rows = [(_("Overdue"), risk["overdue"]), (_("Within 6 hours"), risk["urgent"]),
-                 (_("Within 24 hours"), risk["due_soon"])]  # fmt: skip
+    numbers = queries_web.dashboard(member(request).shop_scope, now=clock, today=clock.astimezone(CHINA).date())
+    counts, risk = numbers.counts, numbers.risk
+    status_rows = [(status_label(code), count) for code, count in sorted(counts.open_by_status.items())]
+    status_rows.append((_("Shipped today"), counts.shipped_on_time_today + counts.shipped_late_today))
+    status_rows.append((_("Shipped late today"), counts.shipped_late_today))
+    held_rows = [(reason_label(code), count) for code, count in counts.held_by_reason.items()]
+    risk_rows = [(_("Overdue"), risk.overdue), (_("Within 6 hours"), risk.urgent),
+                 (_("Within 24 hours"), risk.due_soon)]  # fmt: skip
     charts = {
         "status": {"labels": [r[0] for r in status_rows], "values": [r[1] for r in status_rows]},
         "held": {"labels": [r[0] for r in held_rows], "values": [r[1] for r in held_rows]},
         "risk": {"labels": [r[0] for r in risk_rows], "values": [r[1] for r in risk_rows]},
     }
-    context = {"today": numbers["today"], "status_rows": status_rows, "held_rows": held_rows,
+    context = {"today": counts.created_today, "status_rows": status_rows, "held_rows": held_rows,
                "risk_rows": risk_rows, "charts": charts}  # fmt: skip
     return render(request, "web/dashboard.html", context)
