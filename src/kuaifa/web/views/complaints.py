@@ -59,9 +59,10 @@ def ticket_page(request, ticket_id: int):
 def open_on_order(request, order_id: int):
     """Open a ticket on this order (from its page); its after-sales cases are linked."""
     me, post = member(request), request.POST
-    order = queries_web.order_for_detail(order_id, me.shop_scope)
-    if order is None:
+    found = queries_web.order_for_detail(order_id, me.shop_scope)
+    if found is None:
         raise Http404
+    order = found.order
     try:
         ticket = open_ticket(order.order_sn, reason=post.get("reason", ""), note=post.get("note", "").strip(),
                              actor=me.actor, now=now())  # fmt: skip
