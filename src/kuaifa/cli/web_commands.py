@@ -171,6 +171,7 @@ def start_simulator(port: int) -> multiprocessing.process.BaseProcess:
     Sync windows then follow the platform's clock (``pdd.time.get``): every order it makes falls in a window asked
     for.
     """
+    # the simulator (and the settings it changes) load only when it is served, like the workbench above
     from django.conf import settings
 
     from kuaifa.platforms.sim import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ShopConfig
@@ -217,6 +218,7 @@ def start_simulator(port: int) -> multiprocessing.process.BaseProcess:
 
 def run_simulator(config: "ShopConfig", port: int) -> None:
     """The simulator child: generate the shop, start its clock at the real time and serve until stopped."""
+    # loaded by start_simulator already; named here for the child's own use
     from kuaifa.platforms.sim import SimState, generate_shop, serve
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a plain kill ends it at once
