@@ -151,12 +151,27 @@ def serve(host: str, port: int, threads: int, no_worker: bool, sync_every: int, 
             tell_how_to_connect(sim_port, sync_every if not no_worker else 0)
         waitress_serve(application, host=host, port=port, threads=threads)
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            if isinstance(child, subprocess.Popen):
+        stop(children)
+
+
+def stop(children: list[subprocess.Popen | multiprocessing.process.BaseProcess], grace: float = 10) -> None:
+    """Ask every child to stop, then kill what still runs after ``grace`` seconds: a worker asked mid-task lets its
+    queue runner finish the task and may carry on with its loop (every task is idempotent, so it can be redone)."""
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        left = max(deadline - time.monotonic(), 0.1)
+        if isinstance(child, subprocess.Popen):
+            try:
+                child.wait(timeout=left)
+            except subprocess.TimeoutExpired:
+                child.kill()
                 child.wait(timeout=10)
-            else:
+        else:
+            child.join(timeout=left)
+            if child.is_alive():
+                child.kill()
                 child.join(timeout=10)
 
 
@@ -192,8 +207,11 @@ def start_simulator(port: int) -> multiprocessing.process.BaseProcess:
             ) from None
     yesterday = now().astimezone(CHINA).date() - timedelta(days=1)
     config = ShopConfig(seed=SIM_SEED, start=yesterday, days=SIM_DAYS, orders_per_day=SIM_ORDERS_PER_HOUR * 24)
-    # forked before any thread starts: the child needs neither Django nor the database, only this config
-    sim = multiprocessing.get_context("fork").Process(target=run_simulator, args=(config, port), name="kuaifa-sim")
+    # forked before any thread starts: the child needs neither Django nor the database, only this config; a daemon,
+    # so even a serve that ends without its finally stops it on exit
+    sim = multiprocessing.get_context("fork").Process(
+        target=run_simulator, args=(config, port), name="kuaifa-sim", daemon=True
+    )
     sim.start()
     deadline = time.monotonic() + 60  # generating the shop takes a few seconds on a busy machine
     while time.monotonic() < deadline and sim.is_alive():
