@@ -19,17 +19,19 @@ lock: $(BIN)/kuaifa
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements-dev.lock
 
-DEMO_NOW ?= 2024-06-26T12:00:00+08:00
 PORT ?= 8000
+SIM_PORT ?= 8780
 
-## Set up on the embedded default (SQLite under ./kuaifa-data), load the demo shop, run the pipeline on it,
-## create one person per role (their logins are printed) and serve the workbench at http://127.0.0.1:$(PORT)/.
-## The workbench's clock stands at the demo data's day (KUAIFA_NOW) so the deadlines read as they did then.
+## Set up on the embedded default (SQLite under ./kuaifa-data), load the demo shop from a back-office export and
+## run the pipeline on it, stock the SKUs the simulated PDD shop sells, create one person per role (their logins
+## are printed) and serve the workbench at http://127.0.0.1:$(PORT)/ with the task worker and the PDD simulator.
+## The owner connects the simulated shop in the browser (设置 → 店铺与授权 → 授权); the worker syncs it every
+## minute. Everything runs on the real clock, as PDD does.
 demo: $(BIN)/kuaifa
 	$(BIN)/kuaifa init
 	$(BIN)/kuaifa demo
 	$(BIN)/kuaifa demo-team
-	KUAIFA_NOW=$(DEMO_NOW) $(BIN)/kuaifa serve --port $(PORT)
+	@$(BIN)/kuaifa serve --port $(PORT) --with-sim $(SIM_PORT) --sync-every 60
 
 ## Lint, type-check, check layer contracts, then run the suite on SQLite and (when reachable) PostgreSQL.
 test: lint test-sqlite test-postgres

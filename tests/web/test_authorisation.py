@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from kuaifa.persistence.models import Shop, ShopCredential
 from kuaifa.platforms.sim.generator import generate_shop
@@ -52,6 +53,8 @@ def test_the_owner_authorises_a_shop_and_it_is_connected_with_live_tokens(signed
     assert sim.state.token(creds.access_token) is not None  # a token the platform really issued
     stored = ShopCredential.objects.get(shop=shop)
     assert creds.access_token not in stored.access_token  # sealed at rest
+    queued = DBTaskResult.objects.filter(task_path="kuaifa.tasks.jobs.sync_shop").get()
+    assert queued.args_kwargs["args"] == [shop.id]  # its first sync waits for the worker, not the next period
     replay = client.get(f"{back.path}?{back.query}", follow=True)
     assert "invalid_input" in replay.content.decode()
     assert Shop.objects.filter(name="模拟旗舰店").count() == 1

@@ -56,3 +56,17 @@ def test_serve_answers_with_pages_and_vendored_assets_and_stops_its_worker(tmp_p
         server.wait(timeout=20)
     time.sleep(0.5)
     assert [pid for pid in workers if alive(pid)] == []
+
+
+def test_serve_with_the_simulator_refuses_a_pinned_clock_and_starts_nothing(tmp_path):
+    """PDD (and its simulator) refuses calls signed more than 10 minutes off its own time: the simulator keeps the
+    real time, so a workbench pinned by KUAIFA_NOW could not talk to it."""
+    env = {**os.environ, "KUAIFA_HOME": str(tmp_path), "KUAIFA_NOW": "2024-06-26T12:00:00+08:00", "KUAIFA_LANG": "en"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([*KUAIFA, "init"], env=env, check=True, capture_output=True)
+    refused = subprocess.run(
+        [*KUAIFA, "serve", "--port", str(free_port()), "--with-sim", str(free_port())],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "KUAIFA_NOW" in refused.stderr + refused.stdout

@@ -1,5 +1,6 @@
 """``kuaifa demo``: the pipeline on bundled sample data, step by step, each step shown as the command a person would
-type and run as that command's own function."""
+type and run as that command's own function; then the SKUs and stock of the shop ``kuaifa serve --with-sim``
+simulates, and what to do next in the browser."""
 
 import os
 from importlib import resources
@@ -13,6 +14,7 @@ from kuaifa.cli.import_commands import import_orders, import_skus, import_stock
 from kuaifa.cli.orders_commands import explain, orders, review
 from kuaifa.cli.shop_commands import shop_add
 from kuaifa.cli.stock_commands import check_ledger, stock_list
+from kuaifa.cli.web_commands import DEMO_TEAM
 from kuaifa.persistence.queries import orders as list_orders
 from kuaifa.persistence.queries import shop_by_name
 
@@ -63,3 +65,30 @@ def demo() -> None:
         order_sn = held[0].order_sn
         step(_("Why is the most urgent held order not moving?"), ["explain", order_sn], explain, order_sn=order_sn)
     step(_("Check the stock ledger"), ["check-ledger"], check_ledger)
+    sim_skus, sim_stock = (Path(str(samples / name)) for name in ("sim_skus.csv", "sim_stock.csv"))
+    step(
+        _("The SKUs the simulated PDD shop sells (kuaifa serve --with-sim), by the merchant codes on its orders"),
+        ["import-skus", str(sim_skus)],
+        import_skus,
+        file=sim_skus,
+    )
+    step(
+        _("Their stock: T-shirts in black and the insulated cup run short, so some of its orders wait for stock"),
+        ["import-stock", str(sim_stock), "--create-warehouse"],
+        import_stock,
+        file=sim_stock,
+        create_warehouse=True,
+    )
+    owner = next(name for name, role in DEMO_TEAM if role == "owner")
+    click.secho("\n" + _("Next, in the browser (make demo does both):"), fg="green")
+    click.echo("  $ kuaifa demo-team          # " + _("one login per role"))
+    click.echo("  $ kuaifa serve --with-sim   # " + _("the workbench at http://127.0.0.1:8000/ and the PDD simulator"))
+    click.echo(
+        "  "
+        + _(
+            "Sign in as the owner %(owner)s, open Settings → Shops and authorisation, name the shop (e.g. 模拟店) and "
+            "press Authorise to connect the simulated PDD shop: its orders are then synced and reviewed (Orders → All "
+            "orders, Held orders)."
+        )
+        % {"owner": owner}
+    )

@@ -1,5 +1,6 @@
 """Shops and platform authorisation (授权): the owner is sent to the platform's page, comes back with a code, and
-the shop is connected with the tokens the code is exchanged for. ``state`` ties the return to this person's click."""
+the shop is connected with the tokens the code is exchanged for, its first sync queued for the task worker.
+``state`` ties the return to this person's click."""
 
 import secrets
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from kuaifa.platforms.pdd.client import PddClient
 from kuaifa.platforms.pdd.errors import PddError
 from kuaifa.services.credentials import connect_pdd_shop
 from kuaifa.services.errors import InvalidInput
+from kuaifa.tasks.jobs import sync_shop
 from kuaifa.web.access import requires
 from kuaifa.web.feedback import refused
 from kuaifa.web.words import now
@@ -75,4 +77,7 @@ def callback(request):
         refused(request, err)
         return redirect("shops")
     messages.success(request, _("%(shop)s is connected.") % {"shop": shop.name})
+    sync_shop.enqueue(shop.id)  # its orders come in at once, not at the worker's next periodic sync
+    messages.success(request, _("The first sync of %(shop)s is queued: its orders appear in the order list as the "
+                                "task worker fetches them.") % {"shop": shop.name})  # fmt: skip
     return redirect("shops")
