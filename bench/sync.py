@@ -31,9 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Databases, Timer, setup_django
-from pipeline import EVENT_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS, Raw
-
 from kuaifa.domain.shared.actor import Actor
+from pipeline import EVENT_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS, Raw
 
 BENCH = Actor.system("bench")
 
@@ -158,13 +157,14 @@ def run_kuaifa(shop_data, args) -> dict:
     sync_module.upsert_orders = tx.wrap(real_upsert)
     ingest = IngestReport()
     counts = Counter()
-    timer = Clocks()
+    timer, reviewing = Clocks(), Clocks()
     try:
         end = shop_data.end_ts + args.follow_days * DAY
         first = True
         while True:
             with timer:
                 report = sync_orders(shop, gateway, actor=BENCH, clock=clock, settings=settings)
+            with reviewing:
                 reviewed = review_orders(actor=BENCH, now=clock(), shop_id=shop.id)
             ingest.add(report.ingest)
             counts["windows"] += report.windows
@@ -186,8 +186,9 @@ def run_kuaifa(shop_data, args) -> dict:
     moved = Counter(
         OrderEvent.objects.filter(kind="status_changed", details__cause="platform").values_list("to_status", flat=True)
     )
-    return {"timer": timer, "http": transport.seconds, "requests": transport.requests, "ingest": ingest,
-            "counts": counts, "statuses": statuses, "moved": moved, "transactions": tx.steps()}  # fmt: skip
+    return {"timer": timer, "review": reviewing, "http": transport.seconds, "requests": transport.requests,
+            "ingest": ingest, "counts": counts, "statuses": statuses, "moved": moved,
+            "transactions": tx.steps()}  # fmt: skip
 
 
 def run_ceiling(con, vendor: str, transactions: list[tuple[int, int, int]]) -> Timer:
@@ -212,8 +213,8 @@ def run_ceiling(con, vendor: str, transactions: list[tuple[int, int, int]]) -> T
                 where, params = raw.ids_in("order_sn", sns)
                 ids = [i for (i,) in raw.rows(f"SELECT id FROM kuaifa_order WHERE shop_id = %s AND {where}",
                                               (shop_id, *params))]  # fmt: skip
-            raw.insert("kuaifa_orderline", LINE_COLUMNS,
-                       [(ids[i % len(ids)], None, "g", "s", "o", "商品", "规格", 1, 100) for i in range(lines)])  # fmt: skip
+            line_rows = [(ids[i % len(ids)], None, "g", "s", "o", "商品", "规格", 1, 100) for i in range(lines)]
+            raw.insert("kuaifa_orderline", LINE_COLUMNS, line_rows)
             events = [(i, "ingested", "", "NEW", "bench", '{"source": "api"}', now) for i in ids]
             changed = [stored[(serial + i) % len(stored)] for i in range(updated)] if stored else []
             raw.cur.executemany(raw.sql("UPDATE kuaifa_order SET refund_status = %s, remark = %s, "
@@ -283,23 +284,29 @@ def report(args, vendor: str, kuaifa: list[dict], ceiling: list[Timer]) -> None:
     print(f"moved by the platform  {sum(k['moved'].values()):>10,} ({moved})")
     print(f"final statuses         {', '.join(f'{s} {n:,}' for s, n in sorted(k['statuses'].items()))}")
     print(f"reviewed               {counts['reviewed']:>10,}")
-    totals = [r["timer"].wall for r in kuaifa]
+
+    def line(label: str, values) -> str:
+        values = list(values)
+        return f"{label:<22} min {min(values):8.2f} s  median {statistics.median(values):8.2f} s"
+
+    def share(label: str, values) -> str:
+        values = list(values)
+        return f"{label:<22} min {min(values):8.1%}    median {statistics.median(values):8.1%}"
+
     own = [r["timer"].wall - r["http"] for r in kuaifa]
-    shares = [o / t for o, t in zip(own, totals, strict=True)]
-    print(f"end to end             min {min(totals):8.2f} s  median {statistics.median(totals):8.2f} s")
-    print(f"in the simulator+HTTP  min {min(r['http'] for r in kuaifa):8.2f} s  "
-          f"median {statistics.median(r['http'] for r in kuaifa):8.2f} s")  # fmt: skip
-    print(f"in Kuaifa              min {min(own):8.2f} s  median {statistics.median(own):8.2f} s")
-    print(f"Kuaifa's share         min {min(shares):8.1%}    median {statistics.median(shares):8.1%}   (wall)")
-    cpu = [r["timer"].thread / r["timer"].cpu for r in kuaifa]
-    print(f"Kuaifa's share, CPU    min {min(cpu):8.1%}    median {statistics.median(cpu):8.1%}   "
-          f"(Kuaifa {statistics.median(r['timer'].thread for r in kuaifa):.2f} s, simulator "
-          f"{statistics.median(r['timer'].cpu - r['timer'].thread for r in kuaifa):.2f} s)")  # fmt: skip
+    print(line("sync, end to end", (r["timer"].wall for r in kuaifa)))
+    print(line("in the simulator+HTTP", (r["http"] for r in kuaifa)))
+    print(line("in Kuaifa", own))
+    print(line("Kuaifa CPU", (r["timer"].thread for r in kuaifa)))
+    print(line("simulator CPU", (r["timer"].cpu - r["timer"].thread for r in kuaifa)))
+    print(share("Kuaifa's share, wall", (o / r["timer"].wall for o, r in zip(own, kuaifa, strict=True))))
+    print(share("Kuaifa's share, CPU", (r["timer"].thread / r["timer"].cpu for r in kuaifa)))
+    print(line("review after each sync", (r["review"].wall for r in kuaifa)))
+    print(share("share with review", ((o + r["review"].wall) / (r["timer"].wall + r["review"].wall)
+                                      for o, r in zip(own, kuaifa, strict=True))))  # fmt: skip
     raw = [c.wall for c in ceiling]
     ratio = [c / o for c, o in zip(raw, own, strict=True)]
-    print(
-        f"raw ceiling            min {min(raw):8.2f} s  median {statistics.median(raw):8.2f} s (same rows, same commits)"
-    )
+    print(line("raw ceiling", raw) + " (same rows, same commits)")
     print(f"ratio                  min {min(ratio):8.1%}    median {statistics.median(ratio):8.1%} "
           f"(ceiling / Kuaifa's own time)")  # fmt: skip
 
