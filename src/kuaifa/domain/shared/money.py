@@ -86,9 +86,9 @@ def platform_yuan_to_fen(value: str | float | int | Decimal) -> int:
         # the common case: the double nearest to a whole number of fen. Below 10¹³ yuan no two amounts of at most
         # two decimals share a double, so ``fen / 100 == value`` (exact integer division) means the double's
         # shortest repr is that amount, which is what the exact path below would find
-        fen = round(value * 100)
-        if fen / 100 == value:
-            return fen
+        whole = round(value * 100)
+        if whole / 100 == value:
+            return whole
     amount = Decimal(repr(value))
     if not amount.is_finite():
         raise InvalidMoney(value=value)
