@@ -20,6 +20,8 @@ from django.db import connection, models
 
 
 def _sqlite_datetime(value: datetime) -> str:
+    if value.tzinfo is UTC:  # what Kuaifa's own times are: the text without its "+00:00"
+        return value.isoformat(" ")[:-6]
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
     return str(value.astimezone(UTC).replace(tzinfo=None))
@@ -65,8 +67,9 @@ def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
 
 def _sqlite_datetime_in(value: str | datetime) -> datetime:
     """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=UTC)
 
 
 def _json_in(value: Any) -> Any:

@@ -181,6 +181,10 @@ class _Reader:
             raise self.fail("order_tag_list", f"expected a list, got {type(raw).__name__}")
         names: set[str] = set()
         for index, entry in enumerate(raw):
+            if entry.__class__ is dict and entry.get("value").__class__ is int and entry.get("name").__class__ is str:
+                if entry["value"] == 1:  # the common shape, read without building a label
+                    names.add(entry["name"])
+                continue
             where = f"order_tag_list[{index}]"
             if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
                 raise self.fail(where, f"expected {{name, value}}, got {entry!r}")
@@ -196,7 +200,7 @@ class _Reader:
         lines = []
         for index, item in enumerate(raw):
             where = f"item_list[{index}]"
-            if not isinstance(item, Mapping):
+            if item.__class__ is not dict and not isinstance(item, Mapping):
                 raise self.fail(where, f"expected an object, got {item!r}")
             self._nested[where] = item
             quantity = self.integer("goods_count", default=None, within=where)
