@@ -80,7 +80,13 @@ class SyncReport:
 
 def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
          fetched: int = 0, report: StoreCounts | None = None, error: PlatformError | None = None) -> None:  # fmt: skip
-    SyncLog.objects.create(
+    _log_row(shop, stream, start, end, now=now, seconds=seconds, fetched=fetched, report=report, error=error).save()
+
+
+def _log_row(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
+             fetched: int = 0, report: StoreCounts | None = None,
+             error: PlatformError | None = None) -> SyncLog:  # fmt: skip
+    return SyncLog(
         shop=shop, stream=stream, window_start=start, window_end=end, fetched=fetched,
         created=report.created if report else 0, updated=report.updated if report else 0,
         error_code=error.code if error else "", error=error.message[:2000] if error else "",
@@ -213,10 +219,11 @@ def _commit(shop: Shop, stream: str, cursor: datetime | None, taken: list[tuple[
         if not advance_cursor(shop, stream, cursor, end, now=now):
             transaction.set_rollback(True)  # another sync of this shop committed first: these windows are dropped
             return Window(report, 0, None, windows=0)
-        for index, (start, window_end, fetched, seconds) in enumerate(taken):
-            last = index == len(taken) - 1
-            log_window(shop, stream, start, window_end, now=now, seconds=seconds, fetched=len(fetched),
-                       report=report if last else None)  # fmt: skip
+        SyncLog.objects.bulk_create(
+            _log_row(shop, stream, start, window_end, now=now, seconds=seconds, fetched=len(fetched),
+                     report=report if index == len(taken) - 1 else None)
+            for index, (start, window_end, fetched, seconds) in enumerate(taken)
+        )  # fmt: skip
     fetched_count = sum(len(fetched) for _, _, fetched, _ in taken)
     skipped = sum(fetched.skipped for _, _, fetched, _ in taken)
     return Window(report, fetched_count, end, frozenset(unmapped), windows=len(taken), skipped=skipped)
