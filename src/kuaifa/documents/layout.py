@@ -35,6 +35,9 @@ def wrap(text: str, font: str, size: float, width: float, *, max_lines: int | No
     cjk_font()  # the fonts are measured, so they must be registered
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
+        if stringWidth(paragraph, font, size) <= width:  # fits whole: what the breaking below would keep of it
+            lines.append(paragraph.strip())
+            continue
         line, used = "", 0.0
         for token in _TOKENS.findall(paragraph):
             if not line and not token.strip():
