@@ -13,12 +13,10 @@ from collections.abc import Iterable
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import inch, mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfgen.textobject import PDFTextObject
 
 from kuaifa.documents.fonts import LATIN, LATIN_BOLD, cjk_font
-from kuaifa.documents.layout import china_time, receiver_lines, wrap
+from kuaifa.documents.layout import TextRun, china_time, receiver_lines, wrap
 from kuaifa.documents.model import LabelData
 
 PAGE_SIZE = (100 * mm, 180 * mm)
@@ -46,36 +44,7 @@ def render_labels(labels: Iterable[LabelData]) -> bytes:
     return buffer.getvalue()
 
 
-class _Text:
-    """A label's plain text in few PDF text objects: each string placed where it goes, the font set when it changes
-    (one text object per string, as ``drawString`` makes, costs more than the string itself). ``flush`` ends the
-    current object, so the text keeps the order it is read in (``_bold`` draws in between)."""
-
-    def __init__(self, canvas: Canvas) -> None:
-        self.canvas = canvas
-        self.obj: PDFTextObject | None = None
-        self.font: tuple[str, float] | None = None
-
-    def flush(self) -> None:
-        if self.obj is not None:
-            self.canvas.drawText(self.obj)
-            self.obj, self.font = None, None
-
-    def put(self, x: float, y: float, text: str, font: str, size: float, align: str = "left") -> None:
-        if align != "left":
-            width = stringWidth(text, font, size)
-            x -= width if align == "right" else width / 2
-        if self.obj is None:
-            self.obj = self.canvas.beginText(x, y)
-        else:
-            self.obj.setTextOrigin(x, y)
-        if self.font != (font, size):
-            self.obj.setFont(font, size)
-            self.font = (font, size)
-        self.obj.textLine(text)  # as drawString writes it (textOut would measure the text again)
-
-
-def _bold(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, before: _Text | None = None) -> None:
+def _bold(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, before: TextRun | None = None) -> None:
     """Micro Hei has no bold face: fill and stroke the glyphs (after the text put ``before``)."""
     if before is not None:
         before.flush()
@@ -93,7 +62,7 @@ def _rule(canvas: Canvas, y: float, width: float = 0.8) -> None:
     canvas.line(MARGIN, y, PAGE_SIZE[0] - MARGIN, y)
 
 
-def _tag(canvas: Canvas, text: _Text, y_top: float, char: str, font: str) -> None:
+def _tag(canvas: Canvas, text: TextRun, y_top: float, char: str, font: str) -> None:
     """A boxed single character (收 / 寄) in the left margin of a block."""
     canvas.setLineWidth(0.8)
     canvas.rect(MARGIN, y_top - 9 * mm, 8 * mm, 8 * mm)
@@ -135,7 +104,7 @@ def _draw_label(canvas: Canvas, label: LabelData) -> None:
     font = cjk_font()
     width, height = PAGE_SIZE
     inner = width - 2 * MARGIN
-    text = _Text(canvas)
+    text = TextRun(canvas)
     canvas.setLineWidth(1.2)
     canvas.rect(MARGIN / 2, MARGIN / 2, width - MARGIN, height - MARGIN)
 
