@@ -337,6 +337,8 @@ def report(args, vendor: str, kuaifa: list[dict], ceiling: list[dict]) -> None:
     wall = [total(c, "wall") / total(k, "wall") for k, c in zip(kuaifa, ceiling, strict=True)]
     cpu = [total(c, "cpu") / total(k, "cpu") for k, c in zip(kuaifa, ceiling, strict=True)]
     print(f"{'ratio, wall time':<26} min {min(wall):7.1%}  median {statistics.median(wall):7.1%}   (ceiling / kuaifa)")
+    print(f"{'CPU, kuaifa / ceiling':<26} min {min(total(r, 'cpu') for r in kuaifa):7.2f} s / "
+          f"{min(total(r, 'cpu') for r in ceiling):.2f} s   (this process)")  # fmt: skip
     print(f"{'ratio, CPU time':<26} min {min(cpu):7.1%}    median {statistics.median(cpu):7.1%}   (this process)")
     print(f"{'peak RSS, kuaifa':<26} {max(r['peak'] for r in kuaifa):7.0f} MiB   (each run: "
           f"{', '.join(str(round(r['peak'])) for r in kuaifa)})")  # fmt: skip
