@@ -21,7 +21,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-16384",
-    "PRAGMA mmap_size=33554432",
+    "PRAGMA mmap_size=0",
     "PRAGMA temp_store=FILE",
 )  # the same as Kuaifa's settings: equal durability, equal cache
 

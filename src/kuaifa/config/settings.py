@@ -65,9 +65,9 @@ else:
                 "timeout": 30,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                    # page cache 16 MiB (default 2 MiB), 32 MiB of the file memory-mapped, large sorts spill to files:
-                    # see docs/performance.md for what this costs
-                    "PRAGMA cache_size=-16384; PRAGMA mmap_size=33554432; PRAGMA temp_store=FILE;"
+                    # page cache 16 MiB (default 2 MiB), no memory-mapped file (mapped pages count in the process's
+                    # resident memory), large sorts spill to files: see docs/performance.md for what this costs
+                    "PRAGMA cache_size=-16384; PRAGMA mmap_size=0; PRAGMA temp_store=FILE;"
                 ),
             },
             "TEST": {"NAME": str(KUAIFA_HOME / "test-kuaifa.sqlite3")},
