@@ -63,6 +63,10 @@ else:
                 # Writers take the lock when the transaction starts, so a read-then-write on stock is serialised.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
+                # prepared statements kept per connection (Python's default 128): a statement with an IN list of
+                # thousands of ids holds ~160 bytes per id, and review's id lists differ in length every chunk, so
+                # the default cache grew by up to ~40 MiB over a large review (docs/performance.md)
+                "cached_statements": 32,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                     # page cache 16 MiB (default 2 MiB), no memory-mapped file (mapped pages count in the process's
