@@ -14,7 +14,7 @@ moves the orders):
 The ceiling is measured in the same run on the same database: the time to SELECT the rows each step reads (orders
 joined with lines and SKUs; for labels also shipments and shops) with the driver's own cursor, no ORM. Ratio =
 ceiling / Kuaifa (100 % would mean Kuaifa costs nothing beyond reading its input). Targets on 2 cores: the wave
-with its PDF ≤ 2 s, 1,000 labels ≤ 5 s. Not a test.
+with its PDF ≤ 2 s, 1,000 labels ≤ 1 s (median of 5). Not a test.
 """
 
 import argparse
@@ -151,7 +151,7 @@ def run_wave(n: int) -> dict:
     from kuaifa.services.waves import create_waves, drop_stale_orders
 
     ceiling, rows = raw_seconds(WAVE_SQL)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     (wave,) = create_waves(WaveRule(horizon=timedelta(hours=24), max_orders=n), actor=ACTOR, now=NOW)
     planned = time.perf_counter()
     drop_stale_orders(wave.id, actor=ACTOR, now=NOW)
@@ -163,7 +163,8 @@ def run_wave(n: int) -> dict:
     pdf = render_pick_list(data)
     done = time.perf_counter()
     assert info.order_count == n
-    return {"code": wave.code, "total": done - start, "create": planned - start, "read": read - planned,
+    return {"code": wave.code, "total": done - start, "cpu": time.process_time() - cpu, "create": planned - start,
+            "read": read - planned,
             "render": done - read, "pdf_kb": len(pdf) / 1024, "ceiling": ceiling, "rows": rows}  # fmt: skip
 
 
@@ -234,10 +235,10 @@ def main() -> None:
         print(f"database               {connection.vendor} ({os.cpu_count()} CPUs); setup {setup_s:.1f} s (not timed)")
         print(f"wave of {args.orders:,} orders    {wave['total']:>7.2f} s  (target ≤ 2 s)  "
               f"create {wave['create']:.2f} + pick list read {wave['read']:.2f} + PDF {wave['render']:.2f}; "
-              f"{wave['pdf_kb']:.0f} KiB")  # fmt: skip
+              f"{wave['pdf_kb']:.0f} KiB; CPU {wave['cpu']:.2f} s (this process)")  # fmt: skip
         print(f"  raw SELECT ceiling   {wave['ceiling']:>7.3f} s  ({wave['rows']:,} order-line rows); "
               f"ratio {wave['ceiling'] / wave['total']:.1%}")  # fmt: skip
-        print(f"{args.labels:,} labels, one PDF   {labels['total']:>7.2f} s  (target ≤ 5 s)  "
+        print(f"{args.labels:,} labels, one PDF   {labels['total']:>7.2f} s  (target ≤ 1 s)  "
               f"read {labels['read']:.2f} + PDF {labels['render']:.2f} + print log {labels['log']:.2f}; "
               f"{labels['pdf_kb']:.0f} KiB")  # fmt: skip
         totals = [r["total"] for r in runs]

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Databases, Timer, setup_django
+from common import Databases, Timer, peak_rss_mib, reset_peak_rss, rss_now, setup_django
 from kuaifa.domain.shared.actor import Actor
 
 BENCH = Actor.system("bench")
@@ -106,12 +106,17 @@ def run_kuaifa(n: int, batch: int) -> dict:
 
     shop = Shop.objects.get()
     ingest, review = Timer(), Timer()
-    for orders in generate(n, batch):
+    memory = {"start": rss_now()}
+    for number, orders in enumerate(generate(n, batch), start=1):
         with ingest:
             ingest_orders(shop, orders, source=Order.Source.API, actor=BENCH, now=NOW)
+        if number * batch * 2 == n:
+            memory["half ingested"] = rss_now()
+    memory["ingested"] = rss_now()
     with review:
         report = review_orders(actor=BENCH, now=NOW)  # the service's own chunk size
-    return {"ingest": ingest, "review": review, "accepted": report.accepted, "held": report.held}
+    memory["reviewed"] = rss_now()
+    return {"ingest": ingest, "review": review, "accepted": report.accepted, "held": report.held, "memory": memory}
 
 
 ORDER_COLUMNS = (
@@ -292,12 +297,16 @@ def main() -> None:
         kuaifa, ceiling = [], []
         for _ in range(args.repeat):
             name = dbs.fresh()
+            reset_peak_rss()
             kuaifa.append(run_kuaifa(args.orders, args.batch))
+            kuaifa[-1]["peak"] = peak_rss_mib()
             dbs.drop(name)
             name = dbs.fresh()
             connection.close()
             con = dbs.raw(name)
+            reset_peak_rss()
             ceiling.append(run_ceiling(con, dbs.vendor, shop_id, args.orders, args.batch))
+            ceiling[-1]["peak"] = peak_rss_mib()
             con.close()
             dbs.drop(name)
         report(args, dbs.vendor, kuaifa, ceiling)
@@ -328,8 +337,18 @@ def report(args, vendor: str, kuaifa: list[dict], ceiling: list[dict]) -> None:
     wall = [total(c, "wall") / total(k, "wall") for k, c in zip(kuaifa, ceiling, strict=True)]
     cpu = [total(c, "cpu") / total(k, "cpu") for k, c in zip(kuaifa, ceiling, strict=True)]
     print(f"{'ratio, wall time':<26} min {min(wall):7.1%}  median {statistics.median(wall):7.1%}   (ceiling / kuaifa)")
+    print(f"{'CPU, kuaifa / ceiling':<26} min {min(total(r, 'cpu') for r in kuaifa):7.2f} s / "
+          f"{min(total(r, 'cpu') for r in ceiling):.2f} s   (this process)")  # fmt: skip
     print(f"{'ratio, CPU time':<26} min {min(cpu):7.1%}    median {statistics.median(cpu):7.1%}   (this process)")
-    print(f"{'peak RSS':<26} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:7.0f} MiB")
+    print(f"{'peak RSS, kuaifa':<26} {max(r['peak'] for r in kuaifa):7.0f} MiB   (each run: "
+          f"{', '.join(str(round(r['peak'])) for r in kuaifa)})")  # fmt: skip
+    for phase, rss in k["memory"].items():
+        print(f"  {phase:<24} {rss['rss']:7.0f} MiB   (heap and anonymous {rss['anon']:.0f}, "
+              f"mapped files {rss['file']:.0f})")  # fmt: skip
+    print(
+        f"{'peak RSS, ceiling':<26} {max(r['peak'] for r in ceiling):7.0f} MiB   (it starts on what Kuaifa's run left)"
+    )
+    print(f"{'peak RSS, process':<26} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:7.0f} MiB")
 
 
 if __name__ == "__main__":

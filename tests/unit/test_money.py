@@ -250,3 +250,20 @@ def test_a_platform_amount_further_from_a_whole_fen_is_refused(value) -> None:
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=999))
 def test_price_times_quantity_as_doubles_maps_to_the_exact_fen_product(price_fen, quantity) -> None:
     assert platform_yuan_to_fen(price_fen / 100 * quantity) == price_fen * quantity
+
+
+def _exactly(value: float) -> int | None:
+    """The rule without any fast path: the double's shortest repr, within a millionth of a yuan of a whole fen."""
+    amount = Decimal(repr(value))
+    fen = (amount * 100).to_integral_value(rounding="ROUND_HALF_EVEN")
+    return int(fen) if abs(amount - fen / 100) <= Decimal("0.000001") else None
+
+
+@given(st.one_of(st.floats(min_value=-1e15, max_value=1e15), st.integers(-(10**14), 10**14).map(lambda f: f / 100)))
+def test_the_fast_path_for_doubles_agrees_with_the_exact_rule(value) -> None:
+    expected = _exactly(value)
+    if expected is None:
+        with pytest.raises(InvalidMoney):
+            platform_yuan_to_fen(value)
+    else:
+        assert platform_yuan_to_fen(value) == expected

@@ -64,11 +64,15 @@ else:
                 # Writers take the lock when the transaction starts, so a read-then-write on stock is serialised.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
+                # prepared statements kept per connection (Python's default 128): a statement with an IN list of
+                # thousands of ids holds ~160 bytes per id, and review's id lists differ in length every chunk, so
+                # the default cache grew by up to ~40 MiB over a large review (docs/performance.md)
+                "cached_statements": 32,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                    # page cache 16 MiB (default 2 MiB), 32 MiB of the file memory-mapped, large sorts spill to files:
-                    # see docs/performance.md for what this costs
-                    "PRAGMA cache_size=-16384; PRAGMA mmap_size=33554432; PRAGMA temp_store=FILE;"
+                    # page cache 16 MiB (default 2 MiB), no memory-mapped file (mapped pages count in the process's
+                    # resident memory), large sorts spill to files: see docs/performance.md for what this costs
+                    "PRAGMA cache_size=-16384; PRAGMA mmap_size=0; PRAGMA temp_store=FILE;"
                 ),
             },
             "TEST": {"NAME": str(KUAIFA_HOME / "test-kuaifa.sqlite3")},

@@ -12,11 +12,11 @@ import io
 from collections.abc import Iterable
 
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.lib.units import mm
+from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
 
 from kuaifa.documents.fonts import LATIN, LATIN_BOLD, cjk_font
-from kuaifa.documents.layout import china_time, receiver_lines, wrap
+from kuaifa.documents.layout import TextRun, china_time, receiver_lines, wrap
 from kuaifa.documents.model import LabelData
 
 PAGE_SIZE = (100 * mm, 180 * mm)
@@ -44,8 +44,10 @@ def render_labels(labels: Iterable[LabelData]) -> bytes:
     return buffer.getvalue()
 
 
-def _bold(canvas: Canvas, x: float, y: float, text: str, font: str, size: float) -> None:
-    """Micro Hei has no bold face: fill and stroke the glyphs."""
+def _bold(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, before: TextRun | None = None) -> None:
+    """Micro Hei has no bold face: fill and stroke the glyphs (after the text put ``before``)."""
+    if before is not None:
+        before.flush()
     obj = canvas.beginText(x, y)
     obj.setFont(font, size)
     obj.setTextRenderMode(2)
@@ -60,12 +62,40 @@ def _rule(canvas: Canvas, y: float, width: float = 0.8) -> None:
     canvas.line(MARGIN, y, PAGE_SIZE[0] - MARGIN, y)
 
 
-def _tag(canvas: Canvas, y_top: float, text: str, font: str) -> None:
+def _tag(canvas: Canvas, text: TextRun, y_top: float, char: str, font: str) -> None:
     """A boxed single character (收 / 寄) in the left margin of a block."""
     canvas.setLineWidth(0.8)
     canvas.rect(MARGIN, y_top - 9 * mm, 8 * mm, 8 * mm)
-    canvas.setFont(font, 16)
-    canvas.drawCentredString(MARGIN + 4 * mm, y_top - 7 * mm, text)
+    text.put(MARGIN + 4 * mm, y_top - 7 * mm, char, font, 16, "centre")
+
+
+def _quiet_zone(bar_width: float) -> float:
+    """Code128's blank margin on each side, as reportlab sizes it."""
+    return max(inch * 0.25, bar_width * 10.0)
+
+
+def _barcode(canvas: Canvas, value: str, centre: float, y: float) -> None:
+    """The Code128 bars of ``value``, centred on ``centre``, narrowed to fit ``BARCODE_MAX_WIDTH``: reportlab
+    encodes once (not again at the narrower width: the bars scale), the bars are drawn here as its ``drawOn`` would."""
+    code = Code128(value, barWidth=BARCODE_BAR_WIDTH, barHeight=BARCODE_HEIGHT, humanReadable=False)
+    full = code.width  # quiet zones included, as reportlab counts them
+    bar_width = BARCODE_BAR_WIDTH
+    if full > BARCODE_MAX_WIDTH:
+        bar_width *= BARCODE_MAX_WIDTH / full
+    quiet = _quiet_zone(bar_width)
+    total = (full - 2 * _quiet_zone(BARCODE_BAR_WIDTH)) / BARCODE_BAR_WIDTH * bar_width + 2 * quiet
+    canvas.saveState()
+    canvas.translate(centre - total / 2, y)
+    left = quiet
+    for char in code.decomposed:
+        units = ord(char)
+        if 97 <= units <= 122:  # a space of (units - 96) modules
+            left += (units - 96) * bar_width
+        elif 65 <= units <= 90:  # a bar of (units - 64) modules
+            width = (units - 64) * bar_width
+            canvas.rect(left, 0, width, BARCODE_HEIGHT, stroke=0, fill=1)
+            left += width
+    canvas.restoreState()
 
 
 def _draw_label(canvas: Canvas, label: LabelData) -> None:
@@ -74,25 +104,19 @@ def _draw_label(canvas: Canvas, label: LabelData) -> None:
     font = cjk_font()
     width, height = PAGE_SIZE
     inner = width - 2 * MARGIN
+    text = TextRun(canvas)
     canvas.setLineWidth(1.2)
     canvas.rect(MARGIN / 2, MARGIN / 2, width - MARGIN, height - MARGIN)
 
     # carrier and print time
-    _bold(canvas, MARGIN + 1 * mm, height - 12 * mm, label.carrier_name, font, 18)
+    _bold(canvas, MARGIN + 1 * mm, height - 12 * mm, label.carrier_name, font, 18, text)
     if label.printed_at is not None:
-        canvas.setFont(LATIN, 7)
-        canvas.drawRightString(width - MARGIN, height - 11 * mm, china_time(label.printed_at))
+        text.put(width - MARGIN, height - 11 * mm, china_time(label.printed_at), LATIN, 7, "right")
     _rule(canvas, height - 15 * mm)
 
     # tracking number: barcode, number below
-    bar_width = BARCODE_BAR_WIDTH
-    barcode = Code128(label.tracking_number, barWidth=bar_width, barHeight=BARCODE_HEIGHT, humanReadable=False)
-    if barcode.width > BARCODE_MAX_WIDTH:
-        bar_width *= BARCODE_MAX_WIDTH / barcode.width
-        barcode = Code128(label.tracking_number, barWidth=bar_width, barHeight=BARCODE_HEIGHT, humanReadable=False)
-    barcode.drawOn(canvas, (width - barcode.width) / 2, height - 34 * mm)
-    canvas.setFont(LATIN_BOLD, 13)
-    canvas.drawCentredString(width / 2, height - 39.5 * mm, label.tracking_number)
+    _barcode(canvas, label.tracking_number, width / 2, height - 34 * mm)
+    text.put(width / 2, height - 39.5 * mm, label.tracking_number, LATIN_BOLD, 13, "centre")
     _rule(canvas, height - 42 * mm)
 
     # receiver (always masked)
@@ -100,53 +124,45 @@ def _draw_label(canvas: Canvas, label: LabelData) -> None:
     text_width = width - MARGIN - text_x
     who, where = receiver_lines(label.receiver)
     top = height - 43 * mm
-    _tag(canvas, top, "收", font)
-    _bold(canvas, text_x, top - 6 * mm, who, font, 13)
-    canvas.setFont(font, 11)
+    _tag(canvas, text, top, "收", font)
+    _bold(canvas, text_x, top - 6 * mm, who, font, 13, text)
     y = top - 12 * mm
     for line in wrap(where, font, 11, text_width, max_lines=3):
-        canvas.drawString(text_x, y, line)
+        text.put(text_x, y, line, font, 11)
         y -= 5 * mm
     _rule(canvas, height - 74 * mm)
 
     # sender
     top = height - 75 * mm
-    _tag(canvas, top, "寄", font)
+    _tag(canvas, text, top, "寄", font)
     sender = label.sender
-    canvas.setFont(font, 9)
-    canvas.drawString(text_x, top - 5 * mm, f"{sender.name}  {sender.phone}".strip())
+    text.put(text_x, top - 5 * mm, f"{sender.name}  {sender.phone}".strip(), font, 9)
     y = top - 9.5 * mm
     for line in wrap(sender.address, font, 8, text_width, max_lines=2):
-        canvas.setFont(font, 8)
-        canvas.drawString(text_x, y, line)
+        text.put(text_x, y, line, font, 8)
         y -= 4 * mm
     _rule(canvas, height - 91 * mm)
 
     # order numbers
     y = height - 96 * mm
-    canvas.setFont(font, 8)
     count = len(label.order_sns)
-    canvas.drawString(MARGIN + 1 * mm, y, f"订单号（{count} 单）" if count > 1 else "订单号")
+    text.put(MARGIN + 1 * mm, y, f"订单号（{count} 单）" if count > 1 else "订单号", font, 8)
     for line in wrap("  ".join(label.order_sns), LATIN, 8, inner - 2 * mm, max_lines=3):
         y -= 3.8 * mm
-        canvas.setFont(LATIN, 8)
-        canvas.drawString(MARGIN + 1 * mm, y, line)
+        text.put(MARGIN + 1 * mm, y, line, LATIN, 8)
     _rule(canvas, height - 113 * mm, 0.5)
 
     # contents
     y = height - 118 * mm
     units = sum(c.quantity for c in label.contents)
-    canvas.setFont(font, 8)
-    canvas.drawString(MARGIN + 1 * mm, y, f"内容（{len(label.contents)} 种 {units} 件）")
+    text.put(MARGIN + 1 * mm, y, f"内容（{len(label.contents)} 种 {units} 件）", font, 8)
     summary = "   ".join(f"{c.sku_code}×{c.quantity}" for c in label.contents)
     for line in wrap(summary, font, 9, inner - 2 * mm, max_lines=8):
         y -= 4.2 * mm
-        canvas.setFont(font, 9)
-        canvas.drawString(MARGIN + 1 * mm, y, line)
+        text.put(MARGIN + 1 * mm, y, line, font, 9)
 
     # stub
     _rule(canvas, 16 * mm, 0.5)
-    canvas.setFont(font, 8)
-    canvas.drawString(MARGIN + 1 * mm, 10 * mm, label.carrier_name)
-    canvas.setFont(LATIN, 9)
-    canvas.drawRightString(width - MARGIN - 1 * mm, 10 * mm, label.tracking_number)
+    text.put(MARGIN + 1 * mm, 10 * mm, label.carrier_name, font, 8)
+    text.put(width - MARGIN - 1 * mm, 10 * mm, label.tracking_number, LATIN, 9, "right")
+    text.flush()

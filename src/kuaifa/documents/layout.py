@@ -14,6 +14,7 @@ from datetime import datetime
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 
 from kuaifa.documents.fonts import cjk_font
 from kuaifa.documents.model import Receiver
@@ -35,6 +36,9 @@ def wrap(text: str, font: str, size: float, width: float, *, max_lines: int | No
     cjk_font()  # the fonts are measured, so they must be registered
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
+        if stringWidth(paragraph, font, size) <= width:  # fits whole: what the breaking below would keep of it
+            lines.append(paragraph.strip())
+            continue
         line, used = "", 0.0
         for token in _TOKENS.findall(paragraph):
             if not line and not token.strip():
@@ -126,28 +130,62 @@ class Table:
         canvas.setFillGray(0.9)
         canvas.rect(x, y - self.header_height, total_width, self.header_height, stroke=0, fill=1)
         canvas.setFillGray(0)
-        self._draw_cells(canvas, x, y, [[c.title] for c in self.columns], header=True)
+        text = TextRun(canvas)
+        self._draw_cells(text, x, y, [[c.title] for c in self.columns], header=True)
         y -= self.header_height
-        canvas.line(x, y, x + total_width, y)
+        rules = [y]
         for row in rows:
-            self._draw_cells(canvas, x, y, row, header=False)
+            self._draw_cells(text, x, y, row, header=False)
             y -= self.row_height(row)
-            canvas.setLineWidth(0.25)
-            canvas.line(x, y, x + total_width, y)
+            rules.append(y)
+        text.flush()
+        canvas.line(x, rules[0], x + total_width, rules[0])
+        canvas.setLineWidth(0.25)
+        for rule in rules[1:]:
+            canvas.line(x, rule, x + total_width, rule)
         return y
 
-    def _draw_cells(
-        self, canvas: Canvas, x: float, top: float, cells: Sequence[Sequence[str]], *, header: bool
-    ) -> None:
+    def _draw_cells(self, text: TextRun, x: float, top: float, cells: Sequence[Sequence[str]], *,
+                    header: bool) -> None:  # fmt: skip
         cx = x
         for col, lines in zip(self.columns, cells, strict=True):
             font = self.font if header else (col.font or self.font)
-            canvas.setFont(font, self.size)
             baseline = top - self.padding - self.size
             for line in lines:
                 if col.align == "right":
-                    canvas.drawRightString(cx + col.width - self.padding, baseline, line)
+                    text.put(cx + col.width - self.padding, baseline, line, font, self.size, "right")
                 else:
-                    canvas.drawString(cx + self.padding, baseline, line)
+                    text.put(cx + self.padding, baseline, line, font, self.size)
                 baseline -= self.leading
             cx += col.width
+
+
+class TextRun:
+    """Strings drawn as few PDF text objects: each placed where it goes, the font set only when it changes. One
+    text object per string (what ``drawString`` makes) costs more than the string itself; a page of labels or a
+    table holds hundreds. ``flush`` ends the current object (before other text is drawn in between, so text keeps
+    the order it is read in)."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.obj: PDFTextObject | None = None
+        self.font: tuple[str, float] | None = None
+
+    def flush(self) -> None:
+        if self.obj is not None:
+            self.canvas.drawText(self.obj)
+            self.obj, self.font = None, None
+
+    def put(self, x: float, y: float, text: str, font: str, size: float, align: str = "left") -> None:
+        """``align``: "left" starts at x, "right" ends at x, "centre" is centred on x."""
+        if align != "left":
+            width = stringWidth(text, font, size)
+            x -= width if align == "right" else width / 2
+        if self.obj is None:
+            self.obj = self.canvas.beginText(x, y)
+        else:
+            self.obj.setTextOrigin(x, y)
+        if self.font != (font, size):
+            self.obj.setFont(font, size)
+            self.font = (font, size)
+        self.obj.textLine(text)  # as drawString writes it (textOut would measure the text again)

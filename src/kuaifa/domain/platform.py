@@ -7,7 +7,7 @@ against the real gateway and the simulator, and services never import a platform
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -59,13 +59,20 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fetched(Generic[T]):
-    """What one fetch brought: the records that mapped, and those that did not (each on its own)."""
+    """What one fetch brought: the records that mapped, those that did not (each on its own), and how many were
+    left unmapped because the caller already held that very copy (``skipped``, see :data:`HeldCopies`)."""
 
     items: list[T] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
+    skipped: int = 0
 
     def __len__(self) -> int:
-        return len(self.items) + len(self.unmapped)
+        return len(self.items) + len(self.unmapped) + self.skipped
+
+
+#: Given ``(platform key, updated_at)`` of fetched records, the keys whose copy the caller needs no more: it holds
+#: this copy or a newer one. An adapter leaves those records out before mapping them.
+HeldCopies = Callable[[Sequence[tuple[str, datetime]]], Collection[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +110,11 @@ class SalesPlatform(Protocol):
         """Measure the platform's clock against ours, before a sync lays out its windows."""
         ...
 
-    def orders_updated(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
-        """Every order updated in [start, end] (≤ 30 min), one copy each, the newest; unreadable ones apart."""
+    def orders_updated(
+        self, start: datetime, end: datetime, *, held: HeldCopies | None = None
+    ) -> Fetched[CanonicalOrder]:
+        """Every order updated in [start, end] (≤ 30 min), one copy each, the newest; unreadable ones apart. Copies
+        ``held`` names are counted in ``skipped`` and not mapped."""
         ...
 
     def orders_confirmed(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:

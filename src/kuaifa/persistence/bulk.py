@@ -20,14 +20,26 @@ from typing import Any
 
 from django.db import connection, models
 
+_last_time: tuple[datetime | None, str] = (None, "")  # the last time written and its text (a batch shares ``now``)
+
 
 def _sqlite_datetime(value: datetime) -> str:
+    global _last_time
+    last = _last_time  # one read: another thread may replace the pair, never half of it
+    if value is last[0]:
+        return last[1]
+    if value.tzinfo is UTC:  # what Kuaifa's own times are: the text without its "+00:00"
+        text = value.isoformat(" ")[:-6]
+        _last_time = (value, text)
+        return text
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
     return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 def _sqlite_json(value: Any) -> str:
+    if not value and value.__class__ is list:  # hold reasons, waived reasons, tags: mostly none
+        return "[]"
     return json.dumps(value)
 
 
@@ -92,8 +104,9 @@ def _adapters(fields: Sequence[models.Field[Any, Any]]) -> tuple[Callable[[Any],
 
 def _sqlite_datetime_in(value: str | datetime) -> datetime:
     """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=UTC)
 
 
 def _json_in(value: Any) -> Any:

@@ -431,15 +431,13 @@ def _apply_updates(
     consume_for_orders(consume, actor=actor, now=now, note=note)
     release_for_orders(release, now=now)
     if unreserved_shipped:
-        lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        lines: dict[int, list[tuple[int, int]]] = {order_id: [] for order_id in unreserved_shipped}
         for order_id, sku_id, quantity in OrderLine.objects.filter(
             order_id__in=unreserved_shipped, sku__isnull=False
         ).values_list("order_id", "sku_id", "quantity"):
             lines[order_id].append((sku_id, quantity))
-        for order_id in unreserved_shipped:
-            missing = take_out_unreserved(order_id, lines[order_id], actor=actor, now=now, note=note)
-            if missing:
-                events.append((order_id, "stock_unaccounted", "", "", actor.stored, {"missing": missing}, now))
+        for order_id, missing in take_out_unreserved(lines, actor=actor, now=now, note=note).items():
+            events.append((order_id, "stock_unaccounted", "", "", actor.stored, {"missing": missing}, now))
     for reason, moves in tasks.items():
         open_tasks(moves, reason=reason, now=now)
     _replace_lines_if_changed(open_orders, matcher)

@@ -6,11 +6,11 @@ When stock arrives, orders held only for stock are reviewed again, earliest dead
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 
 from kuaifa.domain.inventory.bundles import expand as expand_bundle
@@ -19,6 +19,7 @@ from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError, Text
+from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Reservation, Sku, StockLevel, StockMove, Warehouse
 from kuaifa.persistence.queries import bundle_components
 from kuaifa.services.audit import event
@@ -304,26 +305,63 @@ def write_off_damaged(
 
 
 def take_out_unreserved(
-    order_id: int, lines: list[tuple[int, int]], *, actor: Actor, now: datetime, note: str = ""
-) -> dict[str, int]:
-    """Goods that left without a reservation — the platform reports an order shipped from its back office before
-    Kuaifa reserved stock for it. Inside the caller's transaction, ``ship`` moves take the units from the
-    warehouses in priority order; a shelf that then holds fewer than it promised gives reservations back from the
-    latest deadlines (as a stocktake does). Returns units found on no shelf, by SKU code, for the audit trail."""
-    wanted: dict[int, int] = defaultdict(int)
-    for sku_id, quantity in lines:
-        for component, units in _expanded(sku_id, quantity):
-            wanted[component] += units
-    levels = (
-        StockLevel.objects.filter(sku_id__in=wanted, on_hand__gt=0)
-        .select_related("sku", "warehouse")
-        .order_by("warehouse__priority", "warehouse_id", "id")
-    )
-    lock_levels([level.id for level in levels])
-    for level in levels:
-        take = min(wanted[level.sku_id], lock_levels([level.id])[0]["on_hand"])
-        if take > 0:
-            _move(level, StockMove.Kind.SHIP, delta=-take, actor=actor, now=now, note=note, order_id=order_id)
-            wanted[level.sku_id] -= take
-    codes = dict(Sku.objects.filter(id__in=[s for s, n in wanted.items() if n]).values_list("id", "code"))
-    return {codes[s]: n for s, n in wanted.items() if n}
+    orders: Mapping[int, Sequence[tuple[int, int]]], *, actor: Actor, now: datetime, note: str = ""
+) -> dict[int, dict[str, int]]:
+    """Goods that left without a reservation — the platform reports orders shipped from its back office before
+    Kuaifa reserved stock for them (``orders``: order id → its lines as (sku id, quantity)). Inside the caller's
+    transaction, order after order, ``ship`` moves take the units from the warehouses in priority order; a shelf
+    that then holds fewer than it promised gives reservations back from the latest deadlines (as a stocktake does).
+    Returns, per order, the units found on no shelf by SKU code, for the audit trail.
+
+    One read of the bundles, one locked read of the stock rows, one batch of moves and one of stock updates for all
+    the orders; a give-back (rare: the shelf held less than it had promised) is per stock row.
+    """
+    if not orders:
+        return {}
+    components = bundle_components({sku_id for lines in orders.values() for sku_id, _ in lines})
+    wanted_by_order: dict[int, dict[int, int]] = {}
+    for order_id, lines in orders.items():
+        wanted: dict[int, int] = defaultdict(int)
+        for sku_id, quantity in lines:
+            for component, units in expand_bundle(sku_id, quantity, components).units:
+                wanted[component] += units
+        wanted_by_order[order_id] = wanted
+    skus = {sku_id for wanted in wanted_by_order.values() for sku_id in wanted}
+    order = StockLevel.objects.filter(sku_id__in=skus, on_hand__gt=0).order_by("warehouse__priority", "warehouse_id",
+                                                                              "id")  # fmt: skip
+    shelves: dict[int, list[int]] = defaultdict(list)  # sku → its stock rows, in the order to take from
+    for level_id, sku_id in order.values_list("id", "sku_id"):
+        shelves[sku_id].append(level_id)
+    locked = {row["id"]: row for row in lock_levels(level_id for ids in shelves.values() for level_id in ids)}
+    on_hand = {level_id: row["on_hand"] for level_id, row in locked.items()}
+    moves: list[tuple[object, ...]] = []
+    missing: dict[int, dict[int, int]] = {}
+    for order_id, wanted in wanted_by_order.items():
+        for sku_id, units in wanted.items():
+            for level_id in shelves.get(sku_id, ()):
+                take = min(units, on_hand[level_id])
+                if take > 0:
+                    on_hand[level_id] -= take
+                    units -= take
+                    moves.append((level_id, order_id, StockMove.Kind.SHIP, -take, on_hand[level_id], note,
+                                  actor.stored, now))  # fmt: skip
+            if units:
+                missing.setdefault(order_id, {})[sku_id] = units
+    taken = {level_id: locked[level_id]["on_hand"] - after for level_id, after in on_hand.items()}
+    for level_id in sorted(taken):
+        if not taken[level_id]:
+            continue
+        reserved = lock_levels([level_id])[0]["reserved"]  # a give-back for an earlier row may have lowered it
+        if on_hand[level_id] < reserved:
+            _give_back(level_id, reserved - on_hand[level_id], actor=actor, now=now)
+    changed = [(units, level_id) for level_id, units in sorted(taken.items()) if units]
+    if changed:
+        table = connection.ops.quote_name(StockLevel._meta.db_table)
+        with connection.cursor() as cursor:  # one statement batch, in id order (see services.locking)
+            cursor.executemany(f"UPDATE {table} SET on_hand = on_hand - %s WHERE id = %s", changed)
+        insert_rows(StockMove, _MOVE_COLUMNS, moves)
+    codes = dict(Sku.objects.filter(id__in={s for m in missing.values() for s in m}).values_list("id", "code"))
+    return {order_id: {codes[s]: n for s, n in units.items()} for order_id, units in missing.items()}
+
+
+_MOVE_COLUMNS = ("stock_level_id", "order_id", "kind", "quantity", "on_hand_after", "note", "actor", "created_at")

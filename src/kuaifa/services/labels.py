@@ -26,7 +26,7 @@ from kuaifa.domain.fulfilment.waves import WaveOrder as PlannedOrder
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.bulk import insert_rows
-from kuaifa.persistence.models import PrintLog, Wave, WaveOrder
+from kuaifa.persistence.models import Order, PrintLog, Wave, WaveOrder
 from kuaifa.persistence.queries import (
     DocumentOrder,
     document_orders,
@@ -287,8 +287,8 @@ def log_print(
         rows: list[tuple[str, int | None, int | None, bool, str, datetime]] = [
             (kind, order_id, wave_id, order_id in before, actor.stored, now) for order_id in ids
         ]
-        sns = dict(document_orders([i for i in ids if i in before])) if before else {}
-        reprints = tuple(sns[i].order_sn for i in ids if i in before)
+        sns = dict(Order.objects.filter(id__in=[i for i in ids if i in before]).values_list("id", "order_sn"))
+        reprints = tuple(sns[i] for i in ids if i in before)
     elif wave_id is not None:
         before = printed_before(kind, wave_id=wave_id)
         rows = [(kind, None, wave_id, bool(before), actor.stored, now)]

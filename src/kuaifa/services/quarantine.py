@@ -56,10 +56,11 @@ def resolve_mapped(
         newest[key] = updated_at if key not in newest or _later(updated_at, newest[key]) else newest[key]
     if not newest:
         return 0
+    waiting = QuarantinedRecord.objects.filter(shop=shop, stream=stream, resolved_at__isnull=True)
+    if len(newest) > 1 and not waiting.exists():  # the usual case, asked through the index: nothing waits
+        return 0
     resolved = []
-    open_rows = QuarantinedRecord.objects.filter(
-        shop=shop, stream=stream, platform_key__in=list(newest), resolved_at__isnull=True
-    ).values_list("id", "platform_key", "platform_updated_at")
+    open_rows = waiting.filter(platform_key__in=list(newest)).values_list("id", "platform_key", "platform_updated_at")
     for row_id, key, held_at in open_rows:
         mapped_at = newest[key]
         if held_at is None or mapped_at is None or mapped_at >= held_at:

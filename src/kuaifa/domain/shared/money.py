@@ -69,6 +69,7 @@ def fen_to_yuan(fen: int) -> str:
 
 #: how far from a whole fen a platform's yuan double may be and still be that fen (float noise of price × qty)
 PLATFORM_TOLERANCE_YUAN = Decimal("0.000001")
+_FAST_LIMIT = 1e13
 
 
 def platform_yuan_to_fen(value: str | float | int | Decimal) -> int:
@@ -81,6 +82,13 @@ def platform_yuan_to_fen(value: str | float | int | Decimal) -> int:
     """
     if not isinstance(value, float):
         return yuan_to_fen(value)
+    if -_FAST_LIMIT < value < _FAST_LIMIT:
+        # the common case: the double nearest to a whole number of fen. Below 10¹³ yuan no two amounts of at most
+        # two decimals share a double, so ``fen / 100 == value`` (exact integer division) means the double's
+        # shortest repr is that amount, which is what the exact path below would find
+        whole = round(value * 100)
+        if whole / 100 == value:
+            return whole
     amount = Decimal(repr(value))
     if not amount.is_finite():
         raise InvalidMoney(value=value)

@@ -105,6 +105,14 @@ def order_contents(order_ids: Iterable[int] | QuerySet[Any, Any]) -> dict[int, O
         return ""
 
     out: dict[int, OrderContents] = {}
+    made: dict[tuple[int, int], ParcelUnit] = {}  # the same SKU and quantity recur across a wave's orders
+
+    def unit(sku_id: int, quantity: int) -> ParcelUnit:
+        found = made.get((sku_id, quantity))
+        if found is None:
+            found = made[sku_id, quantity] = ParcelUnit(*base[sku_id], quantity)
+        return found
+
     order_id: int | None = None
     units: dict[int, int] = {}
     parcel: list[str] = []
@@ -115,7 +123,7 @@ def order_contents(order_ids: Iterable[int] | QuerySet[Any, Any]) -> dict[int, O
         if line.order_id != order_id:
             if order_id is not None:
                 out[order_id] = OrderContents(
-                    tuple(ParcelUnit(*base[sku_id], quantity) for sku_id, quantity in units.items()),
+                    tuple(unit(sku_id, quantity) for sku_id, quantity in units.items()),
                     tuple(dict.fromkeys(parcel)),
                     tuple(sold),
                     tuple(unmapped),

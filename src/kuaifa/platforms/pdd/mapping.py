@@ -113,23 +113,28 @@ class _Reader:
     def fail(self, field: str, reason: str) -> OrderMappingError:
         return OrderMappingError(self.order_sn, field, reason)
 
-    def _get(self, key: str, within: str) -> tuple[object, str]:
-        """The raw value of ``key`` in the order (``within=""``) or in a nested object, and its label for errors."""
-        if not within:
-            return self.obj.get(key), key
-        return self._nested[within].get(key), f"{within}.{key}"
+    def _get(self, key: str, within: str) -> object:
+        """The raw value of ``key`` in the order (``within=""``) or in a nested object."""
+        return self.obj.get(key) if not within else self._nested[within].get(key)
+
+    @staticmethod
+    def _label(key: str, within: str) -> str:
+        """The field's name in errors (``item_list[1].goods_price``), built only when one is raised."""
+        return f"{within}.{key}" if within else key
 
     def integer(self, key: str, *, default: int | None, within: str = "") -> int:
         """An integer field; ints and digit strings are read, a missing/null field takes ``default``."""
-        value, field = self._get(key, within)
+        value = self._get(key, within)
+        if value.__class__ is int:  # the common case first: a plain JSON integer (not a bool)
+            return value  # type: ignore[return-value]
         if value is None or value == "":
             if default is None:
-                raise self.fail(field, "missing")
+                raise self.fail(self._label(key, within), "missing")
             return default
         try:
             return parse_integer(value)
         except ValueError:
-            raise self.fail(field, f"expected an integer, got {value!r}") from None
+            raise self.fail(self._label(key, within), f"expected an integer, got {value!r}") from None
 
     def enum(self, field: str, enum: type[E], *, default: E | None) -> E:
         value = self.integer(field, default=None if default is None else int(default))
@@ -141,22 +146,24 @@ class _Reader:
 
     def fen(self, key: str, *, within: str = "") -> int:
         """A yuan amount as integer fen; missing or null is 0 (the SDK types amounts as nullable doubles)."""
-        value, field = self._get(key, within)
+        value = self._get(key, within)
         if value is None:
             return 0
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-            raise self.fail(field, f"expected a yuan amount, got {type(value).__name__} {value!r}")
+            raise self.fail(self._label(key, within), f"expected a yuan amount, got {type(value).__name__} {value!r}")
         try:
             return platform_yuan_to_fen(value)
         except InvalidMoney as exc:
-            raise self.fail(field, exc.message) from None
+            raise self.fail(self._label(key, within), exc.message) from None
 
     def text(self, key: str, *, within: str = "") -> str:
-        value, field = self._get(key, within)
+        value = self._get(key, within)
+        if value.__class__ is str:
+            return value  # type: ignore[return-value]
         if value is None:
             return ""
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise self.fail(field, f"expected a string, got {type(value).__name__} {value!r}")
+            raise self.fail(self._label(key, within), f"expected a string, got {type(value).__name__} {value!r}")
         return str(value)
 
     def time(self, field: str) -> datetime | None:
@@ -174,6 +181,10 @@ class _Reader:
             raise self.fail("order_tag_list", f"expected a list, got {type(raw).__name__}")
         names: set[str] = set()
         for index, entry in enumerate(raw):
+            if entry.__class__ is dict and entry.get("value").__class__ is int and entry.get("name").__class__ is str:
+                if entry["value"] == 1:  # the common shape, read without building a label
+                    names.add(entry["name"])
+                continue
             where = f"order_tag_list[{index}]"
             if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
                 raise self.fail(where, f"expected {{name, value}}, got {entry!r}")
@@ -189,7 +200,7 @@ class _Reader:
         lines = []
         for index, item in enumerate(raw):
             where = f"item_list[{index}]"
-            if not isinstance(item, Mapping):
+            if item.__class__ is not dict and not isinstance(item, Mapping):
                 raise self.fail(where, f"expected an object, got {item!r}")
             self._nested[where] = item
             quantity = self.integer("goods_count", default=None, within=where)
