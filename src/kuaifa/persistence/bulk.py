@@ -1,7 +1,8 @@
 """Bulk inserts and prepared reads for the hot paths (orders, lines, events, reservations).
 
-Inserts are ``executemany`` of prepared tuples. Reads (:func:`fetch`) are SQL built once per shape and sent
-straight to the driver: on the one-order path, building a query through the ORM costs more than running it.
+Inserts are ``executemany`` of prepared tuples. Reads (:func:`fetch`) are SQL built once per shape. Both are sent
+on the driver's cursor of Django's connection (``persistence.statements``): on the one-order path, building a query
+through the ORM, or passing it through Django's cursor wrapper, costs more than running it.
 
 ``bulk_create`` builds a model instance and compiles SQL per value; at 10⁵ orders that is most of the time spent.
 Here each column's adapter is chosen once from the model's field (datetimes and JSON through the backend's own
@@ -16,7 +17,9 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+
+from kuaifa.persistence.statements import run, run_many
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -35,7 +38,7 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
-    return sql, _adapters(fields)
+    return _driver_sql(sql), _adapters(fields)
 
 
 @cache
@@ -46,7 +49,12 @@ def _update_plan(
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments}{', ' + also if also else ''} WHERE id = %s"
-    return sql, (*_adapters(fields), None)
+    return _driver_sql(sql), (*_adapters(fields), None)
+
+
+def _driver_sql(sql: str) -> str:
+    """The text as the driver takes it: SQLite's driver wants ``?`` placeholders (no literal ``%`` in these)."""
+    return sql.replace("%s", "?") if connection.vendor == "sqlite" else sql
 
 
 def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
@@ -80,7 +88,7 @@ def _select_plan(
     fields = [model._meta.get_field(name) for name in columns]
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
-    sql = f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {where}{suffix}"
+    sql = _driver_sql(f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {where}{suffix}")
     sqlite = connection.vendor == "sqlite"
     converters: list[Callable[[Any], Any] | None] = []
     for field in fields:
@@ -123,9 +131,8 @@ def fetch(
         suffix += " FOR UPDATE"
     sql, converters = _select_plan(model, tuple(columns), where, suffix)
     active = [(i, name, convert) for i, (name, convert) in enumerate(zip(columns, converters, strict=True)) if convert]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    db = connections[DEFAULT_DB_ALIAS]
+    rows = [dict(zip(columns, row, strict=True)) for row in run(db, sql, params).fetchall()]
     for row in rows:
         for _, name, convert in active:
             if row[name] is not None:
@@ -200,6 +207,5 @@ def _execute_many(sql: str, adapters: tuple[Callable[[Any], Any] | None, ...], r
                     row[i] = adapt(row[i])
         prepared.append(row)
     if prepared:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
+        run_many(connections[DEFAULT_DB_ALIAS], sql, prepared)
     return len(prepared)

@@ -22,8 +22,9 @@ from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reas
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
-from kuaifa.persistence.bulk import fetch, in_list, insert_rows, update_rows
+from kuaifa.persistence.bulk import COPY_FROM, fetch, in_list, insert_rows, update_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
+from kuaifa.persistence.statements import Insert
 from kuaifa.services.audit import EVENT_COLUMNS
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
@@ -125,7 +126,12 @@ class SkuMatcher:
         if codes:
             where, params = in_list("code", codes)
             self.by_code = {row["code"]: row["id"] for row in fetch(Sku, ("code", "id"), where, params)}
-        pairs = {(line.goods_id, line.platform_sku_id) for line in lines if line.goods_id and line.platform_sku_id}
+        # listings are looked up only for lines their merchant code does not map (the code wins, see sku_id)
+        pairs = {
+            (line.goods_id, line.platform_sku_id)
+            for line in lines
+            if line.goods_id and line.platform_sku_id and not (line.outer_id and line.outer_id in self.by_code)
+        }
         goods = {goods_id for goods_id, _ in pairs}
         self.by_listing = {}
         if goods:
@@ -318,6 +324,9 @@ _ORDER_COLUMNS = ("shop_id", "order_sn", "source", "status", "hold_reasons", "wa
                   "version", "created_at", "updated_at", *_PLATFORM_FIELDS)  # fmt: skip
 _LINE_COLUMNS = ("order_id", "sku_id", "goods_id", "platform_sku_id", "outer_id", "goods_name", "goods_spec",
                  "quantity", "unit_price")  # fmt: skip
+_INSERT_ORDERS = Insert(Order, _ORDER_COLUMNS)
+_INSERT_LINES = Insert(OrderLine, _LINE_COLUMNS)
+_INSERT_EVENTS = Insert(OrderEvent, EVENT_COLUMNS)
 
 
 def _insert_new(
@@ -331,54 +340,37 @@ def _insert_new(
     waived: Sequence[HoldReason],
     reissue_of_id: int | None,
 ) -> list[int]:
-    """Orders, their lines and their ``ingested`` events, each as one executemany (see persistence.bulk)."""
-    insert_rows(
-        Order,
-        _ORDER_COLUMNS,
-        (
-            (
-                shop.id,
-                order.order_sn,
-                source,
-                status,
-                [],
-                list(waived),
-                reissue_of_id,
-                1,
-                now,
-                now,
-                *(columns[name] for name in _PLATFORM_FIELDS),
-            )
-            for order, status, columns in new_orders
-        ),
-    )
-    ids = {row["order_sn"]: row["id"] for row in _stored_rows(shop, [order.order_sn for order, _, _ in new_orders],
-                                                                 columns=("order_sn", "id"))}  # fmt: skip
-    insert_rows(
-        OrderLine,
-        _LINE_COLUMNS,
-        (
-            (
-                ids[order.order_sn],
-                matcher.sku_id(line),
-                line.goods_id,
-                line.platform_sku_id,
-                line.outer_id,
-                line.goods_name[:255],
-                line.goods_spec[:255],
-                line.quantity,
-                line.unit_price_fen,
-            )
-            for order, _, _ in new_orders
-            for line in order.lines
-        ),
-    )
+    """Orders, their lines and their ``ingested`` events. A batch: each as one executemany or COPY (see
+    persistence.bulk), the new ids read back by order number. A few orders (a push, a manual order): one INSERT
+    each for the orders (returning their ids), the lines and the events."""
+    order_rows = [
+        (shop.id, order.order_sn, source, status, [], list(waived), reissue_of_id, 1, now, now,
+         *(columns[name] for name in _PLATFORM_FIELDS))
+        for order, status, columns in new_orders
+    ]  # fmt: skip
+    few = len(new_orders) < COPY_FROM
+    if few:
+        ids = dict(zip((order.order_sn for order, _, _ in new_orders), _INSERT_ORDERS.returning_ids(order_rows),
+                       strict=True))  # fmt: skip
+    else:
+        insert_rows(Order, _ORDER_COLUMNS, order_rows)
+        ids = {row["order_sn"]: row["id"] for row in _stored_rows(shop, [order.order_sn for order, _, _ in new_orders],
+                                                                     columns=("order_sn", "id"))}  # fmt: skip
+    line_rows = [
+        (ids[order.order_sn], matcher.sku_id(line), line.goods_id, line.platform_sku_id, line.outer_id,
+         line.goods_name[:255], line.goods_spec[:255], line.quantity, line.unit_price_fen)
+        for order, _, _ in new_orders
+        for line in order.lines
+    ]  # fmt: skip
     details = {"source": source}
-    insert_rows(
-        OrderEvent,
-        EVENT_COLUMNS,
-        ((ids[order.order_sn], "ingested", "", status, actor.stored, details, now) for order, status, _ in new_orders),
-    )
+    event_rows = [(ids[order.order_sn], "ingested", "", status, actor.stored, details, now)
+                  for order, status, _ in new_orders]  # fmt: skip
+    if few:
+        _INSERT_LINES.run(line_rows)
+        _INSERT_EVENTS.run(event_rows)
+    else:
+        insert_rows(OrderLine, _LINE_COLUMNS, line_rows)
+        insert_rows(OrderEvent, EVENT_COLUMNS, event_rows)
     return [ids[order.order_sn] for order, _, _ in new_orders]
 
 

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.persistence import review_rows
 from kuaifa.persistence.models import BundleComponent, Order, OrderLine
 
 
@@ -92,6 +93,4 @@ def mark_due_for_shop(shop_id: int) -> int:
 
 def clear_due(order_ids: Iterable[int]) -> None:
     """These orders are being reviewed now (inside the review's transaction)."""
-    ids = list(order_ids)
-    if ids:
-        Order.objects.filter(id__in=ids, review_due=True).update(review_due=False)
+    review_rows.clear_due(list(order_ids))

@@ -1,0 +1,377 @@
+"""Named statements: SQL written once, adapted once per database, sent on the driver's own cursor.
+
+On the one-order path (an order stored and reviewed in one transaction, a person holding or releasing one) every
+statement touches a row or two. Building such a statement through the ORM costs more than running it, and even
+Django's cursor wrapper (placeholder rewriting, logging hooks) costs several times what the driver does. A statement
+here is a constant SQL text with ``%s`` placeholders and at most one list parameter, written ``IN %l``. Its text is
+converted once per database and list length: SQLite gets ``?`` and one placeholder per item; PostgreSQL gets
+``= ANY(%s)`` (one text for any length), server-side parameters and a statement prepared once per connection.
+
+It runs on the driver cursor of Django's own connection, inside Django's transaction (``transaction.atomic``), and
+keeps what callers rely on from Django's cursor: its exception classes (``django.db.IntegrityError`` when a CHECK
+refuses an oversell), the refusal to run in a transaction that must roll back, and the query log
+(``CaptureQueriesContext``, ``DEBUG``). ``connection.execute_wrapper`` hooks do not see these statements.
+
+Values go in and come out as the ORM would write and read them (SQLite: aware datetimes as naive UTC text, JSON as
+text, 0/1 as booleans); rows come back as NamedTuples.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Generic, Protocol, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+#: a value conversion, applied to non-NULL values only
+Convert = Callable[[Any], Any]
+#: a row: a NamedTuple class
+R = TypeVar("R", bound=tuple[Any, ...])
+
+
+class Kind(Enum):
+    """How a column's values are stored, where that differs between Python and the database."""
+
+    TIME = "time"  # aware datetime
+    JSON = "json"
+    BOOL = "bool"
+
+
+class _Cursor(Protocol):  # what both drivers' cursors offer
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]], /) -> Any: ...
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
+
+# -- values in and out ------------------------------------------------------------------------------------------
+
+
+def sqlite_time(value: datetime) -> str:
+    """What Django's SQLite adapter stores for an aware datetime (naive UTC text), without its checks."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def sqlite_time_in(value: str | datetime) -> datetime:
+    """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC)
+
+
+def json_in(value: Any) -> Any:
+    """JSON columns arrive as text on both databases (Django's PostgreSQL connection loads jsonb as text)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _pg_json(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
+
+
+def adapter(kind: Kind | None, vendor: str) -> Convert | None:
+    """How a parameter of this kind is sent."""
+    if kind is Kind.TIME:
+        return sqlite_time if vendor == "sqlite" else None
+    if kind is Kind.JSON:
+        return json.dumps if vendor == "sqlite" else _pg_json
+    return None
+
+
+def converter(kind: Kind | None, vendor: str) -> Convert | None:
+    """How a column of this kind is read."""
+    if kind is Kind.TIME:
+        return sqlite_time_in if vendor == "sqlite" else None
+    if kind is Kind.JSON:
+        return json_in
+    if kind is Kind.BOOL:
+        return bool if vendor == "sqlite" else None
+    return None
+
+
+def kind_of(field: models.Field[Any, Any]) -> Kind | None:
+    if isinstance(field, models.DateTimeField):
+        return Kind.TIME
+    if isinstance(field, models.JSONField):
+        return Kind.JSON
+    if isinstance(field, models.BooleanField):
+        return Kind.BOOL
+    return None
+
+
+# -- the driver ---------------------------------------------------------------------------------------------------
+
+
+def _database() -> BaseDatabaseWrapper:
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def driver_cursor(db: BaseDatabaseWrapper) -> _Cursor:
+    """The driver's cursor on Django's open connection (one per connection, reused)."""
+    db.validate_no_broken_transaction()
+    raw = db.connection
+    if raw is None:
+        db.ensure_connection()
+        raw = db.connection
+    cached = db.__dict__.get("_kuaifa_driver_cursor")
+    if cached is not None and cached[0] is raw:
+        cursor: _Cursor = cached[1]
+        return cursor
+    if db.vendor == "postgresql":
+        import psycopg
+
+        cursor = psycopg.Cursor(raw)  # server-side parameters: the statement is parsed once, then prepared
+    else:
+        cursor = raw.cursor()
+    db.__dict__["_kuaifa_driver_cursor"] = (raw, cursor)
+    return cursor
+
+
+def run(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> _Cursor:
+    """Execute one statement on the driver (Django's errors and query log kept); returns the cursor."""
+    cursor = driver_cursor(db)
+    with db.wrap_database_errors:
+        if db.vendor == "postgresql":
+            cursor.execute(sql, params, prepare=True)  # type: ignore[call-arg]
+        else:
+            cursor.execute(sql, params)
+    if db.queries_logged:
+        db.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": "0.000"})
+    return cursor
+
+
+def run_many(db: BaseDatabaseWrapper, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Execute one statement for each row (one ``executemany``), as :func:`run`."""
+    cursor = driver_cursor(db)
+    with db.wrap_database_errors:
+        cursor.executemany(sql, rows)
+    if db.queries_logged:
+        db.queries_log.append({"sql": f"{len(rows)} times: {sql}", "time": "0.000"})
+
+
+# -- statements ---------------------------------------------------------------------------------------------------
+
+_LIST = "IN %l"
+_TEXTS_KEPT = 64  # SQLite: texts kept per statement, one per list length seen
+
+
+class Statement:
+    """A SQL text with ``%s`` placeholders and at most one list parameter (``IN %l``); ``params`` names the kind of
+    each parameter that needs converting (a list parameter is passed as one sequence)."""
+
+    __slots__ = ("_adapters", "_lock", "_texts", "_vendor", "kinds", "text")
+
+    def __init__(self, text: str, *, params: Sequence[Kind | None] = (), lock: str = "") -> None:
+        self.text = text
+        self.kinds = tuple(params)
+        self._lock = lock  # "FOR UPDATE …" added where the database has row locks
+        self._vendor = ""
+        self._texts: dict[int, str] = {}
+        self._adapters: tuple[tuple[int, Convert], ...] = ()
+
+    def _prepare(self, db: BaseDatabaseWrapper) -> None:
+        if self._vendor != db.vendor:
+            self._vendor, self._texts = db.vendor, {}
+            adapters = ((i, adapter(kind, db.vendor)) for i, kind in enumerate(self.kinds))
+            self._adapters = tuple((i, adapt) for i, adapt in adapters if adapt is not None)
+
+    def sql(self, db: BaseDatabaseWrapper, length: int = 0) -> str:
+        """The text for this database (and, on SQLite, for a list parameter of ``length`` items)."""
+        self._prepare(db)
+        key = length if db.vendor == "sqlite" else 0
+        text = self._texts.get(key)
+        if text is None:
+            text = self.text
+            if db.features.has_select_for_update and self._lock:
+                text = f"{text} {self._lock}"
+            if db.vendor == "sqlite":
+                text = text.replace(_LIST, f"IN ({', '.join(['?'] * length)})").replace("%s", "?")
+            else:
+                text = text.replace(_LIST, "= ANY(%s)")
+            if len(self._texts) >= _TEXTS_KEPT:
+                self._texts.clear()
+            self._texts[key] = text
+        return text
+
+    def params(self, db: BaseDatabaseWrapper, values: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+        """The text and the parameters as the driver takes them (the list parameter spread on SQLite)."""
+        self._prepare(db)
+        if self._adapters:
+            values = list(values)
+            for i, adapt in self._adapters:
+                if values[i] is not None:
+                    values[i] = adapt(values[i])
+        if _LIST not in self.text:
+            return self.sql(db), values
+        at = next(i for i, value in enumerate(values) if isinstance(value, list | tuple | set | frozenset))
+        items = list(values[at])
+        if db.vendor == "sqlite":
+            return self.sql(db, len(items)), [*values[:at], *items, *values[at + 1 :]]
+        return self.sql(db), [*values[:at], items, *values[at + 1 :]]
+
+    def run(self, *values: Any) -> int:
+        """Execute; returns the number of rows changed."""
+        db = _database()
+        sql, params = self.params(db, values)
+        return run(db, sql, params).rowcount
+
+    def run_many(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Execute once per row of values (one ``executemany``); no list parameter here."""
+        db = _database()
+        prepared = [self.params(db, row)[1] for row in rows]
+        if prepared:
+            run_many(db, self.sql(db), prepared)
+
+
+class Select(Statement, Generic[R]):
+    """A SELECT whose rows come back as ``row`` (a NamedTuple, one field per selected column, in order); ``columns``
+    gives the kind of the columns that need converting."""
+
+    __slots__ = ("_converters", "_fields", "_make", "columns", "row")
+
+    def __init__(
+        self,
+        row: type[R],
+        text: str,
+        *,
+        columns: Mapping[str, Kind] | None = None,
+        params: Sequence[Kind | None] = (),
+        lock: str = "",
+    ) -> None:
+        super().__init__(text, params=params, lock=lock)
+        self.row = row
+        self._fields: tuple[str, ...] = row._fields  # type: ignore[attr-defined]
+        self._make: Callable[[Iterable[Any]], R] = row._make  # type: ignore[attr-defined]
+        self.columns = dict(columns or {})
+        self._converters: tuple[tuple[int, Convert], ...] = ()
+
+    def _prepare(self, db: BaseDatabaseWrapper) -> None:
+        if self._vendor != db.vendor:
+            super()._prepare(db)
+            found = ((i, converter(self.columns.get(name), db.vendor)) for i, name in enumerate(self._fields))
+            self._converters = tuple((i, convert) for i, convert in found if convert is not None)
+
+    def all(self, *values: Any) -> list[R]:
+        db = _database()
+        sql, params = self.params(db, values)
+        rows = run(db, sql, params).fetchall()
+        make = self._make
+        if not self._converters:
+            return [make(row) for row in rows]
+        out = []
+        for row in rows:
+            items = list(row)
+            for i, convert in self._converters:
+                if items[i] is not None:
+                    items[i] = convert(items[i])
+            out.append(make(items))
+        return out
+
+    def first(self, *values: Any) -> R | None:
+        rows = self.all(*values)
+        return rows[0] if rows else None
+
+
+def select_from(
+    model: type[models.Model], row: type[R], where: str, *, order_by: str = "", lock: str = ""
+) -> Select[R]:
+    """A SELECT of ``row``'s fields (field names or attnames of ``model``) from ``model``'s table."""
+    return _ModelSelect(model, row, where, order_by=order_by, lock=lock)
+
+
+class _ModelSelect(Select[R]):
+    """Text and column kinds taken from the model on first use (the app registry is ready by then)."""
+
+    __slots__ = ("_model", "_order_by", "_where")
+
+    def __init__(self, model: type[models.Model], row: type[R], where: str, *, order_by: str, lock: str) -> None:
+        super().__init__(row, "", lock=lock)
+        self._model, self._where, self._order_by = model, where, order_by
+
+    def _prepare(self, db: BaseDatabaseWrapper) -> None:
+        if not self.text:
+            fields = [self._model._meta.get_field(name) for name in self._fields]
+            quote = db.ops.quote_name
+            names = ", ".join(quote(field.column) for field in fields if isinstance(field, models.Field))
+            order = f" ORDER BY {self._order_by}" if self._order_by else ""
+            self.text = f"SELECT {names} FROM {quote(self._model._meta.db_table)} WHERE {self._where}{order}"
+            self.columns = {
+                name: kind
+                for name, field in zip(self._fields, fields, strict=True)
+                if isinstance(field, models.Field) and (kind := kind_of(field)) is not None
+            }
+        super()._prepare(db)
+
+
+class Insert:
+    """An INSERT of ``columns`` (field names or attnames) into ``model``'s table, one row or several in one
+    statement, returning the new ids in the order of the rows (both databases return them in VALUES order, which
+    Django's ``bulk_create`` relies on too)."""
+
+    __slots__ = ("_adapters", "_head", "_texts", "_vendor", "columns", "model")
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
+        self.model, self.columns = model, tuple(columns)
+        self._vendor, self._head = "", ""
+        self._texts: dict[int, str] = {}
+        self._adapters: tuple[tuple[int, Convert], ...] = ()
+
+    def _prepare(self, db: BaseDatabaseWrapper) -> None:
+        if self._vendor == db.vendor:
+            return
+        fields = [self.model._meta.get_field(name) for name in self.columns]
+        quote = db.ops.quote_name
+        names = ", ".join(quote(field.column) for field in fields if isinstance(field, models.Field))
+        self._head = f"INSERT INTO {quote(self.model._meta.db_table)} ({names}) VALUES "
+        kinds = (kind_of(field) if isinstance(field, models.Field) else None for field in fields)
+        adapters = ((i, adapter(kind, db.vendor)) for i, kind in enumerate(kinds))
+        self._adapters = tuple((i, adapt) for i, adapt in adapters if adapt is not None)
+        self._vendor, self._texts = db.vendor, {}
+
+    def _text(self, db: BaseDatabaseWrapper, count: int, returning: bool) -> str:
+        key = count if returning else -count
+        text = self._texts.get(key)
+        if text is None:
+            mark = "?" if db.vendor == "sqlite" else "%s"
+            one = f"({', '.join([mark] * len(self.columns))})"
+            text = f"{self._head}{', '.join([one] * count)}"
+            if returning:
+                text += f" RETURNING {db.ops.quote_name('id')}"
+            if len(self._texts) >= _TEXTS_KEPT:
+                self._texts.clear()
+            self._texts[key] = text
+        return text
+
+    def _params(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        params: list[Any] = []
+        for row in rows:
+            if self._adapters:
+                row = list(row)
+                for i, adapt in self._adapters:
+                    if row[i] is not None:
+                        row[i] = adapt(row[i])
+            params.extend(row)
+        return params
+
+    def returning_ids(self, rows: Sequence[Sequence[Any]]) -> list[int]:
+        """Insert ``rows`` (values in ``columns`` order) in one statement; their new ids, in the same order."""
+        if not rows:
+            return []
+        db = _database()
+        self._prepare(db)
+        cursor = run(db, self._text(db, len(rows), True), self._params(rows))
+        return [row[0] for row in cursor.fetchall()]
+
+    def run(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert ``rows`` in one statement."""
+        if rows:
+            db = _database()
+            self._prepare(db)
+            run(db, self._text(db, len(rows), False), self._params(rows))
