@@ -13,19 +13,12 @@ pass every column. See docs/decisions/0002-bulk-insert.md.
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection, models
 
-from kuaifa.persistence.statements import run, run_many
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
-    return str(value.astimezone(UTC).replace(tzinfo=None))
+from kuaifa.persistence.statements import link, postgres, sqlite_time, sqlite_time_in
 
 
 def _sqlite_json(value: Any) -> str:
@@ -63,18 +56,12 @@ def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
     for field in fields:
         if isinstance(field, models.DateTimeField):
             # SQLite: what Django's adapter produces for an aware value (naive UTC text), without its checks
-            adapters.append(_sqlite_datetime if sqlite else connection.ops.adapt_datetimefield_value)
+            adapters.append(sqlite_time if sqlite else connection.ops.adapt_datetimefield_value)
         elif isinstance(field, models.JSONField):
             adapters.append(_sqlite_json if sqlite else lambda value, f=field: f.get_db_prep_save(value, connection))
         else:
             adapters.append(None)
     return tuple(adapters)
-
-
-def _sqlite_datetime_in(value: str | datetime) -> datetime:
-    """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC)
 
 
 def _json_in(value: Any) -> Any:
@@ -93,7 +80,7 @@ def _select_plan(
     converters: list[Callable[[Any], Any] | None] = []
     for field in fields:
         if isinstance(field, models.DateTimeField) and sqlite:
-            converters.append(_sqlite_datetime_in)
+            converters.append(sqlite_time_in)
         elif isinstance(field, models.JSONField):
             converters.append(_json_in)
         elif isinstance(field, models.BooleanField):
@@ -107,7 +94,7 @@ def in_list(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
     """``column IN (…)`` as SQL and parameters: one array parameter on PostgreSQL (one statement shape for any
     length), a placeholder per value on SQLite."""
     values = list(values)
-    if connection.vendor == "postgresql":
+    if postgres():
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
@@ -126,13 +113,13 @@ def fetch(
     ``where`` and ``order_by`` are SQL over column names, ``%s`` for placeholders. ``lock`` adds ``FOR UPDATE``
     where the database has it (SQLite's writers already hold the database lock, see services.locking).
     """
+    current = link()
     suffix = f" ORDER BY {order_by}" if order_by else ""
-    if lock and connection.features.has_select_for_update:
+    if lock and current.db.features.has_select_for_update:
         suffix += " FOR UPDATE"
     sql, converters = _select_plan(model, tuple(columns), where, suffix)
     active = [(i, name, convert) for i, (name, convert) in enumerate(zip(columns, converters, strict=True)) if convert]
-    db = connections[DEFAULT_DB_ALIAS]
-    rows = [dict(zip(columns, row, strict=True)) for row in run(db, sql, params).fetchall()]
+    rows = [dict(zip(columns, row, strict=True)) for row in current.run(sql, params).fetchall()]
     for row in rows:
         for _, name, convert in active:
             if row[name] is not None:
@@ -156,7 +143,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     """Insert ``rows`` (tuples in ``columns`` order, field names as on the model) in one ``executemany``, or on
     PostgreSQL one ``COPY … FROM STDIN`` when the batch is large enough to gain from it."""
     sql, adapters = _plan(model, tuple(columns))
-    if connection.vendor != "postgresql":
+    if not postgres():
         return _execute_many(sql, adapters, rows)
     rows = rows if isinstance(rows, list) else list(rows)
     if len(rows) < COPY_FROM:
@@ -207,5 +194,5 @@ def _execute_many(sql: str, adapters: tuple[Callable[[Any], Any] | None, ...], r
                     row[i] = adapt(row[i])
         prepared.append(row)
     if prepared:
-        run_many(connections[DEFAULT_DB_ALIAS], sql, prepared)
+        link().run_many(sql, prepared)
     return len(prepared)

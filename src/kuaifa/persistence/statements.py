@@ -18,6 +18,7 @@ text, 0/1 as booleans); rows come back as NamedTuples.
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
@@ -52,17 +53,30 @@ class _Cursor(Protocol):  # what both drivers' cursors offer
 # -- values in and out ------------------------------------------------------------------------------------------
 
 
+_TIME_TEXTS: dict[datetime, str] = {}  # the text of recent times: one transaction writes its clock several times
+_TIME_TEXTS_KEPT = 4096
+
+
 def sqlite_time(value: datetime) -> str:
-    """What Django's SQLite adapter stores for an aware datetime (naive UTC text), without its checks."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
-    return str(value.astimezone(UTC).replace(tzinfo=None))
+    """What Django's SQLite adapter stores for an aware datetime (naive UTC text: ``str`` of the UTC time without
+    its ``+00:00``), without its checks. Formatting a datetime costs more than the statement that carries it, and
+    a transaction writes its clock into several rows, so recent texts are kept."""
+    text = _TIME_TEXTS.get(value)
+    if text is None:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
+        text = str(value if value.tzinfo is UTC else value.astimezone(UTC))[:-6]
+        if len(_TIME_TEXTS) >= _TIME_TEXTS_KEPT:
+            _TIME_TEXTS.clear()
+        _TIME_TEXTS[value] = text
+    return text
 
 
 def sqlite_time_in(value: str | datetime) -> datetime:
     """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value + "+00:00")  # cheaper than parsing, then replacing the zone
 
 
 def json_in(value: Any) -> Any:
@@ -96,7 +110,7 @@ def converter(kind: Kind | None, vendor: str) -> Convert | None:
     return None
 
 
-def kind_of(field: models.Field[Any, Any]) -> Kind | None:
+def kind_of(field: "models.Field[Any, Any]") -> Kind | None:
     if isinstance(field, models.DateTimeField):
         return Kind.TIME
     if isinstance(field, models.JSONField):
@@ -109,13 +123,77 @@ def kind_of(field: models.Field[Any, Any]) -> Kind | None:
 # -- the driver ---------------------------------------------------------------------------------------------------
 
 
-def _database() -> BaseDatabaseWrapper:
-    return connections[DEFAULT_DB_ALIAS]
+class Link:
+    """Django's connection as the statements use it: the wrapper, the driver's cursor on its open connection, the
+    database vendor, and whether statements go to the query log."""
+
+    __slots__ = ("cursor", "db", "logged", "postgres", "vendor")
+
+    def __init__(self, db: BaseDatabaseWrapper) -> None:
+        self.db = db
+        self.vendor = db.vendor
+        self.postgres = self.vendor == "postgresql"
+        self.cursor = _driver_cursor(db)
+        self.logged = db.queries_logged
+
+    def run(self, sql: str, params: Sequence[Any]) -> _Cursor:
+        """Execute one statement (Django's errors and query log kept); returns the cursor."""
+        db, cursor = self.db, self.cursor
+        if db.needs_rollback:
+            db.validate_no_broken_transaction()  # raises: an earlier statement failed inside this atomic block
+        with db.wrap_database_errors:
+            if self.postgres:
+                cursor.execute(sql, params, prepare=True)  # type: ignore[call-arg]
+            else:
+                cursor.execute(sql, params)
+        if self.logged:
+            db.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": "0.000"})
+        return cursor
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute one statement for each row (one ``executemany``), as :meth:`run`."""
+        db = self.db
+        if db.needs_rollback:
+            db.validate_no_broken_transaction()
+        with db.wrap_database_errors:
+            self.cursor.executemany(sql, rows)
+        if self.logged:
+            db.queries_log.append({"sql": f"{len(rows)} times: {sql}", "time": "0.000"})
 
 
-def driver_cursor(db: BaseDatabaseWrapper) -> _Cursor:
+_BOUND: ContextVar[Link | None] = ContextVar("kuaifa_statements_link", default=None)
+
+
+def link() -> Link:
+    """The link of the transaction bound by :class:`bound`, else a new one on Django's default connection."""
+    bound_link = _BOUND.get()
+    return bound_link if bound_link is not None else Link(connections[DEFAULT_DB_ALIAS])
+
+
+def postgres() -> bool:
+    """Whether Django's default connection is PostgreSQL (the bound link's, when there is one)."""
+    bound_link = _BOUND.get()
+    return bound_link.postgres if bound_link is not None else connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+class bound:
+    """Bind Django's default connection for the statements of one transaction: ``with transaction.atomic(),
+    bound():``. Looking the connection up (a context-local) costs more than a one-row statement; bound, it is
+    looked up once. Whether statements are logged is decided when the block is entered."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> Link:
+        bound_link = Link(connections[DEFAULT_DB_ALIAS])
+        self._token = _BOUND.set(bound_link)
+        return bound_link
+
+    def __exit__(self, *exc: object) -> None:
+        _BOUND.reset(self._token)
+
+
+def _driver_cursor(db: BaseDatabaseWrapper) -> _Cursor:
     """The driver's cursor on Django's open connection (one per connection, reused)."""
-    db.validate_no_broken_transaction()
     raw = db.connection
     if raw is None:
         db.ensure_connection()
@@ -134,28 +212,6 @@ def driver_cursor(db: BaseDatabaseWrapper) -> _Cursor:
     return cursor
 
 
-def run(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> _Cursor:
-    """Execute one statement on the driver (Django's errors and query log kept); returns the cursor."""
-    cursor = driver_cursor(db)
-    with db.wrap_database_errors:
-        if db.vendor == "postgresql":
-            cursor.execute(sql, params, prepare=True)  # type: ignore[call-arg]
-        else:
-            cursor.execute(sql, params)
-    if db.queries_logged:
-        db.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": "0.000"})
-    return cursor
-
-
-def run_many(db: BaseDatabaseWrapper, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Execute one statement for each row (one ``executemany``), as :func:`run`."""
-    cursor = driver_cursor(db)
-    with db.wrap_database_errors:
-        cursor.executemany(sql, rows)
-    if db.queries_logged:
-        db.queries_log.append({"sql": f"{len(rows)} times: {sql}", "time": "0.000"})
-
-
 # -- statements ---------------------------------------------------------------------------------------------------
 
 _LIST = "IN %l"
@@ -166,7 +222,7 @@ class Statement:
     """A SQL text with ``%s`` placeholders and at most one list parameter (``IN %l``); ``params`` names the kind of
     each parameter that needs converting (a list parameter is passed as one sequence)."""
 
-    __slots__ = ("_adapters", "_lock", "_texts", "_vendor", "kinds", "text")
+    __slots__ = ("_adapters", "_list_at", "_lock", "_texts", "_vendor", "kinds", "text")
 
     def __init__(self, text: str, *, params: Sequence[Kind | None] = (), lock: str = "") -> None:
         self.text = text
@@ -175,59 +231,61 @@ class Statement:
         self._vendor = ""
         self._texts: dict[int, str] = {}
         self._adapters: tuple[tuple[int, Convert], ...] = ()
+        self._list_at = -1  # which parameter is the list, counted in the text
 
-    def _prepare(self, db: BaseDatabaseWrapper) -> None:
-        if self._vendor != db.vendor:
-            self._vendor, self._texts = db.vendor, {}
-            adapters = ((i, adapter(kind, db.vendor)) for i, kind in enumerate(self.kinds))
+    def _prepare(self, link: Link) -> None:
+        if self._vendor != link.vendor:
+            self._vendor, self._texts = link.vendor, {}
+            adapters = ((i, adapter(kind, link.vendor)) for i, kind in enumerate(self.kinds))
             self._adapters = tuple((i, adapt) for i, adapt in adapters if adapt is not None)
+            self._list_at = self.text.count("%s", 0, self.text.find(_LIST)) if _LIST in self.text else -1
 
-    def sql(self, db: BaseDatabaseWrapper, length: int = 0) -> str:
+    def sql(self, link: Link, length: int = 0) -> str:
         """The text for this database (and, on SQLite, for a list parameter of ``length`` items)."""
-        self._prepare(db)
-        key = length if db.vendor == "sqlite" else 0
+        self._prepare(link)
+        key = 0 if link.postgres else length
         text = self._texts.get(key)
         if text is None:
             text = self.text
-            if db.features.has_select_for_update and self._lock:
+            if link.db.features.has_select_for_update and self._lock:
                 text = f"{text} {self._lock}"
-            if db.vendor == "sqlite":
-                text = text.replace(_LIST, f"IN ({', '.join(['?'] * length)})").replace("%s", "?")
-            else:
+            if link.postgres:
                 text = text.replace(_LIST, "= ANY(%s)")
+            else:
+                text = text.replace(_LIST, f"IN ({', '.join(['?'] * length)})").replace("%s", "?")
             if len(self._texts) >= _TEXTS_KEPT:
                 self._texts.clear()
             self._texts[key] = text
         return text
 
-    def params(self, db: BaseDatabaseWrapper, values: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+    def params(self, link: Link, values: Sequence[Any]) -> tuple[str, Sequence[Any]]:
         """The text and the parameters as the driver takes them (the list parameter spread on SQLite)."""
-        self._prepare(db)
+        self._prepare(link)
         if self._adapters:
             values = list(values)
             for i, adapt in self._adapters:
                 if values[i] is not None:
                     values[i] = adapt(values[i])
-        if _LIST not in self.text:
-            return self.sql(db), values
-        at = next(i for i, value in enumerate(values) if isinstance(value, list | tuple | set | frozenset))
+        at = self._list_at
+        if at < 0:
+            return self.sql(link), values
         items = list(values[at])
-        if db.vendor == "sqlite":
-            return self.sql(db, len(items)), [*values[:at], *items, *values[at + 1 :]]
-        return self.sql(db), [*values[:at], items, *values[at + 1 :]]
+        if link.postgres:
+            return self.sql(link), [*values[:at], items, *values[at + 1 :]]
+        return self.sql(link, len(items)), [*values[:at], *items, *values[at + 1 :]]
 
     def run(self, *values: Any) -> int:
         """Execute; returns the number of rows changed."""
-        db = _database()
-        sql, params = self.params(db, values)
-        return run(db, sql, params).rowcount
+        current = link()
+        sql, params = self.params(current, values)
+        return current.run(sql, params).rowcount
 
     def run_many(self, rows: Iterable[Sequence[Any]]) -> None:
         """Execute once per row of values (one ``executemany``); no list parameter here."""
-        db = _database()
-        prepared = [self.params(db, row)[1] for row in rows]
+        current = link()
+        prepared = [self.params(current, row)[1] for row in rows]
         if prepared:
-            run_many(db, self.sql(db), prepared)
+            current.run_many(self.sql(current), prepared)
 
 
 class Select(Statement, Generic[R]):
@@ -252,16 +310,16 @@ class Select(Statement, Generic[R]):
         self.columns = dict(columns or {})
         self._converters: tuple[tuple[int, Convert], ...] = ()
 
-    def _prepare(self, db: BaseDatabaseWrapper) -> None:
-        if self._vendor != db.vendor:
-            super()._prepare(db)
-            found = ((i, converter(self.columns.get(name), db.vendor)) for i, name in enumerate(self._fields))
+    def _prepare(self, link: Link) -> None:
+        if self._vendor != link.vendor:
+            super()._prepare(link)
+            found = ((i, converter(self.columns.get(name), link.vendor)) for i, name in enumerate(self._fields))
             self._converters = tuple((i, convert) for i, convert in found if convert is not None)
 
     def all(self, *values: Any) -> list[R]:
-        db = _database()
-        sql, params = self.params(db, values)
-        rows = run(db, sql, params).fetchall()
+        current = link()
+        sql, params = self.params(current, values)
+        rows = current.run(sql, params).fetchall()
         make = self._make
         if not self._converters:
             return [make(row) for row in rows]
@@ -295,10 +353,10 @@ class _ModelSelect(Select[R]):
         super().__init__(row, "", lock=lock)
         self._model, self._where, self._order_by = model, where, order_by
 
-    def _prepare(self, db: BaseDatabaseWrapper) -> None:
+    def _prepare(self, link: Link) -> None:
         if not self.text:
             fields = [self._model._meta.get_field(name) for name in self._fields]
-            quote = db.ops.quote_name
+            quote = link.db.ops.quote_name
             names = ", ".join(quote(field.column) for field in fields if isinstance(field, models.Field))
             order = f" ORDER BY {self._order_by}" if self._order_by else ""
             self.text = f"SELECT {names} FROM {quote(self._model._meta.db_table)} WHERE {self._where}{order}"
@@ -307,7 +365,7 @@ class _ModelSelect(Select[R]):
                 for name, field in zip(self._fields, fields, strict=True)
                 if isinstance(field, models.Field) and (kind := kind_of(field)) is not None
             }
-        super()._prepare(db)
+        super()._prepare(link)
 
 
 class Insert:
@@ -323,27 +381,27 @@ class Insert:
         self._texts: dict[int, str] = {}
         self._adapters: tuple[tuple[int, Convert], ...] = ()
 
-    def _prepare(self, db: BaseDatabaseWrapper) -> None:
-        if self._vendor == db.vendor:
+    def _prepare(self, link: Link) -> None:
+        if self._vendor == link.vendor:
             return
         fields = [self.model._meta.get_field(name) for name in self.columns]
-        quote = db.ops.quote_name
+        quote = link.db.ops.quote_name
         names = ", ".join(quote(field.column) for field in fields if isinstance(field, models.Field))
         self._head = f"INSERT INTO {quote(self.model._meta.db_table)} ({names}) VALUES "
         kinds = (kind_of(field) if isinstance(field, models.Field) else None for field in fields)
-        adapters = ((i, adapter(kind, db.vendor)) for i, kind in enumerate(kinds))
+        adapters = ((i, adapter(kind, link.vendor)) for i, kind in enumerate(kinds))
         self._adapters = tuple((i, adapt) for i, adapt in adapters if adapt is not None)
-        self._vendor, self._texts = db.vendor, {}
+        self._vendor, self._texts = link.vendor, {}
 
-    def _text(self, db: BaseDatabaseWrapper, count: int, returning: bool) -> str:
+    def _text(self, link: Link, count: int, returning: bool) -> str:
         key = count if returning else -count
         text = self._texts.get(key)
         if text is None:
-            mark = "?" if db.vendor == "sqlite" else "%s"
+            mark = "%s" if link.postgres else "?"
             one = f"({', '.join([mark] * len(self.columns))})"
             text = f"{self._head}{', '.join([one] * count)}"
             if returning:
-                text += f" RETURNING {db.ops.quote_name('id')}"
+                text += " RETURNING id"
             if len(self._texts) >= _TEXTS_KEPT:
                 self._texts.clear()
             self._texts[key] = text
@@ -364,14 +422,14 @@ class Insert:
         """Insert ``rows`` (values in ``columns`` order) in one statement; their new ids, in the same order."""
         if not rows:
             return []
-        db = _database()
-        self._prepare(db)
-        cursor = run(db, self._text(db, len(rows), True), self._params(rows))
+        current = link()
+        self._prepare(current)
+        cursor = current.run(self._text(current, len(rows), True), self._params(rows))
         return [row[0] for row in cursor.fetchall()]
 
     def run(self, rows: Sequence[Sequence[Any]]) -> None:
         """Insert ``rows`` in one statement."""
         if rows:
-            db = _database()
-            self._prepare(db)
-            run(db, self._text(db, len(rows), False), self._params(rows))
+            current = link()
+            self._prepare(current)
+            current.run(self._text(current, len(rows), False), self._params(rows))

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -22,16 +23,28 @@ from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reas
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
+from kuaifa.persistence import review_rows
 from kuaifa.persistence.bulk import COPY_FROM, fetch, in_list, insert_rows, update_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
-from kuaifa.persistence.statements import Insert
-from kuaifa.services.audit import EVENT_COLUMNS
+from kuaifa.persistence.review_rows import LineToReview, OrderToReview
+from kuaifa.persistence.statements import Insert, bound
+from kuaifa.services.audit import EVENT_COLUMNS, EventRow
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
-from kuaifa.services.review import review_chunk
+from kuaifa.services.review import ReviewReport, review_chunk, review_loaded
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
+class Fresh:
+    """New orders of a small upsert, kept for review in the same transaction: as review reads them, built from the
+    values written (nothing to read back), and their ``ingested`` events, written with review's in one statement."""
+
+    orders: list[OrderToReview] = field(default_factory=list)
+    lines: list[LineToReview] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
 
 
 @dataclass
@@ -242,13 +255,33 @@ def take_order(
     reissue_of_id: int | None = None,
 ) -> IngestReport:
     """One order as it arrives (a push, a manual or reissue order): stored and reviewed in one durable transaction,
-    so it is accepted with its stock reserved, or held with its reasons, the moment it is known."""
-    with transaction.atomic(durable=True):
+    so it is accepted with its stock reserved, or held with its reasons, the moment it is known.
+
+    A new order is reviewed from the rows just written (nothing to read back); a newer copy of a known order is
+    reviewed as any order (``review_chunk``). Either way the review is ``services.review``'s, batch or not."""
+    with transaction.atomic(durable=True), bound():
+        stored_rules = review_rows.lock_shop_rules(shop.id)  # the shop lock of lock_shop, and review's rules
+        fresh = Fresh()
         report = upsert_orders(
-            shop, [order], source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
+            shop,
+            [order],
+            source=source,
+            actor=actor,
+            now=now,
+            waived=waived,
+            reissue_of_id=reissue_of_id,
+            shop_locked=True,
+            fresh=fresh,
         )
-        if report.changed:
-            review_chunk(report.order_ids, actor=actor, now=now, durable=False)
+        if fresh.orders and stored_rules is not None:
+            rules_of = {shop.id: stored_rules}
+            review_loaded(
+                fresh.orders, fresh.lines, rules_of, ReviewReport(), actor=actor, now=now, events=fresh.events
+            )
+        else:
+            review_rows.insert_events(fresh.events)
+            if report.updated:
+                review_chunk(report.order_ids, actor=actor, now=now, durable=False)
     return report
 
 
@@ -272,9 +305,14 @@ def upsert_orders(
     create_missing_skus: bool = False,
     waived: Sequence[HoldReason] = (),
     reissue_of_id: int | None = None,
+    shop_locked: bool = False,
+    fresh: Fresh | None = None,
 ) -> IngestReport:
-    """The body of :func:`ingest_orders`, for callers that already hold a transaction (file imports)."""
-    lock_shop(shop)
+    """The body of :func:`ingest_orders`, for callers that already hold a transaction (file imports).
+    ``shop_locked``: the caller has taken :func:`lock_shop`. ``fresh`` (a few orders only): the new orders are
+    kept there for the caller to review, and their events left for it to write (see :func:`take_order`)."""
+    if not shop_locked:
+        lock_shop(shop)
     report = IngestReport()
     orders = _latest_copies(orders)
     policy = ShipByPolicy(shop.ship_by_hours)
@@ -310,7 +348,15 @@ def upsert_orders(
 
     if new_orders:
         report.order_ids += _insert_new(
-            shop, new_orders, matcher, source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
+            shop,
+            new_orders,
+            matcher,
+            source=source,
+            actor=actor,
+            now=now,
+            waived=waived,
+            reissue_of_id=reissue_of_id,
+            fresh=fresh,
         )
         report.created = len(new_orders)
     if updates:
@@ -331,7 +377,7 @@ _INSERT_EVENTS = Insert(OrderEvent, EVENT_COLUMNS)
 
 def _insert_new(
     shop: Shop,
-    new_orders,
+    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict[str, Any]]],
     matcher: SkuMatcher,
     *,
     source: str,
@@ -339,10 +385,12 @@ def _insert_new(
     now: datetime,
     waived: Sequence[HoldReason],
     reissue_of_id: int | None,
+    fresh: Fresh | None = None,
 ) -> list[int]:
     """Orders, their lines and their ``ingested`` events. A batch: each as one executemany or COPY (see
     persistence.bulk), the new ids read back by order number. A few orders (a push, a manual order): one INSERT
-    each for the orders (returning their ids), the lines and the events."""
+    each for the orders and the lines, returning their ids, and one for the events, or the events and the new
+    orders kept in ``fresh``."""
     order_rows = [
         (shop.id, order.order_sn, source, status, [], list(waived), reissue_of_id, 1, now, now,
          *(columns[name] for name in _PLATFORM_FIELDS))
@@ -350,8 +398,8 @@ def _insert_new(
     ]  # fmt: skip
     few = len(new_orders) < COPY_FROM
     if few:
-        ids = dict(zip((order.order_sn for order, _, _ in new_orders), _INSERT_ORDERS.returning_ids(order_rows),
-                       strict=True))  # fmt: skip
+        new_ids = _INSERT_ORDERS.returning_ids(order_rows)
+        ids = dict(zip((order.order_sn for order, _, _ in new_orders), new_ids, strict=True))
     else:
         insert_rows(Order, _ORDER_COLUMNS, order_rows)
         ids = {row["order_sn"]: row["id"] for row in _stored_rows(shop, [order.order_sn for order, _, _ in new_orders],
@@ -366,12 +414,37 @@ def _insert_new(
     event_rows = [(ids[order.order_sn], "ingested", "", status, actor.stored, details, now)
                   for order, status, _ in new_orders]  # fmt: skip
     if few:
-        _INSERT_LINES.run(line_rows)
-        _INSERT_EVENTS.run(event_rows)
+        line_ids = _INSERT_LINES.returning_ids(line_rows)
+        if fresh is None:
+            _INSERT_EVENTS.run(event_rows)
+        else:
+            _keep_fresh(fresh, order_rows, new_ids, line_rows, line_ids)
+            fresh.events += event_rows
     else:
         insert_rows(OrderLine, _LINE_COLUMNS, line_rows)
         insert_rows(OrderEvent, EVENT_COLUMNS, event_rows)
     return [ids[order.order_sn] for order, _, _ in new_orders]
+
+
+def _keep_fresh(
+    fresh: Fresh,
+    order_rows: list[tuple[Any, ...]],
+    order_ids: list[int],
+    line_rows: list[tuple[Any, ...]],
+    line_ids: list[int],
+) -> None:
+    """The orders just inserted that review takes (status NEW), as review would read them: the columns it reads,
+    from the very values written."""
+    new = set()
+    for order_id, values in zip(order_ids, order_rows, strict=True):
+        stored = dict(zip(_ORDER_COLUMNS, values, strict=True), id=order_id)
+        if stored["status"] == OrderStatus.NEW:
+            fresh.orders.append(OrderToReview(*(stored[name] for name in OrderToReview._fields)))
+            new.add(order_id)
+    for line_id, values in zip(line_ids, line_rows, strict=True):
+        stored = dict(zip(_LINE_COLUMNS, values, strict=True), id=line_id)
+        if stored["order_id"] in new:
+            fresh.lines.append(LineToReview(*(stored[name] for name in LineToReview._fields)))
 
 
 _UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATFORM_FIELDS)

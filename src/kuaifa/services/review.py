@@ -45,6 +45,7 @@ from kuaifa.persistence import review_rows as store
 from kuaifa.persistence.bundles import load_bundle_graph
 from kuaifa.persistence.models import Order, Reservation
 from kuaifa.persistence.review_rows import LineToReview, OrderToReview
+from kuaifa.persistence.statements import bound
 from kuaifa.services.audit import EventRow
 from kuaifa.services.review_due import candidates_filter, clear_due
 
@@ -203,7 +204,7 @@ def review_chunk(order_ids: Sequence[int], *, actor: Actor, now: datetime, durab
     """One transaction: review and allocate these orders (those still eligible once locked). ``durable=False``
     joins the caller's transaction instead (the one-order path: intake and review commit together)."""
     report = ReviewReport()
-    with transaction.atomic(durable=durable, savepoint=False):
+    with transaction.atomic(durable=durable, savepoint=False), bound():
         rows = [
             row
             for row in store.orders_to_review(order_ids)
@@ -226,10 +227,12 @@ def review_loaded(
     *,
     actor: Actor,
     now: datetime,
+    events: Sequence[EventRow] = (),
 ) -> None:
     """Review and allocate these orders, read (and on PostgreSQL locked) in the caller's transaction with their
     lines and their shops' stored rules; adds to ``report``. The one home of review's decisions, for a chunk of
-    thousands and for a single order alike."""
+    thousands and for a single order alike. ``events``: rows the caller recorded in this transaction, written
+    with review's (one statement)."""
     lines = _map_unmapped(lines, {row.id: row.shop_id for row in rows})
     lines_by_order: dict[int, list[LineToReview]] = defaultdict(list)
     for line in lines:
@@ -271,7 +274,7 @@ def review_loaded(
     short = {
         order: {code_of.get(sku, f"#{sku}"): n for sku, n in missing.items()} for order, missing in plan.short.items()
     }
-    _write_outcomes(rows, set(plan.reserved_orders), held, short, problems, report, actor=actor, now=now)
+    _write_outcomes(rows, set(plan.reserved_orders), held, short, problems, report, list(events), actor=actor, now=now)
 
 
 def _named_by_code(
@@ -316,11 +319,11 @@ def _write_outcomes(
     short: Mapping[int, dict[str, int]],
     problems: Mapping[int, dict[str, str]],
     report: ReviewReport,
+    events: list[EventRow],
     *,
     actor: Actor,
     now: datetime,
 ) -> None:
-    events: list[EventRow] = []
     by_reasons: dict[tuple[HoldReason, ...], list[int]] = defaultdict(list)
     accepted_ids: list[int] = []
     for row in rows:
