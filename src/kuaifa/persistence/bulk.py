@@ -18,11 +18,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from kuaifa.persistence.statements import link, postgres, sqlite_time, sqlite_time_in
-
-
-def _sqlite_json(value: Any) -> str:
-    return json.dumps(value)
+from kuaifa.persistence.statements import ARRAY_FROM, json_text, link, postgres, sqlite_time, sqlite_time_in
 
 
 @cache
@@ -58,7 +54,7 @@ def _adapters(fields) -> tuple[Callable[[Any], Any] | None, ...]:
             # SQLite: what Django's adapter produces for an aware value (naive UTC text), without its checks
             adapters.append(sqlite_time if sqlite else connection.ops.adapt_datetimefield_value)
         elif isinstance(field, models.JSONField):
-            adapters.append(_sqlite_json if sqlite else lambda value, f=field: f.get_db_prep_save(value, connection))
+            adapters.append(json_text if sqlite else lambda value, f=field: f.get_db_prep_save(value, connection))
         else:
             adapters.append(None)
     return tuple(adapters)
@@ -91,10 +87,10 @@ def _select_plan(
 
 
 def in_list(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
-    """``column IN (…)`` as SQL and parameters: one array parameter on PostgreSQL (one statement shape for any
-    length), a placeholder per value on SQLite."""
+    """``column IN (…)`` as SQL and parameters: a placeholder per value, or on PostgreSQL for a long list one array
+    parameter (one statement shape for any length; see ``statements.ARRAY_FROM``)."""
     values = list(values)
-    if postgres():
+    if postgres() and len(values) >= ARRAY_FROM:
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 

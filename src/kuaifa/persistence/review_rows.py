@@ -55,7 +55,7 @@ class LineToReview(NamedTuple):
 
 
 class StockRow(NamedTuple):
-    """A stock level as allocation needs it, with its warehouse's priority."""
+    """A stock level as allocation needs it, with its warehouse's priority and its SKU's code (for a shortage)."""
 
     id: int
     sku_id: int
@@ -63,6 +63,7 @@ class StockRow(NamedTuple):
     priority: int
     on_hand: int
     reserved: int
+    code: str
 
 
 class ShopRules(NamedTuple):
@@ -93,8 +94,8 @@ _IDS_BY_CODE = select_from(Sku, SkuCode, "code IN %l")
 _LISTINGS = select_from(PlatformSku, Listing, "goods_id IN %l")
 _STOCK = Select(
     StockRow,
-    "SELECT s.id, s.sku_id, s.warehouse_id, w.priority, s.on_hand, s.reserved"
-    " FROM kuaifa_stocklevel s JOIN kuaifa_warehouse w ON w.id = s.warehouse_id"
+    "SELECT s.id, s.sku_id, s.warehouse_id, w.priority, s.on_hand, s.reserved, k.code"
+    " FROM kuaifa_stocklevel s JOIN kuaifa_warehouse w ON w.id = s.warehouse_id JOIN kuaifa_sku k ON k.id = s.sku_id"
     " WHERE s.sku_id IN %l ORDER BY s.id",
     lock="FOR UPDATE OF s",  # in id order: one global lock order (services.locking)
 )

@@ -4,8 +4,9 @@ On the one-order path (an order stored and reviewed in one transaction, a person
 statement touches a row or two. Building such a statement through the ORM costs more than running it, and even
 Django's cursor wrapper (placeholder rewriting, logging hooks) costs several times what the driver does. A statement
 here is a constant SQL text with ``%s`` placeholders and at most one list parameter, written ``IN %l``. Its text is
-converted once per database and list length: SQLite gets ``?`` and one placeholder per item; PostgreSQL gets
-``= ANY(%s)`` (one text for any length), server-side parameters and a statement prepared once per connection.
+converted once per database and list length: SQLite gets ``?`` and one placeholder per item; PostgreSQL gets one
+placeholder per item for short lists and ``= ANY(%s)`` for long ones, server-side parameters and a statement
+prepared once per connection.
 
 It runs on the driver cursor of Django's own connection, inside Django's transaction (``transaction.atomic``), and
 keeps what callers rely on from Django's cursor: its exception classes (``django.db.IntegrityError`` when a CHECK
@@ -23,8 +24,9 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, Error, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.transaction import Atomic
 
 #: a value conversion, applied to non-NULL values only
 Convert = Callable[[Any], Any]
@@ -84,10 +86,17 @@ def json_in(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _pg_json(value: Any) -> Any:
-    from psycopg.types.json import Jsonb
+_EMPTY_JSON: dict[type, str] = {list: "[]", tuple: "[]", dict: "{}"}
 
-    return Jsonb(value)
+
+def json_text(value: Any) -> str:
+    """JSON text, as Django stores it (``json.dumps``); an empty list or object without the encoder. PostgreSQL takes
+    the text for a jsonb column (the driver sends text of an unknown type, which the column types)."""
+    if not value:
+        text = _EMPTY_JSON.get(type(value))
+        if text is not None:
+            return text
+    return json.dumps(value)
 
 
 def adapter(kind: Kind | None, vendor: str) -> Convert | None:
@@ -95,7 +104,7 @@ def adapter(kind: Kind | None, vendor: str) -> Convert | None:
     if kind is Kind.TIME:
         return sqlite_time if vendor == "sqlite" else None
     if kind is Kind.JSON:
-        return json.dumps if vendor == "sqlite" else _pg_json
+        return json_text
     return None
 
 
@@ -150,6 +159,22 @@ class Link:
             db.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": "0.000"})
         return cursor
 
+    def begin(self) -> None:
+        """Start a transaction on the driver (see :class:`durable_atomic`)."""
+        mode = getattr(self.db, "transaction_mode", None)
+        sql = f"BEGIN {mode}" if mode else "BEGIN"
+        with self.db.wrap_database_errors:
+            self.cursor.execute(sql)
+        if self.logged:
+            self.db.queries_log.append({"sql": sql, "time": "0.000"})
+
+    def end(self, sql: str) -> None:
+        """``COMMIT`` or ``ROLLBACK`` on the driver."""
+        with self.db.wrap_database_errors:
+            self.cursor.execute(sql)
+        if self.logged:
+            self.db.queries_log.append({"sql": sql, "time": "0.000"})
+
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute one statement for each row (one ``executemany``), as :meth:`run`."""
         db = self.db
@@ -177,9 +202,9 @@ def postgres() -> bool:
 
 
 class bound:
-    """Bind Django's default connection for the statements of one transaction: ``with transaction.atomic(),
-    bound():``. Looking the connection up (a context-local) costs more than a one-row statement; bound, it is
-    looked up once. Whether statements are logged is decided when the block is entered."""
+    """Bind Django's default connection for the statements of a block already in a transaction: ``with
+    transaction.atomic(), bound():``. Looking the connection up (a context-local) costs more than a one-row
+    statement; bound, it is looked up once. Whether statements are logged is decided when the block is entered."""
 
     __slots__ = ("_token",)
 
@@ -190,6 +215,87 @@ class bound:
 
     def __exit__(self, *exc: object) -> None:
         _BOUND.reset(self._token)
+
+
+class durable_atomic(Atomic):
+    """``transaction.atomic(durable=True)`` for a one-order use case, its statements bound to it (see
+    :class:`bound`): one transaction, committed when the block ends, rolled back if it raises.
+
+    Django's atomic block is a general machine (savepoints, autocommit switches through the driver, debug hooks
+    around BEGIN and COMMIT) whose cost is several times a one-row statement's. This one, for the outermost block,
+    sends BEGIN and COMMIT (or ROLLBACK) on the driver's cursor and keeps Django's connection state as an atomic
+    block does, so that what runs inside sees a transaction like Django's: ``transaction.atomic`` nests (joining,
+    or with savepoints), ``transaction.on_commit`` callbacks run after the commit, a connection closed inside is
+    dropped. SQLite: ``BEGIN`` with the configured mode (IMMEDIATE), as Django. PostgreSQL: the driver stays in
+    autocommit mode and the block sends ``BEGIN`` itself, which is what Django's switch makes the driver do.
+
+    Inside another atomic block (a test case's) it is that block's ``transaction.atomic(durable=True)``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(DEFAULT_DB_ALIAS, savepoint=True, durable=True)
+        self._lean = False
+
+    def __enter__(self) -> Link:  # type: ignore[override]
+        db = connections[DEFAULT_DB_ALIAS]
+        if db.connection is None:
+            db.ensure_connection()
+        db.close_if_health_check_failed()
+        self._lean = not (db.in_atomic_block or not db.autocommit)
+        if not self._lean:
+            super().__enter__()
+            self._link = Link(db)
+        else:
+            self._link = Link(db)
+            self._link.begin()
+            db.commit_on_exit = True
+            db.needs_rollback = False
+            db.autocommit = False
+            db.in_atomic_block = True
+            db.atomic_blocks.append(self)
+        self._token = _BOUND.set(self._link)
+        return self._link
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        _BOUND.reset(self._token)
+        if not self._lean:
+            super().__exit__(exc_type, exc, tb)
+            return
+        link, db = self._link, self._link.db
+        db.atomic_blocks.pop()
+        db.in_atomic_block = False
+        committed = False
+        try:
+            if db.closed_in_transaction:
+                pass  # the database rolls back by itself
+            elif exc_type is None and not db.needs_rollback:
+                try:
+                    link.end("COMMIT")
+                except DatabaseError:
+                    self._roll_back()
+                    raise
+                db.errors_occurred = False
+                committed = True
+            else:
+                self._roll_back()
+        finally:
+            if db.closed_in_transaction:
+                db.connection = None
+            else:
+                db.autocommit = True
+            if committed and db.run_on_commit:
+                db.run_and_clear_commit_hooks()
+
+    def _roll_back(self) -> None:
+        db = self._link.db
+        try:
+            self._link.end("ROLLBACK")
+        except Error:
+            db.close()  # something is wrong with the connection: drop it
+        else:
+            db.errors_occurred = False
+        db.needs_rollback = False
+        db.run_on_commit = []
 
 
 def _driver_cursor(db: BaseDatabaseWrapper) -> _Cursor:
@@ -215,6 +321,9 @@ def _driver_cursor(db: BaseDatabaseWrapper) -> _Cursor:
 # -- statements ---------------------------------------------------------------------------------------------------
 
 _LIST = "IN %l"
+#: PostgreSQL: a list of this many items or more goes as one array (``= ANY(%s)``); a shorter one as one placeholder
+#: per item, since dumping a list into an array costs more in the driver than the statement costs to run
+ARRAY_FROM = 16
 _TEXTS_KEPT = 64  # SQLite: texts kept per statement, one per list length seen
 
 
@@ -241,25 +350,30 @@ class Statement:
             self._list_at = self.text.count("%s", 0, self.text.find(_LIST)) if _LIST in self.text else -1
 
     def sql(self, link: Link, length: int = 0) -> str:
-        """The text for this database (and, on SQLite, for a list parameter of ``length`` items)."""
+        """The text for this database and a list parameter of ``length`` items: one placeholder per item, or on
+        PostgreSQL from :data:`ARRAY_FROM` items one array parameter (one text, and one prepared statement, for
+        any length). An empty list matches nothing."""
         self._prepare(link)
-        key = 0 if link.postgres else length
+        key = 0 if link.postgres and length >= ARRAY_FROM else length + 1
         text = self._texts.get(key)
         if text is None:
             text = self.text
             if link.db.features.has_select_for_update and self._lock:
                 text = f"{text} {self._lock}"
-            if link.postgres:
+            mark = "%s" if link.postgres else "?"
+            if key == 0:
                 text = text.replace(_LIST, "= ANY(%s)")
             else:
-                text = text.replace(_LIST, f"IN ({', '.join(['?'] * length)})").replace("%s", "?")
+                text = text.replace(_LIST, f"IN ({', '.join([mark] * length) or 'NULL'})")
+            if not link.postgres:
+                text = text.replace("%s", "?")
             if len(self._texts) >= _TEXTS_KEPT:
                 self._texts.clear()
             self._texts[key] = text
         return text
 
     def params(self, link: Link, values: Sequence[Any]) -> tuple[str, Sequence[Any]]:
-        """The text and the parameters as the driver takes them (the list parameter spread on SQLite)."""
+        """The text and the parameters as the driver takes them (the list parameter spread, or one array)."""
         self._prepare(link)
         if self._adapters:
             values = list(values)
@@ -270,8 +384,8 @@ class Statement:
         if at < 0:
             return self.sql(link), values
         items = list(values[at])
-        if link.postgres:
-            return self.sql(link), [*values[:at], items, *values[at + 1 :]]
+        if link.postgres and len(items) >= ARRAY_FROM:
+            return self.sql(link, len(items)), [*values[:at], items, *values[at + 1 :]]
         return self.sql(link, len(items)), [*values[:at], *items, *values[at + 1 :]]
 
     def run(self, *values: Any) -> int:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
@@ -27,7 +28,7 @@ from kuaifa.persistence import review_rows
 from kuaifa.persistence.bulk import COPY_FROM, fetch, in_list, insert_rows, update_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
 from kuaifa.persistence.review_rows import LineToReview, OrderToReview
-from kuaifa.persistence.statements import Insert, bound
+from kuaifa.persistence.statements import Insert, durable_atomic
 from kuaifa.services.audit import EVENT_COLUMNS, EventRow
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
@@ -259,7 +260,7 @@ def take_order(
 
     A new order is reviewed from the rows just written (nothing to read back); a newer copy of a known order is
     reviewed as any order (``review_chunk``). Either way the review is ``services.review``'s, batch or not."""
-    with transaction.atomic(durable=True), bound():
+    with durable_atomic():
         stored_rules = review_rows.lock_shop_rules(shop.id)  # the shop lock of lock_shop, and review's rules
         fresh = Fresh()
         report = upsert_orders(
@@ -370,7 +371,9 @@ _ORDER_COLUMNS = ("shop_id", "order_sn", "source", "status", "hold_reasons", "wa
                   "version", "created_at", "updated_at", *_PLATFORM_FIELDS)  # fmt: skip
 _LINE_COLUMNS = ("order_id", "sku_id", "goods_id", "platform_sku_id", "outer_id", "goods_name", "goods_spec",
                  "quantity", "unit_price")  # fmt: skip
+_platform_values = itemgetter(*_PLATFORM_FIELDS)
 _INSERT_ORDERS = Insert(Order, _ORDER_COLUMNS)
+_STATUS_AT = _ORDER_COLUMNS.index("status")
 _INSERT_LINES = Insert(OrderLine, _LINE_COLUMNS)
 _INSERT_EVENTS = Insert(OrderEvent, EVENT_COLUMNS)
 
@@ -393,7 +396,7 @@ def _insert_new(
     orders kept in ``fresh``."""
     order_rows = [
         (shop.id, order.order_sn, source, status, [], list(waived), reissue_of_id, 1, now, now,
-         *(columns[name] for name in _PLATFORM_FIELDS))
+         *_platform_values(columns))
         for order, status, columns in new_orders
     ]  # fmt: skip
     few = len(new_orders) < COPY_FROM
@@ -426,6 +429,11 @@ def _insert_new(
     return [ids[order.order_sn] for order, _, _ in new_orders]
 
 
+#: where review's columns of an order and a line sit in the rows inserted (the id, not inserted, is last)
+_REVIEWED_ORDER = itemgetter(*((*_ORDER_COLUMNS, "id").index(name) for name in OrderToReview._fields))
+_REVIEWED_LINE = itemgetter(*((*_LINE_COLUMNS, "id").index(name) for name in LineToReview._fields))
+
+
 def _keep_fresh(
     fresh: Fresh,
     order_rows: list[tuple[Any, ...]],
@@ -437,14 +445,12 @@ def _keep_fresh(
     from the very values written."""
     new = set()
     for order_id, values in zip(order_ids, order_rows, strict=True):
-        stored = dict(zip(_ORDER_COLUMNS, values, strict=True), id=order_id)
-        if stored["status"] == OrderStatus.NEW:
-            fresh.orders.append(OrderToReview(*(stored[name] for name in OrderToReview._fields)))
+        if values[_STATUS_AT] == OrderStatus.NEW:
+            fresh.orders.append(OrderToReview._make(_REVIEWED_ORDER((*values, order_id))))
             new.add(order_id)
     for line_id, values in zip(line_ids, line_rows, strict=True):
-        stored = dict(zip(_LINE_COLUMNS, values, strict=True), id=line_id)
-        if stored["order_id"] in new:
-            fresh.lines.append(LineToReview(*(stored[name] for name in LineToReview._fields)))
+        if values[0] in new:  # order_id
+            fresh.lines.append(LineToReview._make(_REVIEWED_LINE((*values, line_id))))
 
 
 _UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATFORM_FIELDS)

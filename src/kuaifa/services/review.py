@@ -45,7 +45,7 @@ from kuaifa.persistence import review_rows as store
 from kuaifa.persistence.bundles import load_bundle_graph
 from kuaifa.persistence.models import Order, Reservation
 from kuaifa.persistence.review_rows import LineToReview, OrderToReview
-from kuaifa.persistence.statements import bound
+from kuaifa.persistence.statements import bound, durable_atomic
 from kuaifa.services.audit import EventRow
 from kuaifa.services.review_due import candidates_filter, clear_due
 
@@ -180,11 +180,13 @@ def _map_unmapped(lines: list[LineToReview], shop_of: Mapping[int, int]) -> list
     return [line._replace(sku_id=found[line.id]) if line.id in found else line for line in lines]
 
 
-def _stock_slots(sku_ids: set[int]) -> dict[int, list[StockSlot]]:
-    """Lock and read the stock rows of these SKUs; slots per SKU in warehouse priority order."""
+def _stock_slots(sku_ids: set[int], code_of: dict[int, str]) -> dict[int, list[StockSlot]]:
+    """Lock and read the stock rows of these SKUs; slots per SKU in warehouse priority order. Their SKU codes go
+    to ``code_of`` (a shortage is told by code)."""
     slots: dict[int, list[StockSlot]] = defaultdict(list)
     for row in sorted(store.stock_rows(sku_ids), key=lambda row: (row.priority, row.warehouse_id)):
         slots[row.sku_id].append(StockSlot(row.id, row.on_hand - row.reserved))
+        code_of[row.sku_id] = row.code
     return dict(slots)
 
 
@@ -200,11 +202,22 @@ def _parsed_rules(stored: str) -> tuple[RuleConfig, ...] | DomainError:
         return DomainError("%(problem)s", problem=f"{type(error).__name__}: {error}")
 
 
+@contextmanager
+def _transaction(durable: bool) -> Iterator[None]:
+    """Its own durable transaction, or the caller's joined (no savepoint), statements bound to it."""
+    if durable:
+        with durable_atomic():
+            yield
+    else:
+        with transaction.atomic(savepoint=False), bound():
+            yield
+
+
 def review_chunk(order_ids: Sequence[int], *, actor: Actor, now: datetime, durable: bool = True) -> ReviewReport:
     """One transaction: review and allocate these orders (those still eligible once locked). ``durable=False``
     joins the caller's transaction instead (the one-order path: intake and review commit together)."""
     report = ReviewReport()
-    with transaction.atomic(durable=durable, savepoint=False), bound():
+    with _transaction(durable):
         rows = [
             row
             for row in store.orders_to_review(order_ids)
@@ -256,7 +269,8 @@ def review_loaded(
             if demand is not None:
                 demands.append(demand)
 
-    plan = allocate(demands, _stock_slots({line.sku_id for d in demands for line in d.lines}))
+    code_of: dict[int, str] = {}
+    plan = allocate(demands, _stock_slots({line.sku_id for d in demands for line in d.lines}, code_of))
     for order_id, missing in plan.short.items():
         held[order_id] = (HoldReason.STOCK_INSUFFICIENT,)
         for sku_id, units in missing.items():
@@ -269,8 +283,7 @@ def review_loaded(
         ]
     )
     store.add_reserved(plan.reserved_by_level())
-    short_skus = {sku for missing in plan.short.values() for sku in missing}
-    code_of = store.sku_codes(short_skus)
+    code_of |= store.sku_codes({sku for missing in plan.short.values() for sku in missing} - code_of.keys())
     short = {
         order: {code_of.get(sku, f"#{sku}"): n for sku, n in missing.items()} for order, missing in plan.short.items()
     }
