@@ -71,6 +71,26 @@ class ShopRules(NamedTuple):
     review_rules: str  # the stored JSON text, parsed (and kept per text) by services.review
 
 
+class ShopAndOrder(NamedTuple):
+    """A shop's stored review rules (JSON text) and what intake compares of one order number of it (all None when
+    the shop holds no such order)."""
+
+    review_rules: str
+    id: int | None
+    order_sn: str | None
+    status: str | None
+    hold_reasons: list[str] | None
+    fingerprint: str | None
+    platform_updated_at: datetime | None
+    order_status: int | None
+    refund_status: int | None
+    confirm_status: int | None
+
+    def stored(self) -> dict[str, Any] | None:
+        """The order's columns by name, as ``services.intake`` reads stored orders; None when there is none."""
+        return None if self.id is None else dict(zip(self._fields[1:], self[1:], strict=True))
+
+
 class SkuCode(NamedTuple):
     id: int
     code: str
@@ -88,7 +108,14 @@ _ORDERS = select_from(
 )
 _LINES = select_from(OrderLine, LineToReview, "order_id IN %l", order_by="id")
 _RULES = Select(ShopRules, "SELECT id, review_rules FROM kuaifa_shop WHERE id IN %l")
-_RULES_LOCKED = Select(ShopRules, "SELECT id, review_rules FROM kuaifa_shop WHERE id = %s", lock="FOR UPDATE")
+_SHOP_AND_ORDER = Select(
+    ShopAndOrder,
+    "SELECT s.review_rules, o.id, o.order_sn, o.status, o.hold_reasons, o.fingerprint, o.platform_updated_at,"
+    " o.order_status, o.refund_status, o.confirm_status"
+    " FROM kuaifa_shop s LEFT JOIN kuaifa_order o ON o.shop_id = s.id AND o.order_sn = %s WHERE s.id = %s",
+    columns={"hold_reasons": Kind.JSON, "platform_updated_at": Kind.TIME},
+    lock="FOR UPDATE OF s",
+)
 _CODES_BY_ID = select_from(Sku, SkuCode, "id IN %l")
 _IDS_BY_CODE = select_from(Sku, SkuCode, "code IN %l")
 _LISTINGS = select_from(PlatformSku, Listing, "goods_id IN %l")
@@ -132,10 +159,10 @@ def rules_of(shop_ids: Collection[int]) -> dict[int, str]:
     return {row.id: row.review_rules for row in _RULES.all(list(shop_ids))} if shop_ids else {}
 
 
-def lock_shop_rules(shop_id: int) -> str | None:
-    """Lock the shop row (PostgreSQL; see services.intake.lock_shop) and read its stored review rules (JSON text)."""
-    row = _RULES_LOCKED.first(shop_id)
-    return None if row is None else row.review_rules
+def shop_and_order(shop_id: int, order_sn: str) -> ShopAndOrder | None:
+    """Lock the shop row (PostgreSQL; see services.intake.lock_shop), read its review rules and the stored copy of
+    one of its orders, in one statement (the one-order path)."""
+    return _SHOP_AND_ORDER.first(order_sn, shop_id)
 
 
 def sku_codes(sku_ids: Collection[int]) -> dict[int, str]:

@@ -57,17 +57,23 @@ class _Cursor(Protocol):  # what both drivers' cursors offer
 
 _TIME_TEXTS: dict[datetime, str] = {}  # the text of recent times: one transaction writes its clock several times
 _TIME_TEXTS_KEPT = 4096
+_TWO = [f"{n:02d}" for n in range(100)]
 
 
 def sqlite_time(value: datetime) -> str:
-    """What Django's SQLite adapter stores for an aware datetime (naive UTC text: ``str`` of the UTC time without
-    its ``+00:00``), without its checks. Formatting a datetime costs more than the statement that carries it, and
-    a transaction writes its clock into several rows, so recent texts are kept."""
+    """What Django's SQLite adapter stores for an aware datetime: naive UTC text, ``str`` of the UTC time without
+    its offset. Formatting a datetime costs more than the statement that carries it, so the text is built from
+    the fields, and recent texts are kept (a transaction writes its clock into several rows)."""
     text = _TIME_TEXTS.get(value)
     if text is None:
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
-        text = str(value if value.tzinfo is UTC else value.astimezone(UTC))[:-6]
+        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+        year = utc.year
+        text = (f"{year if year >= 1000 else f'{year:04d}'}-{_TWO[utc.month]}-{_TWO[utc.day]} "
+                f"{_TWO[utc.hour]}:{_TWO[utc.minute]}:{_TWO[utc.second]}")  # fmt: skip
+        if utc.microsecond:
+            text = f"{text}.{utc.microsecond:06d}"
         if len(_TIME_TEXTS) >= _TIME_TEXTS_KEPT:
             _TIME_TEXTS.clear()
         _TIME_TEXTS[value] = text
@@ -89,14 +95,36 @@ def json_in(value: Any) -> Any:
 _EMPTY_JSON: dict[type, str] = {list: "[]", tuple: "[]", dict: "{}"}
 
 
+_JSON_TEXTS: dict[tuple[Any, ...], str] = {}  # flat containers of strings: hold reasons, an event's source
+_JSON_TEXTS_KEPT = 1024
+
+
 def json_text(value: Any) -> str:
-    """JSON text, as Django stores it (``json.dumps``); an empty list or object without the encoder. PostgreSQL takes
-    the text for a jsonb column (the driver sends text of an unknown type, which the column types)."""
+    """JSON text, as Django stores it (``json.dumps``). The empty list and object, and flat lists and objects of
+    strings (hold reasons, an event's source), are kept once encoded. PostgreSQL takes the text for a jsonb column
+    (the driver sends text of an unknown type, which the column types)."""
     if not value:
         text = _EMPTY_JSON.get(type(value))
         if text is not None:
             return text
-    return json.dumps(value)
+        return json.dumps(value)
+    kind = type(value)
+    if kind is dict:
+        key: tuple[Any, ...] = (dict, *value.items())
+        flat = all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    elif kind is list or kind is tuple:
+        key = (list, *value)
+        flat = all(isinstance(v, str) for v in value)
+    else:
+        return json.dumps(value)
+    if not flat:
+        return json.dumps(value)
+    text = _JSON_TEXTS.get(key)
+    if text is None:
+        if len(_JSON_TEXTS) >= _JSON_TEXTS_KEPT:
+            _JSON_TEXTS.clear()
+        text = _JSON_TEXTS[key] = json.dumps(value)
+    return text
 
 
 def adapter(kind: Kind | None, vendor: str) -> Convert | None:
@@ -150,11 +178,14 @@ class Link:
         db, cursor = self.db, self.cursor
         if db.needs_rollback:
             db.validate_no_broken_transaction()  # raises: an earlier statement failed inside this atomic block
-        with db.wrap_database_errors:
+        try:
             if self.postgres:
                 cursor.execute(sql, params, prepare=True)  # type: ignore[call-arg]
             else:
                 cursor.execute(sql, params)
+        except Exception:
+            with db.wrap_database_errors:  # the driver's error as Django's (IntegrityError, …)
+                raise
         if self.logged:
             db.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": "0.000"})
         return cursor
@@ -331,29 +362,29 @@ class Statement:
     """A SQL text with ``%s`` placeholders and at most one list parameter (``IN %l``); ``params`` names the kind of
     each parameter that needs converting (a list parameter is passed as one sequence)."""
 
-    __slots__ = ("_adapters", "_list_at", "_lock", "_texts", "_vendor", "kinds", "text")
+    __slots__ = ("_adapters", "_list_at", "_lock", "_plain", "_texts", "_vendor", "kinds", "text")
 
     def __init__(self, text: str, *, params: Sequence[Kind | None] = (), lock: str = "") -> None:
         self.text = text
         self.kinds = tuple(params)
         self._lock = lock  # "FOR UPDATE …" added where the database has row locks
         self._vendor = ""
+        self._plain = ""  # the text when there is no list parameter
         self._texts: dict[int, str] = {}
         self._adapters: tuple[tuple[int, Convert], ...] = ()
         self._list_at = -1  # which parameter is the list, counted in the text
 
     def _prepare(self, link: Link) -> None:
-        if self._vendor != link.vendor:
-            self._vendor, self._texts = link.vendor, {}
-            adapters = ((i, adapter(kind, link.vendor)) for i, kind in enumerate(self.kinds))
-            self._adapters = tuple((i, adapt) for i, adapt in adapters if adapt is not None)
-            self._list_at = self.text.count("%s", 0, self.text.find(_LIST)) if _LIST in self.text else -1
+        self._vendor, self._texts = link.vendor, {}
+        adapters = ((i, adapter(kind, link.vendor)) for i, kind in enumerate(self.kinds))
+        self._adapters = tuple((i, adapt) for i, adapt in adapters if adapt is not None)
+        self._list_at = self.text.count("%s", 0, self.text.find(_LIST)) if _LIST in self.text else -1
+        self._plain = "" if self._list_at >= 0 else self._text(link, 0)
 
-    def sql(self, link: Link, length: int = 0) -> str:
+    def _text(self, link: Link, length: int) -> str:
         """The text for this database and a list parameter of ``length`` items: one placeholder per item, or on
         PostgreSQL from :data:`ARRAY_FROM` items one array parameter (one text, and one prepared statement, for
         any length). An empty list matches nothing."""
-        self._prepare(link)
         key = 0 if link.postgres and length >= ARRAY_FROM else length + 1
         text = self._texts.get(key)
         if text is None:
@@ -372,9 +403,10 @@ class Statement:
             self._texts[key] = text
         return text
 
-    def params(self, link: Link, values: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+    def bind(self, link: Link, values: Sequence[Any]) -> tuple[str, Sequence[Any]]:
         """The text and the parameters as the driver takes them (the list parameter spread, or one array)."""
-        self._prepare(link)
+        if self._vendor != link.vendor:
+            self._prepare(link)
         if self._adapters:
             values = list(values)
             for i, adapt in self._adapters:
@@ -382,24 +414,24 @@ class Statement:
                     values[i] = adapt(values[i])
         at = self._list_at
         if at < 0:
-            return self.sql(link), values
+            return self._plain, values
         items = list(values[at])
         if link.postgres and len(items) >= ARRAY_FROM:
-            return self.sql(link, len(items)), [*values[:at], items, *values[at + 1 :]]
-        return self.sql(link, len(items)), [*values[:at], *items, *values[at + 1 :]]
+            return self._text(link, len(items)), [*values[:at], items, *values[at + 1 :]]
+        return self._text(link, len(items)), [*values[:at], *items, *values[at + 1 :]]
 
     def run(self, *values: Any) -> int:
         """Execute; returns the number of rows changed."""
-        current = link()
-        sql, params = self.params(current, values)
+        current = _BOUND.get() or link()
+        sql, params = self.bind(current, values)
         return current.run(sql, params).rowcount
 
     def run_many(self, rows: Iterable[Sequence[Any]]) -> None:
         """Execute once per row of values (one ``executemany``); no list parameter here."""
-        current = link()
-        prepared = [self.params(current, row)[1] for row in rows]
+        current = _BOUND.get() or link()
+        prepared = [self.bind(current, row)[1] for row in rows]
         if prepared:
-            current.run_many(self.sql(current), prepared)
+            current.run_many(self._plain, prepared)
 
 
 class Select(Statement, Generic[R]):
@@ -425,14 +457,13 @@ class Select(Statement, Generic[R]):
         self._converters: tuple[tuple[int, Convert], ...] = ()
 
     def _prepare(self, link: Link) -> None:
-        if self._vendor != link.vendor:
-            super()._prepare(link)
-            found = ((i, converter(self.columns.get(name), link.vendor)) for i, name in enumerate(self._fields))
-            self._converters = tuple((i, convert) for i, convert in found if convert is not None)
+        super()._prepare(link)
+        found = ((i, converter(self.columns.get(name), link.vendor)) for i, name in enumerate(self._fields))
+        self._converters = tuple((i, convert) for i, convert in found if convert is not None)
 
     def all(self, *values: Any) -> list[R]:
-        current = link()
-        sql, params = self.params(current, values)
+        current = _BOUND.get() or link()
+        sql, params = self.bind(current, values)
         rows = current.run(sql, params).fetchall()
         make = self._make
         if not self._converters:
@@ -496,8 +527,6 @@ class Insert:
         self._adapters: tuple[tuple[int, Convert], ...] = ()
 
     def _prepare(self, link: Link) -> None:
-        if self._vendor == link.vendor:
-            return
         fields = [self.model._meta.get_field(name) for name in self.columns]
         quote = link.db.ops.quote_name
         names = ", ".join(quote(field.column) for field in fields if isinstance(field, models.Field))
@@ -536,14 +565,16 @@ class Insert:
         """Insert ``rows`` (values in ``columns`` order) in one statement; their new ids, in the same order."""
         if not rows:
             return []
-        current = link()
-        self._prepare(current)
+        current = _BOUND.get() or link()
+        if self._vendor != current.vendor:
+            self._prepare(current)
         cursor = current.run(self._text(current, len(rows), True), self._params(rows))
         return [row[0] for row in cursor.fetchall()]
 
     def run(self, rows: Sequence[Sequence[Any]]) -> None:
         """Insert ``rows`` in one statement."""
         if rows:
-            current = link()
-            self._prepare(current)
+            current = _BOUND.get() or link()
+            if self._vendor != current.vendor:
+                self._prepare(current)
             current.run(self._text(current, len(rows), False), self._params(rows))

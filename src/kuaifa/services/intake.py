@@ -261,7 +261,10 @@ def take_order(
     A new order is reviewed from the rows just written (nothing to read back); a newer copy of a known order is
     reviewed as any order (``review_chunk``). Either way the review is ``services.review``'s, batch or not."""
     with durable_atomic():
-        stored_rules = review_rows.lock_shop_rules(shop.id)  # the shop lock of lock_shop, and review's rules
+        # one statement: the shop lock of lock_shop, review's rules and the stored copy of the order
+        found = review_rows.shop_and_order(shop.id, order.order_sn)
+        stored_rules = None if found is None else found.review_rules
+        stored = None if found is None else found.stored()
         fresh = Fresh()
         report = upsert_orders(
             shop,
@@ -272,6 +275,7 @@ def take_order(
             waived=waived,
             reissue_of_id=reissue_of_id,
             shop_locked=True,
+            stored_rows=[] if stored is None else [stored],
             fresh=fresh,
         )
         if fresh.orders and stored_rules is not None:
@@ -307,17 +311,21 @@ def upsert_orders(
     waived: Sequence[HoldReason] = (),
     reissue_of_id: int | None = None,
     shop_locked: bool = False,
+    stored_rows: list[dict[str, Any]] | None = None,
     fresh: Fresh | None = None,
 ) -> IngestReport:
     """The body of :func:`ingest_orders`, for callers that already hold a transaction (file imports).
-    ``shop_locked``: the caller has taken :func:`lock_shop`. ``fresh`` (a few orders only): the new orders are
-    kept there for the caller to review, and their events left for it to write (see :func:`take_order`)."""
+    ``shop_locked``: the caller has taken :func:`lock_shop`; ``stored_rows``: and read the stored copies of these
+    orders (as :func:`_stored_rows`). ``fresh`` (a few orders only): the new orders are kept there for the caller
+    to review, and their events left for it to write (see :func:`take_order`)."""
     if not shop_locked:
         lock_shop(shop)
     report = IngestReport()
     orders = _latest_copies(orders)
     policy = ShipByPolicy(shop.ship_by_hours)
-    stored = {row["order_sn"]: row for row in _stored_rows(shop, [o.order_sn for o in orders])}
+    if stored_rows is None:
+        stored_rows = _stored_rows(shop, [o.order_sn for o in orders])
+    stored = {row["order_sn"]: row for row in stored_rows}
     matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
     report.skus_created = matcher.created
 
