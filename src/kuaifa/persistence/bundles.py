@@ -5,7 +5,7 @@ one level too deep (and refuse it), never an endless walk round a cycle that sli
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
 from kuaifa.domain.inventory.bundles import MAX_BUNDLE_DEPTH
@@ -22,12 +22,13 @@ class _Component(NamedTuple):
 _COMPONENTS = select_from(BundleComponent, _Component, "bundle_id IN %l", order_by="bundle_id, id")
 
 
-def load_bundle_graph(sku_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
+def load_bundle_graph(sku_ids: Iterable[int], *, plain: Collection[int] = ()) -> dict[int, list[tuple[int, int]]]:
     """Bundle id → its direct components (component id, units per bundle), for every bundle reachable from
-    ``sku_ids``; SKUs that are not bundles are absent."""
+    ``sku_ids``; SKUs that are not bundles are absent. ``plain``: SKUs the caller read, in this transaction, as
+    having no components (not read again)."""
     graph: dict[int, list[tuple[int, int]]] = defaultdict(list)
     seen = set(sku_ids)
-    frontier = set(seen)
+    frontier = seen.difference(plain)
     for _ in range(MAX_BUNDLE_DEPTH + 1):
         if not frontier:
             break

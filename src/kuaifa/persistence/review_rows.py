@@ -9,6 +9,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from kuaifa.domain.orders.review import HoldReason
+from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import (
     Order,
@@ -18,7 +20,9 @@ from kuaifa.persistence.models import (
     Reservation,
     Sku,
 )
-from kuaifa.persistence.statements import Insert, Kind, Select, Statement, select_from
+from kuaifa.persistence.statements import Insert, Kind, Select, Statement, bind_as_text, select_from
+
+bind_as_text(OrderStatus, HoldReason, Order.Source, Reservation.State)  # the enums the one-order path binds
 
 
 class OrderToReview(NamedTuple):
@@ -96,6 +100,14 @@ class SkuCode(NamedTuple):
     code: str
 
 
+class SkuMatch(NamedTuple):
+    """A SKU by merchant code, and whether it has components (is a bundle, even one whose flag says otherwise)."""
+
+    code: str
+    id: int
+    bundle: bool
+
+
 class Listing(NamedTuple):
     shop_id: int
     goods_id: str
@@ -118,6 +130,12 @@ _SHOP_AND_ORDER = Select(
 )
 _CODES_BY_ID = select_from(Sku, SkuCode, "id IN %l")
 _IDS_BY_CODE = select_from(Sku, SkuCode, "code IN %l")
+_MATCHES = Select(
+    SkuMatch,
+    "SELECT k.code, k.id, EXISTS (SELECT 1 FROM kuaifa_bundlecomponent c WHERE c.bundle_id = k.id)"
+    " FROM kuaifa_sku k WHERE k.code IN %l",
+    columns={"bundle": Kind.BOOL},
+)
 _LISTINGS = select_from(PlatformSku, Listing, "goods_id IN %l")
 _STOCK = Select(
     StockRow,
@@ -171,6 +189,11 @@ def sku_codes(sku_ids: Collection[int]) -> dict[int, str]:
 
 def sku_ids_by_code(codes: Collection[str]) -> dict[str, int]:
     return {row.code: row.id for row in _IDS_BY_CODE.all(list(codes))} if codes else {}
+
+
+def sku_matches(codes: Collection[str]) -> list[SkuMatch]:
+    """The SKUs with these merchant codes, and whether each has components."""
+    return _MATCHES.all(list(codes)) if codes else []
 
 
 def listings(goods_ids: Collection[str]) -> list[Listing]:

@@ -18,6 +18,7 @@ text, 0/1 as booleans); rows come back as NamedTuples.
 """
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -125,6 +126,18 @@ def json_text(value: Any) -> str:
             _JSON_TEXTS.clear()
         text = _JSON_TEXTS[key] = json.dumps(value)
     return text
+
+
+def bind_as_text(*types: type[str]) -> None:
+    """SQLite: bind values of these str subclasses (StrEnums, Django's TextChoices) as their text through the
+    driver's adapter registry, as Django registers its own adapters. The driver binds exact built-in types
+    directly; for any other value it searches for an adapter, building and dropping an exception on the way,
+    which costs more than binding. What is stored does not change."""
+    for kind in types:
+        sqlite3.register_adapter(kind, str)
+
+
+sqlite3.register_adapter(bool, int)  # True and False are stored as 1 and 0 anyway; this only skips the search
 
 
 def adapter(kind: Kind | None, vendor: str) -> Convert | None:

@@ -46,6 +46,7 @@ class Fresh:
     orders: list[OrderToReview] = field(default_factory=list)
     lines: list[LineToReview] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
+    plain_skus: set[int] = field(default_factory=set)  # read as having no components in this transaction
 
 
 @dataclass
@@ -136,10 +137,9 @@ class SkuMatcher:
     def __init__(self, shop: Shop, orders: Sequence[CanonicalOrder], *, create_missing: bool, now: datetime):
         lines = [line for order in orders for line in order.lines]
         codes = {line.outer_id for line in lines if line.outer_id}
-        self.by_code = {}
-        if codes:
-            where, params = in_list("code", codes)
-            self.by_code = {row["code"]: row["id"] for row in fetch(Sku, ("code", "id"), where, params)}
+        matches = review_rows.sku_matches(codes)
+        self.by_code = {row.code: row.id for row in matches}
+        self.plain = {row.id for row in matches if not row.bundle}  # SKUs without components (review reads none)
         # listings are looked up only for lines their merchant code does not map (the code wins, see sku_id)
         pairs = {
             (line.goods_id, line.platform_sku_id)
@@ -280,9 +280,8 @@ def take_order(
         )
         if fresh.orders and stored_rules is not None:
             rules_of = {shop.id: stored_rules}
-            review_loaded(
-                fresh.orders, fresh.lines, rules_of, ReviewReport(), actor=actor, now=now, events=fresh.events
-            )
+            review_loaded(fresh.orders, fresh.lines, rules_of, ReviewReport(), actor=actor, now=now,
+                          events=fresh.events, plain_skus=fresh.plain_skus)  # fmt: skip
         else:
             review_rows.insert_events(fresh.events)
             if report.updated:
@@ -431,6 +430,7 @@ def _insert_new(
         else:
             _keep_fresh(fresh, order_rows, new_ids, line_rows, line_ids)
             fresh.events += event_rows
+            fresh.plain_skus |= matcher.plain
     else:
         insert_rows(OrderLine, _LINE_COLUMNS, line_rows)
         insert_rows(OrderEvent, EVENT_COLUMNS, event_rows)

@@ -18,7 +18,7 @@ order is reviewed.
 import json
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -241,11 +241,13 @@ def review_loaded(
     actor: Actor,
     now: datetime,
     events: Sequence[EventRow] = (),
+    plain_skus: Collection[int] = (),
 ) -> None:
     """Review and allocate these orders, read (and on PostgreSQL locked) in the caller's transaction with their
     lines and their shops' stored rules; adds to ``report``. The one home of review's decisions, for a chunk of
     thousands and for a single order alike. ``events``: rows the caller recorded in this transaction, written
-    with review's (one statement)."""
+    with review's (one statement); ``plain_skus``: SKUs the caller read in this transaction as having no
+    components (their bundle structure is not read again)."""
     lines = _map_unmapped(lines, {row.id: row.shop_id for row in rows})
     lines_by_order: dict[int, list[LineToReview]] = defaultdict(list)
     for line in lines:
@@ -254,7 +256,7 @@ def review_loaded(
     held: dict[int, tuple[HoldReason, ...]] = {}
     problems: dict[int, dict[str, str]] = {}
     demands: list[Demand] = []
-    bundles = load_bundle_graph({line.sku_id for line in lines if line.sku_id is not None})
+    bundles = load_bundle_graph({line.sku_id for line in lines if line.sku_id is not None}, plain=plain_skus)
     for row in rows:
         try:
             demand = _decide(row, lines_by_order[row.id], _parsed_rules(stored_rules[row.shop_id]), bundles, held)
