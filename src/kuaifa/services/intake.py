@@ -81,7 +81,7 @@ _PLATFORM_FIELDS = (
 )  # fmt: skip
 
 
-def _columns(order: CanonicalOrder, policy: ShipByPolicy, digest: str) -> dict:
+def _columns(order: CanonicalOrder, policy: ShipByPolicy, digest: str) -> dict[str, Any]:
     r = order.receiver
     return {
         "order_status": int(order.order_status),
@@ -205,7 +205,7 @@ _STORED = ("id", "order_sn", "status", "hold_reasons", "fingerprint", "platform_
            "refund_status", "confirm_status")  # fmt: skip
 
 
-def _stored_rows(shop: Shop, order_sns: list[str], columns: Sequence[str] = _STORED) -> list[dict]:
+def _stored_rows(shop: Shop, order_sns: list[str], columns: Sequence[str] = _STORED) -> list[dict[str, Any]]:
     if not order_sns:
         return []
     where, params = in_list("order_sn", order_sns)
@@ -328,8 +328,8 @@ def upsert_orders(
     matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
     report.skus_created = matcher.created
 
-    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict]] = []
-    updates: list[tuple[dict, CanonicalOrder, dict]] = []
+    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict[str, Any]]] = []
+    updates: list[tuple[dict[str, Any], CanonicalOrder, dict[str, Any]]] = []
     for order in orders:
         digest = rules.fingerprint(order)
         row = stored.get(order.order_sn)
@@ -465,16 +465,20 @@ _UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATF
 
 
 def _apply_updates(
-    updates: list[tuple[dict, CanonicalOrder, dict]], matcher: SkuMatcher, *, actor: Actor, now: datetime
-) -> list[tuple]:
+    updates: list[tuple[dict[str, Any], CanonicalOrder, dict[str, Any]]],
+    matcher: SkuMatcher,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> list[EventRow]:
     """Store the newer copies, then let the platform's facts move our status; returns event rows.
 
     The statements are per batch, not per order: one UPDATE executemany for the orders, one release and one consume
     for every order leaving a reserving status, one read of the lines that may need replacing. Only an order shipped
     from the back office before Kuaifa reserved anything takes its own stock moves.
     """
-    events: list[tuple] = []  # rows for OrderEvent, in EVENT_COLUMNS order
-    rows: list[tuple] = []
+    events: list[EventRow] = []  # rows for OrderEvent, in EVENT_COLUMNS order
+    rows: list[tuple[Any, ...]] = []
     release: list[int] = []
     consume: list[int] = []
     tasks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
@@ -533,7 +537,7 @@ def _replace_lines_if_changed(orders: dict[int, CanonicalOrder], matcher: SkuMat
     """Not-yet-reserved orders whose items changed on the platform take the new items; history stays intact."""
     if not orders:
         return
-    have: dict[int, list[tuple]] = defaultdict(list)
+    have: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for order_id, *key in OrderLine.objects.filter(order_id__in=list(orders)).values_list("order_id", *_LINE_KEY):
         have[order_id].append(tuple(key))
     changed = [

@@ -92,8 +92,8 @@ class ReviewReport:
         self.held += other.held
         for key, count in other.reasons.items():
             self.reasons[key] += count
-        for key, count in other.short_units.items():
-            self.short_units[key] += count
+        for sku_id, units in other.short_units.items():
+            self.short_units[sku_id] += units
 
 
 def candidate_ids(

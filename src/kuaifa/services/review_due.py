@@ -28,7 +28,7 @@ def _held() -> "Q":
     return Q(status=OrderStatus.ON_HOLD, review_due=False)
 
 
-def _mark(held: QuerySet, *, holding_stock_rows: bool = False) -> int:
+def _mark(held: QuerySet[Order], *, holding_stock_rows: bool = False) -> int:
     """Set the mark on these held orders. A caller holding stock-row locks skips (on PostgreSQL) the orders a review
     has locked instead of waiting for them: that review locks the stock rows after its orders, so it will read this
     change anyway, and waiting here would deadlock with it. SQLite serialises writers anyway."""
