@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Databases, Timer, setup_django
-from pipeline import NOW, generate, seed
+from pipeline import BENCH, NOW, generate, seed
 
 
 def out_of_stock(orders):
@@ -43,8 +43,8 @@ def add_backlog(held: int) -> int:
     shop = Shop.objects.get()
     upsert_skus([SkuSpec(f"OUT-SKU-{i:04d}", name="缺货") for i in range(200)], now=NOW)
     for orders in generate(held, 5000, seed=5):
-        ingest_orders(shop, out_of_stock(orders), source=Order.Source.API, actor="bench", now=NOW)
-    review_orders(actor="bench", now=NOW)
+        ingest_orders(shop, out_of_stock(orders), source=Order.Source.API, actor=BENCH, now=NOW)
+    review_orders(actor=BENCH, now=NOW)
     return Order.objects.filter(status="ON_HOLD", hold_reasons=["stock_insufficient"]).count()
 
 
@@ -55,10 +55,10 @@ def review_new(new: int) -> tuple[Timer, int]:
 
     shop = Shop.objects.get()
     for orders in generate(new, new, seed=7):
-        ingest_orders(shop, orders, source=Order.Source.API, actor="bench", now=NOW)
+        ingest_orders(shop, orders, source=Order.Source.API, actor=BENCH, now=NOW)
     timer = Timer()
     with timer:
-        report = review_orders(actor="bench", now=NOW)
+        report = review_orders(actor=BENCH, now=NOW)
     return timer, report.reviewed
 
 

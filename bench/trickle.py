@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Databases, Timer, setup_django
-from pipeline import EVENT_COLUMNS, LINE_COLUMNS, NOW, ORDER_COLUMNS, RESERVATION_COLUMNS, Raw, generate, seed
+from pipeline import BENCH, EVENT_COLUMNS, LINE_COLUMNS, NOW, ORDER_COLUMNS, RESERVATION_COLUMNS, Raw, generate, seed
 
 
 def run_kuaifa(n: int) -> tuple[Timer, int, int]:
@@ -35,12 +35,12 @@ def run_kuaifa(n: int) -> tuple[Timer, int, int]:
     timer = Timer()
     for (order,) in generate(n, 1):
         with timer:
-            take_order(shop, order, source=Order.Source.API, actor="bench", now=NOW)
+            take_order(shop, order, source=Order.Source.API, actor=BENCH, now=NOW)
     accepted = Order.objects.filter(status="ACCEPTED").count()
     (order,) = next(generate(1, 1, seed=99))
     order = dataclasses.replace(order, order_sn="count-queries")
     with CaptureQueriesContext(connection) as queries:  # one more order, outside the timing, to count statements
-        take_order(shop, order, source=Order.Source.API, actor="bench", now=NOW)
+        take_order(shop, order, source=Order.Source.API, actor=BENCH, now=NOW)
     return timer, len(queries.captured_queries), accepted
 
 

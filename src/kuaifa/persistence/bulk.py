@@ -1,7 +1,8 @@
 """Bulk inserts and prepared reads for the hot paths (orders, lines, events, reservations).
 
-Inserts are ``executemany`` of prepared tuples. Reads (:func:`fetch`) are SQL built once per shape and sent
-straight to the driver: on the one-order path, building a query through the ORM costs more than running it.
+Inserts are ``executemany`` of prepared tuples. Reads (:func:`fetch`) are SQL built once per shape. Both are sent
+on the driver's cursor of Django's connection (``persistence.statements``): on the one-order path, building a query
+through the ORM, or passing it through Django's cursor wrapper, costs more than running it.
 
 ``bulk_create`` builds a model instance and compiles SQL per value; at 10⁵ orders that is most of the time spent.
 Here each column's adapter is chosen once from the model's field (datetimes and JSON through the backend's own
@@ -14,33 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection, models
 
-_last_time: tuple[datetime | None, str] = (None, "")  # the last time written and its text (a batch shares ``now``)
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    global _last_time
-    last = _last_time  # one read: another thread may replace the pair, never half of it
-    if value is last[0]:
-        return last[1]
-    if value.tzinfo is UTC:  # what Kuaifa's own times are: the text without its "+00:00"
-        text = value.isoformat(" ")[:-6]
-        _last_time = (value, text)
-        return text
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: Kuaifa stores aware UTC times only")
-    return str(value.astimezone(UTC).replace(tzinfo=None))
-
-
-def _sqlite_json(value: Any) -> str:
-    if not value and value.__class__ is list:  # hold reasons, waived reasons, tags: mostly none
-        return "[]"
-    return json.dumps(value)
+from kuaifa.persistence.statements import ARRAY_FROM, json_text, link, postgres, sqlite_time, sqlite_time_in
 
 
 def _fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Field[Any, Any]]:
@@ -74,7 +54,7 @@ def _plan(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, tup
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(_column(f)) for f in fields)
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
-    return sql, _adapters(fields)
+    return _driver_sql(sql), _adapters(fields)
 
 
 @cache
@@ -85,7 +65,12 @@ def _update_plan(
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(_column(f))} = %s" for f in fields)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments}{', ' + also if also else ''} WHERE id = %s"
-    return sql, (*_adapters(fields), None)
+    return _driver_sql(sql), (*_adapters(fields), None)
+
+
+def _driver_sql(sql: str) -> str:
+    """The text as the driver takes it: SQLite's driver wants ``?`` placeholders (no literal ``%`` in these)."""
+    return sql.replace("%s", "?") if connection.vendor == "sqlite" else sql
 
 
 def _adapters(fields: Sequence[models.Field[Any, Any]]) -> tuple[Callable[[Any], Any] | None, ...]:
@@ -94,19 +79,12 @@ def _adapters(fields: Sequence[models.Field[Any, Any]]) -> tuple[Callable[[Any],
     for field in fields:
         if isinstance(field, models.DateTimeField):
             # SQLite: what Django's adapter produces for an aware value (naive UTC text), without its checks
-            adapters.append(_sqlite_datetime if sqlite else connection.ops.adapt_datetimefield_value)
+            adapters.append(sqlite_time if sqlite else connection.ops.adapt_datetimefield_value)
         elif isinstance(field, models.JSONField):
-            adapters.append(_sqlite_json if sqlite else _json_prep(field))
+            adapters.append(json_text if sqlite else _json_prep(field))
         else:
             adapters.append(None)
     return tuple(adapters)
-
-
-def _sqlite_datetime_in(value: str | datetime) -> datetime:
-    """SQLite stores naive UTC; the driver may already have parsed it (declared type ``datetime``)."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")
-    return value.replace(tzinfo=UTC)
 
 
 def _json_in(value: Any) -> Any:
@@ -120,12 +98,12 @@ def _select_plan(
     fields = _fields(model, columns)
     quote = connection.ops.quote_name
     names = ", ".join(quote(_column(f)) for f in fields)
-    sql = f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {where}{suffix}"
+    sql = _driver_sql(f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE {where}{suffix}")
     sqlite = connection.vendor == "sqlite"
     converters: list[Callable[[Any], Any] | None] = []
     for field in fields:
         if isinstance(field, models.DateTimeField) and sqlite:
-            converters.append(_sqlite_datetime_in)
+            converters.append(sqlite_time_in)
         elif isinstance(field, models.JSONField):
             converters.append(_json_in)
         elif isinstance(field, models.BooleanField):
@@ -136,10 +114,10 @@ def _select_plan(
 
 
 def in_list(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
-    """``column IN (…)`` as SQL and parameters: one array parameter on PostgreSQL (one statement shape for any
-    length), a placeholder per value on SQLite."""
+    """``column IN (…)`` as SQL and parameters: a placeholder per value, or on PostgreSQL for a long list one array
+    parameter (one statement shape for any length; see ``statements.ARRAY_FROM``)."""
     values = list(values)
-    if connection.vendor == "postgresql":
+    if postgres() and len(values) >= ARRAY_FROM:
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
@@ -158,14 +136,13 @@ def fetch(
     ``where`` and ``order_by`` are SQL over column names, ``%s`` for placeholders. ``lock`` adds ``FOR UPDATE``
     where the database has it (SQLite's writers already hold the database lock, see services.locking).
     """
+    current = link()
     suffix = f" ORDER BY {order_by}" if order_by else ""
-    if lock and connection.features.has_select_for_update:
+    if lock and current.db.features.has_select_for_update:
         suffix += " FOR UPDATE"
     sql, converters = _select_plan(model, tuple(columns), where, suffix)
     active = [(i, name, convert) for i, (name, convert) in enumerate(zip(columns, converters, strict=True)) if convert]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows = [dict(zip(columns, row, strict=True)) for row in current.run(sql, params).fetchall()]
     for row in rows:
         for _, name, convert in active:
             if row[name] is not None:
@@ -189,7 +166,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     """Insert ``rows`` (tuples in ``columns`` order, field names as on the model) in one ``executemany``, or on
     PostgreSQL one ``COPY … FROM STDIN`` when the batch is large enough to gain from it."""
     sql, adapters = _plan(model, tuple(columns))
-    if connection.vendor != "postgresql":
+    if not postgres():
         return _execute_many(sql, adapters, rows)
     rows = rows if isinstance(rows, list) else list(rows)
     if len(rows) < COPY_FROM:
@@ -240,6 +217,5 @@ def _execute_many(sql: str, adapters: tuple[Callable[[Any], Any] | None, ...], r
                     row[i] = adapt(row[i])
         prepared.append(row)
     if prepared:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
+        link().run_many(sql, prepared)
     return len(prepared)

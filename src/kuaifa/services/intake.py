@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -22,15 +24,29 @@ from kuaifa.domain.orders.review import HoldReason, ReviewSubject, platform_reas
 from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.sla.deadlines import ShipByPolicy, ship_by
-from kuaifa.persistence.bulk import fetch, in_list, insert_rows, update_rows
+from kuaifa.persistence import review_rows
+from kuaifa.persistence.bulk import COPY_FROM, fetch, in_list, insert_rows, update_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku, Reservation, Shop, Sku
-from kuaifa.services.audit import EVENT_COLUMNS
+from kuaifa.persistence.review_rows import LineToReview, OrderToReview
+from kuaifa.persistence.statements import Insert, durable_atomic
+from kuaifa.services.audit import EVENT_COLUMNS, EventRow
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
-from kuaifa.services.review import review_chunk
+from kuaifa.services.review import ReviewReport, review_chunk, review_loaded
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
+class Fresh:
+    """New orders of a small upsert, kept for review in the same transaction: as review reads them, built from the
+    values written (nothing to read back), and their ``ingested`` events, written with review's in one statement."""
+
+    orders: list[OrderToReview] = field(default_factory=list)
+    lines: list[LineToReview] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
+    plain_skus: set[int] = field(default_factory=set)  # read as having no components in this transaction
 
 
 @dataclass
@@ -65,7 +81,7 @@ _PLATFORM_FIELDS = (
 )  # fmt: skip
 
 
-def _columns(order: CanonicalOrder, policy: ShipByPolicy, digest: str) -> dict:
+def _columns(order: CanonicalOrder, policy: ShipByPolicy, digest: str) -> dict[str, Any]:
     r = order.receiver
     return {
         "order_status": int(order.order_status),
@@ -121,11 +137,15 @@ class SkuMatcher:
     def __init__(self, shop: Shop, orders: Sequence[CanonicalOrder], *, create_missing: bool, now: datetime):
         lines = [line for order in orders for line in order.lines]
         codes = {line.outer_id for line in lines if line.outer_id}
-        self.by_code = {}
-        if codes:
-            where, params = in_list("code", codes)
-            self.by_code = {row["code"]: row["id"] for row in fetch(Sku, ("code", "id"), where, params)}
-        pairs = {(line.goods_id, line.platform_sku_id) for line in lines if line.goods_id and line.platform_sku_id}
+        matches = review_rows.sku_matches(codes)
+        self.by_code = {row.code: row.id for row in matches}
+        self.plain = {row.id for row in matches if not row.bundle}  # SKUs without components (review reads none)
+        # listings are looked up only for lines their merchant code does not map (the code wins, see sku_id)
+        pairs = {
+            (line.goods_id, line.platform_sku_id)
+            for line in lines
+            if line.goods_id and line.platform_sku_id and not (line.outer_id and line.outer_id in self.by_code)
+        }
         goods = {goods_id for goods_id, _ in pairs}
         self.by_listing = {}
         if goods:
@@ -185,7 +205,7 @@ _STORED = ("id", "order_sn", "status", "hold_reasons", "fingerprint", "platform_
            "refund_status", "confirm_status")  # fmt: skip
 
 
-def _stored_rows(shop: Shop, order_sns: list[str], columns: Sequence[str] = _STORED) -> list[dict]:
+def _stored_rows(shop: Shop, order_sns: list[str], columns: Sequence[str] = _STORED) -> list[dict[str, Any]]:
     if not order_sns:
         return []
     where, params = in_list("order_sn", order_sns)
@@ -236,13 +256,36 @@ def take_order(
     reissue_of_id: int | None = None,
 ) -> IngestReport:
     """One order as it arrives (a push, a manual or reissue order): stored and reviewed in one durable transaction,
-    so it is accepted with its stock reserved, or held with its reasons, the moment it is known."""
-    with transaction.atomic(durable=True):
+    so it is accepted with its stock reserved, or held with its reasons, the moment it is known.
+
+    A new order is reviewed from the rows just written (nothing to read back); a newer copy of a known order is
+    reviewed as any order (``review_chunk``). Either way the review is ``services.review``'s, batch or not."""
+    with durable_atomic():
+        # one statement: the shop lock of lock_shop, review's rules and the stored copy of the order
+        found = review_rows.shop_and_order(shop.id, order.order_sn)
+        stored_rules = None if found is None else found.review_rules
+        stored = None if found is None else found.stored()
+        fresh = Fresh()
         report = upsert_orders(
-            shop, [order], source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
+            shop,
+            [order],
+            source=source,
+            actor=actor,
+            now=now,
+            waived=waived,
+            reissue_of_id=reissue_of_id,
+            shop_locked=True,
+            stored_rows=[] if stored is None else [stored],
+            fresh=fresh,
         )
-        if report.changed:
-            review_chunk(report.order_ids, actor=actor, now=now, durable=False)
+        if fresh.orders and stored_rules is not None:
+            rules_of = {shop.id: stored_rules}
+            review_loaded(fresh.orders, fresh.lines, rules_of, ReviewReport(), actor=actor, now=now,
+                          events=fresh.events, plain_skus=fresh.plain_skus)  # fmt: skip
+        else:
+            review_rows.insert_events(fresh.events)
+            if report.updated:
+                review_chunk(report.order_ids, actor=actor, now=now, durable=False)
     return report
 
 
@@ -266,18 +309,27 @@ def upsert_orders(
     create_missing_skus: bool = False,
     waived: Sequence[HoldReason] = (),
     reissue_of_id: int | None = None,
+    shop_locked: bool = False,
+    stored_rows: list[dict[str, Any]] | None = None,
+    fresh: Fresh | None = None,
 ) -> IngestReport:
-    """The body of :func:`ingest_orders`, for callers that already hold a transaction (file imports)."""
-    lock_shop(shop)
+    """The body of :func:`ingest_orders`, for callers that already hold a transaction (file imports).
+    ``shop_locked``: the caller has taken :func:`lock_shop`; ``stored_rows``: and read the stored copies of these
+    orders (as :func:`_stored_rows`). ``fresh`` (a few orders only): the new orders are kept there for the caller
+    to review, and their events left for it to write (see :func:`take_order`)."""
+    if not shop_locked:
+        lock_shop(shop)
     report = IngestReport()
     orders = _latest_copies(orders)
     policy = ShipByPolicy(shop.ship_by_hours)
-    stored = {row["order_sn"]: row for row in _stored_rows(shop, [o.order_sn for o in orders])}
+    if stored_rows is None:
+        stored_rows = _stored_rows(shop, [o.order_sn for o in orders])
+    stored = {row["order_sn"]: row for row in stored_rows}
     matcher = SkuMatcher(shop, orders, create_missing=create_missing_skus, now=now)
     report.skus_created = matcher.created
 
-    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict]] = []
-    updates: list[tuple[dict, CanonicalOrder, dict]] = []
+    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict[str, Any]]] = []
+    updates: list[tuple[dict[str, Any], CanonicalOrder, dict[str, Any]]] = []
     for order in orders:
         digest = rules.fingerprint(order)
         row = stored.get(order.order_sn)
@@ -304,7 +356,15 @@ def upsert_orders(
 
     if new_orders:
         report.order_ids += _insert_new(
-            shop, new_orders, matcher, source=source, actor=actor, now=now, waived=waived, reissue_of_id=reissue_of_id
+            shop,
+            new_orders,
+            matcher,
+            source=source,
+            actor=actor,
+            now=now,
+            waived=waived,
+            reissue_of_id=reissue_of_id,
+            fresh=fresh,
         )
         report.created = len(new_orders)
     if updates:
@@ -318,11 +378,16 @@ _ORDER_COLUMNS = ("shop_id", "order_sn", "source", "status", "hold_reasons", "wa
                   "version", "created_at", "updated_at", *_PLATFORM_FIELDS)  # fmt: skip
 _LINE_COLUMNS = ("order_id", "sku_id", "goods_id", "platform_sku_id", "outer_id", "goods_name", "goods_spec",
                  "quantity", "unit_price")  # fmt: skip
+_platform_values = itemgetter(*_PLATFORM_FIELDS)
+_INSERT_ORDERS = Insert(Order, _ORDER_COLUMNS)
+_STATUS_AT = _ORDER_COLUMNS.index("status")
+_INSERT_LINES = Insert(OrderLine, _LINE_COLUMNS)
+_INSERT_EVENTS = Insert(OrderEvent, EVENT_COLUMNS)
 
 
 def _insert_new(
     shop: Shop,
-    new_orders,
+    new_orders: list[tuple[CanonicalOrder, OrderStatus, dict[str, Any]]],
     matcher: SkuMatcher,
     *,
     source: str,
@@ -330,72 +395,90 @@ def _insert_new(
     now: datetime,
     waived: Sequence[HoldReason],
     reissue_of_id: int | None,
+    fresh: Fresh | None = None,
 ) -> list[int]:
-    """Orders, their lines and their ``ingested`` events, each as one executemany (see persistence.bulk)."""
-    insert_rows(
-        Order,
-        _ORDER_COLUMNS,
-        (
-            (
-                shop.id,
-                order.order_sn,
-                source,
-                status,
-                [],
-                list(waived),
-                reissue_of_id,
-                1,
-                now,
-                now,
-                *(columns[name] for name in _PLATFORM_FIELDS),
-            )
-            for order, status, columns in new_orders
-        ),
-    )
-    ids = {row["order_sn"]: row["id"] for row in _stored_rows(shop, [order.order_sn for order, _, _ in new_orders],
-                                                                 columns=("order_sn", "id"))}  # fmt: skip
-    insert_rows(
-        OrderLine,
-        _LINE_COLUMNS,
-        (
-            (
-                ids[order.order_sn],
-                matcher.sku_id(line),
-                line.goods_id,
-                line.platform_sku_id,
-                line.outer_id,
-                line.goods_name[:255],
-                line.goods_spec[:255],
-                line.quantity,
-                line.unit_price_fen,
-            )
-            for order, _, _ in new_orders
-            for line in order.lines
-        ),
-    )
+    """Orders, their lines and their ``ingested`` events. A batch: each as one executemany or COPY (see
+    persistence.bulk), the new ids read back by order number. A few orders (a push, a manual order): one INSERT
+    each for the orders and the lines, returning their ids, and one for the events, or the events and the new
+    orders kept in ``fresh``."""
+    order_rows = [
+        (shop.id, order.order_sn, source, status, [], list(waived), reissue_of_id, 1, now, now,
+         *_platform_values(columns))
+        for order, status, columns in new_orders
+    ]  # fmt: skip
+    few = len(new_orders) < COPY_FROM
+    if few:
+        new_ids = _INSERT_ORDERS.returning_ids(order_rows)
+        ids = dict(zip((order.order_sn for order, _, _ in new_orders), new_ids, strict=True))
+    else:
+        insert_rows(Order, _ORDER_COLUMNS, order_rows)
+        ids = {row["order_sn"]: row["id"] for row in _stored_rows(shop, [order.order_sn for order, _, _ in new_orders],
+                                                                     columns=("order_sn", "id"))}  # fmt: skip
+    line_rows = [
+        (ids[order.order_sn], matcher.sku_id(line), line.goods_id, line.platform_sku_id, line.outer_id,
+         line.goods_name[:255], line.goods_spec[:255], line.quantity, line.unit_price_fen)
+        for order, _, _ in new_orders
+        for line in order.lines
+    ]  # fmt: skip
     details = {"source": source}
-    insert_rows(
-        OrderEvent,
-        EVENT_COLUMNS,
-        ((ids[order.order_sn], "ingested", "", status, actor.stored, details, now) for order, status, _ in new_orders),
-    )
+    event_rows = [(ids[order.order_sn], "ingested", "", status, actor.stored, details, now)
+                  for order, status, _ in new_orders]  # fmt: skip
+    if few:
+        line_ids = _INSERT_LINES.returning_ids(line_rows)
+        if fresh is None:
+            _INSERT_EVENTS.run(event_rows)
+        else:
+            _keep_fresh(fresh, order_rows, new_ids, line_rows, line_ids)
+            fresh.events += event_rows
+            fresh.plain_skus |= matcher.plain
+    else:
+        insert_rows(OrderLine, _LINE_COLUMNS, line_rows)
+        insert_rows(OrderEvent, EVENT_COLUMNS, event_rows)
     return [ids[order.order_sn] for order, _, _ in new_orders]
+
+
+#: where review's columns of an order and a line sit in the rows inserted (the id, not inserted, is last)
+_REVIEWED_ORDER = itemgetter(*((*_ORDER_COLUMNS, "id").index(name) for name in OrderToReview._fields))
+_REVIEWED_LINE = itemgetter(*((*_LINE_COLUMNS, "id").index(name) for name in LineToReview._fields))
+
+
+def _keep_fresh(
+    fresh: Fresh,
+    order_rows: list[tuple[Any, ...]],
+    order_ids: list[int],
+    line_rows: list[tuple[Any, ...]],
+    line_ids: list[int],
+) -> None:
+    """The orders just inserted that review takes (status NEW), as review would read them: the columns it reads,
+    from the very values written."""
+    new = set()
+    for order_id, values in zip(order_ids, order_rows, strict=True):
+        if values[_STATUS_AT] == OrderStatus.NEW:
+            fresh.orders.append(OrderToReview._make(_REVIEWED_ORDER((*values, order_id))))
+            new.add(order_id)
+    for line_id, values in zip(line_ids, line_rows, strict=True):
+        if values[0] in new:  # order_id
+            fresh.lines.append(LineToReview._make(_REVIEWED_LINE((*values, line_id))))
 
 
 _UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATFORM_FIELDS)
 
 
 def _apply_updates(
-    updates: list[tuple[dict, CanonicalOrder, dict]], matcher: SkuMatcher, *, actor: Actor, now: datetime
-) -> list[tuple]:
+    updates: list[tuple[dict[str, Any], CanonicalOrder, dict[str, Any]]],
+    matcher: SkuMatcher,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> list[EventRow]:
     """Store the newer copies, then let the platform's facts move our status; returns event rows.
 
     The statements are per batch, not per order: one UPDATE executemany for the orders, one release and one consume
     for every order leaving a reserving status, one read of the lines that may need replacing. Only an order shipped
     from the back office before Kuaifa reserved anything takes its own stock moves.
     """
-    events: list[tuple] = []  # rows for OrderEvent, in EVENT_COLUMNS order
-    rows: list[tuple] = []
+    events: list[EventRow] = []  # rows for OrderEvent, in EVENT_COLUMNS order
+    rows: list[tuple[Any, ...]] = []
     release: list[int] = []
     consume: list[int] = []
     tasks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
@@ -452,7 +535,7 @@ def _replace_lines_if_changed(orders: dict[int, CanonicalOrder], matcher: SkuMat
     """Not-yet-reserved orders whose items changed on the platform take the new items; history stays intact."""
     if not orders:
         return
-    have: dict[int, list[tuple]] = defaultdict(list)
+    have: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for order_id, *key in OrderLine.objects.filter(order_id__in=list(orders)).values_list("order_id", *_LINE_KEY):
         have[order_id].append(tuple(key))
     changed = [

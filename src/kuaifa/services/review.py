@@ -15,12 +15,14 @@ stored data cannot be reviewed (``data_invalid``) is held with that reason and t
 order is reviewed.
 """
 
+import json
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -39,20 +41,12 @@ from kuaifa.domain.orders.review import (
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
-from kuaifa.persistence.bulk import insert_rows
-from kuaifa.persistence.models import (
-    Order,
-    OrderEvent,
-    OrderLine,
-    PlatformSku,
-    Reservation,
-    Shop,
-    Sku,
-    StockLevel,
-)
-from kuaifa.persistence.queries import bundle_components
-from kuaifa.services.audit import EVENT_COLUMNS
-from kuaifa.services.locking import add_reserved, lock_levels
+from kuaifa.persistence import review_rows as store
+from kuaifa.persistence.bundles import load_bundle_graph
+from kuaifa.persistence.models import Order, Reservation
+from kuaifa.persistence.review_rows import LineToReview, OrderToReview
+from kuaifa.persistence.statements import bound, durable_atomic
+from kuaifa.services.audit import EventRow
 from kuaifa.services.review_due import candidates_filter, clear_due
 
 CHUNK = 5000
@@ -76,7 +70,7 @@ def review_lock() -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [REVIEW_LOCK_KEY])
 
 
-def _self_clearing(raw_reasons) -> bool:
+def _self_clearing(raw_reasons: Iterable[str]) -> bool:
     """A stored hold review may lift; a reason this version does not know is left for a person."""
     try:
         return only_self_clearing(tuple(HoldReason(r) for r in raw_reasons))
@@ -98,16 +92,13 @@ class ReviewReport:
         self.held += other.held
         for key, count in other.reasons.items():
             self.reasons[key] += count
-        for key, count in other.short_units.items():
-            self.short_units[key] += count
+        for sku_id, units in other.short_units.items():
+            self.short_units[sku_id] += units
 
 
-_ORDER_FIELDS = ("id", "shop_id", "order_sn", "status", "hold_reasons", "waived_reasons", "ship_by", "paid_at",
-                 "risk_control_status", "ship_hold", "refund_status", "buyer_memo", "province", "city",
-                 "receiver_address", "receiver_address_mask", "pay_amount")  # fmt: skip
-
-
-def candidate_ids(*, shop_id: int | None = None, only_held: bool = False, order_ids: Iterable[int] | None = None):
+def candidate_ids(
+    *, shop_id: int | None = None, only_held: bool = False, order_ids: Iterable[int] | None = None
+) -> "array[int]":
     """Orders review may act on, most urgent first: new orders and held ones marked due (services.review_due)."""
     if order_ids is not None:  # named orders (a person asked): reviewed whether marked due or not
         statuses = [OrderStatus.ON_HOLD] if only_held else [OrderStatus.NEW, OrderStatus.ON_HOLD]
@@ -135,7 +126,7 @@ def review_orders(
     only_held: bool = False,
     order_ids: Iterable[int] | None = None,
     chunk: int = CHUNK,
-    progress=None,
+    progress: Callable[[int], object] | None = None,
 ) -> ReviewReport:
     """Review and allocate every candidate under the review lock; ``progress(n)`` is called after each chunk with
     its size."""
@@ -150,161 +141,177 @@ def review_orders(
     return report
 
 
-def _subject(row: dict, lines: list[dict]) -> ReviewSubject:
+def _subject(row: OrderToReview, lines: Sequence[LineToReview]) -> ReviewSubject:
     return ReviewSubject(
-        order_sn=row["order_sn"],
-        lines=tuple(ReviewLine(line["sku_id"], line["quantity"], line["unit_price"]) for line in lines),
-        risk_control_status=row["risk_control_status"],
-        ship_hold=row["ship_hold"],
-        refund_status=row["refund_status"],
-        buyer_memo=row["buyer_memo"],
-        receiver_complete=bool(
-            row["province"] and row["city"] and (row["receiver_address"] or row["receiver_address_mask"])
-        ),
-        pay_amount_fen=row["pay_amount"],
-        waived=frozenset(HoldReason(r) for r in row["waived_reasons"]),
+        order_sn=row.order_sn,
+        lines=tuple(ReviewLine(line.sku_id, line.quantity, line.unit_price) for line in lines),
+        risk_control_status=row.risk_control_status,
+        ship_hold=row.ship_hold,
+        refund_status=row.refund_status,
+        buyer_memo=row.buyer_memo,
+        receiver_complete=bool(row.province and row.city and (row.receiver_address or row.receiver_address_mask)),
+        pay_amount_fen=row.pay_amount,
+        waived=frozenset(HoldReason(r) for r in row.waived_reasons),
     )
 
 
-def _map_unmapped(lines: list[dict], shop_of: dict[int, int]) -> None:
-    """Lines that mapped to nothing at intake may map now (the merchant added the SKU or the mapping)."""
-    loose = [line for line in lines if line["sku_id"] is None]
+def _map_unmapped(lines: list[LineToReview], shop_of: Mapping[int, int]) -> list[LineToReview]:
+    """Lines that mapped to nothing at intake may map now (the merchant added the SKU or the mapping): stored, and
+    returned with their SKU."""
+    loose = [line for line in lines if line.sku_id is None]
     if not loose:
-        return
-    by_code = dict(
-        Sku.objects.filter(code__in={x["outer_id"] for x in loose if x["outer_id"]}).values_list("code", "id")
-    )
+        return lines
+    by_code = store.sku_ids_by_code({x.outer_id for x in loose if x.outer_id})
     by_listing = {
-        (shop, g, s): sku
-        for shop, g, s, sku in PlatformSku.objects.filter(goods_id__in={x["goods_id"] for x in loose}).values_list(
-            "shop_id", "goods_id", "platform_sku_id", "sku_id"
-        )
+        (row.shop_id, row.goods_id, row.platform_sku_id): row.sku_id
+        for row in store.listings({x.goods_id for x in loose})
     }
     fixed: dict[int, list[int]] = defaultdict(list)
+    found: dict[int, int] = {}
     for line in loose:
-        sku_id = by_code.get(line["outer_id"]) or by_listing.get(
-            (shop_of[line["order_id"]], line["goods_id"], line["platform_sku_id"])
+        sku_id = by_code.get(line.outer_id) or by_listing.get(
+            (shop_of[line.order_id], line.goods_id, line.platform_sku_id)
         )
         if sku_id is not None:
-            line["sku_id"] = sku_id
-            fixed[sku_id].append(line["id"])
+            fixed[sku_id].append(line.id)
+            found[line.id] = sku_id
     for sku_id, line_ids in fixed.items():
-        OrderLine.objects.filter(id__in=line_ids).update(sku_id=sku_id)
+        store.map_lines(sku_id, line_ids)
+    return [line._replace(sku_id=found[line.id]) if line.id in found else line for line in lines]
 
 
-def _stock_slots(sku_ids: set[int]) -> dict[int, list[StockSlot]]:
-    """Lock and read the stock rows of these SKUs; slots per SKU in warehouse priority order."""
-    levels = list(
-        StockLevel.objects.filter(sku_id__in=sku_ids).values_list("id", "warehouse__priority", "warehouse_id")
-    )
-    locked = {row["id"]: row for row in lock_levels(level_id for level_id, _, _ in levels)}
+def _stock_slots(sku_ids: set[int], code_of: dict[int, str]) -> dict[int, list[StockSlot]]:
+    """Lock and read the stock rows of these SKUs; slots per SKU in warehouse priority order. Their SKU codes go
+    to ``code_of`` (a shortage is told by code)."""
     slots: dict[int, list[StockSlot]] = defaultdict(list)
-    for level_id, _, _ in sorted(levels, key=lambda x: (x[1], x[2])):
-        row = locked[level_id]
-        slots[row["sku_id"]].append(StockSlot(level_id, row["on_hand"] - row["reserved"]))
+    for row in sorted(store.stock_rows(sku_ids), key=lambda row: (row.priority, row.warehouse_id)):
+        slots[row.sku_id].append(StockSlot(row.id, row.on_hand - row.reserved))
+        code_of[row.sku_id] = row.code
     return dict(slots)
 
 
-def review_chunk(order_ids: list[int], *, actor: Actor, now: datetime, durable: bool = True) -> ReviewReport:
+@lru_cache(maxsize=64)
+def _parsed_rules(stored: str) -> tuple[RuleConfig, ...] | DomainError:
+    """A shop's stored rules (JSON text) as the domain's rules, or why they cannot be read. A pure function of the
+    text, so kept per text: the rules themselves are read in every review's transaction."""
+    try:
+        return parse_rules(json.loads(stored))
+    except DomainError as error:  # one shop's broken rules hold that shop's orders, nobody else's
+        return error
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        return DomainError("%(problem)s", problem=f"{type(error).__name__}: {error}")
+
+
+@contextmanager
+def _transaction(durable: bool) -> Iterator[None]:
+    """Its own durable transaction, or the caller's joined (no savepoint), statements bound to it."""
+    if durable:
+        with durable_atomic():
+            yield
+    else:
+        with transaction.atomic(savepoint=False), bound():
+            yield
+
+
+def review_chunk(order_ids: Sequence[int], *, actor: Actor, now: datetime, durable: bool = True) -> ReviewReport:
     """One transaction: review and allocate these orders (those still eligible once locked). ``durable=False``
     joins the caller's transaction instead (the one-order path: intake and review commit together)."""
     report = ReviewReport()
-    with transaction.atomic(durable=durable, savepoint=False):
-        query = Order.objects.filter(id__in=order_ids, status__in=[OrderStatus.NEW, OrderStatus.ON_HOLD])
-        if connection.features.has_select_for_update_skip_locked:
-            query = query.select_for_update(skip_locked=True, of=("self",))
+    with _transaction(durable):
         rows = [
             row
-            for row in query.values(*_ORDER_FIELDS)
+            for row in store.orders_to_review(order_ids)
             # checked again under the row lock: a person may have held the order since the candidates were listed
-            if row["status"] == OrderStatus.NEW or _self_clearing(row["hold_reasons"])
+            if row.status == OrderStatus.NEW or _self_clearing(row.hold_reasons)
         ]
         if not rows:
             return report
-        clear_due(row["id"] for row in rows if row["status"] == OrderStatus.ON_HOLD)
-        lines_by_order: dict[int, list[dict]] = defaultdict(list)
-        lines = list(
-            OrderLine.objects.filter(order_id__in=[r["id"] for r in rows]).values(
-                "id", "order_id", "sku_id", "quantity", "unit_price", "outer_id", "goods_id", "platform_sku_id"
-            )
-        )
-        _map_unmapped(lines, {r["id"]: r["shop_id"] for r in rows})
-        for line in lines:
-            lines_by_order[line["order_id"]].append(line)
-        rules_of: dict[int, tuple[RuleConfig, ...] | DomainError] = {}
-        for shop_id, raw in Shop.objects.filter(id__in={r["shop_id"] for r in rows}).values_list("id", "review_rules"):
-            try:
-                rules_of[shop_id] = parse_rules(raw)
-            except DomainError as error:  # one shop's broken rules hold that shop's orders, nobody else's
-                rules_of[shop_id] = error
-            except (ValueError, TypeError, KeyError, AttributeError) as error:
-                rules_of[shop_id] = DomainError("%(problem)s", problem=f"{type(error).__name__}: {error}")
-
-        held: dict[int, tuple[HoldReason, ...]] = {}
-        problems: dict[int, dict[str, str]] = {}
-        demands: list[Demand] = []
-        sku_ids = {line["sku_id"] for line in lines if line["sku_id"] is not None}
-        bundles = bundle_components(sku_ids)
-        for row in rows:
-            try:
-                demand = _decide(row, lines_by_order[row["id"]], rules_of[row["shop_id"]], bundles, held)
-            except (BundleCycle, BundleTooDeep) as error:
-                held[row["id"]] = (HoldReason.BUNDLE_INVALID,)
-                named = _named_by_code(error, lines_by_order[row["id"]], bundles)
-                problems[row["id"]] = {"code": named.code, "message": named.message}
-            except (DomainError, ValueError, KeyError, TypeError, AttributeError) as error:
-                held[row["id"]] = (HoldReason.DATA_INVALID,)
-                problems[row["id"]] = {"code": getattr(error, "code", type(error).__name__), "message": str(error)}
-            else:
-                if demand is not None:
-                    demands.append(demand)
-
-        plan = allocate(demands, _stock_slots({line.sku_id for d in demands for line in d.lines}))
-        for order_id, missing in plan.short.items():
-            held[order_id] = (HoldReason.STOCK_INSUFFICIENT,)
-            for sku_id, units in missing.items():
-                report.short_units[sku_id] += units
-
-        insert_rows(
-            Reservation,
-            ("order_id", "line_id", "stock_level_id", "sku_id", "quantity", "state", "created_at"),
-            (
-                (r.order_id, r.line_id, r.stock_level_id, r.sku_id, r.quantity, Reservation.State.OPEN, now)
-                for r in plan.reservations
-            ),
-        )
-        add_reserved(plan.reserved_by_level())
-        short_skus = {sku for missing in plan.short.values() for sku in missing}
-        code_of = dict(Sku.objects.filter(id__in=short_skus).values_list("id", "code")) if short_skus else {}
-        short = {
-            order: {code_of.get(sku, f"#{sku}"): n for sku, n in missing.items()}
-            for order, missing in plan.short.items()
-        }
-        _write_outcomes(rows, set(plan.reserved_orders), held, short, problems, report, actor=actor, now=now)
+        clear_due([row.id for row in rows if row.status == OrderStatus.ON_HOLD])
+        lines = store.lines_of([row.id for row in rows])
+        review_loaded(rows, lines, store.rules_of({row.shop_id for row in rows}), report, actor=actor, now=now)
     return report
 
 
+def review_loaded(
+    rows: Sequence[OrderToReview],
+    lines: list[LineToReview],
+    stored_rules: Mapping[int, str],
+    report: ReviewReport,
+    *,
+    actor: Actor,
+    now: datetime,
+    events: Sequence[EventRow] = (),
+    plain_skus: Collection[int] = (),
+) -> None:
+    """Review and allocate these orders, read (and on PostgreSQL locked) in the caller's transaction with their
+    lines and their shops' stored rules; adds to ``report``. The one home of review's decisions, for a chunk of
+    thousands and for a single order alike. ``events``: rows the caller recorded in this transaction, written
+    with review's (one statement); ``plain_skus``: SKUs the caller read in this transaction as having no
+    components (their bundle structure is not read again)."""
+    lines = _map_unmapped(lines, {row.id: row.shop_id for row in rows})
+    lines_by_order: dict[int, list[LineToReview]] = defaultdict(list)
+    for line in lines:
+        lines_by_order[line.order_id].append(line)
+
+    held: dict[int, tuple[HoldReason, ...]] = {}
+    problems: dict[int, dict[str, str]] = {}
+    demands: list[Demand] = []
+    bundles = load_bundle_graph({line.sku_id for line in lines if line.sku_id is not None}, plain=plain_skus)
+    for row in rows:
+        try:
+            demand = _decide(row, lines_by_order[row.id], _parsed_rules(stored_rules[row.shop_id]), bundles, held)
+        except (BundleCycle, BundleTooDeep) as error:
+            held[row.id] = (HoldReason.BUNDLE_INVALID,)
+            named = _named_by_code(error, lines_by_order[row.id], bundles)
+            problems[row.id] = {"code": named.code, "message": named.message}
+        except (DomainError, ValueError, KeyError, TypeError, AttributeError) as error:
+            held[row.id] = (HoldReason.DATA_INVALID,)
+            problems[row.id] = {"code": getattr(error, "code", type(error).__name__), "message": str(error)}
+        else:
+            if demand is not None:
+                demands.append(demand)
+
+    code_of: dict[int, str] = {}
+    plan = allocate(demands, _stock_slots({line.sku_id for d in demands for line in d.lines}, code_of))
+    for order_id, missing in plan.short.items():
+        held[order_id] = (HoldReason.STOCK_INSUFFICIENT,)
+        for sku_id, units in missing.items():
+            report.short_units[sku_id] += units
+
+    store.insert_reservations(
+        [
+            (r.order_id, r.line_id, r.stock_level_id, r.sku_id, r.quantity, Reservation.State.OPEN, now)
+            for r in plan.reservations
+        ]
+    )
+    store.add_reserved(plan.reserved_by_level())
+    code_of |= store.sku_codes({sku for missing in plan.short.values() for sku in missing} - code_of.keys())
+    short = {
+        order: {code_of.get(sku, f"#{sku}"): n for sku, n in missing.items()} for order, missing in plan.short.items()
+    }
+    _write_outcomes(rows, set(plan.reserved_orders), held, short, problems, report, list(events), actor=actor, now=now)
+
+
 def _named_by_code(
-    error: DomainError, order_lines: list[dict], bundles: dict[int, list[tuple[int, int]]]
+    error: DomainError, order_lines: Sequence[LineToReview], bundles: Mapping[int, Sequence[tuple[int, int]]]
 ) -> DomainError:
     """The same bundle problem with SKU codes instead of ids ("GIFT-SET → DUO → GIFT-SET"), for the person."""
-    ids = set(bundles) | {c for parts in bundles.values() for c, _ in parts}
-    code_of = dict(Sku.objects.filter(id__in=ids).values_list("id", "code"))
+    code_of = store.sku_codes(set(bundles) | {c for parts in bundles.values() for c, _ in parts})
     graph = {code_of.get(b, f"#{b}"): [(code_of.get(c, f"#{c}"), q) for c, q in parts] for b, parts in bundles.items()}
     for line in order_lines:
-        if line["sku_id"] is not None:
+        if line.sku_id is not None:
             try:
-                expand(code_of.get(line["sku_id"], f"#{line['sku_id']}"), line["quantity"], graph)
+                expand(code_of.get(line.sku_id, f"#{line.sku_id}"), line.quantity, graph)
             except (BundleCycle, BundleTooDeep) as named:
                 return named
     return error
 
 
 def _decide(
-    row: dict,
-    order_lines: list[dict],
+    row: OrderToReview,
+    order_lines: Sequence[LineToReview],
     rules: tuple[RuleConfig, ...] | DomainError,
-    bundles: dict[int, list[tuple[int, int]]],
+    bundles: Mapping[int, Sequence[tuple[int, int]]],
     held: dict[int, tuple[HoldReason, ...]],
 ) -> Demand | None:
     """One order's review and leaf demand; a held order is recorded in ``held`` and has no demand. Raises on
@@ -313,53 +320,51 @@ def _decide(
         raise rules
     outcome = review(_subject(row, order_lines), rules, explain=False)
     if not outcome.passed:
-        held[row["id"]] = outcome.reasons
+        held[row.id] = outcome.reasons
         return None
-    demand_lines = expand_bundles(((line["id"], line["sku_id"], line["quantity"]) for line in order_lines), bundles)
-    return Demand(row["id"], row["order_sn"], row["ship_by"], row["paid_at"], demand_lines)
+    # every line is mapped here: an unmapped line holds the order (sku_unmapped is mandatory, never waived)
+    mapped = ((line.id, line.sku_id, line.quantity) for line in order_lines if line.sku_id is not None)
+    return Demand(row.id, row.order_sn, row.ship_by, row.paid_at, expand_bundles(mapped, bundles))
 
 
 def _write_outcomes(
-    rows,
+    rows: Sequence[OrderToReview],
     accepted: set[int],
-    held: dict[int, tuple[HoldReason, ...]],
-    short,
-    problems: dict[int, dict[str, str]],
+    held: Mapping[int, tuple[HoldReason, ...]],
+    short: Mapping[int, dict[str, int]],
+    problems: Mapping[int, dict[str, str]],
     report: ReviewReport,
+    events: list[EventRow],
     *,
     actor: Actor,
     now: datetime,
 ) -> None:
-    events: list[tuple] = []  # rows for OrderEvent, in EVENT_COLUMNS order
     by_reasons: dict[tuple[HoldReason, ...], list[int]] = defaultdict(list)
+    accepted_ids: list[int] = []
     for row in rows:
-        order_id, current = row["id"], OrderStatus(row["status"])
+        order_id, current = row.id, OrderStatus(row.status)
         report.reviewed += 1
         if order_id in accepted:
-            target = transition(current, OrderStatus.ACCEPTED, order_sn=row["order_sn"])
+            target = transition(current, OrderStatus.ACCEPTED, order_sn=row.order_sn)
             events.append((order_id, "reviewed", current, target, actor.stored, {}, now))
+            accepted_ids.append(order_id)
             report.accepted += 1
             continue
         reasons = held[order_id]
         report.held += 1
         for reason in reasons:
             report.reasons[reason] += 1
-        if current == OrderStatus.ON_HOLD and tuple(row["hold_reasons"]) == reasons:
+        if current == OrderStatus.ON_HOLD and tuple(row.hold_reasons) == reasons:
             continue  # still held for the same reasons: nothing changed, nothing to record
-        target = transition(current, OrderStatus.ON_HOLD, order_sn=row["order_sn"])
-        details: dict = {"reasons": list(reasons)}
+        target = transition(current, OrderStatus.ON_HOLD, order_sn=row.order_sn)
+        details: dict[str, object] = {"reasons": list(reasons)}
         if order_id in short:
             details["missing"] = short[order_id]
         if order_id in problems:
             details["problem"] = problems[order_id]
         events.append((order_id, "reviewed", current, target, actor.stored, details, now))
         by_reasons[reasons].append(order_id)
-    if accepted:
-        Order.objects.filter(id__in=accepted).update(
-            status=OrderStatus.ACCEPTED, hold_reasons=[], version=F("version") + 1, updated_at=now
-        )
+    store.set_status(accepted_ids, OrderStatus.ACCEPTED, [], now)
     for reasons, ids in by_reasons.items():
-        Order.objects.filter(id__in=ids).update(
-            status=OrderStatus.ON_HOLD, hold_reasons=list(reasons), version=F("version") + 1, updated_at=now
-        )
-    insert_rows(OrderEvent, EVENT_COLUMNS, events)
+        store.set_status(ids, OrderStatus.ON_HOLD, list(reasons), now)
+    store.insert_events(events)

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from kuaifa.domain.orders.status import OrderStatus
+from kuaifa.persistence import review_rows
 from kuaifa.persistence.models import BundleComponent, Order, OrderLine
 
 
@@ -27,7 +28,7 @@ def _held() -> "Q":
     return Q(status=OrderStatus.ON_HOLD, review_due=False)
 
 
-def _mark(held: QuerySet, *, holding_stock_rows: bool = False) -> int:
+def _mark(held: QuerySet[Order], *, holding_stock_rows: bool = False) -> int:
     """Set the mark on these held orders. A caller holding stock-row locks skips (on PostgreSQL) the orders a review
     has locked instead of waiting for them: that review locks the stock rows after its orders, so it will read this
     change anyway, and waiting here would deadlock with it. SQLite serialises writers anyway."""
@@ -92,6 +93,4 @@ def mark_due_for_shop(shop_id: int) -> int:
 
 def clear_due(order_ids: Iterable[int]) -> None:
     """These orders are being reviewed now (inside the review's transaction)."""
-    ids = list(order_ids)
-    if ids:
-        Order.objects.filter(id__in=ids, review_due=True).update(review_due=False)
+    review_rows.clear_due(list(order_ids))

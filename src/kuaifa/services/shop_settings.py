@@ -16,6 +16,7 @@ from kuaifa.domain.orders.review import HoldReason, parse_rules, review
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.models import AccessEvent, Order, OrderLine, Shop
+from kuaifa.persistence.review_rows import LineToReview, OrderToReview
 from kuaifa.services.errors import InvalidInput, NotFound
 from kuaifa.services.review import _subject as review_subject
 from kuaifa.services.senders import LIMITS, validate_sender
@@ -25,9 +26,6 @@ SHIP_BY_HOURS = range(1, 361)
 MAX_DAYS = 90
 MAX_LISTED = 200
 CHUNK = 2000
-ORDER_COLUMNS = ("id", "order_sn", "status", "risk_control_status", "ship_hold", "refund_status", "buyer_memo",
-                 "province", "city", "receiver_address", "receiver_address_mask", "pay_amount",
-                 "waived_reasons")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,18 +64,20 @@ def dry_run_rules(shop_id: int, rules: list[Mapping[str, Any]], *, days: int, no
     listed: list[VerdictChange] = []
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        lines: dict[int, list[dict[str, Any]]] = {}
-        for line in OrderLine.objects.filter(order_id__in=part).values("order_id", "sku_id", "quantity", "unit_price"):
-            lines.setdefault(line["order_id"], []).append(dict(line))
-        for row in Order.objects.filter(id__in=part).order_by("id").values(*ORDER_COLUMNS):
-            subject = review_subject(row, lines.get(row["id"], []))
+        lines: dict[int, list[LineToReview]] = {}
+        for values in OrderLine.objects.filter(order_id__in=part).order_by("id").values_list(*LineToReview._fields):
+            line = LineToReview(*values)
+            lines.setdefault(line.order_id, []).append(line)
+        for values in Order.objects.filter(id__in=part).order_by("id").values_list(*OrderToReview._fields):
+            row = OrderToReview(*values)
+            subject = review_subject(row, lines.get(row.id, []))
             before = review(subject, before_rules, explain=False).reasons
             after = review(subject, after_rules, explain=False).reasons
             examined += 1
             if before != after:
                 changed += 1
                 if len(listed) < MAX_LISTED:
-                    listed.append(VerdictChange(row["id"], row["order_sn"], row["status"], before, after))
+                    listed.append(VerdictChange(row.id, row.order_sn, row.status, before, after))
     return DryRun(days, examined, changed, listed)
 
 

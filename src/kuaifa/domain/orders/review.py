@@ -15,7 +15,7 @@ does not hold it again for the same reason; platform, mapping and stock reasons 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -166,44 +166,70 @@ class ReviewOutcome:
         return not self.reasons
 
 
+# Members looked up once: on Python 3.11 reading an attribute of an Enum class goes through the metaclass's
+# __getattr__ hook (gone in 3.12), which costs more than a rule check.
+_PLATFORM_RISK, _SHIP_HOLD, _AFTER_SALES_OPEN = R.PLATFORM_RISK, R.SHIP_HOLD, R.AFTER_SALES_OPEN
+_REFUND_OPEN = frozenset({PlatformRefundStatus.IN_PROGRESS, PlatformRefundStatus.REFUNDING})
+_STOCK_INSUFFICIENT = R.STOCK_INSUFFICIENT
+
+
 def platform_reasons(subject: ReviewSubject) -> tuple[HoldReason, ...]:
     """The platform's own reasons not to ship, in rule order."""
     found = []
     if subject.risk_control_status == 1:
-        found.append(R.PLATFORM_RISK)
+        found.append(_PLATFORM_RISK)
     if subject.ship_hold:
-        found.append(R.SHIP_HOLD)
-    if subject.refund_status in (PlatformRefundStatus.IN_PROGRESS, PlatformRefundStatus.REFUNDING):
-        found.append(R.AFTER_SALES_OPEN)
+        found.append(_SHIP_HOLD)
+    if subject.refund_status in _REFUND_OPEN:
+        found.append(_AFTER_SALES_OPEN)
     return tuple(found)
+
+
+def _check_unmapped(rule: RuleConfig, subject: ReviewSubject) -> tuple[bool, str]:
+    unmapped = sum(1 for line in subject.lines if line.sku_id is None)
+    return unmapped == 0, f"{unmapped} line(s) unmapped" if unmapped else ""
+
+
+def _check_address(rule: RuleConfig, subject: ReviewSubject) -> tuple[bool, str]:
+    return subject.receiver_complete, ""
+
+
+def _check_amount(rule: RuleConfig, subject: ReviewSubject) -> tuple[bool, str]:
+    low, high = rule.param("min_pay_fen"), rule.param("max_pay_fen")
+    if subject.pay_amount_fen < low or subject.pay_amount_fen > high:
+        return False, f"pay {subject.pay_amount_fen} fen outside [{low}, {high}]"
+    if any(line.unit_price_fen < 0 or line.quantity <= 0 for line in subject.lines):
+        return False, "a line has a negative price or no quantity"
+    return True, ""
+
+
+def _check_memo(rule: RuleConfig, subject: ReviewSubject) -> tuple[bool, str]:
+    memo = subject.buyer_memo.strip()
+    keywords: Sequence[str] = rule.param("keywords") or ()
+    if not memo:
+        return True, ""
+    if not keywords:
+        return False, memo
+    hits = [word for word in keywords if word in memo]
+    return not hits, ", ".join(hits)
+
+
+#: the check of each rule that is not the platform's (those compare with platform_reasons) nor stock (allocation)
+_CHECKS: Mapping[HoldReason, Callable[[RuleConfig, ReviewSubject], tuple[bool, str]]] = {
+    R.SKU_UNMAPPED: _check_unmapped,
+    R.ADDRESS_INCOMPLETE: _check_address,
+    R.AMOUNT_ANOMALY: _check_amount,
+    R.BUYER_MEMO: _check_memo,
+}
+if set(_CHECKS) | PLATFORM_REASONS | {R.STOCK_INSUFFICIENT} != set(RULE_ORDER):  # pragma: no cover
+    raise AssertionError("every rule in RULE_ORDER needs its check")
 
 
 def _check(rule: RuleConfig, subject: ReviewSubject, from_platform: tuple[HoldReason, ...]) -> tuple[bool, str]:
     code = rule.code
     if code in PLATFORM_REASONS:
         return code not in from_platform, ""
-    if code is R.SKU_UNMAPPED:
-        unmapped = sum(1 for line in subject.lines if line.sku_id is None)
-        return unmapped == 0, f"{unmapped} line(s) unmapped" if unmapped else ""
-    if code is R.ADDRESS_INCOMPLETE:
-        return subject.receiver_complete, ""
-    if code is R.AMOUNT_ANOMALY:
-        low, high = rule.param("min_pay_fen"), rule.param("max_pay_fen")
-        if subject.pay_amount_fen < low or subject.pay_amount_fen > high:
-            return False, f"pay {subject.pay_amount_fen} fen outside [{low}, {high}]"
-        if any(line.unit_price_fen < 0 or line.quantity <= 0 for line in subject.lines):
-            return False, "a line has a negative price or no quantity"
-        return True, ""
-    if code is R.BUYER_MEMO:
-        memo = subject.buyer_memo.strip()
-        keywords: Sequence[str] = rule.param("keywords") or ()
-        if not memo:
-            return True, ""
-        if not keywords:
-            return False, memo
-        hits = [word for word in keywords if word in memo]
-        return not hits, ", ".join(hits)
-    raise AssertionError(f"no check for {code}")  # pragma: no cover - RULE_ORDER and _check move together
+    return _CHECKS[code](rule, subject)
 
 
 def review(subject: ReviewSubject, rules: Sequence[RuleConfig], *, explain: bool = True) -> ReviewOutcome:
@@ -214,22 +240,23 @@ def review(subject: ReviewSubject, rules: Sequence[RuleConfig], *, explain: bool
     verdicts: list[RuleVerdict] = []
     from_platform = platform_reasons(subject)
     for rule in rules:
-        mandatory = rule.code in MANDATORY
-        if rule.code is R.STOCK_INSUFFICIENT:
+        code = rule.code
+        mandatory = code in MANDATORY
+        if code is _STOCK_INSUFFICIENT:
             if explain:
-                verdicts.append(RuleVerdict(rule.code, True, True, None, "decided by allocation"))
+                verdicts.append(RuleVerdict(code, True, True, None, "decided by allocation"))
             continue
         if not rule.enabled and not mandatory:
             if explain:
-                verdicts.append(RuleVerdict(rule.code, False, mandatory, None, "disabled"))
+                verdicts.append(RuleVerdict(code, False, mandatory, None, "disabled"))
             continue
-        if rule.code in subject.waived and rule.code in WAIVABLE:
+        if code in subject.waived and code in WAIVABLE:
             if explain:
-                verdicts.append(RuleVerdict(rule.code, True, mandatory, None, "waived by a person on release"))
+                verdicts.append(RuleVerdict(code, True, mandatory, None, "waived by a person on release"))
             continue
         passed, detail = _check(rule, subject, from_platform)
         if explain:
-            verdicts.append(RuleVerdict(rule.code, True, mandatory, passed, detail))
+            verdicts.append(RuleVerdict(code, True, mandatory, passed, detail))
         if not passed:
-            reasons.append(rule.code)
+            reasons.append(code)
     return ReviewOutcome(tuple(reasons), tuple(verdicts))
