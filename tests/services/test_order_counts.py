@@ -81,9 +81,9 @@ def test_counts_follow_ingest_review_hold_release_cancel_ship_refund_and_stockta
     release_order(order["C-02"], actor=ACTOR, now=NOW)
     hold_order(order["C-07"], actor=ACTOR, now=NOW)
     cancel_order(order["C-09"], note="买家取消", actor=ACTOR, now=NOW)
-    ship_order(order["C-01"], logistics_id=85, tracking_number="YT5550001112201", actor=ACTOR,
+    ship_order(order["C-01"], carrier=85, tracking_number="YT5550001112201", actor=ACTOR,
                now=NOW + timedelta(hours=2), upload=False)  # after its ship-by: late  # fmt: skip
-    ship_order(order["C-03"], logistics_id=85, tracking_number="YT5550001112202", actor=ACTOR, now=NOW, upload=False)
+    ship_order(order["C-03"], carrier=85, tracking_number="YT5550001112202", actor=ACTOR, now=NOW, upload=False)
     assert kept() == fresh()
 
     order_counts.fold()
@@ -129,7 +129,7 @@ def test_the_dashboard_reads_the_counts(shop, catalog):
     review_orders(actor=ACTOR, now=NOW)
     order_counts.fold()  # what follows stays in deltas: the reads add both
     d01 = Order.objects.get(order_sn="D-01").id
-    ship_order(d01, logistics_id=85, tracking_number="YT5550001112299", actor=ACTOR, now=NOW, upload=False)
+    ship_order(d01, carrier=85, tracking_number="YT5550001112299", actor=ACTOR, now=NOW, upload=False)
 
     counts = order_counts.dashboard_counts(frozenset(), today=NOW.astimezone(CHINA).date())
 

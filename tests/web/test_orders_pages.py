@@ -178,7 +178,7 @@ def test_the_detail_of_a_shipped_order_with_a_case_costs_at_most_10_queries(sign
 
     client = signed_in("owner")
     order = ingest(stocked, [make_order("DET-1", ("TEA-001", 2), ("CUP-002", 1))])["DET-1"]
-    ship_order(order.id, logistics_id=85, tracking_number="YT5550001112277", actor=SETUP, now=NOW,
+    ship_order(order.id, carrier=85, tracking_number="YT5550001112277", actor=SETUP, now=NOW,
                check_platform=False)  # fmt: skip
     upsert_cases(stocked, [CanonicalCase(
         after_sales_id="AS-77", order_sn="DET-1", case_type=CaseType.RETURN_REFUND, platform_status=3,

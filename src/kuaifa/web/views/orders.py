@@ -135,7 +135,9 @@ def order_detail(request, order_id: int):
         raise Http404
     order, clock = found.order, now()
     why = explain_order(order, now=clock, events=found.events)
-    tickets = queries_aftersales.tickets_of_order(order.id) if me.can(Perm.COMPLAINTS_VIEW) else []
+    # every ticket is opened with a ``complaint_opened`` event on its order: without one there is none to read
+    has_tickets = any(e.kind == "complaint_opened" for e in found.events)
+    tickets = queries_aftersales.tickets_of_order(order.id) if has_tickets and me.can(Perm.COMPLAINTS_VIEW) else []
     context = {"order": order, "why": why, "related": queries_web.order_related(order, why.events),
                "now": clock, "tickets": tickets, "row": {"ship_by": order.ship_by, "status": order.status,
                                      "hold_reasons": order.hold_reasons}}  # fmt: skip
