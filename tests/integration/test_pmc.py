@@ -98,7 +98,8 @@ def running(consumer: PmcConsumer) -> Iterator[PmcConsumer]:
         consumer.stop()
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll until ``predicate`` holds; the wide bound only matters on a busy machine (it returns once met)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
