@@ -308,6 +308,7 @@ def test_shop_changes_become_push_messages(state: SimState, pmc: SimPmcServer) -
     recorder = Recorder()
     by_topic: Callable[[str], list[PushMessage]] = lambda topic: [m for m in recorder.messages if m.type == topic]  # noqa: E731
     with running(consumer_for(pmc, recorder)):
+        pmc.wait_until_watched(timeout=30)  # the watcher has taken the shop as it is: what follows is a change
         before = set(state.visible_order_sns())
         state.advance(HOUR)
         arrived = set(state.visible_order_sns()) - before
