@@ -108,6 +108,24 @@ class SkuMatch(NamedTuple):
     bundle: bool
 
 
+class OrderForAction(NamedTuple):
+    """What a person's command on one order reads of it (services.orders)."""
+
+    id: int
+    order_sn: str
+    status: str
+    hold_reasons: list[str]
+    waived_reasons: list[str]
+    version: int
+
+
+class OpenReservation(NamedTuple):
+    id: int
+    stock_level_id: int
+    sku_id: int  # the stock level's SKU
+    quantity: int
+
+
 class Listing(NamedTuple):
     shop_id: int
     goods_id: str
@@ -150,6 +168,35 @@ _SET_STATUS = Statement(
     params=(None, Kind.JSON, Kind.TIME),
 )
 _CLEAR_DUE = Statement("UPDATE kuaifa_order SET review_due = %s WHERE id IN %l AND review_due")
+_ORDER_FOR_ACTION = select_from(Order, OrderForAction, "id = %s", lock="FOR UPDATE")
+_SET_STATUS_IF_VERSION = Statement(
+    "UPDATE kuaifa_order SET status = %s, hold_reasons = %s, waived_reasons = %s, version = version + 1,"
+    " updated_at = %s WHERE id = %s AND version = %s",
+    params=(None, Kind.JSON, Kind.JSON, Kind.TIME),
+)
+_OPEN_RESERVATIONS = Select(
+    OpenReservation,
+    "SELECT r.id, r.stock_level_id, s.sku_id, r.quantity FROM kuaifa_reservation r"
+    " JOIN kuaifa_stocklevel s ON s.id = r.stock_level_id WHERE r.order_id IN %l AND r.state = 'open' ORDER BY r.id",
+)
+_CLOSE_RESERVATIONS = Statement(
+    "UPDATE kuaifa_reservation SET state = %s, closed_at = %s WHERE id IN %l", params=(None, Kind.TIME)
+)
+# held orders with a line of these SKUs, or of a bundle containing one (bundles of bundles followed), marked due
+_DUE_SKUS = (
+    "WITH RECURSIVE skus(id) AS (SELECT id FROM kuaifa_sku WHERE id IN %l"
+    " UNION SELECT c.bundle_id FROM kuaifa_bundlecomponent c JOIN skus ON c.component_id = skus.id) "
+)
+_DUE_HELD = (
+    "status = 'ON_HOLD' AND NOT review_due"
+    " AND id IN (SELECT order_id FROM kuaifa_orderline WHERE sku_id IN (SELECT id FROM skus))"
+)
+_MARK_DUE_FOR_SKUS = Statement(f"{_DUE_SKUS}UPDATE kuaifa_order SET review_due = %s WHERE {_DUE_HELD}")
+#: PostgreSQL: orders another transaction has locked are skipped (see services.review_due)
+_MARK_DUE_FOR_SKUS_SKIP_LOCKED = Statement(
+    f"{_DUE_SKUS}UPDATE kuaifa_order SET review_due = %s WHERE id IN"
+    f" (SELECT id FROM kuaifa_order WHERE {_DUE_HELD} FOR UPDATE SKIP LOCKED)"
+)
 _MAP_LINES = Statement("UPDATE kuaifa_orderline SET sku_id = %s WHERE id IN %l")
 
 #: the columns of a reservation row, in the order :func:`insert_reservations` takes them
@@ -228,6 +275,36 @@ def clear_due(order_ids: Sequence[int]) -> None:
 
 def map_lines(sku_id: int, line_ids: Sequence[int]) -> None:
     _MAP_LINES.run(sku_id, list(line_ids))
+
+
+def order_for_action(order_id: int) -> OrderForAction | None:
+    """One order as a person's command reads it, locked (PostgreSQL; SQLite: the writer holds the database)."""
+    return _ORDER_FOR_ACTION.first(order_id)
+
+
+def set_status_if_version(
+    order_id: int, version: int, status: str, hold_reasons: list[str], waived_reasons: list[str], now: datetime
+) -> bool:
+    """New status and reasons for one order if it is still at ``version`` (which rises); whether it was."""
+    return _SET_STATUS_IF_VERSION.run(status, hold_reasons, waived_reasons, now, order_id, version) == 1
+
+
+def open_reservations(order_ids: Collection[int]) -> list[OpenReservation]:
+    return _OPEN_RESERVATIONS.all(list(order_ids)) if order_ids else []
+
+
+def close_reservations(reservation_ids: Sequence[int], state: str, now: datetime) -> None:
+    if reservation_ids:
+        _CLOSE_RESERVATIONS.run(state, now, list(reservation_ids))
+
+
+def mark_due_for_skus(sku_ids: Collection[int], *, skip_locked: bool) -> int:
+    """Mark due the held orders (not yet due) with a line of these SKUs or of a bundle containing one; returns how
+    many. ``skip_locked`` (PostgreSQL): orders another transaction has locked are left alone."""
+    if not sku_ids:
+        return 0
+    statement = _MARK_DUE_FOR_SKUS_SKIP_LOCKED if skip_locked else _MARK_DUE_FOR_SKUS
+    return statement.run(list(sku_ids), True)
 
 
 def insert_reservations(rows: Sequence[tuple[Any, ...]]) -> None:

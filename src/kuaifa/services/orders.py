@@ -1,87 +1,82 @@
 """Commands on one order that a person gives: hold, release, cancel, and orders that never came from a platform
-(manual orders 手工单, reissues 补发单). Each is one transaction with an audit event."""
+(manual orders 手工单, reissues 补发单). Each is one transaction with an audit event.
 
-from collections.abc import Sequence
+Hold, release and cancel are decided by ``domain.orders.person`` and run on named statements
+(``persistence.statements``): the workbench's single and bulk actions, the API and the command line all come here,
+one order per transaction."""
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-
-from django.db import transaction
-from django.db.models import F
+from typing import Any
 
 from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
+from kuaifa.domain.orders import person
 from kuaifa.domain.orders.canonical import CanonicalLine, CanonicalOrder, Receiver
-from kuaifa.domain.orders.review import WAIVABLE, HoldReason
-from kuaifa.domain.orders.status import RESERVING, OrderStatus, transition
+from kuaifa.domain.orders.review import HoldReason
+from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import Text
 from kuaifa.domain.sla.deadlines import CHINA
+from kuaifa.persistence import review_rows as store
 from kuaifa.persistence.models import Order, OrderLine, Shop, Sku
-from kuaifa.services.audit import event
+from kuaifa.persistence.statements import durable_atomic
 from kuaifa.services.errors import InvalidInput, NotFound, OrderConflict
 from kuaifa.services.intake import take_order
 from kuaifa.services.reservations import release_for_orders
 from kuaifa.services.returns import open_tasks
 
-
-def _locked(order_id: int) -> Order:
-    order = Order.objects.select_for_update().filter(id=order_id).first()
-    if order is None:
-        raise NotFound(kind="order", key=order_id)
-    return order
+#: how a person's command decides: one of ``domain.orders.person``'s functions
+Decide = Callable[..., person.Decision]
 
 
-def _save_status(
-    order: Order,
-    target: OrderStatus,
-    hold_reasons: list[str],
-    *,
+def _command(
+    order_id: int,
+    decide: Decide,
     kind: str,
+    *,
     actor: Actor,
     now: datetime,
-    **details: object,
+    task_reason: str | None = None,
+    details: Callable[[person.Decision, int], dict[str, Any]],
 ) -> None:
-    previous = order.status
-    changed = Order.objects.filter(id=order.id, version=order.version).update(
-        status=target,
-        hold_reasons=hold_reasons,
-        version=F("version") + 1,
-        updated_at=now,
-        waived_reasons=order.waived_reasons,
-    )
-    if not changed:
-        raise OrderConflict(order_sn=order.order_sn, reason=Text("changed by someone else meanwhile; try again"))
-    event(order.id, kind, actor=actor, now=now, from_status=previous, to_status=target, **details).save()
+    """One transaction on named statements: the order read and locked, the domain's decision applied (open
+    reservations released, a return-to-stock task if its goods were picked), the status written if nobody changed
+    the order meanwhile, and the event with the person as actor. The order counts follow by the database's
+    triggers; anything refused rolls the whole command back."""
+    with durable_atomic():
+        order = store.order_for_action(order_id)
+        if order is None:
+            raise NotFound(kind="order", key=order_id)
+        current = OrderStatus(order.status)
+        decision = decide(current, order.hold_reasons, order.waived_reasons, order_sn=order.order_sn)
+        released = release_for_orders([order.id], now=now) if decision.release_stock else 0
+        if task_reason is not None:
+            open_tasks([(order.id, current, decision.target)], reason=task_reason, now=now)
+        target = decision.target
+        if not store.set_status_if_version(
+            order.id, order.version, target, decision.hold_reasons, decision.waived_reasons, now
+        ):
+            raise OrderConflict(order_sn=order.order_sn, reason=Text("changed by someone else meanwhile; try again"))
+        store.insert_events([(order.id, kind, current, target, actor.stored, details(decision, released), now)])
 
 
-@transaction.atomic(durable=True)
 def hold_order(order_id: int, *, note: str = "", actor: Actor, now: datetime) -> None:
     """A person stops an order (拦截): reservations go back to the pool until it is released."""
-    order = _locked(order_id)
-    target = transition(OrderStatus(order.status), OrderStatus.ON_HOLD, order_sn=order.order_sn)
-    if order.status in RESERVING:
-        release_for_orders([order.id], now=now)
-    reasons = list(dict.fromkeys([*order.hold_reasons, HoldReason.MANUAL]))
-    open_tasks([(order.id, order.status, target)], reason=f"held by a person: {note}", now=now)
-    _save_status(order, target, reasons, kind="held", actor=actor, now=now, note=note, reasons=reasons)
+    _command(order_id, person.hold, "held", actor=actor, now=now, task_reason=f"held by a person: {note}",
+             details=lambda decision, _: {"note": note, "reasons": decision.hold_reasons})  # fmt: skip
 
 
-@transaction.atomic(durable=True)
 def release_order(order_id: int, *, actor: Actor, now: datetime) -> None:
     """A person has looked at a held order: back to review, and the judgement rules that held it are waived."""
-    order = _locked(order_id)
-    target = transition(OrderStatus(order.status), OrderStatus.NEW, order_sn=order.order_sn)
-    order.waived_reasons = sorted({*order.waived_reasons, *(r for r in order.hold_reasons if r in WAIVABLE)})
-    _save_status(order, target, [], kind="released", actor=actor, now=now, waived=order.waived_reasons)
+    _command(order_id, person.release, "released", actor=actor, now=now,
+             details=lambda decision, _: {"waived": decision.waived_reasons})  # fmt: skip
 
 
-@transaction.atomic(durable=True)
 def cancel_order(order_id: int, *, note: str = "", actor: Actor, now: datetime) -> None:
     """Cancel before shipping; every open reservation is released in the same transaction."""
-    order = _locked(order_id)
-    target = transition(OrderStatus(order.status), OrderStatus.CANCELLED, order_sn=order.order_sn)
-    released = release_for_orders([order.id], now=now)
-    open_tasks([(order.id, order.status, target)], reason=f"cancelled by a person: {note}", now=now)
-    _save_status(order, target, [], kind="cancelled", actor=actor, now=now, note=note, units_released=released)
+    _command(order_id, person.cancel, "cancelled", actor=actor, now=now, task_reason=f"cancelled by a person: {note}",
+             details=lambda _, released: {"note": note, "units_released": released})  # fmt: skip
 
 
 @dataclass(frozen=True)

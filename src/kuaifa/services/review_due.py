@@ -56,12 +56,11 @@ def _with_bundles(sku_ids: set[int]) -> set[int]:
 
 
 def mark_due_for_skus(sku_ids: Iterable[int]) -> int:
-    """Stock of these SKUs rose (the caller holds their stock rows): their held orders are due for review."""
-    skus = _with_bundles({s for s in sku_ids if s is not None})
-    if not skus:
-        return 0
-    lines = OrderLine.objects.filter(sku_id__in=skus).values("order_id")
-    return _mark(Order.objects.filter(_held(), id__in=lines), holding_stock_rows=True)
+    """Stock of these SKUs rose (the caller holds their stock rows): their held orders are due for review. One
+    statement (bundles containing them followed in it); on PostgreSQL orders a review has locked are skipped, as
+    :func:`_mark` explains."""
+    skus = {s for s in sku_ids if s is not None}
+    return review_rows.mark_due_for_skus(skus, skip_locked=connection.features.has_select_for_update_skip_locked)
 
 
 def mark_due_for_catalogue_change(sku_ids: Iterable[int]) -> int:
