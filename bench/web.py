@@ -1,6 +1,11 @@
 """Benchmark: server time and SQL queries of the workbench's order list, order detail and dashboard at 1M orders.
 
-    python bench/web.py [--orders 1000000] [--rounds 200] [--database-url postgres://…]
+    python bench/web.py [--orders 1000000] [--rounds 200] [--database-url postgres://…] [--keep DIR] [--reuse]
+
+``--keep DIR`` keeps the data directory (the SQLite database) in DIR instead of a temporary one; ``--reuse`` then
+measures the database a previous run filled there (or the ``--database-url`` it filled) without writing it again —
+the 1M write takes 20–30 minutes; ``--rounds 0`` only writes. Migrations newer than the filled database are applied
+first.
 
 Setup (not timed): a migrated database with one shop, 200 SKUs, an owner, and N orders written with bulk
 ``executemany`` — 60 days of history, most orders shipped (with a shipment and a done ship upload each), some
@@ -291,18 +296,32 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
-    parser.add_argument("--reuse", action="store_true", help="measure a --database-url this script already filled")
+    parser.add_argument("--keep", type=Path, default=None, help="data directory to keep (the SQLite database)")
+    parser.add_argument("--reuse", action="store_true", help="measure a database this script already filled")
     args = parser.parse_args()
+    if args.reuse and not (args.database_url or args.keep):
+        parser.error("--reuse needs the --database-url or the --keep DIR a previous run filled")
+    if args.keep and not args.reuse and (args.keep / "kuaifa.sqlite3").exists() and not args.database_url:
+        parser.error(f"--keep {args.keep}: a database is already there; add --reuse to measure it")
 
-    work = Path(tempfile.mkdtemp(prefix="kuaifa-bench-web-"))
+    work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="kuaifa-bench-web-"))
     try:
         setup_django(work, args.database_url)
         from django.db import connection
 
         t0 = time.perf_counter()
-        if not (args.reuse and args.database_url):
+        if args.reuse:
+            from kuaifa.persistence.models import Order
+
+            found = Order.objects.count()
+            if found != args.orders:
+                sys.exit(f"--reuse: the database holds {found:,} orders, not --orders {args.orders:,}")
+        else:
             populate(args.orders)
-        print(f"{connection.vendor}: {args.orders:,} orders written in {time.perf_counter() - t0:.0f} s (not timed)")
+        written = "reused" if args.reuse else "written"
+        print(f"{connection.vendor}: {args.orders:,} orders {written} in {time.perf_counter() - t0:.0f} s (not timed)")
+        if args.rounds == 0:  # only fill the --keep database, to measure it later with --reuse
+            return
         results = measure(args.orders, args.rounds)
         print(f"{'page':<12} {'p50 ms':>8} {'p99 ms':>8} {'cpu p50':>8} {'queries':>8} {'raw p50 ms':>11} {'ratio':>7}")
         for name, r in results.items():
@@ -313,7 +332,8 @@ def main() -> None:
                 f"{raw50 / web50:>7.1%}"
             )
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
