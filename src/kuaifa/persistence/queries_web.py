@@ -3,6 +3,7 @@
 Every list takes the person's shop scope (empty = all shops) so a scoped member never sees another shop's orders.
 """
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -430,15 +431,10 @@ def shop_credentials() -> list[ShopConnection]:
     return [ShopConnection(*row) for row in rows]
 
 
-def counts_together(
-    querysets: dict[str, QuerySet[Any, Any]], sums: dict[str, QuerySet[Any, Any]] | None = None
-) -> dict[str, int]:
-    """How many rows each query yields, and the sum of ``n`` over each of ``sums`` (querysets of ``.values("n")``),
-    all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's badges on every page must not cost a
-    query each."""
-    sums = sums or {}
-    if not querysets and not sums:
-        return {}
+def _together(
+    querysets: dict[str, QuerySet[Any, Any]], sums: dict[str, QuerySet[Any, Any]]
+) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
+    """The one statement of ``counts_together``: its SQL, its parameters and the names of its columns."""
     parts: list[str] = []
     params: list[Any] = []
     for i, query in enumerate(querysets.values()):
@@ -449,10 +445,26 @@ def counts_together(
         sql, more = query.order_by().query.sql_with_params()
         parts.append(f"(SELECT COALESCE(SUM(n), 0) FROM ({sql}) AS summed_{i})")
         params.extend(more)
+    return "SELECT " + ", ".join(parts), tuple(params), (*querysets, *sums)
+
+
+def _run_together(sql: str, params: tuple[Any, ...], names: tuple[str, ...]) -> dict[str, int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    return {name: int(n) for name, n in zip([*querysets, *sums], row, strict=True)}
+    return {name: int(n) for name, n in zip(names, row, strict=True)}
+
+
+def counts_together(
+    querysets: dict[str, QuerySet[Any, Any]], sums: dict[str, QuerySet[Any, Any]] | None = None
+) -> dict[str, int]:
+    """How many rows each query yields, and the sum of ``n`` over each of ``sums`` (querysets of ``.values("n")``),
+    all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's badges on every page must not cost a
+    query each."""
+    sums = sums or {}
+    if not querysets and not sums:
+        return {}
+    return _run_together(*_together(querysets, sums))
 
 
 def badge_counts(
@@ -460,7 +472,19 @@ def badge_counts(
     complaints: bool = False,
 ) -> dict[str, int]:  # fmt: skip
     """The frame's badges: orders to review and held (from the kept counts), unmapped listings, failed uploads,
-    unacknowledged alerts, cases waiting on the merchant, complaint tickets not closed — one statement."""
+    unacknowledged alerts, cases waiting on the merchant, complaint tickets not closed — one statement.
+
+    Every page shows them: the statement is built once per database, scope and set of badges (building it through
+    the ORM cost more than running it) and then only run."""
+    return _run_together(*_badge_statement(connection.vendor, scope, unmapped, outbox, alerts, aftersales, complaints))
+
+
+@functools.lru_cache(maxsize=256)
+def _badge_statement(
+    vendor: str, scope: frozenset[int], unmapped: bool, outbox: bool, alerts: bool, aftersales: bool,
+    complaints: bool,
+) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:  # fmt: skip
+    """The badges' statement; ``vendor`` keys the cache (the SQL differs per database), the rest are constants."""
     from kuaifa.domain.aftersales.cases import MERCHANT_TURN
     from kuaifa.persistence.models import ComplaintTicket
     from kuaifa.persistence.queries_alerts import unacknowledged
@@ -483,4 +507,4 @@ def badge_counts(
         "new": order_counts.status_total(scope, ["NEW"]).values("n"),
         "held": order_counts.status_total(scope, ["ON_HOLD"]).values("n"),
     }
-    return counts_together(wanted, totals)
+    return _together(wanted, totals)
