@@ -66,7 +66,8 @@ def _pg_due(row: str, sign: int, source: str = "") -> str:
 
 
 def _replace(name: str, body: str) -> str:
-    return counts._pg_function(name, body).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    statement: str = counts._pg_function(name, body)
+    return statement.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 _DELTAS = "kuaifa_ordercountdelta"
