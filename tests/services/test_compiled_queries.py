@@ -68,3 +68,44 @@ def test_a_query_whose_value_lands_in_the_sql_is_not_kept_and_still_reads_right(
 def test_a_value_that_decides_the_shape_is_refused():
     with pytest.raises(TypeError, match="ship_by=None decides the query's shape"):
         values_rows("test:none", _lines_with_shelf, order_id=1, ship_by=None)
+
+
+def test_a_plain_order_list_reads_what_the_orm_reads_page_after_page(shop, catalog):
+    """A list with only a status or a shop chosen runs its kept statement; the same list within a scope naming
+    every shop is built through the ORM: each page and each cursor the same."""
+    from kuaifa.persistence.queries_web import OrderFilter, order_page
+    from kuaifa.services.catalog import add_shop
+    from kuaifa.services.orders import ManualLine, create_manual_order
+
+    other = add_shop("第二店", now=NOW)
+    receive_stock("TEA-001", 4, actor=ACTOR, now=NOW)
+    for i, target in enumerate([shop, other] * 6):
+        ingest_orders(
+            target,
+            [make_order(f"P-{i:02d}", ("TEA-001", 1), ship_in_hours=(i % 4) * 3)],
+            source=Order.Source.API,
+            actor=ACTOR,
+            now=NOW,
+        )  # fmt: skip (equal ship-bys: the id decides)
+    review_orders(actor=ACTOR, now=NOW)
+    from kuaifa.domain.orders.canonical import Receiver
+
+    receiver = Receiver(province="上海市", city="上海市", town="浦东新区", name="张三", phone="13800001234",
+                        address="世纪大道1号")  # fmt: skip
+    create_manual_order(shop, [ManualLine("CUP-002", 1)], receiver, actor=ACTOR, now=NOW)  # no ship-by: last
+    assert Order.objects.filter(source=Order.Source.MANUAL).update(ship_by=None) == 1
+    everyone = frozenset({shop.id, other.id})
+    for chosen in [{}, {"status": "ON_HOLD"}, {"status": "ACCEPTED"}, {"shop_id": other.id}]:
+        seen, after, after_orm = [], "", ""
+        while True:
+            plain = order_page(OrderFilter(**chosen), now=NOW, after=after, limit=5)
+            orm = order_page(OrderFilter(**chosen, scope=everyone), now=NOW, after=after_orm, limit=5)
+            assert plain == orm, chosen
+            seen += [row.order_sn for row in plain.rows]
+            if plain.next_cursor is None:
+                break
+            after = after_orm = plain.next_cursor
+        expected = Order.objects.filter(**chosen).count()
+        assert len(seen) == len(set(seen)) == expected, chosen
+    assert order_page(OrderFilter(), now=NOW, after="2026-11-26T02:00:00+00:00|x").rows == []
+    assert order_page(OrderFilter(), now=NOW, after="yesterday|3").rows == []

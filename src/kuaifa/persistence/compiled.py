@@ -41,8 +41,11 @@ def _stand_ins(values: dict[str, Any]) -> dict[str, Any]:
             out[name] = _INT_BASE - i
         elif isinstance(value, datetime):
             out[name] = _TIME_BASE + timedelta(seconds=i)
+        elif isinstance(value, str):
+            out[name] = f"\x1fkuaifa-stand-in-{i}\x1f"
         else:
-            raise TypeError(f"values_rows: {name} is a {type(value).__name__}; only ints and datetimes are stood in")
+            raise TypeError(f"values_rows: {name} is a {type(value).__name__}; only ints, strings and datetimes are "
+                            "stood in")  # fmt: skip
     return out
 
 
@@ -77,7 +80,8 @@ def _hashable(value: Any) -> bool:
 
 def values_rows(key: Hashable, build: Callable[..., QuerySet[Any, Any]], **values: Any) -> list[dict[str, Any]]:
     """The rows of ``build(**values)`` — a queryset ending in ``.values(…)`` — as dicts. ``key`` names the query's
-    shape: everything that changes the SQL besides ``values`` (ints and datetimes, never None) must be in it."""
+    shape: everything that changes the SQL besides ``values`` (ints, strings and datetimes, never None) must be in
+    it."""
     connection = connections[DEFAULT_DB_ALIAS]  # this thread's connection: the cache is kept on it
     cache: dict[Hashable, _Compiled | None] = connection.__dict__.setdefault("_kuaifa_compiled", {})
     if key not in cache:
