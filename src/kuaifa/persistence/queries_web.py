@@ -141,7 +141,8 @@ def _plain_dated(
         query = query.filter(shop_id=shop_id)
     if when is not None:
         query = query.filter(Q(ship_by__gt=when) | Q(ship_by=when, id__gt=after_id))
-    return query.filter(ship_by__isnull=False).order_by("ship_by", "id").values(*ORDER_FIELDS)[: limit + 1]
+    page: QuerySet[Any, Any] = query.filter(ship_by__isnull=False).order_by("ship_by", "id").values(*ORDER_FIELDS)
+    return page[: limit + 1]
 
 
 def _dated(f: OrderFilter, dated: QuerySet[Order], after: str, limit: int) -> list[Sequence[Any]]:
