@@ -1,6 +1,7 @@
 """What every page's frame shows: the navigation a role may see, in the order of the day, with count badges."""
 
 import functools
+from types import MappingProxyType
 
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language, gettext
@@ -71,18 +72,20 @@ def _badges(me) -> dict[str, int]:
 
 
 @functools.lru_cache(maxsize=64)
-def _frame(role: str | None, language: str | None, prefix: str) -> tuple[list[tuple[str, list[tuple]]], dict]:
+def _frame(role: str | None, language: str | None, prefix: str) -> tuple[tuple, MappingProxyType]:
     """What a role's frame shows in one language whatever the page: the sections with each visible item's label,
     address, badge and name, and the role's permissions by name — worked out once, not on every page (the
     navigation's ~30 addresses and labels were a fifth of a page's time). ``prefix``: the script prefix the
     addresses carry."""
-    can = {p.name.lower(): allows(role, p) for p in Perm}
+    can = MappingProxyType({p.name.lower(): allows(role, p) for p in Perm})  # shared by every page: read-only
     sections = []
     for section, items in NAVIGATION:
-        visible = [(str(label), reverse(name), badge, name) for label, name, perm, badge in items if allows(role, perm)]
+        visible = tuple(
+            (str(label), reverse(name), badge, name) for label, name, perm, badge in items if allows(role, perm)
+        )
         if visible:
             sections.append((str(section), visible))
-    return sections, can
+    return tuple(sections), can
 
 
 def workbench(request) -> dict:
