@@ -10,7 +10,7 @@ from kuaifa.domain.aftersales.canonical import CanonicalCase, CaseGoods, CaseTyp
 from kuaifa.domain.inventory.catalog import StockCount
 from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.sla.deadlines import CHINA
-from kuaifa.persistence import order_counts
+from kuaifa.persistence import order_counts, queries_web
 from kuaifa.persistence.models import Order, OrderCount, OrderCountDelta
 from kuaifa.services.aftersales import upsert_cases
 from kuaifa.services.catalog import add_shop
@@ -36,6 +36,9 @@ def fresh() -> Counter:
         if o.status == "ON_HOLD":
             for reason in o.hold_reasons or ["manual"]:
                 expected[(o.shop_id, created, "held", reason)] += 1
+        if o.status in order_counts.OPEN_STATUSES and o.ship_by is not None:
+            due = o.ship_by.astimezone(CHINA)
+            expected[(o.shop_id, due.date(), "due", f"{due.hour:02d}")] += 1
     return +expected
 
 
@@ -138,3 +141,67 @@ def test_the_dashboard_reads_the_counts(shop, catalog):
     assert (counts.shipped_on_time_today, counts.shipped_late_today) == (1, 0)
     assert counts.held_by_reason == {"buyer_memo": 1, "stock_insufficient": 1}
     assert order_counts.dashboard_counts(frozenset({shop.id + 1}), today=NOW.date()).open_by_status == {}
+
+
+def live_risk(now, scope=frozenset()) -> tuple[int, int, int]:
+    """The ship-by risk counted from every open order, as the dashboard counted it before the kept hours."""
+    overdue = urgent = due_soon = 0
+    for o in Order.objects.filter(status__in=order_counts.OPEN_STATUSES, ship_by__isnull=False):
+        if scope and o.shop_id not in scope:
+            continue
+        left = o.ship_by - now
+        overdue += left <= timedelta(0)
+        urgent += timedelta(0) < left <= timedelta(hours=6)
+        due_soon += timedelta(hours=6) < left <= timedelta(hours=24)
+    return overdue, urgent, due_soon
+
+
+def test_the_ship_by_risk_from_kept_hours_equals_a_live_count_after_a_mixed_workload(shop, catalog):
+    """Open orders per ship-by hour are kept; the risk adds whole hours and counts the three edge hours live. After
+    ingests, reviews, holds, ship-by changes, shipping, cancelling and a bulk update — folded or not — it equals
+    counting every open order, whatever the minute of ``now`` (on the hour, on an order's own ship-by)."""
+    other = add_shop("第二店", now=NOW)
+    receive_stock("TEA-001", 30, actor=ACTOR, now=NOW)
+    due_in = [-30, -7.5, -1, -0.25, 0, 0.5, 1, 5.75, 6, 6.25, 7, 12, 23.5, 24, 24.5, 30, 50]  # hours after NOW
+    ingest_orders(shop, [make_order(f"R-{i:02d}", ("TEA-001", 1), ship_in_hours=h) for i, h in enumerate(due_in)],
+                  source=Order.Source.API, actor=ACTOR, now=NOW)  # fmt: skip
+    ingest_orders(other, [make_order("R-90", ("CUP-002", 1), ship_in_hours=3),
+                          make_order("R-91", ("TEA-001", 1), ship_in_hours=-2)],
+                  source=Order.Source.API, actor=ACTOR, now=NOW)  # fmt: skip
+    review_orders(actor=ACTOR, now=NOW)
+    order = {o.order_sn: o.id for o in Order.objects.filter(shop=shop)}
+    assert kept() == fresh()
+    order_counts.fold()  # part of what follows folded, part left in deltas
+
+    hold_order(order["R-03"], note="改地址", actor=ACTOR, now=NOW)  # held orders stay open
+    cancel_order(order["R-05"], note="买家取消", actor=ACTOR, now=NOW)  # no longer counted
+    ship_order(order["R-06"], carrier=85, tracking_number="YT5550001113301", actor=ACTOR, now=NOW, upload=False)
+    ingest_orders(shop, [replace(make_order("R-10", ("TEA-001", 1), ship_in_hours=2), updated_at=NOW +
+                                 timedelta(minutes=5))], source=Order.Source.API, actor=ACTOR, now=NOW)  # fmt: skip
+    Order.objects.filter(id__in=[order["R-12"], order["R-13"]]).update(ship_by=NOW + timedelta(hours=5, minutes=59))
+    Order.objects.filter(id=order["R-14"]).update(status="SHIPPED", ship_by=NOW - timedelta(hours=1))
+    assert kept() == fresh()
+    assert Order.objects.get(id=order["R-10"]).ship_by == NOW + timedelta(hours=2)  # the platform moved it
+
+    ship_by = Order.objects.get(id=order["R-02"]).ship_by
+    moments = [
+        NOW,
+        NOW + timedelta(minutes=30),
+        NOW - timedelta(seconds=1),
+        ship_by,
+        NOW + timedelta(hours=7, minutes=1),
+    ]
+    for now in moments:
+        risk = queries_web.dashboard(frozenset(), now=now, today=now.astimezone(CHINA).date()).risk
+        assert (risk.overdue, risk.urgent, risk.due_soon) == live_risk(now), now
+        mine = queries_web.ship_by_risk(frozenset({other.id}), now=now)
+        assert (mine.overdue, mine.urgent, mine.due_soon) == live_risk(now, frozenset({other.id})), now
+    risk = queries_web.ship_by_risk(frozenset(), now=NOW)
+    # overdue R-00…04 (R-04 due this very moment) and R-91; within 6 h R-07, 08, 10, 12, 13, R-90; then R-09, 11
+    assert (risk.overdue, risk.urgent, risk.due_soon) == (6, 6, 2)
+
+    order_counts.fold()
+    assert kept() == fresh()
+    for now in moments:
+        risk = queries_web.ship_by_risk(frozenset(), now=now)
+        assert (risk.overdue, risk.urgent, risk.due_soon) == live_risk(now), now

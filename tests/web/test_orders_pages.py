@@ -32,8 +32,9 @@ def test_the_list_costs_the_same_few_queries_for_5_or_60_orders(signed_in, stock
     ingest(stocked, [make_order(f"B{i:03d}", ("CUP-002", 1), ship_in_hours=i) for i in range(1, 56)], review=False)
     with CaptureQueriesContext(connection) as large:
         assert len(order_sns(client.get("/orders/").content.decode())) == 50
-    assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(large.captured_queries) <= 10
+    # no more for 60: one fewer, as the orders with a deadline fill the page and those without one are not read
+    assert len(large.captured_queries) == len(small.captured_queries) - 1
+    assert len(small.captured_queries) <= 10
 
 
 def test_most_urgent_first_and_more_continues_without_gaps_or_repeats(signed_in, stocked):

@@ -9,11 +9,15 @@ signed deltas to a table with no index but its id (never update a shared row), s
 each other for a count; the worker folds the deltas into the counts (``fold``). SQLite has one writer at a time and
 row triggers only, so there each written order row adds to its counts directly. A count at any moment is its folded
 ``n`` plus its deltas: every read adds both, in one statement.
+
+Kinds: ``status`` (orders by status, per China day created), ``shipped`` (on time / late, per China day shipped),
+``held`` (held orders per reason, per China day created) and ``due`` (open orders per China day and hour of their
+ship-by, ``key`` ``"00"``–``"23"``; migration ``0016_webp_due_hours``), which the ship-by risk reads.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -94,15 +98,33 @@ class Counts:
     shipped_on_time_today: int = 0
     shipped_late_today: int = 0
     held_by_reason: dict[str, int] = field(default_factory=dict)  # most first
+    due_by_hour: dict[datetime, int] = field(default_factory=dict)  # open orders per ship-by hour (its UTC start)
+
+
+CHINA_OFFSET = timedelta(hours=8)  # the counts' days and hours are China's, UTC+8 all year
+
+
+def hour_start(day: date, key: str) -> datetime:
+    """The UTC start of a ``due`` count's China hour."""
+    return datetime.combine(day, time(int(key)), tzinfo=UTC) - CHINA_OFFSET
 
 
 def dashboard_counts(scope: frozenset[int], *, today: date) -> Counts:
-    """Today's created and shipped orders, open orders by status and held orders by reason, in one query."""
-    wanted = Q(kind="status", key__in=OPEN_STATUSES) | Q(kind="held") | Q(day=today, kind__in=("status", "shipped"))
+    """Today's created and shipped orders, open orders by status and per ship-by hour, held orders by reason, in
+    one query."""
+    wanted = (
+        Q(kind="status", key__in=OPEN_STATUSES)
+        | Q(kind__in=("held", "due"))
+        | Q(day=today, kind__in=("status", "shipped"))
+    )
     created = late = on_time = 0
     open_by_status: dict[str, int] = {}
     held: dict[str, int] = {}
+    due: dict[datetime, int] = {}
     for kind, key, day, n in _both(wanted, scope):
+        if kind == "due":
+            due[hour_start(day, key)] = due.get(hour_start(day, key), 0) + n
+            continue
         if kind == "status" and day == today:
             created += n
         if kind == "status" and key in OPEN_STATUSES:
@@ -120,6 +142,7 @@ def dashboard_counts(scope: frozenset[int], *, today: date) -> Counts:
         shipped_on_time_today=on_time,
         shipped_late_today=late,
         held_by_reason=dict(sorted(((k, v) for k, v in held.items() if v), key=lambda kv: (-kv[1], kv[0]))),
+        due_by_hour={hour: n for hour, n in sorted(due.items()) if n},
     )
 
 

@@ -3,15 +3,16 @@
 Every list takes the person's shop scope (empty = all shops) so a scoped member never sees another shop's orders.
 """
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection
 from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
 
-from kuaifa.persistence import order_counts
+from kuaifa.persistence import compiled, order_counts
 from kuaifa.persistence.models import (
     AfterSalesCase,
     Order,
@@ -125,19 +126,61 @@ class OrderPage:
     next_cursor: str | None
 
 
+def _plain(f: OrderFilter) -> bool:
+    """Only a status and a shop chosen (the lists as most people open them): a statement of a fixed shape."""
+    return not (f.scope or f.reason or f.within_hours is not None or f.sku or f.carrier is not None or f.search.strip())
+
+
+def _plain_dated(
+    status: str = "", shop_id: int = 0, when: datetime | None = None, after_id: int = 0, *, limit: int
+) -> QuerySet[Any, Any]:
+    query = Order.objects.all()  # as ``_filtered`` reads a status and a shop
+    if status:
+        query = query.filter(status=status)
+    if shop_id:
+        query = query.filter(shop_id=shop_id)
+    if when is not None:
+        query = query.filter(Q(ship_by__gt=when) | Q(ship_by=when, id__gt=after_id))
+    page: QuerySet[Any, Any] = query.filter(ship_by__isnull=False).order_by("ship_by", "id").values(*ORDER_FIELDS)
+    return page[: limit + 1]
+
+
+def _dated(f: OrderFilter, dated: QuerySet[Order], after: str, limit: int) -> list[Sequence[Any]]:
+    """The page's orders with a deadline. A plain list's statement is built once and then only run (see
+    ``compiled``): building it through the ORM cost several times running it."""
+    stamp, _, last_id = after.partition("|")
+    if not _plain(f) or (after and (stamp == "-" or not last_id.isdigit())):
+        return list(dated.order_by("ship_by", "id").values_list(*ORDER_FIELDS)[: limit + 1])
+    values: dict[str, Any] = {}
+    if f.status:
+        values["status"] = f.status
+    if f.shop_id:
+        values["shop_id"] = f.shop_id
+    if after:
+        try:
+            values["when"], values["after_id"] = datetime.fromisoformat(stamp), int(last_id)
+        except ValueError:
+            return []
+    key = ("order_page", bool(f.status), bool(f.shop_id), bool(after), limit)
+    build = functools.partial(_plain_dated, limit=limit)
+    return [tuple(row.values()) for row in compiled.values_rows(key, build, **values)]
+
+
 def order_page(f: OrderFilter, *, now: datetime, after: str = "", limit: int = PAGE) -> OrderPage:
     """One page of orders, most urgent first, with an items summary per order.
 
     Orders with a deadline come first, read along the (ship_by, id) index; orders without one follow in id order
-    (a second range of the same index), so the page costs three queries whatever the size.
+    (a second range of the same index, read only when the first does not fill the page), so the page costs two or
+    three queries whatever the size.
     """
     query = _filtered(f, now)
     if after:
         dated, undated = _after(query, after)
     else:
         dated, undated = query.filter(ship_by__isnull=False), query.filter(ship_by__isnull=True)
-    found = list(dated.order_by("ship_by", "id").values_list(*ORDER_FIELDS)[: limit + 1])
-    found += list(undated.order_by("id").values_list(*ORDER_FIELDS)[: limit + 1])  # both ranges of one index
+    found = _dated(f, dated, after, limit)
+    if len(found) <= limit:  # both ranges of one index
+        found += list(undated.order_by("id").values_list(*ORDER_FIELDS)[: limit + 1])
     rows = _with_items(found[:limit])
     return OrderPage(rows, encode_cursor(rows[-1]) if len(found) > limit and rows else None)
 
@@ -397,23 +440,47 @@ class Dashboard:
     risk: RiskCounts
 
 
-def ship_by_risk(scope: frozenset[int], *, now: datetime) -> RiskCounts:
-    """Open orders overdue, due within 6 hours and within 24 hours: one range of the (status, ship_by) index per
-    open status, up to 24 hours ahead — never the whole backlog."""
+def ship_by_risk(
+    scope: frozenset[int], *, now: datetime, due_by_hour: Mapping[datetime, int] | None = None
+) -> RiskCounts:
+    """Open orders overdue, due within 6 hours and within 24 hours.
+
+    Whole hours come from the open orders per ship-by hour that the database keeps (``due_by_hour``, as
+    ``order_counts.Counts`` has them; read here when not given); only the three hours that hold an edge — now,
+    now + 6 h and now + 24 h — are counted live, three short ranges of the (status, ship_by) index, so the cost does
+    not grow with the backlog. The same numbers as counting every open order due within 24 hours."""
+    if due_by_hour is None:
+        due_by_hour = order_counts.dashboard_counts(scope, today=now.date()).due_by_hour
     soon, later = now + timedelta(hours=6), now + timedelta(hours=24)
-    due = _scoped(Order.objects.filter(status__in=OPEN_STATUSES, ship_by__lte=later), scope)
-    risk = due.aggregate(
+    first = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)  # the hour now falls in
+    edges = (first, first + timedelta(hours=6), first + timedelta(hours=24))
+    overdue = urgent = due_soon = 0
+    for hour, n in due_by_hour.items():
+        if hour < edges[0]:
+            overdue += n
+        elif edges[0] < hour < edges[1]:
+            urgent += n
+        elif edges[1] < hour < edges[2]:
+            due_soon += n
+    in_edges = Q()
+    for edge in edges:
+        in_edges |= Q(ship_by__gte=edge, ship_by__lt=edge + timedelta(hours=1))
+    live = _scoped(Order.objects.filter(in_edges, status__in=OPEN_STATUSES), scope).aggregate(
         overdue=Count("ship_by", filter=Q(ship_by__lte=now)),  # columns of the (status, ship_by) index only
         urgent=Count("ship_by", filter=Q(ship_by__gt=now, ship_by__lte=soon)),
-        due_soon=Count("ship_by", filter=Q(ship_by__gt=soon)),
+        due_soon=Count("ship_by", filter=Q(ship_by__gt=soon, ship_by__lte=later)),
     )
-    return RiskCounts(overdue=risk["overdue"], urgent=risk["urgent"], due_soon=risk["due_soon"])
+    return RiskCounts(
+        overdue=overdue + live["overdue"], urgent=urgent + live["urgent"], due_soon=due_soon + live["due_soon"]
+    )
 
 
 def dashboard(scope: frozenset[int], *, now: datetime, today: date) -> Dashboard:
-    """Today's created and shipped orders (on time, late), open orders by status and held by reason from the counts
-    the database keeps (``order_counts``), and the ship-by risk live: two queries whatever the number of orders."""
-    return Dashboard(order_counts.dashboard_counts(scope, today=today), ship_by_risk(scope, now=now))
+    """Today's created and shipped orders (on time, late), open orders by status and per ship-by hour, held by
+    reason from the counts the database keeps (``order_counts``), and the ship-by risk's edge hours live: two
+    queries whatever the number of orders."""
+    counts = order_counts.dashboard_counts(scope, today=today)
+    return Dashboard(counts, ship_by_risk(scope, now=now, due_by_hour=counts.due_by_hour))
 
 
 class ShopConnection(NamedTuple):
@@ -430,15 +497,10 @@ def shop_credentials() -> list[ShopConnection]:
     return [ShopConnection(*row) for row in rows]
 
 
-def counts_together(
-    querysets: dict[str, QuerySet[Any, Any]], sums: dict[str, QuerySet[Any, Any]] | None = None
-) -> dict[str, int]:
-    """How many rows each query yields, and the sum of ``n`` over each of ``sums`` (querysets of ``.values("n")``),
-    all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's badges on every page must not cost a
-    query each."""
-    sums = sums or {}
-    if not querysets and not sums:
-        return {}
+def _together(
+    querysets: dict[str, QuerySet[Any, Any]], sums: dict[str, QuerySet[Any, Any]]
+) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
+    """The one statement of ``counts_together``: its SQL, its parameters and the names of its columns."""
     parts: list[str] = []
     params: list[Any] = []
     for i, query in enumerate(querysets.values()):
@@ -449,10 +511,26 @@ def counts_together(
         sql, more = query.order_by().query.sql_with_params()
         parts.append(f"(SELECT COALESCE(SUM(n), 0) FROM ({sql}) AS summed_{i})")
         params.extend(more)
+    return "SELECT " + ", ".join(parts), tuple(params), (*querysets, *sums)
+
+
+def _run_together(sql: str, params: tuple[Any, ...], names: tuple[str, ...]) -> dict[str, int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    return {name: int(n) for name, n in zip([*querysets, *sums], row, strict=True)}
+    return {name: int(n) for name, n in zip(names, row, strict=True)}
+
+
+def counts_together(
+    querysets: dict[str, QuerySet[Any, Any]], sums: dict[str, QuerySet[Any, Any]] | None = None
+) -> dict[str, int]:
+    """How many rows each query yields, and the sum of ``n`` over each of ``sums`` (querysets of ``.values("n")``),
+    all in ONE statement (``SELECT (SELECT COUNT(*) FROM (…)), …``): the frame's badges on every page must not cost a
+    query each."""
+    sums = sums or {}
+    if not querysets and not sums:
+        return {}
+    return _run_together(*_together(querysets, sums))
 
 
 def badge_counts(
@@ -460,7 +538,19 @@ def badge_counts(
     complaints: bool = False,
 ) -> dict[str, int]:  # fmt: skip
     """The frame's badges: orders to review and held (from the kept counts), unmapped listings, failed uploads,
-    unacknowledged alerts, cases waiting on the merchant, complaint tickets not closed — one statement."""
+    unacknowledged alerts, cases waiting on the merchant, complaint tickets not closed — one statement.
+
+    Every page shows them: the statement is built once per database, scope and set of badges (building it through
+    the ORM cost more than running it) and then only run."""
+    return _run_together(*_badge_statement(connection.vendor, scope, unmapped, outbox, alerts, aftersales, complaints))
+
+
+@functools.lru_cache(maxsize=256)
+def _badge_statement(
+    vendor: str, scope: frozenset[int], unmapped: bool, outbox: bool, alerts: bool, aftersales: bool,
+    complaints: bool,
+) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:  # fmt: skip
+    """The badges' statement; ``vendor`` keys the cache (the SQL differs per database), the rest are constants."""
     from kuaifa.domain.aftersales.cases import MERCHANT_TURN
     from kuaifa.persistence.models import ComplaintTicket
     from kuaifa.persistence.queries_alerts import unacknowledged
@@ -483,4 +573,4 @@ def badge_counts(
         "new": order_counts.status_total(scope, ["NEW"]).values("n"),
         "held": order_counts.status_total(scope, ["ON_HOLD"]).values("n"),
     }
-    return counts_together(wanted, totals)
+    return _together(wanted, totals)

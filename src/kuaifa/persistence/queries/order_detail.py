@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from kuaifa.domain.inventory.bundles import BundleCycle, BundleTooDeep
 from kuaifa.domain.inventory.bundles import expand as expand_bundle
 from kuaifa.persistence.bundles import load_bundle_graph
+from kuaifa.persistence.compiled import values_rows
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, Reservation, Sku, StockLevel
 
 
@@ -50,15 +51,15 @@ class _Shelf(NamedTuple):
     earlier: Any
 
 
-def _shelf_numbers(sku: Any, order: Order) -> _Shelf:
+def _shelf_numbers(sku: Any, order_id: int, ship_by: datetime | None) -> _Shelf:
     """Subqueries for one SKU (``sku`` an OuterRef): units on hand and reserved in every warehouse, and how many
-    other orders due no later than ``order`` hold some of it."""
+    other orders due no later than the order (``ship_by``) hold some of it."""
     levels = StockLevel.objects.filter(sku_id=sku).order_by().values("sku_id")
     earlier: Any = Value(0, output_field=IntegerField())
-    if order.ship_by is not None:
+    if ship_by is not None:
         holding = (
-            Reservation.objects.filter(sku_id=sku, state=Reservation.State.OPEN, order__ship_by__lte=order.ship_by)
-            .exclude(order_id=order.id)
+            Reservation.objects.filter(sku_id=sku, state=Reservation.State.OPEN, order__ship_by__lte=ship_by)
+            .exclude(order_id=order_id)
             .order_by()
             .values("sku_id")
             .annotate(n=Count("order_id", distinct=True))
@@ -72,15 +73,10 @@ def _shelf_numbers(sku: Any, order: Order) -> _Shelf:
     )
 
 
-def order_stock(order: Order) -> OrderStock:
-    """Per line (bundles per leaf unit, bundles of bundles followed): reserved for this order, on the shelf, and
-    held by others first; and the order's reservations. One statement reads the lines with their reservations and
-    each SKU's shelf; bundles add the bundle graph and their leaves' shelf. A bundle line whose structure is broken
-    (a cycle, too deep) is shown as the bundle itself, which holds no stock; review holds such an order
-    (``bundle_invalid``)."""
-    line_shelf = _shelf_numbers(OuterRef("sku_id"), order)
-    rows = list(
-        OrderLine.objects.filter(order=order)
+def _lines_with_shelf(order_id: int, ship_by: datetime | None = None) -> QuerySet[Any, Any]:
+    line_shelf = _shelf_numbers(OuterRef("sku_id"), order_id, ship_by)
+    return (
+        OrderLine.objects.filter(order_id=order_id)
         .annotate(shelf_on_hand=line_shelf.on_hand, shelf_reserved=line_shelf.reserved, earlier=line_shelf.earlier)
         .order_by("id", "reservations__id")
         .values(
@@ -90,6 +86,18 @@ def order_stock(order: Order) -> OrderStock:
             "shelf_on_hand", "shelf_reserved", "earlier",
         )
     )  # fmt: skip
+
+
+def order_stock(order: Order) -> OrderStock:
+    """Per line (bundles per leaf unit, bundles of bundles followed): reserved for this order, on the shelf, and
+    held by others first; and the order's reservations. One statement reads the lines with their reservations and
+    each SKU's shelf (built once, then only run: see ``compiled``); bundles add the bundle graph and their leaves'
+    shelf. A bundle line whose structure is broken (a cycle, too deep) is shown as the bundle itself, which holds no
+    stock; review holds such an order (``bundle_invalid``)."""
+    if order.ship_by is None:
+        rows = values_rows("order_stock:undated", _lines_with_shelf, order_id=order.id)
+    else:
+        rows = values_rows("order_stock", _lines_with_shelf, order_id=order.id, ship_by=order.ship_by)
     lines: dict[int, dict[str, Any]] = {}
     reservations: list[tuple[int, ReservationRow]] = []
     mine: dict[tuple[int, int], int] = defaultdict(int)
@@ -123,7 +131,7 @@ def order_stock(order: Order) -> OrderStock:
             needs.append((line, line["sku_id"], line["quantity"], ""))
     leaves = {sku_id for _, sku_id, _, _ in needs if sku_id and sku_id not in shelf}
     if leaves:
-        leaf_shelf = _shelf_numbers(OuterRef("id"), order)
+        leaf_shelf = _shelf_numbers(OuterRef("id"), order.id, order.ship_by)
         for leaf_id, code, on_hand, reserved, earlier in (
             Sku.objects.filter(id__in=leaves)
             .annotate(shelf_on_hand=leaf_shelf.on_hand, shelf_reserved=leaf_shelf.reserved, earlier=leaf_shelf.earlier)

@@ -20,6 +20,7 @@ from kuaifa.persistence.models import Shop
 from kuaifa.services.explain import explain_order
 from kuaifa.services.orders import ManualLine, create_manual_order, create_reissue_order
 from kuaifa.services.workbench import apply_to_orders, reveal_receiver
+from kuaifa.web import order_rows
 from kuaifa.web.access import member, requires
 from kuaifa.web.feedback import back_to, refused, sentence
 from kuaifa.web.templatetags.kuaifa import reason_label, status_label
@@ -55,8 +56,9 @@ def _filter(request, **fixed) -> queries_web.OrderFilter:
 def _list(request, template_title: str, **fixed):
     clock = now()
     page = queries_web.order_page(_filter(request, **fixed), now=clock, after=request.GET.get("after", ""))
-    context = {"page": page, "now": clock, "title": template_title, "statuses": STATUS, "reasons": REASONS,
-               "windows": WINDOWS, "query": request.GET, "fixed_status": fixed.get("status", "")}  # fmt: skip
+    context = {"page": page, "rows": order_rows.shown(page.rows, clock), "now": clock, "title": template_title,
+               "statuses": STATUS, "reasons": REASONS, "windows": WINDOWS, "query": request.GET,
+               "fixed_status": fixed.get("status", "")}  # fmt: skip
     if request.headers.get("HX-Request") and request.GET.get("after"):
         return render(request, "web/orders/_rows.html", context)
     return render(request, "web/orders/list.html", context)
@@ -167,6 +169,8 @@ def holds(request):
                                                                 scope=me.shop_scope), now=clock, limit=20)}
         for reason, count in queries_web.held_by_reason(me.shop_scope).items()
     ]  # fmt: skip
+    for group in groups:
+        group["rows"] = order_rows.shown(group["page"].rows, clock)
     return render(request, "web/orders/holds.html", {"groups": groups, "now": clock})
 
 
