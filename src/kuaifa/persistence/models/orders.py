@@ -1,8 +1,14 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
 
-from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.persistence.models.catalog import Shop, Sku
+
+if TYPE_CHECKING:
+    from kuaifa.domain.orders.canonical import Receiver
 
 
 class Order(models.Model):
@@ -97,6 +103,8 @@ class Order(models.Model):
 
     def receiver(self) -> Receiver:
         """The receiver as the platform gave it (ciphertext and masks, or plaintext for manual orders)."""
+        from kuaifa.domain.orders.canonical import Receiver  # on use: the model layer starts without the intake types
+
         return Receiver(
             province=self.province, city=self.city, town=self.town, name=self.receiver_name,
             phone=self.receiver_phone, address=self.receiver_address, name_mask=self.receiver_name_mask,
