@@ -9,7 +9,7 @@ The commands live one group a module (``*_commands.py``); the table below names 
 command invoked is imported — after Django is set up, once.
 """
 
-import functools
+import gc
 import os
 
 import django
@@ -215,9 +215,58 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-@functools.cache
-def setup_django() -> None:
-    """Once, before the first command module is imported: their models and queries need the app registry."""
+#: the commands that start Django with the workbench's apps (``settings.WORKBENCH_APPS``: sessions, messages,
+#: static files, axes, ninja, the workbench): they serve it, run its background work, create every table, or
+#: manage the people who sign in to it. Every other command starts without them (docs/performance.md, "Start-up");
+#: their tables and data are untouched either way.
+WORKBENCH_COMMANDS = frozenset({"demo-team", "init", "serve", "sim", "user", "worker"})
+
+#: the command modules that queue no background work: their commands start without the queue's apps
+#: (``settings.QUEUE_APPS``: Django Tasks and its database backend). tests/cli/test_startup.py checks that none of
+#: them imports Django Tasks; a command of another module keeps the queue.
+QUEUE_FREE_MODULES = frozenset(
+    f"kuaifa.cli.{name}"
+    for name in (
+        "catalogue_commands",
+        "complaint_commands",
+        "demo_commands",
+        "documents_commands",
+        "floor_commands",
+        "import_commands",
+        "orders_commands",
+        "reply_commands",
+        "setup_commands",
+        "shop_commands",
+        "sla_commands",
+        "stock_commands",
+    )
+)
+
+
+def apps_left_out(command: str) -> set[str]:
+    """The installed apps ``command`` starts without (none for a command that is not in the table)."""
+    from django.conf import settings  # read here, once a command is chosen: importing this module reads none
+
+    if command not in COMMANDS or command in WORKBENCH_COMMANDS:
+        return set()
+    left_out = set(getattr(settings, "WORKBENCH_APPS", ()))
+    if COMMANDS[command][0].partition(":")[0] in QUEUE_FREE_MODULES:
+        left_out |= set(getattr(settings, "QUEUE_APPS", ()))
+    return left_out
+
+
+def setup_django(command: str) -> None:
+    """Once, before the first command module is imported: their models and queries need the app registry. Does
+    nothing when Django is set up already (a test, or a command run from another)."""
+    # here, as above: the settings are read once the command is chosen
+    from django.apps import apps
+    from django.conf import settings
+
+    if apps.ready or apps.loading:
+        return
+    left_out = apps_left_out(command)
+    if left_out:
+        settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app not in left_out]
     django.setup()
 
 
@@ -225,4 +274,9 @@ cli.register(COMMANDS, prepare=setup_django)
 
 
 def main() -> None:
+    # Start-up (Django's settings and app registry, the command's module) builds objects that live until the process
+    # exits; the cyclic garbage collector would walk them several times for nothing (~60 ms of `kuaifa orders`,
+    # docs/performance.md). It stays off until the command is about to run: the group's callback (kuaifa.cli.root)
+    # moves what start-up built out of its sight (gc.freeze) and turns it back on for the command's own work.
+    gc.disable()
     cli()

@@ -1,28 +1,26 @@
-"""Orders: review them, list them, explain one, hold / release / cancel, enter a manual order or a reissue."""
+"""Orders: review them, list them, explain one, hold / release / cancel, enter a manual order or a reissue.
+
+Each command imports the services it calls when it runs: ``kuaifa orders`` (a read, typed often) then starts
+without review, intake and allocation (docs/performance.md, "Start-up").
+"""
+
+from __future__ import annotations
 
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 from django.utils.translation import gettext as _
 
 from kuaifa.cli.context import actor, command, emit, json_option, now, order_named, shop_id_of, shop_named
-from kuaifa.cli.render import explanation_lines, money, show_time, table
-from kuaifa.domain.orders.canonical import Receiver
+from kuaifa.cli.render import money, show_time, table
 from kuaifa.domain.shared.errors import Text
-from kuaifa.domain.shared.money import yuan_to_fen
 from kuaifa.persistence.queries import orders as list_orders
 from kuaifa.services.errors import InvalidInput
-from kuaifa.services.explain import explain_order
-from kuaifa.services.orders import (
-    ManualLine,
-    cancel_order,
-    create_manual_order,
-    create_reissue_order,
-    hold_order,
-    release_order,
-)
-from kuaifa.services.review import candidate_ids, review_orders
+
+if TYPE_CHECKING:
+    from kuaifa.services.orders import ManualLine
 
 STATUSES = ["NEW", "ON_HOLD", "ACCEPTED", "PICKING", "PACKED", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
 
@@ -32,6 +30,8 @@ STATUSES = ["NEW", "ON_HOLD", "ACCEPTED", "PICKING", "PACKED", "SHIPPED", "DELIV
 @json_option
 def review(shop_name: str | None, as_json: bool) -> None:
     """Review and allocate every new order, and retry orders held for stock or mapping (earliest deadline first)."""
+    from kuaifa.services.review import candidate_ids, review_orders  # when the command runs: see the module docstring
+
     shop_id = shop_id_of(shop_name)
     total = len(candidate_ids(shop_id=shop_id))
     show_bar = not as_json and sys.stdout.isatty() and total > 2000
@@ -88,6 +88,9 @@ def orders(status: str | None, shop_name: str | None, limit: int, as_json: bool)
 @json_option
 def explain(order_sn: str, shop_name: str | None, as_json: bool) -> None:
     """Why this order is where it is: rules, stock per line, deadline, history."""
+    from kuaifa.cli.render import explanation_lines  # when the command runs: see the module docstring
+    from kuaifa.services.explain import explain_order  # when the command runs: see the module docstring
+
     found = explain_order(order_named(order_sn, shop_name), now=now())
     data = {
         "order_sn": found.order.order_sn,
@@ -141,6 +144,8 @@ def done(action: str, order_sn: str, as_json: bool) -> None:
 @order_action
 def hold(order_sn: str, shop_name: str | None, note: str, as_json: bool) -> None:
     """Hold an order (拦截); its reserved stock goes back to the pool."""
+    from kuaifa.services.orders import hold_order  # when the command runs: see the module docstring
+
     hold_order(order_named(order_sn, shop_name).id, actor=actor(), now=now(), note=note)
     done("hold", order_sn, as_json)
 
@@ -149,6 +154,8 @@ def hold(order_sn: str, shop_name: str | None, note: str, as_json: bool) -> None
 @order_action
 def release(order_sn: str, shop_name: str | None, note: str, as_json: bool) -> None:
     """Release a held order back to review; the rules that held it are waived."""
+    from kuaifa.services.orders import release_order  # when the command runs: see the module docstring
+
     release_order(order_named(order_sn, shop_name).id, actor=actor(), now=now())
     done("release", order_sn, as_json)
 
@@ -157,12 +164,17 @@ def release(order_sn: str, shop_name: str | None, note: str, as_json: bool) -> N
 @order_action
 def cancel(order_sn: str, shop_name: str | None, note: str, as_json: bool) -> None:
     """Cancel an order before shipping; its reservations are released."""
+    from kuaifa.services.orders import cancel_order  # when the command runs: see the module docstring
+
     cancel_order(order_named(order_sn, shop_name).id, actor=actor(), now=now(), note=note)
     done("cancel", order_sn, as_json)
 
 
 def parse_items(values: tuple[str, ...], *, with_price: bool) -> list[ManualLine]:
     """``CODE*QTY`` or ``CODE*QTY@PRICE`` (price in yuan) → ManualLine."""
+    from kuaifa.domain.shared.money import yuan_to_fen  # when the command runs: see the module docstring
+    from kuaifa.services.orders import ManualLine  # when the command runs: see the module docstring
+
     lines = []
     for number, text in enumerate(values, start=1):
         code, _sep, rest = text.partition("*")
@@ -190,6 +202,9 @@ def parse_items(values: tuple[str, ...], *, with_price: bool) -> list[ManualLine
 @json_option
 def order_add(shop_name, items, name, phone, province, city, town, address, order_sn, memo, as_json) -> None:
     """Enter a manual order (手工单: phone, WeChat, wholesale); it is reviewed like any platform order."""
+    from kuaifa.domain.orders.canonical import Receiver  # when the command runs: see the module docstring
+    from kuaifa.services.orders import create_manual_order  # when the command runs: see the module docstring
+
     receiver = Receiver(province=province, city=city, town=town, name=name, phone=phone, address=address)
     order = create_manual_order(
         shop_named(shop_name),
@@ -215,6 +230,8 @@ def order_add(shop_name, items, name, phone, province, city, town, address, orde
 @json_option
 def reissue(order_sn, shop_name, items, note, as_json) -> None:
     """Send goods again for an order (补发单), free of charge; reviewed and reserved like any order."""
+    from kuaifa.services.orders import create_reissue_order  # when the command runs: see the module docstring
+
     original = order_named(order_sn, shop_name)
     lines = parse_items(items, with_price=False) if items else None
     order = create_reissue_order(original.id, lines=lines, note=note, actor=actor(), now=now())

@@ -1,6 +1,7 @@
 """The ``kuaifa`` group: its commands are loaded from their modules on first use, and whatever a command is refused
 for is reported as one sentence (or JSON) and exit code 1, never a traceback."""
 
+import gc
 import importlib
 import json
 import os
@@ -14,15 +15,15 @@ from django.utils import translation
 
 class KuaifaGroup(click.Group):
     """The top group. Its commands come from a table ``name → ("module:attribute", short help)`` (click's lazy
-    group pattern): only the module of the command invoked is imported, after ``prepare`` (Django's set-up) ran
-    once, and ``kuaifa --help`` lists every command from the table without importing any."""
+    group pattern): only the module of the command invoked is imported, after ``prepare(name)`` (Django's set-up
+    for that command) ran, and ``kuaifa --help`` lists every command from the table without importing any."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands: Mapping[str, tuple[str, str]] = {}
-        self.prepare: Callable[[], None] = lambda: None
+        self.prepare: Callable[[str], None] = lambda _name: None
 
-    def register(self, commands: Mapping[str, tuple[str, str]], *, prepare: Callable[[], None]) -> None:
+    def register(self, commands: Mapping[str, tuple[str, str]], *, prepare: Callable[[str], None]) -> None:
         self.lazy_commands = commands
         self.prepare = prepare
 
@@ -32,7 +33,7 @@ class KuaifaGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands or cmd_name not in self.lazy_commands:
             return super().get_command(ctx, cmd_name)
-        self.prepare()
+        self.prepare(cmd_name)
         module, _sep, attribute = self.lazy_commands[cmd_name][0].partition(":")
         found: click.Command = getattr(importlib.import_module(module), attribute)
         self.add_command(found, cmd_name)
@@ -72,6 +73,9 @@ class KuaifaGroup(click.Group):
 @click.version_option(package_name="kuaifa")
 def cli() -> None:
     """Kuaifa (快发): order processing for Pinduoduo merchants."""
+    if not gc.isenabled():  # off for start-up (kuaifa.cli.main.main): what start-up built is kept, not walked again
+        gc.freeze()
+        gc.enable()
     translation.activate(os.environ.get("KUAIFA_LANG", "zh-hans"))
     if settings.KUAIFA_CONFIG_ERROR:
         from kuaifa.cli.failures import ConfigError  # on failure only, as above

@@ -32,11 +32,13 @@ SECRET_KEY = os.environ.get("KUAIFA_SECRET_KEY", "").strip() or _key_from_file(S
 DEBUG = os.environ.get("KUAIFA_DEBUG", "") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
+#: the apps of the background-work queue: the command line leaves them out for the commands that queue no work
+#: (``kuaifa.cli.main.QUEUE_FREE_MODULES``)
+QUEUE_APPS = ["django_tasks", "django_tasks_db"]
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django_tasks",
-    "django_tasks_db",
+    *QUEUE_APPS,
     "kuaifa.persistence",
     "kuaifa.tasks",  # provides the services' platform factory (services.platform_port) at start-up
 ]
@@ -98,7 +100,9 @@ LOGGING = {
 }
 
 # --- The web workbench (kuaifa.web) and the JSON API (kuaifa.api) ----------------------------------------------
-INSTALLED_APPS += [
+#: the apps only the workbench and the API use: the command line leaves them out of Django's start-up for every
+#: command but those that serve, migrate or manage who signs in (``kuaifa.cli.main.WORKBENCH_COMMANDS``)
+WORKBENCH_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -106,6 +110,7 @@ INSTALLED_APPS += [
     "ninja",  # the API's docs page served from its own static files, not a CDN
     "kuaifa.web",
 ]
+INSTALLED_APPS += WORKBENCH_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app itself: no extra server needed

@@ -8,14 +8,18 @@ starts, by ``kuaifa.tasks`` (its ``TasksConfig.ready``); a test may provide anot
 clock, and put the previous one back.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kuaifa.domain.platform import SalesPlatform
-from kuaifa.persistence.models import Shop
+if TYPE_CHECKING:  # names only: this module is imported at start-up, by ``kuaifa.tasks``, before any command runs
+    from kuaifa.domain.platform import SalesPlatform
+    from kuaifa.persistence.models import Shop
 
-PlatformFor = Callable[[Shop], SalesPlatform]
+PlatformFor = Callable[["Shop"], "SalesPlatform"]
 
 _provided: PlatformFor | None = None
 
