@@ -12,7 +12,7 @@ row triggers only, so there each written order row adds to its counts directly. 
 
 Kinds: ``status`` (orders by status, per China day created), ``shipped`` (on time / late, per China day shipped),
 ``held`` (held orders per reason, per China day created) and ``due`` (open orders per China day and hour of their
-ship-by, ``key`` ``"00"``–``"23"``; migration ``0016_webp_due_hours``), which the ship-by risk reads.
+ship-by, ``key`` ``"00"``–``"23"``; migration ``0016_due_hours``), which the ship-by risk reads.
 """
 
 from collections.abc import Iterable

@@ -15,7 +15,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kuaifa", "0015_order_counts"),
+        ("kuaifa", "0016_due_hours"),
     ]
 
     operations = [
