@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import orjson
 
 from kuaifa.domain.platform import CallFailure
 from kuaifa.platforms.pdd.backoff import FullJitterBackoff
@@ -253,7 +254,7 @@ class PddClient:
         if status != 200:
             raise PddTransportError(f"HTTP {status} from the gateway for {type_}", retryable=False, http_status=status)
         try:
-            body = response.json()
+            body = _decode(response)
         except ValueError as exc:
             # a truncated or garbled answer (a proxy's error page, a cut connection) is passing: ask again
             raise PddTransportError(f"{type_} answered with a body that is not JSON", retryable=True) from exc
@@ -672,6 +673,21 @@ def _grant(answer: dict[str, Any]) -> TokenGrant:
         scope=tuple(str(s) for s in answer.get("scope") or ()),
         raw=answer,
     )
+
+
+def _decode(response: httpx.Response) -> Any:
+    """The answer's JSON. orjson reads UTF-8 (what the gateway sends) several times faster than ``json``; what it
+    refuses but ``json`` reads (another declared charset, an integer beyond 64 bits, NaN) is read as before.
+    Raises ValueError when the body is not JSON."""
+    if (response.charset_encoding or "utf-8").lower() in _UTF8:
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            pass
+    return response.json()
+
+
+_UTF8 = frozenset({"utf-8", "utf8"})
 
 
 def _unwrap(type_: str, body: dict[str, Any]) -> dict[str, Any]:
