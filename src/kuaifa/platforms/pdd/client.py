@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -67,6 +68,7 @@ INCREMENT_WINDOW_S = 30 * 60  # §2.1: pdd.order.number.list.increment.get and r
 CONFIRM_WINDOW_S = 24 * 3600  # §2.1: pdd.order.list.get, by confirm time
 MAX_PAGE_SIZE = 100
 ALL_STATUSES = 5  # order_status / refund_status filter value meaning 全部
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DEFAULT_TIMEOUT = httpx.Timeout(5.0)  # the official SDK caps connect and socket timeouts at 5 s (§1.1)
 #: after_sales_status (§4.2) where pdd.refund.agree has nothing left to do: 4 商家同意退款 / 5 平台同意退款 (退款中),
 #: 10 退款成功
@@ -243,7 +245,9 @@ class PddClient:
         )
         wire["sign"] = sign(wire, self._client_secret)
         try:
-            response = self._http.post(self.base_url, data=wire, timeout=self.timeout)
+            # the form body encoded here as httpx would (``data=wire``), saving its per-request encoding machinery
+            response = self._http.post(self.base_url, content=urlencode(wire).encode(), headers=_FORM,
+                                       timeout=self.timeout)  # fmt: skip
         except httpx.TimeoutException as exc:
             raise PddTransportError(f"timeout calling {type_}: {exc!r}", retryable=True) from exc
         except httpx.TransportError as exc:
