@@ -9,12 +9,13 @@ the quarantined one, resolves the row; so does a retry that maps the stored raw 
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, F
 
 from kuaifa.domain.platform import Unmapped
 from kuaifa.persistence.models import QuarantinedRecord, Shop
+from kuaifa.persistence.statements import Select
 
 
 def set_aside(shop: Shop, stream: str, records: Iterable[Unmapped], *, source: str, now: datetime) -> int:
@@ -46,6 +47,16 @@ def set_aside(shop: Shop, stream: str, records: Iterable[Unmapped], *, source: s
     return count
 
 
+class _One(NamedTuple):
+    one: int
+
+
+_ANY_WAITING = Select(
+    _One,
+    "SELECT 1 FROM kuaifa_quarantinedrecord WHERE shop_id = %s AND stream = %s AND resolved_at IS NULL LIMIT 1",
+)
+
+
 def resolve_mapped(
     shop: Shop, stream: str, copies: Iterable[tuple[str, datetime | None]], *, now: datetime, resolution: str = "mapped"
 ) -> int:
@@ -56,9 +67,9 @@ def resolve_mapped(
         newest[key] = updated_at if key not in newest or _later(updated_at, newest[key]) else newest[key]
     if not newest:
         return 0
-    waiting = QuarantinedRecord.objects.filter(shop=shop, stream=stream, resolved_at__isnull=True)
-    if len(newest) > 1 and not waiting.exists():  # the usual case, asked through the index: nothing waits
+    if len(newest) > 1 and _ANY_WAITING.first(shop.id, stream) is None:  # the usual case: nothing waits
         return 0
+    waiting = QuarantinedRecord.objects.filter(shop=shop, stream=stream, resolved_at__isnull=True)
     resolved = []
     open_rows = waiting.filter(platform_key__in=list(newest)).values_list("id", "platform_key", "platform_updated_at")
     for row_id, key, held_at in open_rows:

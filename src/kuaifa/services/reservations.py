@@ -12,9 +12,25 @@ from django.db import connection
 
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence import review_rows
+from kuaifa.persistence.bulk import fetch, in_list, insert_rows
 from kuaifa.persistence.models import Reservation, StockLevel, StockMove
+from kuaifa.persistence.statements import Kind, Statement
 from kuaifa.services.locking import lock_levels
 from kuaifa.services.review_due import mark_due_for_skus
+
+_CLOSE = Statement("UPDATE kuaifa_reservation SET state = %s, closed_at = %s WHERE id IN %l", params=(None, Kind.TIME))
+_MOVE_COLUMNS = ("stock_level_id", "kind", "quantity", "on_hand_after", "order_id", "note", "actor", "created_at")
+
+
+def _open_reservations(order_ids: Iterable[int]) -> list[tuple[int, int, int, int]]:
+    """(id, stock_level_id, quantity, order_id) of the open reservations of these orders, one statement."""
+    ids = list(order_ids)
+    if not ids:
+        return []
+    where, params = in_list("order_id", ids)
+    rows = fetch(Reservation, ("id", "stock_level_id", "quantity", "order_id"), f"state = %s AND {where}",
+                 [Reservation.State.OPEN.value, *params])  # fmt: skip
+    return [(row["id"], row["stock_level_id"], row["quantity"], row["order_id"]) for row in rows]
 
 
 def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
@@ -38,31 +54,17 @@ def release_for_orders(order_ids: Iterable[int], *, now: datetime) -> int:
 
 def consume_for_orders(order_ids: Iterable[int], *, actor: Actor, now: datetime, note: str = "") -> int:
     """The parcel left: open reservations become ``ship`` stock moves (on_hand and reserved both fall)."""
-    rows = list(
-        Reservation.objects.filter(order_id__in=list(order_ids), state=Reservation.State.OPEN).values_list(
-            "id", "stock_level_id", "quantity", "order_id"
-        )
-    )
+    rows = _open_reservations(order_ids)
     if not rows:
         return 0
     levels = {row["id"]: row for row in lock_levels(row[1] for row in rows)}
     moves = []
+    ship, who = StockMove.Kind.SHIP.value, actor.stored
     for _, level_id, quantity, order_id in rows:
         level = levels[level_id]
         level["on_hand"] -= quantity
-        moves.append(
-            StockMove(
-                stock_level_id=level_id,
-                kind=StockMove.Kind.SHIP,
-                quantity=-quantity,
-                on_hand_after=level["on_hand"],
-                order_id=order_id,
-                note=note,
-                actor=actor.stored,
-                created_at=now,
-            )
-        )
-    Reservation.objects.filter(id__in=[row[0] for row in rows]).update(state=Reservation.State.CONSUMED, closed_at=now)
+        moves.append((level_id, ship, -quantity, level["on_hand"], order_id, note, who, now))
+    _CLOSE.run(Reservation.State.CONSUMED.value, now, [row[0] for row in rows])
     totals: dict[int, int] = defaultdict(int)
     for _, level_id, quantity, _ in rows:
         totals[level_id] += quantity
@@ -72,5 +74,5 @@ def consume_for_orders(order_ids: Iterable[int], *, actor: Actor, now: datetime,
             f"UPDATE {table} SET on_hand = on_hand - %s, reserved = reserved - %s WHERE id = %s",
             [(totals[level_id], totals[level_id], level_id) for level_id in sorted(totals)],
         )
-    StockMove.objects.bulk_create(moves)
+    insert_rows(StockMove, _MOVE_COLUMNS, moves)
     return sum(totals.values())

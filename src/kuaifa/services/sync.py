@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from django.db import IntegrityError, transaction
 
@@ -28,6 +28,7 @@ from kuaifa.domain.shared.errors import Text
 from kuaifa.persistence.bulk import fetch as fetch_rows
 from kuaifa.persistence.bulk import in_list
 from kuaifa.persistence.models import Order, PlatformCallFailure, QuarantinedRecord, Shop, SyncCursor, SyncLog
+from kuaifa.persistence.statements import Insert, Kind, Statement, select_from
 from kuaifa.services.errors import InvalidInput
 from kuaifa.services.intake import IngestReport, upsert_orders
 from kuaifa.services.quarantine import resolve_mapped, set_aside
@@ -80,18 +81,22 @@ class SyncReport:
 
 def log_window(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
          fetched: int = 0, report: StoreCounts | None = None, error: PlatformError | None = None) -> None:  # fmt: skip
-    _log_row(shop, stream, start, end, now=now, seconds=seconds, fetched=fetched, report=report, error=error).save()
+    _INSERT_LOGS.run([_log_values(shop, stream, start, end, now=now, seconds=seconds, fetched=fetched, report=report,
+                                  error=error)])  # fmt: skip
 
 
-def _log_row(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
-             fetched: int = 0, report: StoreCounts | None = None,
-             error: PlatformError | None = None) -> SyncLog:  # fmt: skip
-    return SyncLog(
-        shop=shop, stream=stream, window_start=start, window_end=end, fetched=fetched,
-        created=report.created if report else 0, updated=report.updated if report else 0,
-        error_code=error.code if error else "", error=error.message[:2000] if error else "",
-        rate_limited=int(bool(error and error.code == "platform.rate_limited")), seconds=seconds, created_at=now,
-    )  # fmt: skip
+_LOG_COLUMNS = ("shop_id", "stream", "window_start", "window_end", "fetched", "created", "updated", "error_code",
+                "error", "rate_limited", "seconds", "created_at")  # fmt: skip
+_INSERT_LOGS = Insert(SyncLog, _LOG_COLUMNS)
+
+
+def _log_values(shop: Shop, stream: str, start: datetime, end: datetime, *, now: datetime, seconds: float,
+                fetched: int = 0, report: StoreCounts | None = None,
+                error: PlatformError | None = None) -> tuple[object, ...]:  # fmt: skip
+    """A SyncLog row in :data:`_LOG_COLUMNS` order (one INSERT writes a group's rows)."""
+    return (shop.id, stream, start, end, fetched, report.created if report else 0, report.updated if report else 0,
+            error.code if error else "", error.message[:2000] if error else "",
+            int(bool(error and error.code == "platform.rate_limited")), seconds, now)  # fmt: skip
 
 
 def record_call_failures(shop: Shop, failures: Iterable[CallFailure], *, now: datetime) -> int:
@@ -114,13 +119,28 @@ def record_call_failures(shop: Shop, failures: Iterable[CallFailure], *, now: da
     return len(rows)
 
 
+class _Position(NamedTuple):
+    position: datetime
+
+
+_CURSOR = select_from(SyncCursor, _Position, "shop_id = %s AND stream = %s")
+_MOVE_CURSOR = Statement(
+    "UPDATE kuaifa_synccursor SET position = %s, updated_at = %s WHERE shop_id = %s AND stream = %s AND position = %s",
+    params=(Kind.TIME, Kind.TIME, None, None, Kind.TIME),
+)
+
+
+def cursor_position(shop: Shop, stream: str) -> datetime | None:
+    """Where the shop's ``stream`` stands: the end of the last window committed, None before its first sync."""
+    row = _CURSOR.first(shop.id, stream)
+    return None if row is None else row.position
+
+
 def advance_cursor(shop: Shop, stream: str, expected: datetime | None, end: datetime, *, now: datetime) -> bool:
     """Move the cursor from ``expected`` to ``end`` inside the caller's transaction; False when another sync of
     the same shop and stream moved it (or created it) first — the caller then rolls its window back."""
     if expected is not None:
-        return bool(
-            SyncCursor.objects.filter(shop=shop, stream=stream, position=expected).update(position=end, updated_at=now)
-        )
+        return bool(_MOVE_CURSOR.run(end, now, shop.id, stream, expected))
     try:
         with transaction.atomic():  # a savepoint: a concurrent first sync may have created the cursor
             SyncCursor.objects.create(shop=shop, stream=stream, position=end, updated_at=now)
@@ -180,7 +200,7 @@ def run_window(shop: Shop, platform: SalesPlatform, stream: str, fetch: Callable
     A group commits as one: the cursor is never ahead of what is stored. A fetch that fails mid-group commits the
     windows fetched before it, then logs the failure and raises.
     """
-    cursor = SyncCursor.objects.filter(shop=shop, stream=stream).values_list("position", flat=True).first()
+    cursor = cursor_position(shop, stream)
     platform_now = platform.platform_now()
     taken: list[tuple[datetime, datetime, Fetched[T], float]] = []
     position: datetime | None = cursor
@@ -219,11 +239,11 @@ def _commit(shop: Shop, stream: str, cursor: datetime | None, taken: list[tuple[
         if not advance_cursor(shop, stream, cursor, end, now=now):
             transaction.set_rollback(True)  # another sync of this shop committed first: these windows are dropped
             return Window(report, 0, None, windows=0)
-        SyncLog.objects.bulk_create(
-            _log_row(shop, stream, start, window_end, now=now, seconds=seconds, fetched=len(fetched),
-                     report=report if index == len(taken) - 1 else None)
+        _INSERT_LOGS.run([
+            _log_values(shop, stream, start, window_end, now=now, seconds=seconds, fetched=len(fetched),
+                        report=report if index == len(taken) - 1 else None)
             for index, (start, window_end, fetched, seconds) in enumerate(taken)
-        )  # fmt: skip
+        ])  # fmt: skip
     fetched_count = sum(len(fetched) for _, _, fetched, _ in taken)
     skipped = sum(fetched.skipped for _, _, fetched, _ in taken)
     return Window(report, fetched_count, end, frozenset(unmapped), windows=len(taken), skipped=skipped)

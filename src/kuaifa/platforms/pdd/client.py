@@ -22,8 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
+import orjson
 
 from kuaifa.domain.platform import CallFailure
 from kuaifa.platforms.pdd.backoff import FullJitterBackoff
@@ -66,6 +68,7 @@ INCREMENT_WINDOW_S = 30 * 60  # §2.1: pdd.order.number.list.increment.get and r
 CONFIRM_WINDOW_S = 24 * 3600  # §2.1: pdd.order.list.get, by confirm time
 MAX_PAGE_SIZE = 100
 ALL_STATUSES = 5  # order_status / refund_status filter value meaning 全部
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DEFAULT_TIMEOUT = httpx.Timeout(5.0)  # the official SDK caps connect and socket timeouts at 5 s (§1.1)
 #: after_sales_status (§4.2) where pdd.refund.agree has nothing left to do: 4 商家同意退款 / 5 平台同意退款 (退款中),
 #: 10 退款成功
@@ -242,7 +245,9 @@ class PddClient:
         )
         wire["sign"] = sign(wire, self._client_secret)
         try:
-            response = self._http.post(self.base_url, data=wire, timeout=self.timeout)
+            # the form body encoded here as httpx would (``data=wire``), saving its per-request encoding machinery
+            response = self._http.post(self.base_url, content=urlencode(wire).encode(), headers=_FORM,
+                                       timeout=self.timeout)  # fmt: skip
         except httpx.TimeoutException as exc:
             raise PddTransportError(f"timeout calling {type_}: {exc!r}", retryable=True) from exc
         except httpx.TransportError as exc:
@@ -253,7 +258,7 @@ class PddClient:
         if status != 200:
             raise PddTransportError(f"HTTP {status} from the gateway for {type_}", retryable=False, http_status=status)
         try:
-            body = response.json()
+            body = _decode(response)
         except ValueError as exc:
             # a truncated or garbled answer (a proxy's error page, a cut connection) is passing: ask again
             raise PddTransportError(f"{type_} answered with a body that is not JSON", retryable=True) from exc
@@ -672,6 +677,17 @@ def _grant(answer: dict[str, Any]) -> TokenGrant:
         scope=tuple(str(s) for s in answer.get("scope") or ()),
         raw=answer,
     )
+
+
+def _decode(response: httpx.Response) -> Any:
+    """The answer's JSON, read as UTF-8 (what the gateway sends; httpx's ``json()`` ignores the declared charset
+    too). orjson reads it several times faster than ``json``; what orjson refuses (NaN, a lone surrogate escape) is
+    read by ``json`` as before. Integers are exact over the platform's Java ``Long`` range (orjson reads up to
+    64-bit unsigned exactly; beyond it, a float). Raises ValueError when the body is not JSON."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.json()
 
 
 def _unwrap(type_: str, body: dict[str, Any]) -> dict[str, Any]:
