@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -141,14 +142,16 @@ def serve(host: str, port: int, threads: int, no_worker: bool, sync_every: int, 
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a plain kill stops the children too (finally below)
     children: list[subprocess.Popen | multiprocessing.process.BaseProcess] = []
+    sim_since = None
     try:
         if sim_port is not None:
-            children.append(start_simulator(sim_port))
+            sim, sim_since = start_simulator(sim_port)
+            children.append(sim)
         if not no_worker:
             children.append(subprocess.Popen([*KUAIFA, "worker", "--interval", "5", "--sync-every", str(sync_every)]))
         click.echo(_("Kuaifa workbench: http://%(host)s:%(port)s/") % {"host": host, "port": port})
-        if sim_port is not None:
-            tell_how_to_connect(sim_port, sync_every if not no_worker else 0)
+        if sim_port is not None and sim_since is not None:
+            tell_how_to_connect(sim_port, sim_since, sync_every if not no_worker else 0)
         waitress_serve(application, host=host, port=port, threads=threads)
     finally:
         stop(children)
@@ -175,7 +178,7 @@ def stop(children: list[subprocess.Popen | multiprocessing.process.BaseProcess],
                 child.join(timeout=10)
 
 
-def start_simulator(port: int) -> multiprocessing.process.BaseProcess:
+def start_simulator(port: int) -> tuple[multiprocessing.process.BaseProcess, date]:
     """The PDD simulator in a child process on 127.0.0.1:``port``, made the PDD app of this workbench and of the
     worker (``settings.PDD_APP`` here, the ``KUAIFA_PDD_*`` variables for the worker).
 
@@ -185,11 +188,18 @@ def start_simulator(port: int) -> multiprocessing.process.BaseProcess:
     10 minutes off its own (10001), so a pinned clock (``KUAIFA_NOW``) cannot talk to it and is refused here.
     Sync windows then follow the platform's clock (``pdd.time.get``): every order it makes falls in a window asked
     for.
+
+    The simulator keeps its tokens, its shop and the shipments it accepted in a state file under ``KUAIFA_HOME``
+    (``platforms.sim.saved``), so a shop authorised in an earlier run still syncs; a saved shop near the end of its
+    days is replaced by a fresh one from yesterday (the tokens carry over). Returns the process and the first day of
+    the shop it simulates.
     """
     # the simulator (and the settings it changes) load only when it is served, like the workbench above
     from django.conf import settings
 
     from kuaifa.platforms.sim import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ShopConfig
+    from kuaifa.platforms.sim.saved import FILE_NAME as SIM_STATE_FILE
+    from kuaifa.platforms.sim.saved import SavedStateUnreadable, saved_config
     from kuaifa.platforms.sim.server import AUTHORIZE_PATH, ROUTER_PATH
 
     if os.environ.get("KUAIFA_NOW"):
@@ -206,11 +216,16 @@ def start_simulator(port: int) -> multiprocessing.process.BaseProcess:
                 field="--with-sim", reason=_("port %(port)s is already in use") % {"port": port}
             ) from None
     yesterday = now().astimezone(CHINA).date() - timedelta(days=1)
-    config = ShopConfig(seed=SIM_SEED, start=yesterday, days=SIM_DAYS, orders_per_day=SIM_ORDERS_PER_HOUR * 24)
+    fresh = ShopConfig(seed=SIM_SEED, start=yesterday, days=SIM_DAYS, orders_per_day=SIM_ORDERS_PER_HOUR * 24)
+    saved = Path(settings.KUAIFA_HOME) / SIM_STATE_FILE
+    try:
+        config = saved_config(saved, fresh, now=time.time())
+    except SavedStateUnreadable as error:
+        raise InvalidInput(field=str(error.path), reason=str(error)) from None
     # forked before any thread starts: the child needs neither Django nor the database, only this config; a daemon,
     # so even a serve that ends without its finally stops it on exit
     sim = multiprocessing.get_context("fork").Process(
-        target=run_simulator, args=(config, port), name="kuaifa-sim", daemon=True
+        target=run_simulator, args=(config, port, saved), name="kuaifa-sim", daemon=True
     )
     sim.start()
     deadline = time.monotonic() + 60  # generating the shop takes a few seconds on a busy machine
@@ -231,17 +246,21 @@ def start_simulator(port: int) -> multiprocessing.process.BaseProcess:
            "authorize_url": base + AUTHORIZE_PATH}  # fmt: skip
     settings.PDD_APP = app  # this process read its settings before the simulator was chosen
     os.environ.update({f"KUAIFA_PDD_{name}": app[key] for name, key in APP_ENVIRONMENT.items()})  # for the worker
-    return sim
+    return sim, config.start
 
 
-def run_simulator(config: "ShopConfig", port: int) -> None:
-    """The simulator child: generate the shop, start its clock at the real time and serve until stopped."""
+def run_simulator(config: "ShopConfig", port: int, saved: Path) -> None:
+    """The simulator child: generate the shop, honour the tokens (and shipments) an earlier run saved in ``saved``,
+    start its clock at the real time and serve until stopped, saving every token it issues as it goes."""
     # loaded by start_simulator already; named here for the child's own use
     from kuaifa.platforms.sim import SimState, generate_shop, serve
+    from kuaifa.platforms.sim.saved import keep_saved, restore
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a plain kill ends it at once
     try:
         state = SimState(generate_shop(config), now=time.time())
+        restore(state, saved)
+        keep_saved(state, saved)
         state.clock.run()
         _server, thread = serve("127.0.0.1", port, state=state)
         thread.join()
@@ -249,9 +268,8 @@ def run_simulator(config: "ShopConfig", port: int) -> None:
         pass
 
 
-def tell_how_to_connect(sim_port: int, sync_every: int) -> None:
+def tell_how_to_connect(sim_port: int, since: date, sync_every: int) -> None:
     """What to do next: which shop the simulator runs, and how the owner connects it in the browser."""
-    since = now().astimezone(CHINA).date() - timedelta(days=1)
     click.echo(
         _("PDD simulator on 127.0.0.1:%(port)s: a shop with about %(rate)s orders an hour (seed %(seed)s) since "
           "%(day)s 00:00 China time, on the real clock.")

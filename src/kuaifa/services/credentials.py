@@ -6,11 +6,29 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError, Text
-from kuaifa.persistence.models import Shop, ShopCredential
+from kuaifa.persistence.models import AccessEvent, Shop, ShopCredential
 from kuaifa.persistence.secrets import SecretUnreadable, current_key, seal, unseal
 from kuaifa.services.catalog import add_shop
 from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.outbox import retry_refused_authorization
+
+
+class OtherPlatformShop(DomainError):
+    code = "credentials.other_shop"
+    template = (
+        "Shop %(shop)s is platform shop %(stored)s, but this authorisation is for platform shop %(granted)s: "
+        "authorise with the account of %(shop)s, or name the new shop differently."
+    )
+
+
+class NotAPlatformShop(DomainError):
+    code = "credentials.not_connected"
+    template = (
+        "Shop %(shop)s exists but was never connected to a platform (file imports only): name the platform shop "
+        "differently."
+    )
 
 
 class CredentialUnreadable(DomainError):
@@ -41,7 +59,7 @@ class Credentials:
 
 def connect_pdd_shop(
     name: str, *, gateway_url: str, client_id: str, client_secret: str, access_token: str, refresh_token: str = "",
-    access_expires_at: datetime | None = None, now: datetime,
+    access_expires_at: datetime | None = None, owner_id: str = "", now: datetime,
 ) -> Shop:  # fmt: skip
     """Register a PDD shop with its app credentials and the merchant's authorisation tokens."""
     for field, value in (("--client-id", client_id), ("--client-secret", client_secret),
@@ -55,9 +73,72 @@ def connect_pdd_shop(
     with transaction.atomic(durable=True):
         ShopCredential.objects.create(
             shop=shop, gateway_url=gateway_url, client_id=client_id, access_expires_at=access_expires_at,
-            updated_at=now, **sealed,
+            owner_id=owner_id, updated_at=now, **sealed,
         )  # fmt: skip
     return shop
+
+
+@dataclass(frozen=True)
+class Authorised:
+    shop: Shop
+    again: bool  # True: an existing shop's tokens were replaced; False: a new shop was connected
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the platform gave for the merchant's consent (``pdd.pop.auth.token.create``)."""
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime | None
+    owner_id: str
+
+
+def authorise_pdd_shop(
+    name: str, grant: Grant, *, gateway_url: str, client_id: str, client_secret: str, actor: Actor, now: datetime
+) -> Authorised:
+    """The owner agreed on the platform's page for the shop ``name``: connect it, or, when a shop of that name is
+    connected already, replace its tokens (authorising again after the platform revoked or expired them).
+
+    Authorising again replaces the sealed token pair, the app and gateway, and clears "needs authorisation", so the
+    next sync runs with the new token; the platform invalidates the old pair at once, so nothing may keep it. It is
+    refused, changing nothing, when the grant is for another platform shop than the one stored (its orders would
+    mix with this shop's) or when the name belongs to a shop without platform credentials. Both are audited.
+    """
+    existing = Shop.objects.filter(name=name.strip()).first()
+    if existing is None:
+        shop = connect_pdd_shop(
+            name, gateway_url=gateway_url, client_id=client_id, client_secret=client_secret,
+            access_token=grant.access_token, refresh_token=grant.refresh_token,
+            access_expires_at=grant.access_expires_at, owner_id=grant.owner_id, now=now,
+        )  # fmt: skip
+        _audit("shop_authorised", shop, grant, actor=actor, now=now)
+        return Authorised(shop, again=False)
+    if not grant.access_token.strip():
+        raise InvalidInput(field="access_token", reason=Text("required"))
+    sealed = {"client_secret": seal(client_secret), "access_token": seal(grant.access_token),
+              "refresh_token": seal(grant.refresh_token)}  # fmt: skip
+    with transaction.atomic(durable=True):
+        row = ShopCredential.objects.select_for_update().filter(shop=existing).first()
+        if row is None:
+            raise NotAPlatformShop(shop=existing.name)
+        if row.owner_id and grant.owner_id and row.owner_id != grant.owner_id:
+            raise OtherPlatformShop(shop=existing.name, stored=row.owner_id, granted=grant.owner_id)
+        ShopCredential.objects.filter(id=row.id).update(
+            gateway_url=gateway_url, client_id=client_id, access_expires_at=grant.access_expires_at,
+            owner_id=grant.owner_id or row.owner_id, needs_authorization=False, updated_at=now, **sealed,
+        )  # fmt: skip
+        retried = retry_refused_authorization(existing.id, now=now)
+        _audit("shop_authorised_again", existing, grant, actor=actor, now=now, was_flagged=row.needs_authorization,
+               uploads_retried=retried)  # fmt: skip
+    return Authorised(existing, again=True)
+
+
+def _audit(kind: str, shop: Shop, grant: Grant, *, actor: Actor, now: datetime, **more: object) -> None:
+    AccessEvent.objects.create(
+        kind=kind, actor=actor.stored, created_at=now,
+        details={"shop_id": shop.id, "shop": shop.name, "owner_id": grant.owner_id, **more},
+    )  # fmt: skip
 
 
 def credentials_of(shop: Shop) -> Credentials:
@@ -78,12 +159,6 @@ def store_tokens(shop: Shop, *, access_token: str, refresh_token: str, access_ex
         access_token=seal(access_token), refresh_token=seal(refresh_token), access_expires_at=access_expires_at,
         needs_authorization=False, updated_at=now,
     )  # fmt: skip
-
-
-@transaction.atomic(durable=False)
-def mark_needs_authorization(shop: Shop, *, now: datetime) -> None:
-    """The tokens no longer work and cannot be refreshed: a person must authorise the app again."""
-    ShopCredential.objects.filter(shop=shop).update(needs_authorization=True, updated_at=now)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from kuaifa.domain.platform import PlatformError, SalesPlatform
 from kuaifa.persistence.models import OutboxEntry, Shipment, Shop
 from kuaifa.services.outbox_calls import Payload, read_payload, send
+from kuaifa.services.shop_authorization import AUTHORIZATION, mark_needs_authorization
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
@@ -78,6 +79,7 @@ class Delivery:
 TRANSIENT_CODES = frozenset({"platform.unavailable", "platform.rate_limited"})
 
 
+
 def is_transient(error: PlatformError) -> bool:
     return error.retryable or error.code in TRANSIENT_CODES
 
@@ -125,8 +127,18 @@ def deliver(entry_id: int, platform_for: Callable[[Shop], SalesPlatform], *, now
         result = send(payload, platform_for(entry.shop))
     except PlatformError as error:
         outcome = _finish(entry, token, shipment_ids, now=now, error=error)
+        if error.code == AUTHORIZATION:  # parked until the owner authorises the shop again, which re-queues it
+            mark_needs_authorization(entry.shop, now=now)
         return Delivery(entry_id, outcome, f"[{error.code}] {error.message}")
     return Delivery(entry_id, _finish(entry, token, shipment_ids, now=now, result=result))
+
+
+def retry_refused_authorization(shop_id: int, *, now: datetime) -> int:
+    """The shop was authorised again: what failed only because the platform refused its old token is due again.
+    Runs inside the caller's transaction (the new token and the retry commit together)."""
+    return OutboxEntry.objects.filter(
+        shop_id=shop_id, state=OutboxEntry.State.FAILED, last_error__startswith=f"[{AUTHORIZATION}]"
+    ).update(state=OutboxEntry.State.PENDING, next_attempt_at=now, claimed_until=None)
 
 
 @transaction.atomic(durable=True)

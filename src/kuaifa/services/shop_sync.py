@@ -3,6 +3,7 @@
 Orders first, then after-sales cases, then push triggers that are due, then review of what came in. Each platform
 stage stands on its own: after-sales failing (an app without that permission, PDD 20031) or pushes failing is
 reported for the shop and does not stop order sync or review; order sync failing does not stop the rest either.
+A token the platform refuses (revoked, or expired past refreshing) flags the shop as needing authorisation.
 Every failed platform call the adapter saw, also those a retry got through, is recorded for sync health.
 
 This module sits above :mod:`kuaifa.services.sync` and :mod:`kuaifa.services.aftersales` (which imports the window
@@ -19,6 +20,7 @@ from kuaifa.persistence.models import Shop
 from kuaifa.services.aftersales import CaseReport, sync_cases, sync_cases_window
 from kuaifa.services.push import PushReport, process_due_pushes
 from kuaifa.services.review import ReviewReport, review_orders
+from kuaifa.services.shop_authorization import AUTHORIZATION, mark_needs_authorization
 from kuaifa.services.sync import DEFAULTS, SyncReport, SyncSettings, record_call_failures, sync_orders
 
 
@@ -68,5 +70,7 @@ def sync_shop(
         except PlatformError as error:
             errors["pushes"] = error
     record_call_failures(shop, platform.call_failures(), now=clock())
+    if any(error.code == AUTHORIZATION for error in errors.values()):
+        mark_needs_authorization(shop, now=clock())  # shown on the shops page, where the owner authorises again
     reviewed = review_orders(actor=actor, now=clock(), shop_id=shop.id)
     return ShopSyncReport(shop.name, orders, cases, pushes, reviewed, errors)

@@ -16,6 +16,8 @@ class ShopCredential(models.Model):
     access_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     needs_authorization = models.BooleanField(default=False)
+    #: the platform's id of the shop the tokens are for (PDD ``owner_id``): authorising again must be the same shop
+    owner_id = models.CharField(max_length=64, blank=True, default="")
     updated_at = models.DateTimeField()
 
 

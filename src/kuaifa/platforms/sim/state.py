@@ -14,7 +14,7 @@ import bisect
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -155,6 +155,9 @@ class SimState:
         self._request_seq = 0
         self._faults = _Faults()
         self._rate_windows: dict[tuple[str, str], deque[float]] = {}
+        #: called (under the lock) after every change a restart must honour: tokens issued, refreshed, expired or
+        #: revoked, shipments accepted (``saved.keep_saved`` writes the state file with it)
+        self.on_change: Callable[[SimState], None] | None = None
         self.default_token = self.issue_token(next(iter(self.apps)))
 
     # --- clock ------------------------------------------------------------------------------------------------
@@ -258,7 +261,7 @@ class SimState:
         with self.lock:
             self.shipments.append(shipment)
             self._drop_scripted_future(shipment.order_sn)
-            return self.update_order(
+            shipped = self.update_order(
                 shipment.order_sn,
                 order_status=2,
                 shipping_time=beijing(shipment.at),
@@ -269,6 +272,8 @@ class SimState:
                 receiver_address="",
                 address="",
             )
+            self._changed()
+            return shipped
 
     def record_extra_logistics(self, record: ExtraLogisticsRecord, list_key: str) -> dict[str, Any]:
         """Apply an accepted extra-waybill upload: a new version of the order listing the waybills under
@@ -402,6 +407,7 @@ class SimState:
             )
             self._tokens[record.access_token] = record
             self._refresh_tokens[record.refresh_token] = record.access_token
+            self._changed()
             return record
 
     def token(self, access_token: str) -> TokenRecord | None:
@@ -441,6 +447,34 @@ class SimState:
         with self.lock:
             record = self._tokens[access_token]
             self._tokens[access_token] = replace(record, expires_at=int(self.now()) - 1)
+            self._changed()
+
+    def revoke_access_token(self, access_token: str) -> None:
+        """Forget a token, as the platform does when the merchant cancels the authorisation or authorises again
+        (calls with it get 20032; its refresh token no longer works either)."""
+        with self.lock:
+            record = self._tokens.pop(access_token)
+            self._refresh_tokens.pop(record.refresh_token, None)
+            self._changed()
+
+    def tokens_snapshot(self) -> tuple[list[TokenRecord], dict[str, str], int]:
+        """Every issued token, the refresh tokens still unused (→ their access token), and the issue counter: what
+        a restarted simulator needs to honour them (``restore_tokens``)."""
+        with self.lock:
+            return list(self._tokens.values()), dict(self._refresh_tokens), self._token_seq
+
+    def restore_tokens(self, tokens: Iterable[TokenRecord], refresh_tokens: Mapping[str, str], token_seq: int) -> None:
+        """Honour the tokens an earlier run issued, alongside this run's; the counter moves past theirs so no new
+        token repeats an old one."""
+        with self.lock:
+            for record in tokens:
+                self._tokens[record.access_token] = record
+            self._refresh_tokens.update(refresh_tokens)
+            self._token_seq = max(self._token_seq, token_seq)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
 
     # --- rate limits ------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Shops and platform authorisation (授权): the owner is sent to the platform's page, comes back with a code, and
 the shop is connected with the tokens the code is exchanged for, its first sync queued for the task worker.
-``state`` ties the return to this person's click."""
+``state`` ties the return to this person's click. Authorising a shop that exists already (its token was revoked or
+expired on the platform: "needs authorisation") replaces its token and lets its sync resume."""
 
 import secrets
 from datetime import UTC, datetime
@@ -19,10 +20,10 @@ from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence import queries_web
 from kuaifa.platforms.pdd.client import PddClient
 from kuaifa.platforms.pdd.errors import PddError
-from kuaifa.services.credentials import connect_pdd_shop
+from kuaifa.services.credentials import Grant, authorise_pdd_shop
 from kuaifa.services.errors import InvalidInput
 from kuaifa.tasks.jobs import sync_shop
-from kuaifa.web.access import requires
+from kuaifa.web.access import member, requires
 from kuaifa.web.feedback import refused
 from kuaifa.web.words import now
 
@@ -64,10 +65,12 @@ def callback(request):
     client = PddClient(app["client_id"], app["client_secret"], None, base_url=app["gateway_url"])
     try:
         grant = client.create_access_token(code)
-        shop = connect_pdd_shop(
-            pending["name"], gateway_url=app["gateway_url"], client_id=app["client_id"],
-            client_secret=app["client_secret"], access_token=grant.access_token, refresh_token=grant.refresh_token,
-            access_expires_at=datetime.fromtimestamp(grant.expires_at, UTC) if grant.expires_at else None, now=now(),
+        done = authorise_pdd_shop(
+            pending["name"],
+            Grant(grant.access_token, grant.refresh_token,
+                  datetime.fromtimestamp(grant.expires_at, UTC) if grant.expires_at else None, grant.owner_id),
+            gateway_url=app["gateway_url"], client_id=app["client_id"], client_secret=app["client_secret"],
+            actor=member(request).actor, now=now(),
         )  # fmt: skip
     except (PddError, httpx.HTTPError) as err:
         messages.error(request, _("The platform refused the authorisation: %(error)s") % {"error": err},
@@ -76,7 +79,14 @@ def callback(request):
     except DomainError as err:
         refused(request, err)
         return redirect("shops")
-    messages.success(request, _("%(shop)s is connected.") % {"shop": shop.name})
+    finally:
+        client.close()
+    shop = done.shop
+    if done.again:
+        messages.success(request, _("%(shop)s is authorised again: its new token replaces the old one.")
+                         % {"shop": shop.name}, extra_tags="shop.authorised_again")  # fmt: skip
+    else:
+        messages.success(request, _("%(shop)s is connected.") % {"shop": shop.name})
     sync_shop.enqueue(shop.id)  # its orders come in at once, not at the worker's next periodic sync
     messages.success(request, _("The first sync of %(shop)s is queued: its orders appear in the order list as the "
                                 "task worker fetches them.") % {"shop": shop.name})  # fmt: skip
