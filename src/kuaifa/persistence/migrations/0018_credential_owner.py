@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kuaifa', '0015_order_counts'),
+        ('kuaifa', '0017_order_writes'),
     ]
 
     operations = [
