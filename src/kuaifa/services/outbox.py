@@ -79,7 +79,6 @@ class Delivery:
 TRANSIENT_CODES = frozenset({"platform.unavailable", "platform.rate_limited"})
 
 
-
 def is_transient(error: PlatformError) -> bool:
     return error.retryable or error.code in TRANSIENT_CODES
 

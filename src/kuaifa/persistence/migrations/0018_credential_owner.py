@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaifa', '0017_order_writes'),
+        ("kuaifa", "0017_order_writes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shopcredential',
-            name='owner_id',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="shopcredential",
+            name="owner_id",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
     ]
