@@ -17,7 +17,7 @@ from kuaifa.services.credentials import credentials_of
 from kuaifa.services.shop_sync import sync_shop
 from kuaifa.services.sync import SyncSettings
 from kuaifa.tasks.platforms import platform_for
-from tests.integration.platform_fixtures import ACTOR, Sleeps, lookback_from, sim_now
+from tests.integration.platform_fixtures import ACTOR, SimSleeps, lookback_from, sim_now
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def authorise(client, name: str) -> str:
 
 def sync_against(sim, shop):
     state = sim.state
-    return sync_shop(shop, platform_for(shop, clock=state.now, sleep=Sleeps()), actor=ACTOR,
+    return sync_shop(shop, platform_for(shop, clock=state.now, sleep=SimSleeps(state)), actor=ACTOR,
                      clock=lambda: sim_now(state),
                      settings=SyncSettings(first_lookback=lookback_from(state, state.shop.start_ts)))  # fmt: skip
 
