@@ -2,7 +2,9 @@
 
 Each run is a new process, as from a shell. The ceiling is a Python process that opens the same database with the
 driver (``sqlite3`` with Kuaifa's pragmas, or psycopg), runs the same SELECT (the order list's, most urgent
-deadline first, one row) and prints the row: the least any Python command line can do for this answer. Kuaifa and
+deadline first, one row) and prints the row: the least any Python command line can do for this answer. Beside
+it, **Django's floor**: a process that sets Django up with no app, imports the ORM and runs the same SELECT through
+Django's connection — the least any command built on Django can do; the difference is Kuaifa's own start-up. Kuaifa and
 the ceiling run interleaved (A B A B …); each run's wall time and CPU time (user + system of the child process)
 are recorded, and min, median and the ratios are printed.
 
@@ -57,6 +59,30 @@ for r in rows:
 print(len(rows), "order(s).")
 """
 
+# Django's own floor: the framework set up with no app at all, the ORM imported (as any model needs it), the same
+# SELECT through Django's connection. What Kuaifa adds over this is its own start-up; below it no Django command goes.
+FLOOR = f"""
+import sys
+import django
+from django.conf import settings
+url = sys.argv[1]
+if url.startswith("postgres"):
+    import dj_database_url
+    db = dj_database_url.parse(url)
+else:
+    db = {{"ENGINE": "django.db.backends.sqlite3", "NAME": url}}
+settings.configure(INSTALLED_APPS=[], DATABASES={{"default": db}}, USE_TZ=True)
+django.setup()
+import django.db.models
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute({SELECT!r})
+    rows = cursor.fetchall()
+for r in rows:
+    print(r[1], r[3], r[5], r[6], r[7], r[8], r[4])
+print(len(rows), "order(s).")
+"""
+
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system of the child) and the output of one run."""
@@ -103,7 +129,8 @@ def main() -> None:
     target = args.database_url or str(home / "kuaifa.sqlite3")
     ceiling = [sys.executable, "-c", CEILING_POSTGRES if args.database_url else CEILING_SQLITE, target]
     kuaifa = [KUAIFA, "orders", "--limit", "1"]
-    runs = {"kuaifa": (kuaifa, env), "ceiling": (ceiling, env)}
+    floor = [sys.executable, "-c", FLOOR, target]
+    runs = {"kuaifa": (kuaifa, env), "ceiling": (ceiling, env), "django": (floor, env)}
     if args.compare_src:
         other = {**env, "PYTHONPATH": str(args.compare_src.resolve())}
         runs["compared"] = ([sys.executable, "-c", "from kuaifa.cli.main import main; main()", *kuaifa[1:]], other)
@@ -139,6 +166,11 @@ def main() -> None:
         f"{min(c_wall) / min(k_wall):.1%} (mins); CPU {statistics.median(c_cpu) / statistics.median(k_cpu):.1%} "
         f"(medians)"
     )
+    d_wall, d_cpu = results["django"]
+    extra_wall = statistics.median(k_wall) - statistics.median(d_wall)
+    extra_cpu = statistics.median(k_cpu) - statistics.median(d_cpu)
+    print(f"django floor (no app, the ORM imported, the same SELECT): Kuaifa adds {extra_wall:+.3f} s wall, "
+          f"{extra_cpu:+.3f} s CPU (medians)")  # fmt: skip
 
 
 if __name__ == "__main__":
