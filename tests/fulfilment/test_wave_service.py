@@ -10,7 +10,7 @@ from kuaifa.documents.model import PickListData, PickRow
 from kuaifa.documents.pick_list import render_pick_list
 from kuaifa.domain.fulfilment.waves import WaveKind, WaveRule
 from kuaifa.domain.orders.status import OrderStatus
-from kuaifa.persistence.models import OrderEvent, Wave, WaveOrder
+from kuaifa.persistence.models import Order, OrderEvent, Wave, WaveOrder
 from kuaifa.services.labels import pick_list_data
 from kuaifa.services.orders import cancel_order, hold_order
 from kuaifa.services.packing import pack_order
@@ -48,6 +48,23 @@ def test_the_most_urgent_orders_fill_the_first_wave_in_deadline_order(floor):
         "PICKING",
         {"wave": first.code, "slot": 2},
     )
+
+
+def test_an_order_without_a_ship_by_is_planned_by_its_creation_and_the_shops_promise(floor):
+    accept(
+        floor,
+        make_order("no-deadline", ("TEA-001", 1), ship_in_hours=40),
+        make_order("due-in-30h", ("TEA-001", 1), ship_in_hours=30),
+    )
+    # created at NOW; the shop promises shipping within 48 h: due in 48 h, after the order due in 30 h
+    Order.objects.filter(order_sn="no-deadline").update(ship_by=None, created_at=NOW)
+    (wave,) = create_waves(WaveRule(horizon=timedelta(hours=49)), actor=ACTOR, now=NOW)
+    assert slots(wave) == [(1, "due-in-30h"), (2, "no-deadline")]
+
+    accept(floor, make_order("old-no-deadline", ("TEA-001", 1)))
+    Order.objects.filter(order_sn="old-no-deadline").update(ship_by=None, created_at=NOW - timedelta(hours=47))
+    (urgent,) = create_waves(WaveRule(horizon=timedelta(hours=2)), actor=ACTOR, now=NOW)  # due in 1 h
+    assert slots(urgent) == [(1, "old-no-deadline")]
 
 
 def test_orders_due_after_the_horizon_wait_for_a_later_wave(floor):

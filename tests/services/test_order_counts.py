@@ -5,8 +5,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 
 from kuaifa.domain.aftersales.canonical import CanonicalCase, CaseGoods, CaseType
+from kuaifa.domain.fulfilment.waves import WaveRule
 from kuaifa.domain.inventory.catalog import StockCount
 from kuaifa.domain.orders.canonical import Receiver
 from kuaifa.domain.sla.deadlines import CHINA
@@ -19,6 +21,7 @@ from kuaifa.services.inventory import receive_stock, stocktake
 from kuaifa.services.orders import ManualLine, cancel_order, create_manual_order, hold_order, release_order
 from kuaifa.services.review import review_orders
 from kuaifa.services.shipping import ship_order
+from kuaifa.services.waves import create_waves
 from tests.factories import ACTOR, NOW, make_order
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +107,15 @@ def test_counts_follow_ingest_review_hold_release_cancel_ship_refund_and_stockta
     receiver = Receiver(province="上海市", city="上海市", town="浦东新区", name="张三丰", phone="13800001234",
                         address="世纪大道1号")  # fmt: skip
     create_manual_order(shop, [ManualLine("CUP-002", 1)], receiver, actor=ACTOR, now=NOW)
+    assert kept() == fresh()
+    # moves between open statuses (NEW → ACCEPTED → PICKING) leave an order's ship-by hour where it was; a new
+    # ship-by of an open order moves it, one of a shipped order does not
+    review_orders(actor=ACTOR, now=NOW + timedelta(minutes=7))
+    create_waves(WaveRule(horizon=timedelta(days=30), max_orders=100), actor=ACTOR, now=NOW)
+    assert Order.objects.filter(status="PICKING").exists()
+    assert kept() == fresh()
+    Order.objects.filter(status__in=["PICKING", "ON_HOLD"]).update(ship_by=F("ship_by") + timedelta(hours=3))
+    Order.objects.filter(status="SHIPPED").update(ship_by=F("ship_by") + timedelta(hours=1))
     assert kept() == fresh()
     order_counts.fold()
     order_counts.fold()  # nothing new: nothing changes
