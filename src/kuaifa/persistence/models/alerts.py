@@ -90,7 +90,7 @@ class AlertDelivery(models.Model):
         DONE = "done", "已送达"
         FAILED = "failed", "失败"
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     stage = models.CharField(max_length=16, default="raised")
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)

@@ -54,7 +54,7 @@ class Sku(models.Model):
 class BundleComponent(models.Model):
     """One component of a bundle SKU: selling one bundle consumes ``quantity`` of ``component``."""
 
-    bundle = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="components")
+    bundle = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="components", db_index=False)
     component = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
 
@@ -68,7 +68,7 @@ class BundleComponent(models.Model):
 class PlatformSku(models.Model):
     """Maps a platform listing (goods_id + sku_id / 样式ID) to our SKU, for lines without a merchant code."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="platform_skus")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="platform_skus", db_index=False)
     goods_id = models.CharField(max_length=64)
     platform_sku_id = models.CharField(max_length=64)
     sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="platform_skus")

@@ -70,7 +70,7 @@ class WaveOrder(models.Model):
     no longer counts its units, the other orders keep their slots.
     """
 
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="members")
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="members", db_index=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="wave_memberships")
     slot = models.PositiveIntegerField()
     active = models.BooleanField(default=True)
@@ -95,7 +95,7 @@ class PackRecord(models.Model):
         TOO_HEAVY = "too_heavy", "偏重"
         NOT_WEIGHED = "not_weighed", "未称重"
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="pack_records")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="pack_records", db_index=False)
     box_type = models.ForeignKey(BoxType, on_delete=models.PROTECT, related_name="+")
     expected_g = models.PositiveIntegerField()
     measured_g = models.PositiveIntegerField(null=True, blank=True)

@@ -21,7 +21,7 @@ class StockLevel(models.Model):
     ``on_hand`` always equals the sum of this level's StockMoves; ``reserved`` the sum of its open Reservations.
     """
 
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels", db_index=False)
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="levels")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
@@ -67,9 +67,9 @@ class Reservation(models.Model):
         RELEASED = "released", "已释放"
         CONSUMED = "consumed", "已出库"
 
-    order = models.ForeignKey("kuaifa.Order", on_delete=models.PROTECT, related_name="reservations")
+    order = models.ForeignKey("kuaifa.Order", on_delete=models.PROTECT, related_name="reservations", db_index=False)
     line = models.ForeignKey("kuaifa.OrderLine", on_delete=models.PROTECT, related_name="reservations")
-    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="reservations")
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="reservations", db_index=False)
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)

@@ -25,7 +25,7 @@ class SyncLog(models.Model):
     """One synced window of one stream, written in the same transaction as the data and the cursor it covers;
     or one failure. Sync health (lag, errors by code, rate-limit hits) is read from these rows."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_logs")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_logs", db_index=False)
     stream = models.CharField(max_length=32)
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
@@ -95,7 +95,7 @@ class Shipment(models.Model):
         FAILED = "failed", "上传失败"
         NOT_NEEDED = "not_needed", "无需上传"
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments", db_index=False)
     logistics_id = models.IntegerField()
     tracking_number = models.CharField(max_length=64)
     is_primary = models.BooleanField(default=True)
@@ -148,7 +148,7 @@ class OutboxEntry(models.Model):
 class AfterSalesCase(models.Model):
     """A platform after-sales case (售后) as last synced, with our decision trail kept in events."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="aftersales_cases")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="aftersales_cases", db_index=False)
     after_sales_id = models.CharField(max_length=64)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="aftersales")
     order_sn = models.CharField(max_length=64)

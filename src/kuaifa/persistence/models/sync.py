@@ -6,7 +6,7 @@ from kuaifa.persistence.models.catalog import Shop
 class SyncCursor(models.Model):
     """How far a shop's stream (orders, refunds …) has been synced; committed with the data it covers."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="cursors")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="cursors", db_index=False)
     stream = models.CharField(max_length=32)
     position = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -48,7 +48,7 @@ class QuarantinedRecord(models.Model):
         ORDERS = "orders", "订单"
         REFUNDS = "refunds", "售后"
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="quarantined")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="quarantined", db_index=False)
     stream = models.CharField(max_length=16, choices=Stream.choices)
     platform_key = models.CharField(max_length=64)  # order_sn, after-sales id, or a digest of the record
     raw = models.JSONField()
@@ -77,7 +77,7 @@ class PlatformCallFailure(models.Model):
     """One failed platform call, also when a retry or a token refresh then got through: sync health counts them
     by API and code (rate limits among them)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="call_failures")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="call_failures", db_index=False)
     api = models.CharField(max_length=64)
     code = models.CharField(max_length=32)
     message = models.TextField(blank=True, default="")

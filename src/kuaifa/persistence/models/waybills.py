@@ -17,7 +17,7 @@ class Waybill(models.Model):
         USED = "used", "已发货"
         CANCELLED = "cancelled", "已取消"
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="waybills")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="waybills", db_index=False)
     carrier_code = models.CharField(max_length=32)
     logistics_id = models.IntegerField()
     waybill_code = models.CharField(max_length=64)
