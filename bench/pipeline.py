@@ -16,11 +16,14 @@ PostgreSQL the server's CPU is not in it). Not a test.
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
+import time
 from array import array
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -284,13 +287,24 @@ def run_ceiling(con, vendor: str, shop_id: int, n: int, batch: int) -> dict:
 def in_child(side: str, home: Path, database_url, name: str, vendor: str, shop_id: int, n: int, batch: int) -> dict:
     """One side's run in a fresh process of its own (spawned, not forked): its peak resident size is its own, not
     what the other side or the seeding left behind, and both sides start from the same baseline."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=_die_with,
+                             initargs=(os.getpid(),)) as pool:  # fmt: skip
         return pool.submit(_side, side, str(home), database_url, name, vendor, shop_id, n, batch).result()
 
 
-def _side(side: str, home: str, database_url, name: str, vendor: str, shop_id: int, n: int, batch: int) -> dict:
-    import os
+def _die_with(parent: int) -> None:
+    """Stop this side's process when the benchmark is stopped: left running, it would keep its database session
+    open and the next run could not drop the scratch database."""
 
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _side(side: str, home: str, database_url, name: str, vendor: str, shop_id: int, n: int, batch: int) -> dict:
     os.environ["KUAIFA_HOME"] = home
     if database_url:
         os.environ["DATABASE_URL"] = database_url
