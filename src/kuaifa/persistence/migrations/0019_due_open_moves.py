@@ -9,8 +9,6 @@ one UPDATE. Same counts, fewer writes.
 """
 
 import importlib
-from collections.abc import Callable
-from typing import Any
 
 from django.db import migrations
 
@@ -45,14 +43,6 @@ POSTGRES = [due._replace("update", counts._PG_UPDATE + "; " + _PG_UPDATE_DUE)]
 POSTGRES_REVERSE = [due._replace("update", counts._PG_UPDATE + "; " + due._PG_UPDATE_DUE)]
 
 
-def _run(statements: dict[str, list[str]]) -> Callable[[Any, Any], None]:
-    def run(apps: Any, schema_editor: Any) -> None:
-        for statement in statements[schema_editor.connection.vendor]:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("kuaifa", "0018_credential_owner"),
@@ -60,7 +50,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}),
+            due._run({"sqlite": SQLITE, "postgresql": POSTGRES}),  # each database's statements, as 0016 runs them
+            due._run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}),
         ),
     ]

@@ -71,7 +71,9 @@ class Migration(migrations.Migration):
                 for model, field, related, target, on_delete, _, _, _ in DROPPED
             ],
             database_operations=[
-                migrations.RunSQL(f"DROP INDEX IF EXISTS {index}", f'CREATE INDEX {index} ON {table} ("{column}")')
+                migrations.RunSQL(
+                    f"DROP INDEX IF EXISTS {index}", f'CREATE INDEX IF NOT EXISTS {index} ON {table} ("{column}")'
+                )
                 for *_, table, column, index in DROPPED
             ],
         ),
