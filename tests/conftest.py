@@ -17,6 +17,17 @@ settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Passwords hashed with a fast hasher in tests, as Django's testing guide advises: the production hasher
+    (PBKDF2, a million iterations) takes ~0.4 s per password here, and the workbench's tests make four people each.
+    Servers the tests start in their own processes (browser tests) keep the real one."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def now() -> datetime:
     return NOW
