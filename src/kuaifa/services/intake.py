@@ -509,7 +509,7 @@ def _apply_updates(
             open_orders[order_id] = order
         # a newer copy of a held order may have cleared what held it: review looks at it again
         rows.append((status, list(change.hold_reasons), status == OrderStatus.ON_HOLD, now,
-                     *(columns[name] for name in _PLATFORM_FIELDS), order_id))  # fmt: skip
+                     *_platform_values(columns), order_id))  # fmt: skip
     note = "shipped outside Kuaifa (platform)"
     consume_for_orders(consume, actor=actor, now=now, note=note)
     release_for_orders(release, now=now)
