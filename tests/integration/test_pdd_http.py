@@ -170,7 +170,13 @@ def test_a_server_dying_in_the_middle_of_the_answer_is_a_failure_not_a_resend(di
 
 def test_at_most_eight_idle_connections_are_kept_per_host(direct: PooledHttp) -> None:
     threads = MAX_IDLE_PER_HOST + 4
-    with Origin(lambda request: Reply(delay=0.3)) as server:  # answers overlap: each thread needs a connection
+    all_asked = threading.Barrier(threads, timeout=10)  # no answer before every thread has asked: 12 connections
+
+    def together(request: Received) -> Reply:
+        all_asked.wait()
+        return Reply()
+
+    with Origin(together) as server:
         start = threading.Barrier(threads)
 
         def one() -> None:
