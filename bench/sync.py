@@ -13,7 +13,7 @@ Orders changed on the platform after we stored them come back in later windows a
 
 The simulator runs in this process on 127.0.0.1 (a thread); Kuaifa's client talks to it over HTTP exactly as to
 the real gateway. Time spent inside HTTP requests (the simulator's work plus the loopback) is measured by wrapping
-the client's transport; the rest is Kuaifa's (signing, decoding, mapping, upserting, review). **Kuaifa's share** is
+the client's HTTP; the rest is Kuaifa's (signing, decoding, mapping, upserting, review). **Kuaifa's share** is
 its time over the whole. The raw ceiling, measured on an identical copy of the database, inserts the same number of
 new orders, lines and events and updates the same number of orders (one UPDATE executemany and one event each),
 with one commit per Kuaifa transaction; it does no review. Kuaifa and the ceiling run interleaved. Not a test.
@@ -37,23 +37,27 @@ from pipeline import EVENT_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS, Raw
 BENCH = Actor.system("bench")
 
 
-class TimedTransport:
-    """An httpx transport that adds up the time spent inside requests."""
+class TimedHttp:
+    """The client's HTTP (a ``PooledHttp``), adding up the time spent inside its posts, and this thread's CPU there
+    (sending, reading and parsing the answer; not decoding its JSON)."""
 
     def __init__(self):
-        import httpx
+        from kuaifa.platforms.pdd.http import PooledHttp
 
-        self.inner = httpx.HTTPTransport()
+        self.inner = PooledHttp(proxies={})
         self.seconds = 0.0
+        self.cpu = 0.0
         self.requests = 0
 
-    def handle_request(self, request):
+    def post(self, url, body, headers, timeout):
         started = time.perf_counter()
-        response = self.inner.handle_request(request)
-        response.read()
-        self.seconds += time.perf_counter() - started
-        self.requests += 1
-        return response
+        cpu0 = time.thread_time()
+        try:
+            return self.inner.post(url, body, headers, timeout)
+        finally:
+            self.cpu += time.thread_time() - cpu0
+            self.seconds += time.perf_counter() - started
+            self.requests += 1
 
     def close(self):
         self.inner.close()
@@ -127,7 +131,6 @@ class Transactions:
 
 
 def run_kuaifa(shop_data, args) -> dict:
-    import httpx
     from django.db.models import Count
 
     import kuaifa.services.sync as sync_module
@@ -143,9 +146,9 @@ def run_kuaifa(shop_data, args) -> dict:
     connected = shop_data.start_ts + args.days * DAY
     state = SimState(shop_data, now=connected, rate_limits={}, check_timestamp=False)
     server, thread = serve("127.0.0.1", 0, state=state)
-    transport = TimedTransport()
+    timed_http = TimedHttp()
     client = PddClient(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, state.default_token.access_token,
-                       base_url=server.base_url, http=httpx.Client(transport=transport), clock=state.now,
+                       base_url=server.base_url, http=timed_http, clock=state.now,
                        rate_limits={})  # fmt: skip
     gateway = PddGateway(client)
     shop = Shop.objects.get()
@@ -180,13 +183,15 @@ def run_kuaifa(shop_data, args) -> dict:
             state.set_now(min(state.now() + args.step_minutes * 60, end))
     finally:
         sync_module.upsert_orders = real_upsert
+        timed_http.close()
         server.stop()
         thread.join(timeout=5)
     statuses = Counter(dict(Order.objects.values_list("status").annotate(n=Count("id")).order_by()))
     moved = Counter(
         OrderEvent.objects.filter(kind="status_changed", details__cause="platform").values_list("to_status", flat=True)
     )
-    return {"timer": timer, "review": reviewing, "http": transport.seconds, "requests": transport.requests,
+    return {"timer": timer, "review": reviewing, "http": timed_http.seconds, "http_cpu": timed_http.cpu,
+            "requests": timed_http.requests,
             "ingest": ingest, "counts": counts, "statuses": statuses, "moved": moved,
             "transactions": tx.steps()}  # fmt: skip
 
@@ -298,6 +303,7 @@ def report(args, vendor: str, kuaifa: list[dict], ceiling: list[Timer]) -> None:
     print(line("in the simulator+HTTP", (r["http"] for r in kuaifa)))
     print(line("in Kuaifa", own))
     print(line("Kuaifa CPU", (r["timer"].thread for r in kuaifa)))
+    print(line("  of it in HTTP posts", (r["http_cpu"] for r in kuaifa)))
     print(line("simulator CPU", (r["timer"].cpu - r["timer"].thread for r in kuaifa)))
     print(share("Kuaifa's share, wall", (o / r["timer"].wall for o, r in zip(own, kuaifa, strict=True))))
     print(share("Kuaifa's share, CPU", (r["timer"].thread / r["timer"].cpu for r in kuaifa)))

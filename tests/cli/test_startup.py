@@ -11,7 +11,8 @@ from pathlib import Path
 from kuaifa.cli.main import COMMANDS, QUEUE_FREE_MODULES, WORKBENCH_COMMANDS, apps_left_out
 
 #: what a read of the order list must not import: the API's framework (and pydantic under it), the workbench, the
-#: login guard, the task queue, the PDF and spreadsheet writers, the HTTP client
+#: login guard, the task queue, the PDF and spreadsheet writers, the PDD client and its HTTP (and httpx, which
+#: the alert webhooks use)
 HEAVY = [
     "ninja",
     "pydantic",
@@ -24,6 +25,8 @@ HEAVY = [
     "reportlab",
     "openpyxl",
     "httpx",
+    "kuaifa.platforms.pdd.client",
+    "kuaifa.platforms.pdd.http",
 ]
 
 RUN_AND_REPORT = """

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
-import httpx
 import pytest
 from django.db.models import Sum
 
@@ -248,7 +247,7 @@ def test_a_lost_answer_is_recognised_on_the_retry_as_already_shipped(db, sim, cl
     [entry] = _ship_all([order], sim)
     # the platform ships it, then its answer is late: the client has stopped waiting
     state.delay_next(1, seconds=1.0, api=SEND, after_handling=True)
-    platforms = _CachedPlatforms(sim, timeout=httpx.Timeout(0.3), max_retries=client_retries)
+    platforms = _CachedPlatforms(sim, timeout=0.3, max_retries=client_retries)
     now = sim_now(state)
 
     delivery = deliver(entry, platforms, now=now)
@@ -274,7 +273,7 @@ def test_a_lost_answer_whose_check_fails_for_a_moment_is_retried_not_given_up(db
     order = accepted[0]
     [entry] = _ship_all([order], sim)
     state.delay_next(1, seconds=1.0, api=SEND, after_handling=True)
-    platforms = _CachedPlatforms(sim, timeout=httpx.Timeout(0.3), max_retries=0)
+    platforms = _CachedPlatforms(sim, timeout=0.3, max_retries=0)
     now = sim_now(state)
     assert deliver(entry, platforms, now=now).outcome == "retry"  # the answer was lost; the platform shipped it
 
@@ -299,7 +298,7 @@ def test_a_worker_whose_lease_ran_out_cannot_undo_the_delivery_another_worker_co
     [entry] = _ship_all([order], sim)
     now = sim_now(state)
     state.delay_next(1, seconds=1.0, api=SEND)  # A's request waits at the gateway before it is handled
-    slow = _CachedPlatforms(sim, timeout=httpx.Timeout(0.5), max_retries=0)
+    slow = _CachedPlatforms(sim, timeout=0.5, max_retries=0)
     fast = _CachedPlatforms(sim)
 
     def worker(n: int):

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from kuaifa.domain.orders.canonical import ConfirmStatus, PlatformOrderStatus, PlatformRefundStatus
@@ -86,7 +85,7 @@ def make_client(
         clock=fake_time.time,
         sleep=fake_time.sleep,
         rng=random.Random(7),
-        timeout=httpx.Timeout(timeout_s),
+        timeout=timeout_s,
         max_retries=max_retries,
         rate_limits=rate_limits,
         token_refresher=token_refresher,

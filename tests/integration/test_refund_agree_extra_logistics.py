@@ -9,9 +9,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
-import httpx
 import pytest
 
 from kuaifa.platforms.pdd.client import PddClient, RefundDecisionRefused
@@ -20,6 +18,7 @@ from kuaifa.platforms.pdd.responses import ExtraTrackType, RefundDecisionResult
 from kuaifa.platforms.sim import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimGatewayServer
 from kuaifa.platforms.sim.shop import REFUND_ONLY, RETURN_REFUND, RefundCase
 from kuaifa.platforms.sim.state import ExtraLogisticsRecord, RefundDecisionRecord, SimState
+from tests.recording_http import RecordingHttp
 
 AGREE = "pdd.refund.agree"
 AGREE_RETURN = "pdd.refund.returngoods.agree"
@@ -52,7 +51,7 @@ def client(sim: SimGatewayServer, fake_time: FakeTime) -> Iterator[PddClient]:
 
 
 def _client(
-    sim: SimGatewayServer, fake_time: FakeTime, *, timeout_s: float = 2.0, http: httpx.Client | None = None
+    sim: SimGatewayServer, fake_time: FakeTime, *, timeout_s: float = 2.0, http: RecordingHttp | None = None
 ) -> PddClient:
     return PddClient(
         DEFAULT_CLIENT_ID,
@@ -63,7 +62,7 @@ def _client(
         clock=fake_time.time,
         sleep=fake_time.sleep,
         rng=random.Random(7),
-        timeout=httpx.Timeout(timeout_s),
+        timeout=timeout_s,
     )
 
 
@@ -195,18 +194,15 @@ def test_the_request_object_and_the_extra_track_list_are_sent_as_json_strings(
     sim: SimGatewayServer, fake_time: FakeTime
 ) -> None:
     state = sim.state
-    sent: list[dict[str, str]] = []
-
-    def keep(request: httpx.Request) -> None:
-        sent.append(dict(parse_qsl(request.content.decode(), keep_blank_values=True)))
-
     case = _opened_case(state, fake_time, REFUND_ONLY, 2)
     shipped = _order_of(state, shipped=True)
-    with httpx.Client(event_hooks={"request": [keep]}) as http, _client(sim, fake_time, http=http) as pdd:
+    http = RecordingHttp()  # the real HTTP underneath, keeping what went out
+    with _client(sim, fake_time, http=http) as pdd:
         pdd.agree_refund(case.order_sn, case.id, note="同意")
         pdd.upload_extra_logistics(shipped, 1, [(115, "75300011122233")])
+    http.close()
 
-    agree, extra = sent
+    agree, extra = (sent.form() for sent in http.sent)
     assert agree["type"] == AGREE
     assert json.loads(agree["request"]) == {
         "after_sales_id": case.id,

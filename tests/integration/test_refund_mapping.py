@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from kuaifa.domain.aftersales.canonical import WAITING_ON_MERCHANT, CanonicalCase, CaseType
@@ -53,7 +52,7 @@ def client(sim: SimGatewayServer, fake_time: FakeTime) -> Iterator[PddClient]:
         clock=fake_time.time,
         sleep=fake_time.sleep,
         rng=random.Random(7),
-        timeout=httpx.Timeout(2.0),
+        timeout=2.0,
         max_retries=0,
         rate_limits={},
     ) as pdd:

@@ -13,7 +13,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
@@ -192,7 +191,7 @@ def test_a_sync_survives_system_errors_bad_gateways_throttling_and_slow_replies(
     state = day_sim.state
     shop = connect_sim_shop(day_sim)
     sleeps = Sleeps()
-    gateway = pdd_gateway(day_sim, sleeps, timeout=httpx.Timeout(1.0))
+    gateway = pdd_gateway(day_sim, sleeps, timeout=1.0)
     settings = SyncSettings(first_lookback=lookback_from(state, state.shop.start_ts))
     run = lambda **kw: sync_orders(shop, gateway, actor=ACTOR, clock=lambda: sim_now(state), settings=settings, **kw)  # noqa: E731
 

@@ -14,6 +14,7 @@ PDD time. Everything with time or randomness in it is injected, so tests run on 
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -24,7 +25,6 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import orjson
 
 from kuaifa.domain.platform import CallFailure
@@ -39,6 +39,7 @@ from kuaifa.platforms.pdd.errors import (
     PddTransportError,
     error_from_response,
 )
+from kuaifa.platforms.pdd.http import HttpPost, HttpTimeout, HttpTransportFailure, PooledHttp
 from kuaifa.platforms.pdd.ratelimit import DEFAULT_RATE_LIMITS, SlidingWindowLimiter
 from kuaifa.platforms.pdd.responses import (
     ExtraTrackType,
@@ -69,7 +70,7 @@ CONFIRM_WINDOW_S = 24 * 3600  # §2.1: pdd.order.list.get, by confirm time
 MAX_PAGE_SIZE = 100
 ALL_STATUSES = 5  # order_status / refund_status filter value meaning 全部
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-DEFAULT_TIMEOUT = httpx.Timeout(5.0)  # the official SDK caps connect and socket timeouts at 5 s (§1.1)
+DEFAULT_TIMEOUT = 5.0  # seconds; the official SDK caps connect and socket timeouts at 5 s (§1.1)
 #: after_sales_status (§4.2) where pdd.refund.agree has nothing left to do: 4 商家同意退款 / 5 平台同意退款 (退款中),
 #: 10 退款成功
 REFUND_AGREED_STATUSES = frozenset({4, 5, 10})
@@ -124,7 +125,9 @@ class PddClient:
     ``rate_limits`` maps API names (or ``"*"``) to ``(calls, period_s)``; None means the published limits
     (:data:`~kuaifa.platforms.pdd.ratelimit.DEFAULT_RATE_LIMITS`); a mapping given replaces them.
     ``token_refresher`` is called once when the gateway says 10019 and must return the new access token.
-    ``rng`` is the jitter source of the backoff.
+    ``rng`` is the jitter source of the backoff. ``http`` posts the calls (by default a
+    :class:`~kuaifa.platforms.pdd.http.PooledHttp` of the client's own, closed with it); ``timeout`` is in seconds,
+    for connecting and for each read of the answer.
     """
 
     def __init__(
@@ -134,12 +137,12 @@ class PddClient:
         access_token: str | None,
         *,
         base_url: str = GATEWAY_URL,
-        http: httpx.Client | None = None,
+        http: HttpPost | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         rate_limits: Mapping[str, tuple[int, float]] | None = None,
         max_retries: int = 5,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
         token_refresher: Callable[[], str] | None = None,
         rng: random.Random | None = None,
         backoff_base: float = 0.5,
@@ -154,7 +157,7 @@ class PddClient:
         self.max_retries = max_retries
         self.timeout = timeout
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._http: HttpPost = http if http is not None else PooledHttp()
         self._clock = clock
         self._sleep = sleep
         self._token_refresher = token_refresher
@@ -245,20 +248,18 @@ class PddClient:
         )
         wire["sign"] = sign(wire, self._client_secret)
         try:
-            # the form body encoded here as httpx would (``data=wire``), saving its per-request encoding machinery
-            response = self._http.post(self.base_url, content=urlencode(wire).encode(), headers=_FORM,
-                                       timeout=self.timeout)  # fmt: skip
-        except httpx.TimeoutException as exc:
-            raise PddTransportError(f"timeout calling {type_}: {exc!r}", retryable=True) from exc
-        except httpx.TransportError as exc:
-            raise PddTransportError(f"network error calling {type_}: {exc!r}", retryable=True) from exc
-        status = response.status_code
+            answer = self._http.post(self.base_url, urlencode(wire).encode(), _FORM, self.timeout)
+        except HttpTimeout as exc:
+            raise PddTransportError(f"timeout calling {type_}: {exc}", retryable=True) from exc
+        except HttpTransportFailure as exc:
+            raise PddTransportError(f"network error calling {type_}: {exc}", retryable=True) from exc
+        status = answer.status
         if status == 429 or status >= 500:
             raise PddTransportError(f"HTTP {status} from the gateway for {type_}", retryable=True, http_status=status)
         if status != 200:
             raise PddTransportError(f"HTTP {status} from the gateway for {type_}", retryable=False, http_status=status)
         try:
-            body = _decode(response)
+            body = _decode(answer.body)
         except ValueError as exc:
             # a truncated or garbled answer (a proxy's error page, a cut connection) is passing: ask again
             raise PddTransportError(f"{type_} answered with a body that is not JSON", retryable=True) from exc
@@ -679,15 +680,16 @@ def _grant(answer: dict[str, Any]) -> TokenGrant:
     )
 
 
-def _decode(response: httpx.Response) -> Any:
-    """The answer's JSON, read as UTF-8 (what the gateway sends; httpx's ``json()`` ignores the declared charset
-    too). orjson reads it several times faster than ``json``; what orjson refuses (NaN, a lone surrogate escape) is
-    read by ``json`` as before. Integers are exact over the platform's Java ``Long`` range (orjson reads up to
-    64-bit unsigned exactly; beyond it, a float). Raises ValueError when the body is not JSON."""
+def _decode(body: bytes) -> Any:
+    """The answer's JSON, read as UTF-8 (what the gateway sends) whatever charset the answer declares. orjson reads
+    it several times faster than ``json``; what orjson refuses (NaN, a lone surrogate escape) is read by ``json``
+    (which also takes a UTF-8 byte order mark, or UTF-16/32 told by the first bytes). Integers are exact over the
+    platform's Java ``Long`` range (orjson reads up to 64-bit unsigned exactly; beyond it, a float). Raises
+    ValueError when the body is not JSON."""
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return response.json()
+        return json.loads(body)
 
 
 def _unwrap(type_: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import secrets
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-import httpx
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -72,7 +71,7 @@ def callback(request):
             gateway_url=app["gateway_url"], client_id=app["client_id"], client_secret=app["client_secret"],
             actor=member(request).actor, now=now(),
         )  # fmt: skip
-    except (PddError, httpx.HTTPError) as err:
+    except PddError as err:  # the client's network failures are PddTransportError too
         messages.error(request, _("The platform refused the authorisation: %(error)s") % {"error": err},
                        extra_tags="platform.auth_refused")  # fmt: skip
         return redirect("shops")
