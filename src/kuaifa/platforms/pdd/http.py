@@ -40,9 +40,9 @@ from urllib.request import getproxies, proxy_bypass_environment
 
 #: idle connections kept per origin (and proxy); more are closed when they come back
 MAX_IDLE_PER_HOST = 8
-#: how a kept-alive connection the server closed fails when used: the request is refused or no answer starts
 #: what stays as it is in a request target (RFC 3986's reserved characters, and ``%`` of what is already escaped)
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+#: how a kept-alive connection the server closed fails when used: the request is refused or no answer starts
 _DROPPED = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
