@@ -7,14 +7,18 @@ The PDD simulator runs in this process on 127.0.0.1 (its server threads); one si
 a full page of 100 orders (about 250 KB of JSON) is posted ``--requests`` times through each, over one kept-alive
 connection, in ``--rounds`` alternating rounds. Measured per request: this thread's CPU (``time.thread_time``:
 sending, reading and parsing the answer; not decoding the JSON), the simulator's server threads' CPU (the
-process's CPU less this thread's) and wall time. Not a test.
+process's CPU less this thread's) and wall time. **The ceiling** is the standard library's ``http.client`` by
+hand (one connection, ``request``/``getresponse``/``read``), run interleaved with the other two; the ratio of its CPU
+to ``PooledHttp``'s is printed. Not a test.
 """
 
 import argparse
+import http.client
 import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -66,6 +70,8 @@ def main() -> None:
     size = len(pooled.post(url, body, _FORM, DEFAULT_TIMEOUT).body)
     print(f"one page: {len(page.orders)} orders, {size:,} bytes of JSON; {args.requests} requests through each")
 
+    bare = http.client.HTTPConnection("127.0.0.1", server.port, timeout=DEFAULT_TIMEOUT)
+    path = urlsplit(url).path
     with httpx.Client(timeout=DEFAULT_TIMEOUT, trust_env=False) as web:
 
         def by_httpx() -> int:
@@ -74,7 +80,11 @@ def main() -> None:
         def by_pooled() -> int:
             return len(pooled.post(url, body, _FORM, DEFAULT_TIMEOUT).body)
 
-        sides = {"httpx": by_httpx, "PooledHttp": by_pooled}
+        def by_hand() -> int:
+            bare.request("POST", path, body=body, headers=_FORM)
+            return len(bare.getresponse().read())
+
+        sides = {"httpx": by_httpx, "PooledHttp": by_pooled, "ceiling (http.client)": by_hand}
         cpu: dict[str, list[float]] = {name: [] for name in sides}
         server_cpu: dict[str, list[float]] = {name: [] for name in sides}
         wall: dict[str, list[float]] = {name: [] for name in sides}
@@ -90,6 +100,7 @@ def main() -> None:
                     server_cpu[name].append(time.process_time() - process_cpu - cpu[name][-1])
                     wall[name].append(time.perf_counter() - started)
     pooled.close()
+    bare.close()
     keep.close()
     server.stop()
     thread.join(timeout=5)
@@ -99,6 +110,11 @@ def main() -> None:
         columns = "".join(f"{statistics.fmean(v) * 1e3:>10.3f}{statistics.median(v) * 1e3:>8.3f}"
                           for v in (cpu[name], server_cpu[name], wall[name]))  # fmt: skip
         print(f"{name:<28}{columns}")
+    ratio = statistics.median(cpu["ceiling (http.client)"]) / statistics.median(cpu["PooledHttp"])
+    print(
+        f"ratio, this thread's CPU (medians): ceiling / PooledHttp {ratio:.1%}, "
+        f"ceiling / httpx {statistics.median(cpu['ceiling (http.client)']) / statistics.median(cpu['httpx']):.1%}"
+    )
 
 
 if __name__ == "__main__":
