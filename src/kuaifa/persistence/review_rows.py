@@ -137,7 +137,7 @@ class Listing(NamedTuple):
 #: import before ANALYZE) read the orders by the status index and filtered the ids, the whole table per chunk (13 s
 #: a chunk of 5,000 at 1M orders); the status is checked below instead
 _ORDERS = select_from(Order, OrderToReview, "id IN %l", order_by="id", lock="FOR UPDATE SKIP LOCKED")
-_REVIEWABLE = frozenset({"NEW", "ON_HOLD"})
+_REVIEWABLE = frozenset({OrderStatus.NEW, OrderStatus.ON_HOLD})
 _LINES = select_from(OrderLine, LineToReview, "order_id IN %l", order_by="id")
 _RULES = Select(ShopRules, "SELECT id, review_rules FROM kuaifa_shop WHERE id IN %l")
 _SHOP_AND_ORDER = Select(
