@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 
 from kuaifa.domain.inventory.catalog import SkuSpec
-from kuaifa.domain.orders.intake import fingerprint
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.persistence.models import Order, Shop, SyncCursor, SyncLog
 from kuaifa.platforms.pdd.client import PddClient
@@ -38,6 +37,7 @@ from kuaifa.platforms.sim import (
 from kuaifa.platforms.sim.shop import HOUR
 from kuaifa.services.catalog import ensure_warehouse, upsert_skus
 from kuaifa.services.credentials import connect_pdd_shop
+from kuaifa.services.fingerprints import fingerprint
 
 ACTOR = Actor.worker("sync")
 #: a moment the orders stored at it have no newer copy on the platform: nothing changed for this long before it

@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from kuaifa.domain.orders.intake import fingerprint
 from kuaifa.persistence.models import AfterSalesCase, Order, PushMessage
 from kuaifa.platforms.pdd.mapping import order_from_pdd
 from kuaifa.platforms.pdd.pmc import PmcConsumer, pmc_url_factory
@@ -22,6 +21,7 @@ from kuaifa.platforms.pdd.pmc import PushMessage as PmcMessage
 from kuaifa.platforms.sim import ShopConfig
 from kuaifa.platforms.sim.pmc import serve_pmc
 from kuaifa.platforms.sim.shop import HOUR
+from kuaifa.services.fingerprints import fingerprint
 from kuaifa.services.push import DELAY, MAX_TRIES, process_due_pushes, record_push
 from kuaifa.services.sync import SyncSettings, sync_orders
 from tests.integration.platform_fixtures import (

@@ -1,5 +1,6 @@
 """Intake: orders come in exactly once, newest copy wins, platform facts move our status."""
 
+import hashlib
 from dataclasses import replace
 from datetime import timedelta
 
@@ -8,10 +9,13 @@ import pytest
 from kuaifa.domain.orders.canonical import PlatformOrderStatus, PlatformRefundStatus
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.persistence.models import Order, OrderEvent, OrderLine, Reservation, Sku, StockLevel, StockMove
-from kuaifa.services.intake import ingest_orders
+from kuaifa.services.fingerprints import fingerprint
+from kuaifa.services.intake import ingest_orders, take_order
 from kuaifa.services.inventory import receive_stock
 from kuaifa.services.review import review_orders
 from tests.factories import ACTOR, NOW, make_order
+from tests.services.test_order_counts import fresh as counted_counts
+from tests.services.test_order_counts import kept as kept_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +191,75 @@ def test_units_shipped_outside_kuaifa_are_taken_back_from_the_latest_deadline(sh
     level = StockLevel.objects.get(sku__code="TEA-001")
     assert (level.on_hand, level.reserved) == (1, 0)
     assert Order.objects.get(order_sn="261126-000000000000002").hold_reasons == ["stock_insufficient"]
+
+
+# --- digests stored by the first recipe, and updates that leave the indexed columns alone ---------------------
+
+
+def _first_recipe(record) -> str:
+    return hashlib.blake2b(repr(record).encode(), digest_size=16).hexdigest()
+
+
+@pytest.mark.parametrize("one_at_a_time", [False, True], ids=["batch", "one-order path"])
+def test_an_order_stored_with_a_first_recipe_digest_fetched_again_unchanged_is_not_rewritten(
+    shop, catalog, one_at_a_time
+):
+    order = make_order("261126-000000000000001", ("TEA-001", 1))
+    ingest(shop, order)
+    Order.objects.update(fingerprint=_first_recipe(order))
+    version = Order.objects.get().version
+
+    def again(copy):
+        if one_at_a_time:
+            return take_order(shop, copy, source=Order.Source.API, actor=ACTOR, now=NOW)
+        return ingest(shop, copy)
+
+    report = again(order)
+    stored = Order.objects.get()
+    assert (report.unchanged, report.updated) == (1, 0)
+    assert (stored.fingerprint, stored.version) == (_first_recipe(order), version)
+    assert list(OrderEvent.objects.values_list("kind", flat=True)) == ["ingested"]
+
+    changed = replace(order, buyer_memo="请发顺丰", updated_at=NOW + timedelta(minutes=1))
+    report = again(changed)
+    stored = Order.objects.get()
+    assert report.updated == 1
+    assert stored.buyer_memo == "请发顺丰" and stored.fingerprint == fingerprint(changed) != _first_recipe(changed)
+
+
+def test_newer_copies_in_one_batch_store_every_field_whether_or_not_an_indexed_column_moves(shop, catalog):
+    receive_stock("TEA-001", 10, actor=ACTOR, now=NOW)
+    sns = [f"261126-00000000000000{i}" for i in range(1, 5)]
+    originals = [make_order(sn, ("TEA-001", 1)) for sn in sns]
+    ingest(shop, *originals)
+    review_orders(actor=ACTOR, now=NOW)
+    before = {o.order_sn: o for o in Order.objects.all()}
+    later = NOW + timedelta(minutes=5)
+    memo, ship_by, shipped, refunded = (
+        replace(originals[0], remark="加急", updated_at=later),  # nothing indexed moves
+        replace(originals[1], last_ship_time=NOW + timedelta(hours=30), updated_at=later),  # the deadline moves
+        replace(
+            originals[2],
+            order_status=PlatformOrderStatus.SHIPPED,
+            shipped_at=later,
+            tracking_number="YT1",
+            updated_at=later,
+        ),
+        replace(originals[3], refund_status=PlatformRefundStatus.REFUNDED, updated_at=later),
+    )
+
+    report = ingest(shop, memo, ship_by, shipped, refunded)
+
+    assert report.updated == 4
+    after = {o.order_sn: o for o in Order.objects.all()}
+    assert (after[sns[0]].remark, after[sns[0]].status, after[sns[0]].ship_by) == (
+        "加急", OrderStatus.ACCEPTED, before[sns[0]].ship_by)  # fmt: skip
+    assert after[sns[1]].ship_by == NOW + timedelta(hours=30)
+    assert (after[sns[2]].status, after[sns[2]].shipped_at, after[sns[2]].tracking_number) == (
+        OrderStatus.SHIPPED, later, "YT1")  # fmt: skip
+    assert after[sns[3]].status == OrderStatus.CANCELLED
+    for sn, copy in zip(sns, (memo, ship_by, shipped, refunded), strict=True):
+        assert after[sn].fingerprint == fingerprint(copy)
+        assert after[sn].platform_updated_at == later
+        assert after[sn].version == before[sn].version + 1
+    assert kept_counts() == counted_counts()

@@ -23,7 +23,6 @@ from kuaifa.domain.orders.intake import (
     StatusChange,
     StoredVersion,
     decide,
-    fingerprint,
     follow_platform,
     initial_status,
     is_cancelled_on_platform,
@@ -31,6 +30,7 @@ from kuaifa.domain.orders.intake import (
 )
 from kuaifa.domain.orders.review import HoldReason
 from kuaifa.domain.orders.status import OrderStatus, can_transition
+from kuaifa.services.fingerprints import fingerprint
 
 S = OrderStatus
 R = HoldReason
@@ -63,35 +63,6 @@ def stored_from(order: CanonicalOrder, **changes: Any) -> StoredVersion:
     }
     fields.update(changes)
     return StoredVersion(**fields)
-
-
-# --- fingerprint ------------------------------------------------------------------------------------------------
-
-
-def test_equal_orders_have_equal_fingerprints() -> None:
-    assert fingerprint(make_order()) == fingerprint(make_order())
-
-
-def test_a_fingerprint_is_32_hex_digits() -> None:
-    digest = fingerprint(make_order())
-    assert len(digest) == 32
-    assert int(digest, 16) >= 0
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
-        {"remark": "老客户"},
-        {"pay_amount_fen": 1991},
-        {"refund_status": F.REFUNDING},
-        {"receiver": Receiver(province="浙江省", city="杭州市", address_mask="滨江区****")},
-        {"lines": (CanonicalLine(quantity=3, unit_price_fen=995, platform_sku_id="s1", outer_id="TEA-250"),)},
-        {"updated_at": T0 + timedelta(seconds=1)},
-        {"tags": ("顺丰包邮",)},
-    ],
-)
-def test_any_change_the_platform_reports_changes_the_fingerprint(changes: dict[str, Any]) -> None:
-    assert fingerprint(make_order(**changes)) != fingerprint(make_order())
 
 
 # --- decide -----------------------------------------------------------------------------------------------------

@@ -89,6 +89,9 @@ class ShopAndOrder(NamedTuple):
     order_status: int | None
     refund_status: int | None
     confirm_status: int | None
+    review_due: bool | None
+    ship_by: datetime | None
+    shipped_at: datetime | None
 
     def stored(self) -> dict[str, Any] | None:
         """The order's columns by name, as ``services.intake`` reads stored orders; None when there is none."""
@@ -143,9 +146,15 @@ _RULES = Select(ShopRules, "SELECT id, review_rules FROM kuaifa_shop WHERE id IN
 _SHOP_AND_ORDER = Select(
     ShopAndOrder,
     "SELECT s.review_rules, o.id, o.order_sn, o.status, o.hold_reasons, o.fingerprint, o.platform_updated_at,"
-    " o.order_status, o.refund_status, o.confirm_status"
+    " o.order_status, o.refund_status, o.confirm_status, o.review_due, o.ship_by, o.shipped_at"
     " FROM kuaifa_shop s LEFT JOIN kuaifa_order o ON o.shop_id = s.id AND o.order_sn = %s WHERE s.id = %s",
-    columns={"hold_reasons": Kind.JSON, "platform_updated_at": Kind.TIME},
+    columns={
+        "hold_reasons": Kind.JSON,
+        "platform_updated_at": Kind.TIME,
+        "review_due": Kind.BOOL,
+        "ship_by": Kind.TIME,
+        "shipped_at": Kind.TIME,
+    },
     lock="FOR UPDATE OF s",
 )
 _CODES_BY_ID = select_from(Sku, SkuCode, "id IN %l")

@@ -15,7 +15,6 @@ from django.db import transaction
 from kuaifa.domain.aftersales.canonical import CanonicalCase
 from kuaifa.domain.aftersales.cases import CaseState, Decision, decide, reconcile, state_of
 from kuaifa.domain.aftersales.refunds import refund_recorded
-from kuaifa.domain.orders.intake import fingerprint
 from kuaifa.domain.platform import SalesPlatform
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import Text
@@ -27,6 +26,7 @@ from kuaifa.persistence.models import (
 )
 from kuaifa.services.audit import event
 from kuaifa.services.errors import InvalidInput, NotFound
+from kuaifa.services.fingerprints import fingerprint
 from kuaifa.services.intake import lock_shop
 from kuaifa.services.interception import intercept_for_refund
 from kuaifa.services.inventory import put_back, write_off_damaged
@@ -62,8 +62,8 @@ def upsert_cases(shop: Shop, cases: list[CanonicalCase], *, actor: Actor, now: d
     )
     events: list[OrderEvent] = []
     for case in cases:
-        digest = fingerprint(case)
         row = held.get(case.after_sales_id)
+        digest = fingerprint(case, "" if row is None else row.fingerprint)
         if row is not None and (row.fingerprint == digest or (
                 row.platform_updated_at and case.updated_at < row.platform_updated_at)):  # fmt: skip
             report.unchanged += 1

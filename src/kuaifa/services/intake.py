@@ -30,6 +30,7 @@ from kuaifa.persistence.models import Order, OrderEvent, OrderLine, PlatformSku,
 from kuaifa.persistence.review_rows import LineToReview, OrderToReview
 from kuaifa.persistence.statements import Insert, durable_atomic
 from kuaifa.services.audit import EVENT_COLUMNS, EventRow
+from kuaifa.services.fingerprints import fingerprint
 from kuaifa.services.inventory import take_out_unreserved
 from kuaifa.services.reservations import consume_for_orders, release_for_orders
 from kuaifa.services.returns import open_tasks
@@ -202,7 +203,7 @@ def _line_rows(order_id: int, order: CanonicalOrder, matcher: SkuMatcher) -> lis
 
 
 _STORED = ("id", "order_sn", "status", "hold_reasons", "fingerprint", "platform_updated_at", "order_status",
-           "refund_status", "confirm_status")  # fmt: skip
+           "refund_status", "confirm_status", "review_due", "ship_by", "shipped_at")  # fmt: skip
 
 
 def _stored_rows(shop: Shop, order_sns: list[str], columns: Sequence[str] = _STORED) -> list[dict[str, Any]]:
@@ -331,8 +332,8 @@ def upsert_orders(
     new_orders: list[tuple[CanonicalOrder, OrderStatus, dict[str, Any]]] = []
     updates: list[tuple[dict[str, Any], CanonicalOrder, dict[str, Any]]] = []
     for order in orders:
-        digest = rules.fingerprint(order)
         row = stored.get(order.order_sn)
+        digest = fingerprint(order, "" if row is None else row["fingerprint"])
         version = None
         if row is not None:
             version = rules.StoredVersion(
@@ -462,6 +463,12 @@ def _keep_fresh(
 
 
 _UPDATE_COLUMNS = ("status", "hold_reasons", "review_due", "updated_at", *_PLATFORM_FIELDS)
+#: the columns an index or a count trigger reads; a newer copy that moves none of them (the common case: a refund
+#: flag, a remark, a masked address) is stored by an UPDATE that leaves them out of its SET list, so SQLite neither
+#: rewrites those indexes nor evaluates the triggers (both go by the SET list, not by the values)
+_WATCHED = ("status", "hold_reasons", "review_due", "ship_by", "shipped_at")
+_QUIET_COLUMNS = ("updated_at", *(name for name in _PLATFORM_FIELDS if name not in _WATCHED))
+_quiet_values = itemgetter(*(name for name in _QUIET_COLUMNS if name != "updated_at"))
 
 
 def _apply_updates(
@@ -473,12 +480,13 @@ def _apply_updates(
 ) -> list[EventRow]:
     """Store the newer copies, then let the platform's facts move our status; returns event rows.
 
-    The statements are per batch, not per order: one UPDATE executemany for the orders, one release and one consume
-    for every order leaving a reserving status, one read of the lines that may need replacing. Only an order shipped
-    from the back office before Kuaifa reserved anything takes its own stock moves.
+    The statements are per batch, not per order: two UPDATE executemany for the orders (see ``_WATCHED``), one
+    release and one consume for every order leaving a reserving status, one read of the lines that may need
+    replacing. Only an order shipped from the back office before Kuaifa reserved anything takes its own stock moves.
     """
     events: list[EventRow] = []  # rows for OrderEvent, in EVENT_COLUMNS order
-    rows: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []  # full rows; ``quiet``: rows that leave the watched columns as they are
+    quiet: list[tuple[Any, ...]] = []
     release: list[int] = []
     consume: list[int] = []
     tasks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
@@ -508,8 +516,12 @@ def _apply_updates(
         if status in (OrderStatus.NEW, OrderStatus.ON_HOLD):
             open_orders[order_id] = order
         # a newer copy of a held order may have cleared what held it: review looks at it again
-        rows.append((status, list(change.hold_reasons), status == OrderStatus.ON_HOLD, now,
-                     *_platform_values(columns), order_id))  # fmt: skip
+        hold_reasons, review_due = list(change.hold_reasons), status == OrderStatus.ON_HOLD
+        watched = (status, hold_reasons, review_due, columns["ship_by"], columns["shipped_at"])
+        if watched == (row["status"], row["hold_reasons"], row["review_due"], row["ship_by"], row["shipped_at"]):
+            quiet.append((now, *_quiet_values(columns), order_id))
+        else:
+            rows.append((status, hold_reasons, review_due, now, *_platform_values(columns), order_id))
     note = "shipped outside Kuaifa (platform)"
     consume_for_orders(consume, actor=actor, now=now, note=note)
     release_for_orders(release, now=now)
@@ -525,6 +537,7 @@ def _apply_updates(
         open_tasks(moves, reason=reason, now=now)
     _replace_lines_if_changed(open_orders, matcher)
     update_rows(Order, _UPDATE_COLUMNS, rows, also='"version" = "version" + 1')
+    update_rows(Order, _QUIET_COLUMNS, quiet, also='"version" = "version" + 1')
     return events
 
 

@@ -12,7 +12,6 @@ review.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -38,20 +37,11 @@ class IngestAction(StrEnum):
 class StoredVersion:
     """What we hold of an order, enough to decide an upsert."""
 
-    fingerprint: str
+    fingerprint: str  # services.fingerprints: a digest of everything the platform said
     updated_at: datetime | None
     order_status: int
     refund_status: int
     confirm_status: int
-
-
-def fingerprint(order: object) -> str:
-    """A digest of everything the platform said (an order, a case); equal digests mean nothing changed.
-
-    The frozen dataclass ``repr`` lists every field (nested ones too) in a fixed order, and is much cheaper than
-    ``dataclasses.astuple``, which deep-copies every value.
-    """
-    return hashlib.blake2b(repr(order).encode(), digest_size=16).hexdigest()
 
 
 def _progress(order_status: int, refund_status: int, confirm_status: int) -> tuple[int, int]:
