@@ -73,7 +73,9 @@ class KuaifaGroup(click.Group):
 @click.version_option(package_name="kuaifa")
 def cli() -> None:
     """Kuaifa (快发): order processing for Pinduoduo merchants."""
-    if not gc.isenabled():  # off for start-up (kuaifa.cli.main.main): what start-up built is kept, not walked again
+    # off for start-up (kuaifa.cli.main.main): what start-up built is kept, not walked again; how often it then runs:
+    # persistence.apps.collect_garbage_less_often
+    if not gc.isenabled():
         gc.freeze()
         gc.enable()
     translation.activate(os.environ.get("KUAIFA_LANG", "zh-hans"))

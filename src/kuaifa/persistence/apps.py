@@ -1,3 +1,4 @@
+import gc
 from datetime import UTC
 from typing import Any
 
@@ -14,6 +15,24 @@ class PersistenceConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(psycopg_timestamps, dispatch_uid="kuaifa.psycopg_timestamps")
+        collect_garbage_less_often()
+
+
+#: the first generation is collected after this many new container objects (Python's default: 700)
+GC_FIRST_GENERATION = 20_000
+
+
+def collect_garbage_less_often() -> None:
+    """Once Django is set up (the CLI, the worker, the web server): what start-up created (modules, classes, the
+    app registry, ~200,000 objects) is set aside from the cyclic collector for good, and the collector runs after
+    20,000 new objects instead of 700. Reading or writing thousands of rows creates a tuple, a dict or a datetime
+    for each value, so with the defaults the collector ran every few hundred rows and, every tenth and hundredth
+    time, walked everything alive again: a wave's pick-list read of 16,000 lines took 0.53–0.55 s against
+    0.22–0.36 s, the review of 20,000 orders 2.75–3.29 s against 2.10–2.14 s (bench/fulfilment.py,
+    bench/pipeline.py). Garbage without cycles is freed at once as always; garbage in cycles waits a little longer
+    (the older generations keep Python's ratios of 10)."""
+    gc.freeze()
+    gc.set_threshold(GC_FIRST_GENERATION, 10, 10)
 
 
 def psycopg_timestamps(sender: Any, connection: Any, **kwargs: Any) -> None:
