@@ -2,9 +2,9 @@
 
 SQLite evaluates ``status IN ('NEW', 'ON_HOLD', …)`` by building a small temporary index of the list, once per
 run of the program holding it; a trigger is a program run once per row, so every order inserted, updated or
-deleted built two to four of them: about 165 µs a row, more than the rest of the row's write (an UPDATE moving 5,000
-orders between open statuses: 290 µs a row with the lists, 30 µs without). Equality tests joined by ``OR`` say the
-same (``status`` is never NULL) and cost nothing to set up. Same triggers, same counts; PostgreSQL is untouched
+deleted built two to four of them: about 165 µs a row, more than the rest of the row's write (an UPDATE of 5,000
+orders from NEW to PACKED with a shipped-at: 281 µs a row with the lists, 94–120 µs without, 12 µs with no trigger
+at all). Equality tests joined by ``OR`` say the same (``status`` is never NULL) and cost nothing to set up. Same triggers, same counts; PostgreSQL is untouched
 (its functions keep their lists, which it evaluates without building anything).
 """
 
