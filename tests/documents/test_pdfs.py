@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -342,3 +343,25 @@ def test_every_label_text_comes_back_out_with_pdftotext(tmp_path: Path) -> None:
                      "快发旗舰店", "0571-88886666", "浙江省杭州市余杭区良睦路1399号3号仓", "订单号",
                      f"260301-{n}", "内容（2", "种", "3", "件）", "TEA-001×2", "CUP-002×1"):  # fmt: skip
             assert word in words, (word, page)
+
+
+# --- how the files are written --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["label", "pick_list", "packing_slip"])
+def test_streams_are_compressed_binary_without_ascii85_on_top(kind: str) -> None:
+    pdf = {
+        "label": lambda: render_labels([label("77310000000001", "260301-1")]),
+        "pick_list": lambda: render_pick_list(PickListData("W-1", PRINTED, pick_rows(5), 3)),
+        "packing_slip": lambda: render_packing_slips([slip()]),
+    }[kind]()
+
+    assert b"/FlateDecode" in pdf
+    assert b"/ASCII85Decode" not in pdf
+
+
+def test_the_documents_data_classes_load_without_reportlab() -> None:
+    """Commands import ``documents.model`` to build what they print; reportlab (~0.2 s) loads only to draw."""
+    done = subprocess.run([sys.executable, "-c", "import sys, kuaifa.documents.model; print('reportlab' in sys.modules)"],
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "False"
