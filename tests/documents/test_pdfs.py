@@ -362,6 +362,6 @@ def test_streams_are_compressed_binary_without_ascii85_on_top(kind: str) -> None
 
 def test_the_documents_data_classes_load_without_reportlab() -> None:
     """Commands import ``documents.model`` to build what they print; reportlab (~0.2 s) loads only to draw."""
-    done = subprocess.run([sys.executable, "-c", "import sys, kuaifa.documents.model; print('reportlab' in sys.modules)"],
-                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    probe = "import sys, kuaifa.documents.model; print('reportlab' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "False"
