@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -260,3 +261,107 @@ def test_page_one_renders_to_a_non_blank_image(kind: str, tmp_path: Path) -> Non
     dark = sum(image.histogram()[:128]) / (image.width * image.height)
     assert 0.01 < dark < 0.5  # ink on the page, yet mostly paper
     assert ImageStat.Stat(image).stddev[0] > 20
+
+
+# --- what a printed label gives back: its text to pdftotext, its bars to a scanner ------------------------------------
+
+PDFTOTEXT = shutil.which("pdftotext")
+TRACKING_NUMBERS = ("773100000006", "SF1234567890123", "YT9876543210abc", "7" * 30)  # the last is narrowed to fit
+
+
+def code128_patterns() -> dict[tuple[int, ...], int]:
+    """Code128's symbol values by their six bar/space widths in modules (reportlab's table: A-D bars, a-d spaces)."""
+    from reportlab.graphics.barcode.code128 import _patterns
+
+    return {tuple(ord(c.lower()) - 96 for c in pattern): value for value, pattern in _patterns.items() if value < 106}
+
+
+def read_code128(dark: list[bool]) -> str:
+    """The text of the Code128 symbol in one scanline (True = ink): run widths to modules, modules to symbol values,
+    the checksum checked, code sets B and C (what tracking numbers use) decoded — as a scanner reads it."""
+    first, last = dark.index(True), len(dark) - 1 - dark[::-1].index(True)
+    runs: list[int] = []
+    for x in range(first, last + 1):
+        if x == first or dark[x] != dark[x - 1]:
+            runs.append(0)
+        runs[-1] += 1
+    symbols, rest = divmod(len(runs) - 7, 6)  # six runs a symbol (11 modules), then the stop (7 runs, 13 modules)
+    assert rest == 0 and symbols >= 2, f"{len(runs)} runs are not a Code128 symbol"
+    module = sum(runs) / (11 * symbols + 13)
+    widths = [round(run / module) for run in runs]
+    assert widths[-7:] == [2, 3, 3, 1, 1, 1, 2], "no stop pattern"
+    table = code128_patterns()
+    values = [table[tuple(widths[i : i + 6])] for i in range(0, 6 * symbols, 6)]
+    start, data, check = values[0], values[1:-1], values[-1]
+    assert (start + sum(i * v for i, v in enumerate(data, start=1))) % 103 == check, "checksum"
+    code, text = {104: "B", 105: "C"}[start], ""
+    for value in data:
+        if (code, value) in (("B", 99), ("C", 100)):  # a change of code set
+            code = "C" if value == 99 else "B"
+        elif code == "C":
+            assert value < 100
+            text += f"{value:02d}"
+        else:
+            assert value < 95
+            text += chr(value + 32)
+    return text
+
+
+@pytest.mark.skipif(PDFTOPPM is None, reason="pdftoppm (Debian package poppler-utils) is not installed")
+def test_every_label_barcode_reads_back_as_its_tracking_number(tmp_path: Path) -> None:
+    from PIL import Image
+
+    source = tmp_path / "labels.pdf"
+    source.write_bytes(render_labels([label(number, "260301-1") for number in TRACKING_NUMBERS]))
+    subprocess.run([str(PDFTOPPM), "-png", "-gray", "-r", "300", str(source), str(tmp_path / "page")],
+                   check=True, timeout=60)  # fmt: skip
+
+    read = []
+    for page in sorted(tmp_path.glob("page-*.png")):
+        image = Image.open(page).convert("L")
+        dots = image.width / 100  # per mm
+        y = round(26 * dots)  # halfway down the bars (18–34 mm from the top)
+        row = range(round(5 * dots), round(95 * dots))  # inside the page border
+        read.append(read_code128([image.getpixel((x, y)) < 128 for x in row]))
+    assert read == list(TRACKING_NUMBERS)
+
+
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (Debian package poppler-utils) is not installed")
+def test_every_label_text_comes_back_out_with_pdftotext(tmp_path: Path) -> None:
+    source = tmp_path / "labels.pdf"
+    source.write_bytes(render_labels([label(number, f"260301-{n}") for n, number in enumerate(TRACKING_NUMBERS)]))
+
+    pages = subprocess.run([str(PDFTOTEXT), "-layout", str(source), "-"], check=True, timeout=30,
+                           capture_output=True, text=True).stdout.split("\f")[: len(TRACKING_NUMBERS)]  # fmt: skip
+
+    assert len(pages) == len(TRACKING_NUMBERS)
+    for n, (page, number) in enumerate(zip(pages, TRACKING_NUMBERS, strict=True)):
+        words = page.split()
+        assert words.count(number) == 2  # under the barcode and on the stub
+        assert words.count("中通快递") == 2
+        for word in ("2026-03-01", "16:30", "收", "张**", "138****5678", "浙江省", "文三路478****", "寄",
+                     "快发旗舰店", "0571-88886666", "浙江省杭州市余杭区良睦路1399号3号仓", "订单号",
+                     f"260301-{n}", "内容（2", "种", "3", "件）", "TEA-001×2", "CUP-002×1"):  # fmt: skip
+            assert word in words, (word, page)
+
+
+# --- how the files are written --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["label", "pick_list", "packing_slip"])
+def test_streams_are_compressed_binary_without_ascii85_on_top(kind: str) -> None:
+    pdf = {
+        "label": lambda: render_labels([label("77310000000001", "260301-1")]),
+        "pick_list": lambda: render_pick_list(PickListData("W-1", PRINTED, pick_rows(5), 3)),
+        "packing_slip": lambda: render_packing_slips([slip()]),
+    }[kind]()
+
+    assert b"/FlateDecode" in pdf
+    assert b"/ASCII85Decode" not in pdf
+
+
+def test_the_documents_data_classes_load_without_reportlab() -> None:
+    """Commands import ``documents.model`` to build what they print; reportlab (~0.2 s) loads only to draw."""
+    probe = "import sys, kuaifa.documents.model; print('reportlab' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -24,8 +25,10 @@ from kuaifa.domain.sla.deadlines import CHINA
 _TOKENS = re.compile(r"[\x21-\x7e×]+\s*|\s+|.")
 
 
+@lru_cache(maxsize=256)
 def china_time(moment: datetime) -> str:
-    """``YYYY-MM-DD HH:MM`` in Asia/Shanghai; a naive datetime is refused rather than guessed."""
+    """``YYYY-MM-DD HH:MM`` in Asia/Shanghai; a naive datetime is refused rather than guessed. Remembered: a batch
+    of labels prints the same moment on every page."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("document times must be timezone-aware")
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
