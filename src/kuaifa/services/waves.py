@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, When
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
-from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, WaveRule, plan_waves
+from kuaifa.domain.fulfilment.waves import WaveCandidate, WaveRule, plan_waves
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
@@ -146,7 +146,7 @@ def _candidates(rows: Iterable[_CandidateRow], contents: dict[int, OrderContents
             shop_id=shop_id,
             ship_by=ship_by if ship_by is not None else _after(created_at, ship_by_hours),
             carrier_code=carrier.code if carrier else "",
-            lines=tuple(CandidateLine(u.sku_id, u.sku_code, u.quantity, u.bin_location) for u in found.units),
+            lines=found.units,  # what the planner reads of a line: SKU id and code, quantity, bin location
         )
 
 

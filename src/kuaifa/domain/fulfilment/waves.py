@@ -64,6 +64,19 @@ class CandidateLine:
     bin_location: str = ""
 
 
+class PickUnit(Protocol):
+    """What the planner and the pick list read of an order line: a :class:`CandidateLine`, or a parcel unit as read."""
+
+    @property
+    def sku_id(self) -> int: ...
+    @property
+    def sku_code(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def bin_location(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WaveCandidate:
     """An accepted order with its stock reserved, as the wave planner needs it."""
@@ -73,7 +86,7 @@ class WaveCandidate:
     shop_id: int
     ship_by: datetime
     carrier_code: str
-    lines: tuple[CandidateLine, ...]
+    lines: tuple[PickUnit, ...]  # CandidateLines, or the parcel units the database read (no copy of each)
 
     def __post_init__(self) -> None:
         if self.ship_by.tzinfo is None or self.ship_by.utcoffset() is None:
@@ -184,19 +197,6 @@ def bin_sort_key(location: str) -> tuple[bool, tuple[tuple[int, int, str], ...],
         (0, int(chunk), "") if chunk.isdecimal() else (1, 0, chunk.casefold()) for chunk in _DIGITS.split(text) if chunk
     )
     return (not text, parts, text)
-
-
-class PickUnit(Protocol):
-    """What the pick list reads of a line: a :class:`CandidateLine`, or a parcel's unit as the database reads it."""
-
-    @property
-    def sku_id(self) -> int: ...
-    @property
-    def sku_code(self) -> str: ...
-    @property
-    def quantity(self) -> int: ...
-    @property
-    def bin_location(self) -> str: ...
 
 
 def build_pick_list(orders: Iterable[WaveOrder]) -> tuple[PickLine, ...]:
