@@ -251,23 +251,22 @@ def pick_list_data(wave_code: str) -> PickListInfo:
     live = WaveOrder.objects.filter(wave=wave, order__status__in=list(IN_FLOW))
     members = sorted(live.values_list("slot", "order_id", "order__order_sn"))
     contents = order_contents(live.values("order_id"))
-    names: dict[int, str] = {}
-    specs: dict[int, str] = {}
+    first: dict[int, ParcelUnit] = {}  # a SKU's name and spec, from its first unit
     slotted: list[tuple[int, tuple[ParcelUnit, ...]]] = []
     slot_orders: list[tuple[int, str, int]] = []
     for slot, order_id, order_sn in members:  # by slot, the order the pick list adds them up in
         found = contents.get(order_id)
-        units = found.units if found is not None else ()
-        slot_orders.append((slot, order_sn, sum(unit.quantity for unit in units)))
-        if not units:
-            continue
-        slotted.append((slot, units))
-        for unit in units:
-            names.setdefault(unit.sku_id, unit.name)
-            specs.setdefault(unit.sku_id, unit.spec)
+        count = 0
+        if found is not None and found.units:
+            slotted.append((slot, found.units))
+            for unit in found.units:
+                count += unit.quantity
+                if unit.sku_id not in first:
+                    first[unit.sku_id] = unit
+        slot_orders.append((slot, order_sn, count))
     rows = tuple(
-        PickRowInfo(line.bin_location, line.sku_code, names.get(line.sku_id, ""), line.quantity, line.slots,
-                    specs.get(line.sku_id, ""))
+        PickRowInfo(line.bin_location, line.sku_code, first[line.sku_id].name, line.quantity, line.slots,
+                    first[line.sku_id].spec)
         for line in pick_list_of(slotted)
     )  # fmt: skip
     return PickListInfo(wave.id, wave.code, wave.created_at, rows, len(members), tuple(slot_orders))
