@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 from kuaifa.persistence.statements import ARRAY_FROM, json_text, link, postgres, sqlite_time, sqlite_time_in
@@ -185,8 +186,18 @@ def _copy_plan(
     return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", adapters
 
 
+#: keys as json.dumps writes them; datetimes and dataclasses refused, as json.dumps refuses them
+_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def _json_text(value: Any) -> str:
-    return json.dumps(value)
+    """JSON for a ``jsonb`` column in COPY: orjson (~0.25 µs for an event's details, ``json.dumps`` ~2.7 µs; 10,000
+    per wave). PostgreSQL parses the text into jsonb, so spacing and escapes leave no trace; what orjson refuses
+    (an integer past 64 bits, a datetime) goes through ``json.dumps`` as before, which keeps or refuses it."""
+    try:
+        return orjson.dumps(value, option=_ORJSON).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def _copy(model: type[models.Model], columns: tuple[str, ...], rows: list[Sequence[Any]]) -> int:

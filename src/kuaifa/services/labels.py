@@ -21,14 +21,14 @@ from django.db import transaction
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
 from kuaifa.domain.fulfilment.masking import mask_address, mask_name, mask_phone
-from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, build_pick_list
-from kuaifa.domain.fulfilment.waves import WaveOrder as PlannedOrder
+from kuaifa.domain.fulfilment.waves import pick_list_of
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError, Text
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, PrintLog, Wave, WaveOrder
 from kuaifa.persistence.queries import (
     DocumentOrder,
+    ParcelUnit,
     document_orders,
     logistics_company_names,
     order_contents,
@@ -249,28 +249,27 @@ def pick_list_data(wave_code: str) -> PickListInfo:
     if wave is None:
         raise NotFound(kind="wave", key=wave_code)
     live = WaveOrder.objects.filter(wave=wave, order__status__in=list(IN_FLOW))
-    slots = dict(live.values_list("order_id", "slot"))
+    members = sorted(live.values_list("slot", "order_id", "order__order_sn"))
     contents = order_contents(live.values("order_id"))
-    names: dict[int, str] = {}
-    specs: dict[int, str] = {}
-    orders: list[PlannedOrder] = []
-    for order_id, found in contents.items():
-        if not found.units:
-            continue
-        for unit in found.units:
-            names.setdefault(unit.sku_id, unit.name)
-            specs.setdefault(unit.sku_id, unit.spec)
-        lines = tuple(CandidateLine(u.sku_id, u.sku_code, u.quantity, u.bin_location) for u in found.units)
-        orders.append(PlannedOrder(slots[order_id], WaveCandidate(order_id, "", 0, wave.created_at, "", lines)))
+    first: dict[int, ParcelUnit] = {}  # a SKU's name and spec, from its first unit
+    slotted: list[tuple[int, tuple[ParcelUnit, ...]]] = []
+    slot_orders: list[tuple[int, str, int]] = []
+    for slot, order_id, order_sn in members:  # by slot, the order the pick list adds them up in
+        found = contents.get(order_id)
+        count = 0
+        if found is not None and found.units:
+            slotted.append((slot, found.units))
+            for unit in found.units:
+                count += unit.quantity
+                if unit.sku_id not in first:
+                    first[unit.sku_id] = unit
+        slot_orders.append((slot, order_sn, count))
     rows = tuple(
-        PickRowInfo(line.bin_location, line.sku_code, names.get(line.sku_id, ""), line.quantity, line.slots,
-                    specs.get(line.sku_id, ""))
-        for line in build_pick_list(sorted(orders, key=lambda o: o.slot))
+        PickRowInfo(line.bin_location, line.sku_code, first[line.sku_id].name, line.quantity, line.slots,
+                    first[line.sku_id].spec)
+        for line in pick_list_of(slotted)
     )  # fmt: skip
-    units = {o.order.order_id: sum(line.quantity for line in o.order.lines) for o in orders}
-    sns = dict(live.values_list("order_id", "order__order_sn"))
-    slot_orders = tuple(sorted((slot, sns[order_id], units.get(order_id, 0)) for order_id, slot in slots.items()))
-    return PickListInfo(wave.id, wave.code, wave.created_at, rows, len(slots), slot_orders)
+    return PickListInfo(wave.id, wave.code, wave.created_at, rows, len(members), tuple(slot_orders))
 
 
 @transaction.atomic(durable=True)

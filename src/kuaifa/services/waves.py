@@ -22,13 +22,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, When
 
 from kuaifa.domain.carriers.catalog import carrier_by_id
-from kuaifa.domain.fulfilment.waves import CandidateLine, WaveCandidate, WaveRule, plan_waves
+from kuaifa.domain.fulfilment.waves import WaveCandidate, WaveRule, plan_waves
 from kuaifa.domain.orders.status import OrderStatus, transition
 from kuaifa.domain.shared.actor import Actor
 from kuaifa.domain.shared.errors import DomainError
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Wave, WaveOrder
+from kuaifa.persistence.order_counts import move_status
 from kuaifa.persistence.queries import OrderContents, order_contents
 from kuaifa.services.audit import EVENT_COLUMNS, EventRow
 from kuaifa.services.errors import NotFound
@@ -121,9 +122,8 @@ def _create(rule: WaveRule, *, actor: Actor, now: datetime, only: Iterable[int] 
                            {"wave": code, "slot": wave_order.slot}, now))  # fmt: skip
     target = transition(OrderStatus.ACCEPTED, OrderStatus.PICKING)
     insert_rows(WaveOrder, ("wave_id", "order_id", "slot", "active"), members)
-    moved = Order.objects.filter(
-        status=OrderStatus.ACCEPTED, wave_memberships__wave_id__in=[w.id for w in stored]
-    ).update(status=target, version=F("version") + 1, updated_at=now)
+    taken = WaveOrder.objects.filter(wave_id__in=[w.id for w in stored]).values("order_id")
+    moved = move_status(taken, OrderStatus.ACCEPTED, target, now=now)  # the status counts in one statement
     if moved != len(members):
         raise WaveConflict()
     insert_rows(OrderEvent, EVENT_COLUMNS, events)
@@ -146,7 +146,7 @@ def _candidates(rows: Iterable[_CandidateRow], contents: dict[int, OrderContents
             shop_id=shop_id,
             ship_by=ship_by if ship_by is not None else _after(created_at, ship_by_hours),
             carrier_code=carrier.code if carrier else "",
-            lines=tuple(CandidateLine(u.sku_id, u.sku_code, u.quantity, u.bin_location) for u in found.units),
+            lines=found.units,  # what the planner reads of a line: SKU id and code, quantity, bin location
         )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from kuaifa.domain.shared.errors import DomainError, Text
 
@@ -63,6 +64,19 @@ class CandidateLine:
     bin_location: str = ""
 
 
+class PickUnit(Protocol):
+    """What the planner and the pick list read of an order line: a :class:`CandidateLine`, or a parcel unit as read."""
+
+    @property
+    def sku_id(self) -> int: ...
+    @property
+    def sku_code(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def bin_location(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WaveCandidate:
     """An accepted order with its stock reserved, as the wave planner needs it."""
@@ -72,7 +86,7 @@ class WaveCandidate:
     shop_id: int
     ship_by: datetime
     carrier_code: str
-    lines: tuple[CandidateLine, ...]
+    lines: tuple[PickUnit, ...]  # CandidateLines, or the parcel units the database read (no copy of each)
 
     def __post_init__(self) -> None:
         if self.ship_by.tzinfo is None or self.ship_by.utcoffset() is None:
@@ -149,7 +163,11 @@ class PickLine:
 class Wave:
     number: int  # 1.. within the plan that made it
     orders: tuple[WaveOrder, ...]
-    pick_list: tuple[PickLine, ...]
+
+    @property
+    def pick_list(self) -> tuple[PickLine, ...]:
+        """Built when asked for: storing a wave needs only its orders and slots."""
+        return build_pick_list(self.orders)
 
     @property
     def order_ids(self) -> tuple[int, ...]:
@@ -183,23 +201,28 @@ def bin_sort_key(location: str) -> tuple[bool, tuple[tuple[int, int, str], ...],
 
 def build_pick_list(orders: Iterable[WaveOrder]) -> tuple[PickLine, ...]:
     """One line per SKU over ``orders``, in walking order; a SKU's location is the first one given for it."""
+    return pick_list_of((wave_order.slot, wave_order.order.lines) for wave_order in orders)
+
+
+def pick_list_of(slotted: Iterable[tuple[int, Iterable[PickUnit]]]) -> tuple[PickLine, ...]:
+    """:func:`build_pick_list` from (slot, lines) pairs, for a wave read back without rebuilding its candidates."""
     totals: dict[int, int] = {}
     codes: dict[int, str] = {}
     locations: dict[int, str] = {}
     per_slot: dict[int, dict[int, int]] = {}
-    for wave_order in orders:
-        for line in wave_order.order.lines:
+    for slot, units in slotted:
+        for line in units:
             totals[line.sku_id] = totals.get(line.sku_id, 0) + line.quantity
             codes.setdefault(line.sku_id, line.sku_code)
             if not locations.get(line.sku_id):
                 locations[line.sku_id] = line.bin_location.strip()
             slots = per_slot.setdefault(line.sku_id, {})
-            slots[wave_order.slot] = slots.get(wave_order.slot, 0) + line.quantity
-    lines = [
+            slots[slot] = slots.get(slot, 0) + line.quantity
+    picks = [
         PickLine(sku, codes[sku], locations[sku], totals[sku], tuple(sorted(per_slot[sku].items()))) for sku in totals
     ]
-    lines.sort(key=lambda p: (bin_sort_key(p.bin_location), p.sku_code, p.sku_id))
-    return tuple(lines)
+    picks.sort(key=lambda p: (bin_sort_key(p.bin_location), p.sku_code, p.sku_id))
+    return tuple(picks)
 
 
 def plan_waves(candidates: Iterable[WaveCandidate], rule: WaveRule, *, now: datetime) -> WavePlan:
@@ -223,7 +246,7 @@ def plan_waves(candidates: Iterable[WaveCandidate], rule: WaveRule, *, now: date
     for start in range(0, len(eligible), rule.max_orders):
         chunk = eligible[start : start + rule.max_orders]
         orders = tuple(WaveOrder(slot, order) for slot, order in enumerate(chunk, start=1))
-        waves.append(Wave(len(waves) + 1, orders, build_pick_list(orders)))
+        waves.append(Wave(len(waves) + 1, orders))
     return WavePlan(tuple(waves), skipped)
 
 
@@ -232,4 +255,4 @@ def remove_order(wave: Wave, order_id: int) -> Wave:
     if order_id not in wave.order_ids:
         raise OrderNotInWave(order_id=order_id, wave=wave.number)
     orders = tuple(o for o in wave.orders if o.order.order_id != order_id)
-    return Wave(wave.number, orders, build_pick_list(orders))
+    return Wave(wave.number, orders)

@@ -58,12 +58,8 @@ class _SkuRow(NamedTuple):
     enclosures: tuple[str, ...]
 
 
-class _LineRow(NamedTuple):
-    order_id: int | None
-    sku_id: int | None
-    quantity: int
-    outer_id: str
-    goods_name: str
+#: order_id, sku_id, quantity, outer_id, goods_name (order_id None: the sentinel after the last line)
+_LineRow = tuple[int | None, int | None, int, str, str]
 
 
 _UNIT_FIELDS = ("id", "code", "name", "spec", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
@@ -73,13 +69,12 @@ _UNIT_FIELDS = ("id", "code", "name", "spec", "barcode", "weight_g", "length_mm"
 def order_contents(order_ids: Iterable[int] | QuerySet[Any, Any]) -> dict[int, OrderContents]:
     """Contents of many orders with a fixed number of queries. ``order_ids``: ids, or a subquery of order ids
     (``Order.objects.filter(…).values("id")``), which keeps a 10,000-order wave out of a parameter list."""
-    lines = [
-        _LineRow._make(row)
-        for row in OrderLine.objects.filter(order_id__in=order_ids)
+    lines: list[_LineRow] = list(  # plain tuples, read by position: 16,000 lines make no objects
+        OrderLine.objects.filter(order_id__in=order_ids)
         .order_by("order_id", "id")
         .values_list("order_id", "sku_id", "quantity", "outer_id", "goods_name")
-    ]
-    sku_ids = {line.sku_id for line in lines if line.sku_id is not None}
+    )
+    sku_ids = {line[1] for line in lines if line[1] is not None}
     components = load_bundle_graph(sku_ids)
     sku_ids |= {component for parts in components.values() for component, _ in parts}
     base = {
@@ -119,23 +114,23 @@ def order_contents(order_ids: Iterable[int] | QuerySet[Any, Any]) -> dict[int, O
     sold: list[tuple[str, int]] = []
     unmapped: list[str] = []
     problem = ""
-    for line in (*lines, _LineRow(None, None, 0, "", "")):  # a sentinel closes the last order
-        if line.order_id != order_id:
+    lines.append((None, None, 0, "", ""))  # a sentinel closes the last order
+    for line_order, sku_id, quantity, outer_id, goods_name in lines:
+        if line_order != order_id:
             if order_id is not None:
                 out[order_id] = OrderContents(
-                    tuple(unit(sku_id, quantity) for sku_id, quantity in units.items()),
-                    tuple(dict.fromkeys(parcel)),
+                    tuple([unit(sku, count) for sku, count in units.items()]),
+                    tuple(dict.fromkeys(parcel)) if parcel else (),
                     tuple(sold),
                     tuple(unmapped),
                     problem,
                 )
-            order_id, units, parcel, sold, unmapped, problem = line.order_id, {}, [], [], [], ""
+            order_id, units, parcel, sold, unmapped, problem = line_order, {}, [], [], [], ""
         if order_id is None:
             break
-        sku_id, quantity = line.sku_id, line.quantity
         if sku_id is None:
-            unmapped.append(line.outer_id or line.goods_name)
-            sold.append((line.outer_id or line.goods_name, quantity))
+            unmapped.append(outer_id or goods_name)
+            sold.append((outer_id or goods_name, quantity))
         elif sku_id in components:
             sold.append((base[sku_id].sku_code, quantity))
             problem = problem or expand(sku_id, quantity, units, parcel)
