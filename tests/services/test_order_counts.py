@@ -5,7 +5,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.db.models import F
 
 from kuaifa.domain.aftersales.canonical import CanonicalCase, CaseGoods, CaseType
@@ -124,57 +123,6 @@ def test_counts_follow_ingest_review_hold_release_cancel_ship_refund_and_stockta
     assert OrderCount.objects.filter(n=0).count() == 0
 
     Order.objects.filter(id=order["C-08"]).delete()  # not something Kuaifa does, but the counts follow even that
-    assert kept() == fresh()
-
-
-def test_a_counted_move_writes_its_status_deltas_per_shop_and_day_and_leaves_later_updates_to_the_trigger(
-    shop, catalog
-):
-    """``move_status`` (the wave's ACCEPTED → PICKING): the counts equal a fresh count; on PostgreSQL the move adds
-    two delta rows per shop and China day, not two per order, and an UPDATE after it in the same transaction, even
-    one making the same move, is counted by the trigger again."""
-    other = add_shop("第二店", now=NOW)
-    receive_stock("TEA-001", 20, actor=ACTOR, now=NOW)
-    ingest_orders(shop, [make_order("M-01", ("TEA-001", 1))], source=Order.Source.API, actor=ACTOR,
-                  now=NOW - timedelta(hours=20))  # yesterday in Shanghai  # fmt: skip
-    ingest_orders(shop, [make_order(f"M-1{n}", ("TEA-001", 1)) for n in range(4)], source=Order.Source.API,
-                  actor=ACTOR, now=NOW)  # fmt: skip
-    ingest_orders(other, [make_order(f"M-2{n}", ("TEA-001", 1)) for n in range(3)], source=Order.Source.API,
-                  actor=ACTOR, now=NOW)  # fmt: skip
-    review_orders(actor=ACTOR, now=NOW)
-    assert Order.objects.filter(status="ACCEPTED").count() == 8
-    order_counts.fold()
-    later = Order.objects.get(order_sn="M-13").id
-    with transaction.atomic():
-        moved = order_counts.move_status(
-            Order.objects.filter(status="ACCEPTED").exclude(id=later).values("id"), "ACCEPTED", "PICKING", now=NOW
-        )
-        deltas = OrderCountDelta.objects.count()
-        assert Order.objects.filter(id=later).update(status="PICKING") == 1  # the same move, by a plain UPDATE
-        if connection.vendor == "postgresql":  # (SQLite's triggers add to the counts, no deltas)
-            assert OrderCountDelta.objects.count() == deltas + 2  # the trigger counted it
-    assert moved == 7
-    assert kept() == fresh()
-    if connection.vendor == "postgresql":
-        assert deltas == 2 * 3  # (shop, yesterday), (shop, today), (other, today): −ACCEPTED and +PICKING each
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting(%s, true)", [order_counts.COUNTED_MOVE])
-            assert cursor.fetchone()[0] in ("", None)
-    assert order_counts.move_status(Order.objects.values("id"), "ACCEPTED", "PICKING", now=NOW) == 0
-    with pytest.raises(ValueError):
-        order_counts.move_status(Order.objects.values("id"), "PICKING", "PICKING", now=NOW)
-
-
-def test_a_move_that_changes_other_counts_is_counted_by_the_trigger(shop, catalog):
-    """A move to or from ON_HOLD (held counts) or out of the open statuses (due counts) takes the plain UPDATE."""
-    receive_stock("TEA-001", 5, actor=ACTOR, now=NOW)
-    ingest_orders(shop, [make_order("H-01", ("TEA-001", 1)), make_order("H-02", ("TEA-001", 1))],
-                  source=Order.Source.API, actor=ACTOR, now=NOW)  # fmt: skip
-    review_orders(actor=ACTOR, now=NOW)
-    first, second = Order.objects.order_by("id").values_list("id", flat=True)
-    assert order_counts.move_status(Order.objects.filter(id=first).values("id"), "ACCEPTED", "ON_HOLD", now=NOW) == 1
-    assert order_counts.move_status(Order.objects.filter(id=second).values("id"), "ACCEPTED", "CANCELLED",
-                                    now=NOW) == 1  # fmt: skip
     assert kept() == fresh()
 
 

@@ -23,9 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
-from kuaifa.persistence.models import Order, OrderCount, OrderCountDelta
+from kuaifa.persistence.models import OrderCount, OrderCountDelta
 
 OPEN_STATUSES = ("NEW", "ON_HOLD", "ACCEPTED", "PICKING", "PACKED")
 
@@ -41,47 +41,6 @@ _FOLD_SQLITE = _ADD.format(
     rows="SELECT shop_id, day, kind, key, SUM(n) FROM kuaifa_ordercountdelta WHERE id <= %(last)s "
     "GROUP BY shop_id, day, kind, key HAVING SUM(n) <> 0"  # (GROUP BY also settles the ON CONFLICT parse)
 )
-
-
-#: the transaction-local setting naming the move ``move_status`` counts itself (migration ``0022_counted_moves``)
-COUNTED_MOVE = "kuaifa.counted_move"
-_MOVE_POSTGRES = (  # the query of order ids goes between the two parts
-    "WITH moved AS (UPDATE kuaifa_order SET status = %s, version = version + 1, updated_at = %s "
-    "WHERE status = %s AND id IN (",
-    ") RETURNING shop_id, ((created_at AT TIME ZONE 'UTC') + interval '8 hours')::date AS day), "
-    "per_day AS (SELECT shop_id, day, COUNT(*) AS n FROM moved GROUP BY shop_id, day), "
-    "counted AS (INSERT INTO kuaifa_ordercountdelta (shop_id, day, kind, key, n) "
-    "SELECT shop_id, day, 'status', side.key, side.sign * n FROM per_day "
-    "CROSS JOIN (VALUES (%s, -1), (%s, 1)) AS side (key, sign)) "
-    "SELECT COALESCE(SUM(n), 0) FROM per_day",
-)
-
-
-def move_status(order_ids: QuerySet[Any, Any], source: str, target: str, *, now: datetime) -> int:
-    """Move the orders of ``order_ids`` (a query of order ids) that are in ``source`` to ``target``, their version
-    + 1 and ``updated_at`` now; returns how many moved. The counts follow as they follow any UPDATE.
-
-    On PostgreSQL a move that changes only the status count (neither side ON_HOLD, both open or both not) writes
-    its deltas itself, summed per shop and China day, in the statement that moves the orders, and the row trigger
-    skips those rows (``0022_counted_moves``): two delta rows per shop and day instead of two per order. The
-    setting that tells the trigger is set for that one statement, inside a savepoint, so an error leaves it
-    unset."""
-    if source == target:
-        raise ValueError("a move needs two different statuses")
-    simple = "ON_HOLD" not in (source, target) and (source in OPEN_STATUSES) == (target in OPEN_STATUSES)
-    if connection.vendor != "postgresql" or not simple:
-        moved: int = (
-            Order.objects.filter(status=source, id__in=order_ids)
-            .update(status=target, version=F("version") + 1, updated_at=now)
-        )  # fmt: skip
-        return moved
-    ids, ids_params = order_ids.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [COUNTED_MOVE, f"{source}>{target}"])
-        cursor.execute(ids.join(_MOVE_POSTGRES), [target, now, source, *ids_params, source, target])
-        (count,) = cursor.fetchone()
-        cursor.execute("SELECT set_config(%s, '', true)", [COUNTED_MOVE])
-    return int(count)
 
 
 def fold() -> int:

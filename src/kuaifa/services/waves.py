@@ -29,7 +29,6 @@ from kuaifa.domain.shared.errors import DomainError
 from kuaifa.domain.sla.deadlines import CHINA
 from kuaifa.persistence.bulk import insert_rows
 from kuaifa.persistence.models import Order, OrderEvent, Wave, WaveOrder
-from kuaifa.persistence.order_counts import move_status
 from kuaifa.persistence.queries import OrderContents, order_contents
 from kuaifa.services.audit import EVENT_COLUMNS, EventRow
 from kuaifa.services.errors import NotFound
@@ -122,8 +121,9 @@ def _create(rule: WaveRule, *, actor: Actor, now: datetime, only: Iterable[int] 
                            {"wave": code, "slot": wave_order.slot}, now))  # fmt: skip
     target = transition(OrderStatus.ACCEPTED, OrderStatus.PICKING)
     insert_rows(WaveOrder, ("wave_id", "order_id", "slot", "active"), members)
-    taken = WaveOrder.objects.filter(wave_id__in=[w.id for w in stored]).values("order_id")
-    moved = move_status(taken, OrderStatus.ACCEPTED, target, now=now)  # the status counts in one statement
+    moved = Order.objects.filter(
+        status=OrderStatus.ACCEPTED, wave_memberships__wave_id__in=[w.id for w in stored]
+    ).update(status=target, version=F("version") + 1, updated_at=now)
     if moved != len(members):
         raise WaveConflict()
     insert_rows(OrderEvent, EVENT_COLUMNS, events)
