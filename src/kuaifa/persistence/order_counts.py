@@ -8,9 +8,7 @@ drift from the orders; a service cannot forget it. On PostgreSQL the triggers ru
 signed deltas to a table with no index but its id (never update a shared row), so concurrent writers never wait on
 each other for a count; the worker folds the deltas into the counts (``fold``). SQLite has one writer at a time and
 row triggers only, so there each written order row adds to its counts directly. A count at any moment is its folded
-``n`` plus its deltas: every read adds both, in one statement. One bulk move counts itself on PostgreSQL
-(``move_status``: the trigger's per-row INSERT was most of a 10,000-order wave's UPDATE); the trigger still sees it
-and skips only the rows of that move, in that statement.
+``n`` plus its deltas: every read adds both, in one statement.
 
 Kinds: ``status`` (orders by status, per China day created), ``shipped`` (on time / late, per China day shipped),
 ``held`` (held orders per reason, per China day created) and ``due`` (open orders per China day and hour of their
