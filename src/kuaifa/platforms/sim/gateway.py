@@ -139,7 +139,8 @@ def _as_text(value: object) -> str:
 
 
 def _json(payload: Any) -> Reply:
-    return Reply(200, json.dumps(payload, ensure_ascii=False).encode())
+    """JSON as the gateway writes it: compact, no space after the separators (pdd-reference §1.4's samples)."""
+    return Reply(200, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 _FAULT_MESSAGES = {
