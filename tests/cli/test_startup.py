@@ -27,6 +27,7 @@ HEAVY = [
     "httpx",
     "kuaifa.platforms.pdd.client",
     "kuaifa.platforms.pdd.http",
+    "django.views.debug",  # Django's error pages: its default logging's e-mail handler loaded them (not applied)
 ]
 
 RUN_AND_REPORT = """
@@ -116,3 +117,26 @@ def test_no_queue_free_command_module_imports_the_task_queue(tmp_path):
 
     assert sorted(found) == sorted(QUEUE_FREE_MODULES)
     assert {module: loaded for module, loaded in found.items() if loaded} == {}
+
+
+LOG_SOME = """
+import logging, django
+django.setup()
+logging.getLogger("django.request").warning("django-warning")
+logging.getLogger("django").info("django-info")
+logging.getLogger("kuaifa.services.sync").error("kuaifa-error")
+logging.getLogger("kuaifa.services.sync").info("kuaifa-info")
+"""
+
+
+def test_records_reach_the_console_from_warning_or_the_level_asked(tmp_path):
+    """Kuaifa's logging (settings.LOGGING, applied by the settings themselves): Django's records and Kuaifa's alike
+    on standard error, from WARNING unless KUAIFA_LOG_LEVEL says otherwise."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KUAIFA_LOG_LEVEL")}
+    env |= {"KUAIFA_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "kuaifa.config.settings"}
+    quiet = subprocess.run([sys.executable, "-c", LOG_SOME], env=env, capture_output=True, text=True, check=True)
+    assert quiet.stderr.split() == ["django-warning", "kuaifa-error"]
+    chatty = subprocess.run([sys.executable, "-c", LOG_SOME], env=env | {"KUAIFA_LOG_LEVEL": "INFO"},
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    ours = [line for line in chatty.stderr.splitlines() if line.startswith(("django-", "kuaifa-"))]  # not axes's
+    assert ours == ["django-warning", "django-info", "kuaifa-error", "kuaifa-info"]

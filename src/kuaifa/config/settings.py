@@ -10,6 +10,7 @@ there is no built-in one. Reading the settings never fails: a problem (an unusab
 """
 
 import contextlib
+import logging.config
 import os
 from pathlib import Path
 
@@ -92,12 +93,19 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
 
+#: Every record, Django's included, to the console from WARNING (``KUAIFA_LOG_LEVEL``). Applied here, not by Django
+#: (``LOGGING_CONFIG = None``, as Django's logging docs allow): Django would first apply its own defaults, whose
+#: e-mail handler for server errors loads the debug views and the template engine in every process, ~10 % of a
+#: command's start-up (docs/performance.md, "Start-up"). Kuaifa sends no e-mail and serves with waitress, not
+#: runserver, so those defaults had nothing to do here.
+LOGGING_CONFIG = None
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KUAIFA_LOG_LEVEL", "WARNING")},
 }
+logging.config.dictConfig(LOGGING)
 
 # --- The web workbench (kuaifa.web) and the JSON API (kuaifa.api) ----------------------------------------------
 #: the apps only the workbench and the API use: the command line leaves them out of Django's start-up for every
