@@ -12,7 +12,7 @@ A payload that does not fit raises :class:`OrderMappingError` naming the order a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import IntEnum
@@ -64,47 +64,46 @@ def order_from_pdd(obj: Mapping[str, Any]) -> CanonicalOrder:
     """Map one order object from ``pdd.order.information.get`` / the increment or list APIs."""
     if obj.__class__ is not dict and not isinstance(obj, Mapping):
         raise OrderMappingError("", "<order>", f"expected an object, got {type(obj).__name__}")
-    get = obj.get
-    sn = get("order_sn")
+    sn = obj.get("order_sn")
     if not isinstance(sn, str) or not sn.strip():
         raise OrderMappingError("", "order_sn", f"missing or not a non-empty string: {sn!r}")
-    tags = _tags(get("order_tag_list"), sn)
+    tags = _tags(obj, sn)
     return CanonicalOrder(
         order_sn=sn,
-        lines=_lines(get("item_list"), sn),
-        order_status=_enum(get("order_status"), sn, "order_status", _ORDER_STATUSES, None),
-        refund_status=_enum(get("refund_status"), sn, "refund_status", _REFUND_STATUSES, None),
-        after_sales_status=_integer(get("after_sales_status"), sn, "after_sales_status", 0),
-        confirm_status=_enum(get("confirm_status"), sn, "confirm_status", _CONFIRM_STATUSES, ConfirmStatus.CONFIRMED),
-        risk_control_status=_integer(get("risk_control_status"), sn, "risk_control_status", 0),
+        lines=_lines(obj, sn),
+        order_status=_enum(obj, sn, "order_status", _ORDER_STATUSES, None),
+        refund_status=_enum(obj, sn, "refund_status", _REFUND_STATUSES, None),
+        after_sales_status=_integer(obj, sn, "after_sales_status", 0),
+        confirm_status=_enum(obj, sn, "confirm_status", _CONFIRM_STATUSES, ConfirmStatus.CONFIRMED),
+        risk_control_status=_integer(obj, sn, "risk_control_status", 0),
         ship_hold=SHIP_HOLD_TAG in tags,
-        is_pre_sale=_integer(get("is_pre_sale"), sn, "is_pre_sale", 0) == 1,
+        is_pre_sale=_integer(obj, sn, "is_pre_sale", 0) == 1,
         tags=tags,
-        goods_amount_fen=_fen(get("goods_amount"), sn, "goods_amount"),
-        discount_amount_fen=_fen(get("discount_amount"), sn, "discount_amount"),
-        platform_discount_fen=_fen(get("platform_discount"), sn, "platform_discount"),
-        seller_discount_fen=_fen(get("seller_discount"), sn, "seller_discount"),
-        postage_fen=_fen(get("postage"), sn, "postage"),
-        pay_amount_fen=_fen(get("pay_amount"), sn, "pay_amount"),
-        receiver=_receiver(get, sn),
-        buyer_memo=_text(get("buyer_memo"), sn, "buyer_memo"),
-        remark=_text(get("remark"), sn, "remark"),
-        created_at=_time(get("created_time"), sn, "created_time"),
-        paid_at=_time(get("pay_time"), sn, "pay_time"),
-        confirmed_at=_time(get("confirm_time"), sn, "confirm_time"),
-        last_ship_time=_time(get("last_ship_time"), sn, "last_ship_time"),
-        pre_sale_time=_time(get("pre_sale_time"), sn, "pre_sale_time"),
-        shipped_at=_time(get("shipping_time"), sn, "shipping_time"),
-        received_at=_time(get("receive_time"), sn, "receive_time"),
-        updated_at=_time(get("updated_at"), sn, "updated_at"),
-        logistics_id=_integer(get("logistics_id"), sn, "logistics_id", 0),
-        tracking_number=_text(get("tracking_number"), sn, "tracking_number"),
+        goods_amount_fen=_fen(obj, sn, "goods_amount"),
+        discount_amount_fen=_fen(obj, sn, "discount_amount"),
+        platform_discount_fen=_fen(obj, sn, "platform_discount"),
+        seller_discount_fen=_fen(obj, sn, "seller_discount"),
+        postage_fen=_fen(obj, sn, "postage"),
+        pay_amount_fen=_fen(obj, sn, "pay_amount"),
+        receiver=_receiver(obj, sn),
+        buyer_memo=_text(obj, sn, "buyer_memo"),
+        remark=_text(obj, sn, "remark"),
+        created_at=_time(obj, sn, "created_time"),
+        paid_at=_time(obj, sn, "pay_time"),
+        confirmed_at=_time(obj, sn, "confirm_time"),
+        last_ship_time=_time(obj, sn, "last_ship_time"),
+        pre_sale_time=_time(obj, sn, "pre_sale_time"),
+        shipped_at=_time(obj, sn, "shipping_time"),
+        received_at=_time(obj, sn, "receive_time"),
+        updated_at=_time(obj, sn, "updated_at"),
+        logistics_id=_integer(obj, sn, "logistics_id", 0),
+        tracking_number=_text(obj, sn, "tracking_number"),
     )
 
 
-# Field readers: each takes the raw value, the order number and the field's key (with ``where``, the nested
-# object it sits in: ``item_list[1]``), and returns the value or raises OrderMappingError naming order and field.
-# Plain functions over values already taken from the object: a sync maps thousands of orders of ~35 fields each.
+# Field readers: each reads ``key`` of ``obj`` (the order, or with ``where`` the nested object it names:
+# ``item_list[1]``) and returns its value or raises OrderMappingError naming the order and the field. Plain
+# functions, one ``get`` each: a sync maps thousands of orders of ~35 fields.
 
 
 def _label(key: str, where: str) -> str:
@@ -112,8 +111,9 @@ def _label(key: str, where: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def _integer(value: object, sn: str, key: str, default: int | None, where: str = "") -> int:
+def _integer(obj: Mapping[str, Any], sn: str, key: str, default: int | None, where: str = "") -> int:
     """An integer field; ints and digit strings are read, a missing/null field takes ``default``."""
+    value = obj.get(key)
     if value.__class__ is int:  # the common case first: a plain JSON integer (not a bool)
         return value
     if value is None or value == "":
@@ -135,16 +135,17 @@ _REFUND_STATUSES = _members(PlatformRefundStatus)
 _CONFIRM_STATUSES = _members(ConfirmStatus)
 
 
-def _enum(value: object, sn: str, key: str, members: dict[int, E], default: E | None) -> E:
-    number = _integer(value, sn, key, None if default is None else int(default))
+def _enum(obj: Mapping[str, Any], sn: str, key: str, members: dict[int, E], default: E | None) -> E:
+    number = _integer(obj, sn, key, None if default is None else int(default))
     member = members.get(number)
     if member is None:
         raise OrderMappingError(sn, key, f"{number} is not one of {', '.join(map(str, members))}")
     return member
 
 
-def _fen(value: object, sn: str, key: str, where: str = "") -> int:
+def _fen(obj: Mapping[str, Any], sn: str, key: str, where: str = "") -> int:
     """A yuan amount as integer fen; missing or null is 0 (the SDK types amounts as nullable doubles)."""
+    value = obj.get(key)
     if value is None:
         return 0
     if value.__class__ is not float and (isinstance(value, bool) or not isinstance(value, str | int | float | Decimal)):
@@ -155,7 +156,8 @@ def _fen(value: object, sn: str, key: str, where: str = "") -> int:
         raise OrderMappingError(sn, _label(key, where), exc.message) from None
 
 
-def _text(value: object, sn: str, key: str, where: str = "") -> str:
+def _text(obj: Mapping[str, Any], sn: str, key: str, where: str = "") -> str:
+    value = obj.get(key)
     if value.__class__ is str:
         return value
     if value is None:
@@ -165,14 +167,16 @@ def _text(value: object, sn: str, key: str, where: str = "") -> str:
     return str(value)
 
 
-def _time(value: object, sn: str, key: str) -> datetime | None:
+def _time(obj: Mapping[str, Any], sn: str, key: str) -> datetime | None:
+    value = obj.get(key)
     try:
-        return parse_beijing(value)  # type: ignore[arg-type]
+        return parse_beijing(value)
     except ValueError:
         raise OrderMappingError(sn, key, f"expected 'yyyy-MM-dd HH:mm:ss' Beijing time or '', got {value!r}") from None
 
 
-def _tags(raw: object, sn: str) -> tuple[str, ...]:
+def _tags(obj: Mapping[str, Any], sn: str) -> tuple[str, ...]:
+    raw = obj.get("order_tag_list")
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -186,12 +190,13 @@ def _tags(raw: object, sn: str) -> tuple[str, ...]:
         where = f"order_tag_list[{index}]"
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
             raise OrderMappingError(sn, where, f"expected {{name, value}}, got {entry!r}")
-        if _integer(entry.get("value"), sn, "value", 0, where) == 1:
+        if _integer(entry, sn, "value", 0, where) == 1:
             names.add(entry["name"])
     return tuple(sorted(names))  # sorted: the platform's order of tags carries no meaning
 
 
-def _lines(raw: object, sn: str) -> tuple[CanonicalLine, ...]:
+def _lines(obj: Mapping[str, Any], sn: str) -> tuple[CanonicalLine, ...]:
+    raw = obj.get("item_list")
     if not isinstance(raw, list) or not raw:
         raise OrderMappingError(sn, "item_list", f"expected a non-empty list of items, got {raw!r}")
     lines = []
@@ -199,39 +204,37 @@ def _lines(raw: object, sn: str) -> tuple[CanonicalLine, ...]:
         where = f"item_list[{index}]"
         if item.__class__ is not dict and not isinstance(item, Mapping):
             raise OrderMappingError(sn, where, f"expected an object, got {item!r}")
-        get = item.get
-        quantity = _integer(get("goods_count"), sn, "goods_count", None, where)
+        quantity = _integer(item, sn, "goods_count", None, where)
         if quantity < 1:
             raise OrderMappingError(sn, f"{where}.goods_count", f"must be at least 1, got {quantity}")
         lines.append(
             CanonicalLine(
                 quantity=quantity,
-                unit_price_fen=_fen(get("goods_price"), sn, "goods_price", where),
-                goods_id=_text(get("goods_id"), sn, "goods_id", where),
-                platform_sku_id=_text(get("sku_id"), sn, "sku_id", where),
-                outer_id=_text(get("outer_id"), sn, "outer_id", where),
-                outer_goods_id=_text(get("outer_goods_id"), sn, "outer_goods_id", where),
-                goods_name=_text(get("goods_name"), sn, "goods_name", where),
-                goods_spec=_text(get("goods_spec"), sn, "goods_spec", where),
+                unit_price_fen=_fen(item, sn, "goods_price", where),
+                goods_id=_text(item, sn, "goods_id", where),
+                platform_sku_id=_text(item, sn, "sku_id", where),
+                outer_id=_text(item, sn, "outer_id", where),
+                outer_goods_id=_text(item, sn, "outer_goods_id", where),
+                goods_name=_text(item, sn, "goods_name", where),
+                goods_spec=_text(item, sn, "goods_spec", where),
             )
         )
     return tuple(lines)
 
 
-def _receiver(get: Callable[[str], object], sn: str) -> Receiver:
+def _receiver(obj: Mapping[str, Any], sn: str) -> Receiver:
     """Plain region, ciphertext name/phone/address (``receiver_address`` has no province/city/district; the full
     ``address`` is the fallback), their masks, and the merge-ship key ``open_address_id``."""
     return Receiver(
-        province=_text(get("province"), sn, "province"),
-        city=_text(get("city"), sn, "city"),
-        town=_text(get("town"), sn, "town"),
-        name=_text(get("receiver_name"), sn, "receiver_name"),
-        phone=_text(get("receiver_phone"), sn, "receiver_phone"),
-        address=_text(get("receiver_address"), sn, "receiver_address") or _text(get("address"), sn, "address"),
-        name_mask=_text(get("receiver_name_mask"), sn, "receiver_name_mask"),
-        phone_mask=_text(get("receiver_phone_mask"), sn, "receiver_phone_mask"),
-        address_mask=_text(get("receiver_address_mask"), sn, "receiver_address_mask")
-        or _text(get("address_mask"), sn, "address_mask"),
-        open_address_id=_text(get("open_address_id"), sn, "open_address_id"),
+        province=_text(obj, sn, "province"),
+        city=_text(obj, sn, "city"),
+        town=_text(obj, sn, "town"),
+        name=_text(obj, sn, "receiver_name"),
+        phone=_text(obj, sn, "receiver_phone"),
+        address=_text(obj, sn, "receiver_address") or _text(obj, sn, "address"),
+        name_mask=_text(obj, sn, "receiver_name_mask"),
+        phone_mask=_text(obj, sn, "receiver_phone_mask"),
+        address_mask=_text(obj, sn, "receiver_address_mask") or _text(obj, sn, "address_mask"),
+        open_address_id=_text(obj, sn, "open_address_id"),
         is_plaintext=False,
     )
