@@ -95,7 +95,7 @@ LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
 
 #: Every record, Django's included, to the console from WARNING (``KUAIFA_LOG_LEVEL``). Applied here, not by Django
 #: (``LOGGING_CONFIG = None``, as Django's logging docs allow): Django would first apply its own defaults, whose
-#: e-mail handler for server errors loads the debug views and the template engine in every process, ~10 % of a
+#: e-mail handler for server errors loads the debug views and the template engine in every process, 4–6 % of a
 #: command's start-up (docs/performance.md, "Start-up"). Kuaifa sends no e-mail and serves with waitress, not
 #: runserver, so those defaults had nothing to do here.
 LOGGING_CONFIG = None
