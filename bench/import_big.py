@@ -103,16 +103,15 @@ def run_kuaifa(file: Path) -> dict:
 
 def run_ceiling(file: Path) -> float:
     """The file's orders and lines with plain executemany on Django's DB-API connection, one transaction."""
+    from datetime import UTC, datetime
+
     from django.db import connection, transaction
 
+    from kuaifa.persistence.models import Shop
+
     now = "2026-11-11 04:00:00"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO kuaifa_shop(name, platform, platform_shop_id, ship_by_hours, review_rules, created_at) "
-            "VALUES ('raw', 'pdd', '', 48, '[]', %s)",
-            [now],
-        )
-    shop_id = connection.cursor().execute("SELECT max(id) FROM kuaifa_shop").fetchone()[0]
+    # the shop as the model makes one (its columns have no database defaults); not timed
+    shop_id = Shop.objects.create(name="raw", created_at=datetime(2026, 11, 11, 4, tzinfo=UTC)).id
     order_sql = (
         "INSERT INTO kuaifa_order(shop_id, order_sn, source, status, hold_reasons, waived_reasons, order_status, "
         "refund_status, after_sales_status, confirm_status, risk_control_status, ship_hold, is_pre_sale, tags, "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Databases, Timer, setup_django
-from pipeline import NOW, Raw, generate, seed
+from pipeline import BENCH, NOW, Raw, generate, seed
 
 LATER = NOW + timedelta(minutes=30)
 
@@ -49,8 +49,8 @@ def prepare(n: int, batch: int) -> None:
 
     shop = Shop.objects.get()
     for orders in generate(n, batch):
-        ingest_orders(shop, orders, source=Order.Source.API, actor="bench", now=NOW)
-    review_orders(actor="bench", now=NOW)
+        ingest_orders(shop, orders, source=Order.Source.API, actor=BENCH, now=NOW)
+    review_orders(actor=BENCH, now=NOW)
 
 
 def run_kuaifa(n: int, batch: int) -> tuple[Timer, list[int]]:
@@ -65,7 +65,7 @@ def run_kuaifa(n: int, batch: int) -> tuple[Timer, list[int]]:
     for orders in generate(n, batch):
         copies = changed(orders)
         with CaptureQueriesContext(connection) as queries, timer:
-            ingest_orders(shop, copies, source=Order.Source.API, actor="bench", now=LATER)
+            ingest_orders(shop, copies, source=Order.Source.API, actor=BENCH, now=LATER)
         statements.append(len(queries.captured_queries))
     return timer, statements
 
