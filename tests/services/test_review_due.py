@@ -4,12 +4,14 @@ import pytest
 
 from kuaifa.domain.inventory.catalog import SkuSpec
 from kuaifa.domain.orders.status import OrderStatus
-from kuaifa.persistence.models import Order, OrderEvent
+from kuaifa.persistence import review_rows
+from kuaifa.persistence.models import Order, OrderEvent, Sku
 from kuaifa.services.catalog import map_platform_sku, set_review_rules, upsert_skus
 from kuaifa.services.intake import ingest_orders
 from kuaifa.services.inventory import receive_stock
 from kuaifa.services.orders import cancel_order
 from kuaifa.services.review import review_orders
+from kuaifa.services.review_due import mark_due_for_skus
 from tests.factories import ACTOR, NOW, make_order
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +57,19 @@ def test_stock_of_a_component_marks_orders_for_its_bundle(shop, catalog):
     receive_stock("CUP-002", 1, actor=ACTOR, now=NOW)
 
     assert due() == {"gift": True}
+
+
+@pytest.mark.parametrize("held_past", [2000, 0], ids=["few held: through their lines", "many: through the SKUs'"])
+def test_marking_orders_due_counts_those_it_marked(shop, catalog, monkeypatch, held_past):
+    monkeypatch.setattr(review_rows, "THROUGH_LINES_FROM", held_past)
+    ingest(shop, make_order("tea", ("TEA-001", 1)), make_order("gift", ("GIFT-SET", 1)),
+           make_order("cup", ("CUP-002", 1)))  # fmt: skip
+    review_orders(actor=ACTOR, now=NOW)
+    tea = Sku.objects.get(code="TEA-001").id
+
+    assert mark_due_for_skus([tea]) == 2  # the tea, and the gift set it goes into
+    assert due() == {"tea": True, "gift": True, "cup": False}
+    assert mark_due_for_skus([tea]) == 0  # already due
 
 
 def test_a_held_order_with_the_earlier_deadline_beats_a_new_order_to_arriving_stock(shop, catalog):
@@ -106,6 +121,18 @@ def test_a_new_sku_marks_orders_whose_lines_name_it(shop, catalog):
     upsert_skus([SkuSpec("LATE-SKU")], now=NOW)
 
     assert due() == {"late": True, "other": False}
+
+
+@pytest.mark.parametrize("held_past", [2000, 0], ids=["few held: through their lines", "many: through the SKUs'"])
+def test_a_bundle_made_of_other_components_marks_the_orders_held_for_it(shop, catalog, monkeypatch, held_past):
+    monkeypatch.setattr(review_rows, "THROUGH_LINES_FROM", held_past)
+    ingest(shop, make_order("gift", ("GIFT-SET", 1)), make_order("tea", ("TEA-001", 1)))
+    review_orders(actor=ACTOR, now=NOW)
+    assert due() == {"gift": False, "tea": False}
+
+    upsert_skus([SkuSpec("GIFT-SET", name="礼盒", components=(("CUP-002", 2),))], now=NOW)
+
+    assert due() == {"gift": True, "tea": False}
 
 
 def test_a_new_platform_mapping_marks_the_shops_unmapped_orders(shop, catalog):

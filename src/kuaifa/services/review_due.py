@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 
 from kuaifa.domain.orders.status import OrderStatus
 from kuaifa.persistence import review_rows
-from kuaifa.persistence.models import BundleComponent, Order, OrderLine
+from kuaifa.persistence.models import Order, OrderLine
 
 
 def _held() -> "Q":
@@ -44,17 +44,6 @@ def candidates_filter(*, only_held: bool = False) -> Q:
     return due if only_held else Q(status=OrderStatus.NEW) | due
 
 
-def _with_bundles(sku_ids: set[int]) -> set[int]:
-    """These SKUs and every bundle that contains one of them (bundles of bundles followed)."""
-    found, frontier = set(sku_ids), set(sku_ids)
-    while frontier:
-        frontier = (
-            set(BundleComponent.objects.filter(component_id__in=frontier).values_list("bundle_id", flat=True)) - found
-        )
-        found |= frontier
-    return found
-
-
 def mark_due_for_skus(sku_ids: Iterable[int]) -> int:
     """Stock of these SKUs rose (the caller holds their stock rows): their held orders are due for review. One
     statement (bundles containing them followed in it); on PostgreSQL orders a review has locked are skipped, as
@@ -65,12 +54,9 @@ def mark_due_for_skus(sku_ids: Iterable[int]) -> int:
 
 def mark_due_for_catalogue_change(sku_ids: Iterable[int]) -> int:
     """The catalogue changed what these SKUs are (a bundle's components): orders held for them, or for a bundle
-    containing them, are due — a broken bundle may be mended, a shortage may now be met another way."""
-    skus = _with_bundles({s for s in sku_ids if s is not None})
-    if not skus:
-        return 0
-    lines = OrderLine.objects.filter(sku_id__in=skus).values("order_id")
-    return _mark(Order.objects.filter(_held(), id__in=lines))
+    containing them, are due — a broken bundle may be mended, a shortage may now be met another way. The statement
+    of :func:`mark_due_for_skus` (the caller holds no stock rows: nothing to skip)."""
+    return review_rows.mark_due_for_skus({s for s in sku_ids if s is not None}, skip_locked=False)
 
 
 def mark_due_for_codes(codes: Iterable[str]) -> int:
